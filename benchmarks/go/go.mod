@@ -1,0 +1,3 @@
+module troupe/benchmarks/go
+
+go 1.19

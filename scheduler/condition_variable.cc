@@ -1,0 +1,36 @@
+// ConditionVariable: the waiter queues itself under the condition variable's own lock
+// before releasing the mutex, so a notifier that changes the condition under the
+// mutex afterwards always finds it queued: no wake-up is lost between the unlock and
+// the park.
+#include "scheduler/condition_variable.h"
+
+#include "scheduler/internal/deadline.h"
+#include "scheduler/internal/scheduler.h"
+
+namespace troupe {
+
+using scheduler_internal::kDeadlinePassed;
+using scheduler_internal::WakeReason;
+
+void ConditionVariable::Wait(Mutex& mutex) {
+  const bool notified = WaitUntil(mutex, absl::InfiniteFuture());
+  (void)notified;  // always true without a deadline
+}
+
+bool ConditionVariable::WaitUntil(Mutex& mutex, absl::Time deadline) {
+  const int64_t deadline_ns = scheduler_internal::ToMonotonicDeadline(deadline);
+  if (deadline_ns == kDeadlinePassed) return false;
+  waiters_lock_.Lock();
+  const WakeReason result =
+      waiters_.Wait(waiters_lock_, "condition variable", deadline_ns, [&mutex] {
+        mutex.Unlock();  // after queuing: a notifier from now on finds us
+      });
+  mutex.Lock();
+  return result == WakeReason::kSignaled;
+}
+
+void ConditionVariable::NotifyOne() { waiters_.WakeOne(waiters_lock_); }
+
+void ConditionVariable::NotifyAll() { waiters_.WakeAll(waiters_lock_); }
+
+}  // namespace troupe

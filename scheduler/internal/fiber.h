@@ -1,0 +1,111 @@
+// Fiber: the runtime's record of one fiber (Go's G), and of a plain thread that waits
+// on a troupe primitive (a "thread stand-in", so every waiter has the same shape).
+//
+// A fiber's record lives at the top of its own stack mapping (fiber_memory.cc), so a
+// spawn is one pooled allocation. Records are recycled with their stacks and never
+// returned to the system while the runtime lives; a stale pointer to a finished fiber
+// is therefore always safe to dereference, and the wait token (below) makes stale
+// wake-ups harmless.
+//
+// Scheduling states (`state`), with the owner of each transition:
+//   kRunnable      in a run queue; whoever pops it sets kRunning.
+//   kRunning       on an M; only the fiber itself leaves this state.
+//   kParking       the fiber announced a wait (BeginWait) and may still be running
+//                  or switching away.
+//   kParked        switched away and its context saved (set by the context that ran
+//                  next, in AfterSwitch).
+//   kWakeRequested a waker claimed the wait while the fiber was kParking; the fiber
+//                  (or AfterSwitch) turns it into kRunning/kRunnable.
+//   kDead          the body returned; the record waits for its last reference.
+//
+// Wait tokens: `wait_token` is odd while the fiber waits and even otherwise. A waker
+// learns (fiber, token) from a wait structure and claims the wait by CAS token ->
+// token + 1; exactly one claim succeeds per wait, later ones (a timer that fires after
+// a signal, a second Notify) fail and do nothing.
+#ifndef TROUPE_SCHEDULER_INTERNAL_FIBER_H_
+#define TROUPE_SCHEDULER_INTERNAL_FIBER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "scheduler/internal/execution_context.h"
+#include "scheduler/internal/stack_pool.h"
+#include "scheduler/internal/thread_parker.h"
+
+namespace troupe::scheduler_internal {
+
+class Scheduler;
+class TimerHeap;
+struct Fiber;
+
+enum class FiberState : uint8_t {
+  kRunnable,
+  kRunning,
+  kParking,
+  kParked,
+  kWakeRequested,
+  kDead,
+};
+
+const char* FiberStateName(FiberState state);
+
+enum class WakeReason : uint8_t {
+  kNone,
+  kSignaled,  // the event it waited for happened
+  kTimedOut,  // its deadline passed first
+};
+
+// A timer that wakes one wait of one fiber. Embedded in the Fiber: a fiber waits for
+// at most one thing at a time. Fields other than `heap`/`index` are written by the
+// fiber before arming and read by the heap under its lock.
+struct WaitTimer {
+  int64_t deadline_ns = 0;
+  uint64_t token = 0;
+  // The heap holding this timer, or null when not armed. Changed only under that
+  // heap's lock; read without it by the fiber to find the lock to take.
+  std::atomic<TimerHeap*> heap{nullptr};
+  int32_t index = -1;         // position in heap; guarded by heap's lock
+};
+
+struct Fiber {
+  ExecutionContext context;
+  Stack stack;  // the mapping this record lives in; empty for thread stand-ins
+  Scheduler* scheduler = nullptr;
+  uint64_t id = 0;
+  absl::AnyInvocable<void() &&> body;
+  std::string failure;  // what escaped the body (an exception's what()), if anything
+
+  // Intrusive link for the global run queue; owned by whoever holds the fiber in it.
+  Fiber* next_in_queue = nullptr;
+
+  std::atomic<FiberState> state{FiberState::kRunnable};
+  std::atomic<uint64_t> wait_token{0};
+  // Written by the claiming waker before it makes the fiber runnable; read by the
+  // fiber after it resumes (ordered by the run queue hand-off or the parker).
+  WakeReason wake_reason = WakeReason::kNone;
+  // Static text naming what the fiber waits on, for deadlock reports and dumps.
+  std::atomic<const char*> wait_reason{nullptr};
+  WaitTimer timer;
+
+  // References: one while the fiber has not finished, one per JoinHandle.
+  std::atomic<int32_t> references{1};
+  // Join protocol: nullptr (running, nobody waiting), the waiting Fiber, or
+  // kJoinDone once finished. The joiner's token is written before its CAS (release).
+  std::atomic<Fiber*> joiner{nullptr};
+  uint64_t joiner_token = 0;
+
+  // Thread stand-ins only.
+  bool is_thread = false;
+  ThreadParker thread_parker;
+
+  // Introspection, written by the running M (relaxed; read by the monitor and dumps).
+  std::atomic<int64_t> running_since_ns{0};
+};
+
+inline Fiber* const kJoinDone = reinterpret_cast<Fiber*>(uintptr_t{1});
+
+}  // namespace troupe::scheduler_internal
+
+#endif  // TROUPE_SCHEDULER_INTERNAL_FIBER_H_

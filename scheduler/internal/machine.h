@@ -1,0 +1,46 @@
+// Machine (Go's M): an OS thread that runs fibers while it holds a Processor.
+//
+// Its own stack runs the scheduling loop (the "g0" context): fibers switch to it only
+// when the P has nothing runnable, otherwise they switch straight to each other.
+#ifndef TROUPE_SCHEDULER_INTERNAL_MACHINE_H_
+#define TROUPE_SCHEDULER_INTERNAL_MACHINE_H_
+
+#include <thread>
+
+#include "scheduler/internal/execution_context.h"
+#include "scheduler/internal/fiber.h"
+#include "scheduler/internal/processor.h"
+#include "scheduler/internal/thread_parker.h"
+
+namespace troupe::scheduler_internal {
+
+class Scheduler;
+
+struct Machine {
+  explicit Machine(Scheduler* scheduler, int id) : scheduler(scheduler), id(id) {}
+
+  Scheduler* const scheduler;
+  const int id;
+  std::thread thread;
+  ExecutionContext loop_context;  // the thread's own stack (scheduling loop)
+  Processor* processor = nullptr;  // held P; only this thread changes it while running
+  Fiber* current = nullptr;        // the fiber running on this M, if any
+  bool spinning = false;           // counted in Scheduler::spinning_machines_
+  ThreadParker parker;             // idle machines sleep here
+  // Set, under Scheduler::idle_mutex_, by whoever wakes this M with a P to run.
+  Processor* handed_processor = nullptr;
+  bool handed_spinning = false;
+  Machine* next_idle = nullptr;  // guarded by Scheduler::idle_mutex_
+};
+
+// The Machine running on the calling thread, or nullptr for a plain thread.
+//
+// Fibers migrate between threads, and the compiler may keep a thread-local's address
+// in a register across a call that switches fibers. This accessor is out of line and
+// opaque to the optimiser, so every call reads the current thread's value afresh.
+Machine* CurrentMachine();
+void SetCurrentMachine(Machine* machine);
+
+}  // namespace troupe::scheduler_internal
+
+#endif  // TROUPE_SCHEDULER_INTERNAL_MACHINE_H_

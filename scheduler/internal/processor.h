@@ -1,0 +1,55 @@
+// Processor (Go's P): the right to run fibers, and the per-P state that goes with it.
+// There are exactly RuntimeOptions::procs of them. An M (machine.h) must hold a P to
+// run fibers; the P's fields below marked "owner" are touched only by that M.
+#ifndef TROUPE_SCHEDULER_INTERNAL_PROCESSOR_H_
+#define TROUPE_SCHEDULER_INTERNAL_PROCESSOR_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "scheduler/internal/local_run_queue.h"
+#include "scheduler/internal/stack_pool.h"
+#include "scheduler/internal/timer_heap.h"
+
+namespace troupe::scheduler_internal {
+
+// A counter written by one thread and read by any: the writer adds without a
+// read-modify-write instruction. relaxed: statistics impose no ordering.
+class OwnerCounter {
+ public:
+  void Add(uint64_t n = 1) {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  uint64_t Read() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+
+struct ProcessorCounters {
+  OwnerCounter switches;        // fibers resumed on this P
+  OwnerCounter fibers_spawned;  // spawned by fibers running on this P
+  OwnerCounter fibers_finished;
+  OwnerCounter fibers_stolen;   // taken from other Ps by this P
+  OwnerCounter steal_attempts;
+  OwnerCounter global_queue_takes;
+  OwnerCounter timers_fired;
+};
+
+struct Processor {
+  explicit Processor(int id) : id(id) {}
+
+  const int id;
+  LocalRunQueue run_queue;  // owner pushes/pops; anyone steals
+  TimerHeap timers;         // any thread adds/removes; see timer_heap.h
+  StackCache stack_cache;   // owner
+  uint32_t schedule_tick = 0;  // owner; drives the periodic global-queue check
+  uint64_t next_fiber_id = 0;  // owner; ids are handed out in batches
+  uint64_t fiber_id_limit = 0;
+  ProcessorCounters counters;  // owner writes
+  Processor* next_idle = nullptr;  // guarded by Scheduler::idle_mutex_
+};
+
+}  // namespace troupe::scheduler_internal
+
+#endif  // TROUPE_SCHEDULER_INTERNAL_PROCESSOR_H_

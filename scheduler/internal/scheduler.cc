@@ -1,0 +1,789 @@
+// The troupe scheduler: design notes.
+//
+// Glossary (Go's names in brackets):
+//   fiber [G]      a stackful coroutine; its record is a Fiber (fiber.h).
+//   machine [M]    an OS thread; runs fibers only while it holds a processor.
+//   processor [P]  the right to run fibers; owns a LocalRunQueue, a TimerHeap and a
+//                  stack cache. There are exactly `procs` of them.
+//   loop context   an M's own thread stack, running FindRunnable. Fibers switch to
+//                  it only when their P has nothing else to run.
+//   spinning M     an M that holds a P and is looking for work to steal.
+//
+// Invariants:
+//  1. A fiber is in at most one place: a P's run-next slot, a P's queue, the global
+//     queue, or running on exactly one M. Whoever takes it out owns it.
+//  2. A fiber's context is resumed only after the context that switched away from it
+//     has run AfterSwitch for that switch. The switcher never publishes itself; the
+//     resumed side does (requeue, mark parked, or recycle), after the switcher's
+//     registers are saved.
+//  3. An M changes its own `processor` only on its own thread; P hand-offs to a
+//     parked M go through `handed_processor` under idle_mutex_.
+//  4. At most one wake is delivered per wait (the wait token, fiber.h).
+//
+// Switching. SwitchAway(self, action) picks the next fiber on the same P without
+// stealing (run-next, local queue, periodically the global queue, expired timers)
+// and jumps straight to it; only when there is none does it jump to the loop context,
+// which steals or parks the M. The action (requeue after Yield, park, exit) travels
+// in a SwitchPacket on the switcher's stack and is completed by AfterSwitch in the
+// resumed context. A park completes as: CAS state kParking -> kParked; if that fails,
+// a waker came in between (kWakeRequested), and AfterSwitch queues the fiber itself.
+//
+// Where new work goes. Spawned and woken fibers go to the current P's run-next slot
+// (the previous occupant moves to the queue tail), so a woken partner runs next on
+// the same core; a full local queue moves half of itself to the global queue. Plain
+// threads, holding no P, push to the global queue. Every P takes one fiber from the
+// global queue every 61 schedules, so it cannot starve.
+//
+// Parking and waking Ms (no lost wake-ups). Work is published (queue store), then
+// WakeIdleProcessor runs: seq_cst fence; if a P is idle and no M is spinning, start one
+// spinning M with an idle P. An M that finds nothing gives its P back to the idle
+// list, leaves the spinning state (seq_cst RMW), issues a seq_cst fence, and only then
+// re-checks every queue and timer before it sleeps. By the fences, either the
+// publisher sees the idle P with no spinner and wakes an M, or the M's re-check sees
+// the work. At most half of the busy Ps' worth of Ms spin at once.
+//
+// Timers. A fiber's wait timer lives in the heap of the P it armed it on. Every P
+// fires its own due timers when it schedules; a spinning M fires other Ps' due timers
+// while it steals; an M that sleeps sleeps only until the earliest timer of any P.
+//
+// Rejected alternatives: always switching through the loop context (two jumps per
+// switch instead of one); a lock around each run queue (a lock on every switch);
+// one global timer heap (a shared lock on every timed wait).
+#include "scheduler/internal/scheduler.h"
+
+#include <sys/prctl.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <new>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace troupe::scheduler_internal {
+
+namespace {
+
+enum SwitchAction : int {
+  kActionNone,     // the switcher was the loop context: nothing to complete
+  kActionRequeue,  // Yield: put the switcher back on the run queue
+  kActionPark,     // a wait: mark the switcher parked (or runnable, if woken meanwhile)
+  kActionExit,     // the switcher finished: drop its running reference
+};
+
+constexpr uint32_t kGlobalQueueCheckInterval = 61;  // prime, as in Go
+constexpr int kStealRounds = 4;
+constexpr int64_t kRunNextStealBackoffNs = 3'000;  // let the owner run it first
+constexpr uint64_t kFiberIdBatch = 64;
+constexpr std::size_t kFiberRecordSize = (sizeof(Fiber) + 63) / 64 * 64;
+
+thread_local Machine* current_machine = nullptr;
+
+[[noreturn]] void Throw(const char* function, const char* what) {
+  std::fprintf(stderr, "troupe: fatal error in %s: %s\n", function, what);
+  std::abort();
+}
+
+void CpuRelax() {
+#if defined(__x86_64__)
+  _mm_pause();
+#endif
+}
+
+uint32_t NextRandom(uint32_t& state) {  // xorshift32; per-M, no sharing
+  state ^= state << 13;
+  state ^= state >> 17;
+  state ^= state << 5;
+  return state;
+}
+
+// Thread stand-ins: one per plain thread that has ever waited on a troupe primitive.
+// Recycled through a free list, never freed, so a stale waker's pointer stays valid.
+std::mutex stand_in_mutex;
+std::vector<Fiber*>* free_stand_ins = nullptr;  // guarded by stand_in_mutex
+
+Fiber* AcquireStandIn() {
+  std::lock_guard<std::mutex> lock(stand_in_mutex);
+  if (free_stand_ins != nullptr && !free_stand_ins->empty()) {
+    Fiber* stand_in = free_stand_ins->back();
+    free_stand_ins->pop_back();
+    return stand_in;
+  }
+  Fiber* stand_in = new Fiber();
+  stand_in->is_thread = true;
+  stand_in->state.store(FiberState::kRunning, std::memory_order_relaxed);
+  return stand_in;
+}
+
+struct StandInHolder {
+  Fiber* fiber = nullptr;
+  ~StandInHolder() {
+    if (fiber == nullptr) return;
+    std::lock_guard<std::mutex> lock(stand_in_mutex);
+    if (free_stand_ins == nullptr) free_stand_ins = new std::vector<Fiber*>();
+    free_stand_ins->push_back(fiber);
+  }
+};
+
+thread_local StandInHolder stand_in_holder;
+
+}  // namespace
+
+struct SwitchPacket {
+  int action;
+  Fiber* previous;
+};
+
+void FiberMain(void* packet);
+
+const char* FiberStateName(FiberState state) {
+  switch (state) {
+    case FiberState::kRunnable: return "runnable";
+    case FiberState::kRunning: return "running";
+    case FiberState::kParking: return "parking";
+    case FiberState::kParked: return "waiting";
+    case FiberState::kWakeRequested: return "waking";
+    case FiberState::kDead: return "dead";
+  }
+  return "unknown";
+}
+
+// Out of line and opaque to interprocedural analysis: see machine.h.
+__attribute__((noinline, noipa)) Machine* CurrentMachine() {
+  Machine* machine = current_machine;
+  asm volatile("" : "+r"(machine)::"memory");
+  return machine;
+}
+
+__attribute__((noinline, noipa)) void SetCurrentMachine(Machine* machine) {
+  current_machine = machine;
+}
+
+// ---------------------------------------------------------------------------------
+// Construction and shutdown.
+
+Scheduler::Scheduler(int procs, std::size_t stack_size) : stack_pool_(stack_size) {
+  processors_.reserve(procs);
+  std::lock_guard<std::mutex> lock(idle_mutex_);
+  for (int i = procs - 1; i >= 0; --i) {
+    processors_.push_back(nullptr);
+  }
+  for (int i = 0; i < procs; ++i) processors_[i] = std::make_unique<Processor>(i);
+  for (int i = procs - 1; i >= 0; --i) {
+    processors_[i]->next_idle = idle_processors_;
+    idle_processors_ = processors_[i].get();
+  }
+  idle_processor_count_.store(procs, std::memory_order_relaxed);
+}
+
+Scheduler::~Scheduler() {
+  std::vector<Machine*> machines;
+  {
+    std::lock_guard<std::mutex> lock(idle_mutex_);
+    shutting_down_.store(true, std::memory_order_seq_cst);
+    for (auto& machine : machines_) machines.push_back(machine.get());
+  }
+  for (Machine* machine : machines) machine->parker.Unpark();
+  for (Machine* machine : machines) machine->thread.join();
+  for (auto& p : processors_) stack_pool_.Drain(p->stack_cache);
+  for (const Stack& stack : stack_pool_.TakeAllFree()) {
+    if (!stack.fresh) {
+      auto* record = reinterpret_cast<Fiber*>(static_cast<char*>(stack.low()) +
+                                              stack.usable_size() - kFiberRecordSize);
+      record->~Fiber();
+    }
+    StackPool::Unmap(stack);
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// Fibers: creation, entry, exit, recycling.
+
+uint64_t Scheduler::NextFiberId(Processor* p) {
+  // relaxed: ids need uniqueness, not ordering. Ps take them in batches so that
+  // spawning does not contend on one cache line.
+  if (p == nullptr) return next_fiber_id_.fetch_add(1, std::memory_order_relaxed);
+  if (p->next_fiber_id == p->fiber_id_limit) {
+    p->next_fiber_id = next_fiber_id_.fetch_add(kFiberIdBatch, std::memory_order_relaxed);
+    p->fiber_id_limit = p->next_fiber_id + kFiberIdBatch;
+  }
+  return p->next_fiber_id++;
+}
+
+Fiber* Scheduler::NewFiber(Processor* p, absl::AnyInvocable<void() &&> body) {
+  Stack stack = stack_pool_.Allocate(p != nullptr ? &p->stack_cache : nullptr);
+  char* record_address =
+      static_cast<char*>(stack.low()) + stack.usable_size() - kFiberRecordSize;
+  Fiber* fiber = reinterpret_cast<Fiber*>(record_address);
+  // The record is built once per mapping and reused: its wait token must keep
+  // counting up across incarnations so that stale wakers never match (fiber.h).
+  if (stack.fresh) new (fiber) Fiber();
+  fiber->stack = stack;
+  fiber->stack.fresh = false;
+  fiber->scheduler = this;
+  fiber->id = NextFiberId(p);
+  fiber->body = std::move(body);
+  fiber->failure.clear();
+  fiber->next_in_queue = nullptr;
+  fiber->wait_reason.store(nullptr, std::memory_order_relaxed);
+  fiber->references.store(2, std::memory_order_relaxed);  // running + JoinHandle
+  fiber->joiner.store(nullptr, std::memory_order_relaxed);
+  fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
+  fiber->context.PrepareFiber(stack.low(), stack.usable_size() - kFiberRecordSize,
+                              &FiberMain);
+  return fiber;
+}
+
+void Scheduler::RecycleFiber(Processor* p, Fiber* fiber) {
+  fiber->failure.clear();
+  stack_pool_.Release(p != nullptr ? &p->stack_cache : nullptr, fiber->stack);
+}
+
+void Scheduler::ReleaseFiber(Fiber* fiber) {
+  // acq_rel: the last owner must see every write of the others before recycling.
+  if (fiber->references.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  Machine* machine = CurrentMachine();
+  Processor* p = (machine != nullptr && machine->scheduler == fiber->scheduler)
+                     ? machine->processor
+                     : nullptr;
+  fiber->scheduler->RecycleFiber(p, fiber);
+}
+
+Fiber* Scheduler::Spawn(absl::AnyInvocable<void() &&> body) {
+  Machine* machine = CurrentMachine();
+  Processor* p =
+      (machine != nullptr && machine->scheduler == this) ? machine->processor : nullptr;
+  Fiber* fiber = NewFiber(p, std::move(body));
+  if (p != nullptr) {
+    p->counters.fibers_spawned.Add();
+    PushLocal(p, fiber, /*as_next=*/true);
+  } else {
+    fibers_spawned_outside_.fetch_add(1, std::memory_order_relaxed);  // statistic
+    PushGlobal(fiber, fiber, 1);
+  }
+  WakeIdleProcessor();
+  return fiber;
+}
+
+void FiberMain(void* packet) {
+  Scheduler* scheduler = CurrentMachine()->scheduler;
+  scheduler->AfterSwitch(packet);
+  Fiber* self = CurrentMachine()->current;
+  // Exceptions never cross a context switch: they end here and are reported to the
+  // joiner.
+  try {
+    std::move(self->body)();
+  } catch (const std::exception& error) {
+    self->failure = error.what();
+    if (self->failure.empty()) self->failure = "exception with an empty message";
+  } catch (...) {
+    self->failure = "exception of a type not derived from std::exception";
+  }
+  self->body = nullptr;  // destroy the captures here, on the fiber's own stack
+  scheduler->ExitCurrentFiber(CurrentMachine(), self);
+}
+
+void Scheduler::ExitCurrentFiber(Machine* machine, Fiber* self) {
+  machine->processor->counters.fibers_finished.Add();
+  self->state.store(FiberState::kDead, std::memory_order_relaxed);
+  // acq_rel: release publishes `failure` to the joiner; acquire reads its token.
+  Fiber* joiner = self->joiner.exchange(kJoinDone, std::memory_order_acq_rel);
+  if (joiner != nullptr) Wake(joiner, self->joiner_token, WakeReason::kSignaled);
+  SwitchAway(CurrentMachine(), self, kActionExit);
+  Throw("Scheduler::ExitCurrentFiber", "a finished fiber was resumed");
+}
+
+// ---------------------------------------------------------------------------------
+// Switching.
+
+void Scheduler::SwitchAway(Machine* machine, Fiber* self, int action) {
+  Processor* p = machine->processor;
+  Fiber* next = FindRunnableWithoutStealing(p);
+  if (next == nullptr && action == kActionRequeue) return;  // nothing else to run
+  SwitchPacket packet{action, self};
+  ExecutionContext* target;
+  if (next != nullptr) {
+    next->state.store(FiberState::kRunning, std::memory_order_relaxed);  // we own it
+    machine->current = next;
+    p->counters.switches.Add();
+    target = &next->context;
+  } else {
+    machine->current = nullptr;
+    target = &machine->loop_context;
+  }
+  if (action == kActionExit) self->context.ExitTo(*target, &packet);
+  void* received = self->context.SwitchTo(*target, &packet);
+  // Resumed, possibly on another machine.
+  CurrentMachine()->scheduler->AfterSwitch(received);
+}
+
+void Scheduler::AfterSwitch(void* raw_packet) {
+  // Copy first: once the previous fiber is published it may run and reuse its stack.
+  const SwitchPacket packet = *static_cast<SwitchPacket*>(raw_packet);
+  Processor* p = CurrentMachine()->processor;
+  Fiber* previous = packet.previous;
+  switch (packet.action) {
+    case kActionNone:
+      return;
+    case kActionRequeue:
+      previous->state.store(FiberState::kRunnable, std::memory_order_relaxed);
+      PushLocal(p, previous, /*as_next=*/false);
+      return;
+    case kActionPark: {
+      FiberState expected = FiberState::kParking;
+      // acq_rel; pairs with the exchange in Wake. On failure (kWakeRequested) the
+      // waker left the queuing to us.
+      if (!previous->state.compare_exchange_strong(expected, FiberState::kParked,
+                                                   std::memory_order_acq_rel,
+                                                   std::memory_order_acquire)) {
+        if (expected != FiberState::kWakeRequested) {
+          Throw("Scheduler::AfterSwitch", "parked fiber in an unexpected state");
+        }
+        previous->state.store(FiberState::kRunnable, std::memory_order_relaxed);
+        PushLocal(p, previous, /*as_next=*/false);
+        WakeIdleProcessor();
+      }
+      return;
+    }
+    case kActionExit:
+      previous->context.ReleaseSanitizerState();
+      ReleaseFiber(previous);
+      return;
+  }
+}
+
+void Scheduler::Yield() {
+  Machine* machine = CurrentMachine();
+  if (machine == nullptr || machine->current == nullptr) {
+    std::this_thread::yield();
+    return;
+  }
+  SwitchAway(machine, machine->current, kActionRequeue);
+}
+
+// ---------------------------------------------------------------------------------
+// Run queues.
+
+void Scheduler::PushLocal(Processor* p, Fiber* fiber, bool as_next) {
+  if (as_next) {
+    fiber = p->run_queue.SwapRunNext(fiber);
+    if (fiber == nullptr) return;
+  }
+  while (!p->run_queue.TryPush(fiber)) {
+    Fiber* batch[LocalRunQueue::kCapacity / 2 + 1];
+    uint32_t count = p->run_queue.TakeHalfForOverflow(batch);
+    if (count == 0) continue;  // a thief made room
+    batch[count++] = fiber;
+    for (uint32_t i = 0; i + 1 < count; ++i) batch[i]->next_in_queue = batch[i + 1];
+    PushGlobal(batch[0], batch[count - 1], count);
+    return;
+  }
+}
+
+void Scheduler::PushGlobal(Fiber* first, Fiber* last, uint32_t count) {
+  last->next_in_queue = nullptr;
+  std::lock_guard<std::mutex> lock(global_mutex_);
+  if (global_tail_ == nullptr) {
+    global_head_ = first;
+  } else {
+    global_tail_->next_in_queue = first;
+  }
+  global_tail_ = last;
+  // relaxed: a hint for lock-free emptiness checks; the fence in WakeIdleProcessor
+  // and the idle re-check order it where it matters.
+  global_size_.store(global_size_.load(std::memory_order_relaxed) + count,
+                     std::memory_order_relaxed);
+}
+
+Fiber* Scheduler::TakeFromGlobal(Processor* p, uint32_t max_batch) {
+  std::lock_guard<std::mutex> lock(global_mutex_);
+  const uint32_t size = global_size_.load(std::memory_order_relaxed);
+  if (size == 0) return nullptr;
+  uint32_t count = std::min<uint32_t>(size / procs() + 1, max_batch);
+  count = std::min<uint32_t>(count, size);
+  Fiber* first = global_head_;
+  Fiber* fiber = first->next_in_queue;
+  for (uint32_t i = 1; i < count; ++i) {
+    Fiber* following = fiber->next_in_queue;
+    if (!p->run_queue.TryPush(fiber)) break;  // cannot happen with max_batch <= half
+    fiber = following;
+  }
+  uint32_t taken = count;
+  global_head_ = fiber;
+  if (global_head_ == nullptr) global_tail_ = nullptr;
+  global_size_.store(size - taken, std::memory_order_relaxed);
+  p->counters.global_queue_takes.Add();
+  return first;
+}
+
+// ---------------------------------------------------------------------------------
+// Finding work.
+
+bool Scheduler::RunExpiredTimers(Processor* p, Processor* timer_owner) {
+  const int64_t earliest = timer_owner->timers.earliest_ns();
+  if (earliest == 0) return false;
+  const int64_t now = MonotonicNanos();
+  if (earliest > now) return false;
+  std::vector<TimerHeap::Expired> expired;
+  timer_owner->timers.TakeExpired(now, expired);
+  for (const TimerHeap::Expired& timer : expired) {
+    if (Wake(timer.fiber, timer.token, WakeReason::kTimedOut)) p->counters.timers_fired.Add();
+  }
+  return !expired.empty();
+}
+
+Fiber* Scheduler::FindRunnableWithoutStealing(Processor* p) {
+  if (shutting_down_.load(std::memory_order_relaxed)) return nullptr;
+  ++p->schedule_tick;
+  if (p->schedule_tick % kGlobalQueueCheckInterval == 0 &&
+      global_size_.load(std::memory_order_relaxed) != 0) {
+    if (Fiber* fiber = TakeFromGlobal(p, 1)) return fiber;
+  }
+  if (p->timers.earliest_ns() != 0) RunExpiredTimers(p, p);
+  if (Fiber* fiber = p->run_queue.TryPop()) return fiber;
+  if (global_size_.load(std::memory_order_relaxed) != 0) {
+    if (Fiber* fiber = TakeFromGlobal(p, LocalRunQueue::kCapacity / 2)) return fiber;
+  }
+  return nullptr;
+}
+
+Fiber* Scheduler::TrySteal(Processor* p, bool include_run_next) {
+  thread_local uint32_t random_state = 0x9e3779b9u;
+  const int count = procs();
+  for (int round = 0; round < kStealRounds; ++round) {
+    const bool last_round = round == kStealRounds - 1;
+    const int start = static_cast<int>(NextRandom(random_state) % count);
+    for (int i = 0; i < count; ++i) {
+      Processor* victim = processors_[(start + i) % count].get();
+      if (victim == p) continue;
+      if (last_round && RunExpiredTimers(p, victim)) {
+        if (Fiber* fiber = p->run_queue.TryPop()) return fiber;
+      }
+      p->counters.steal_attempts.Add();
+      const bool take_run_next = include_run_next && last_round;
+      if (take_run_next && victim->run_queue.SizeApprox() == 1) {
+        // Probably only a run-next fiber that its owner is about to switch to:
+        // give the owner a moment before taking it (Go does the same).
+        const int64_t until = MonotonicNanos() + kRunNextStealBackoffNs;
+        while (MonotonicNanos() < until && victim->run_queue.SizeApprox() != 0) CpuRelax();
+      }
+      const uint32_t before = p->run_queue.SizeApprox();
+      if (Fiber* fiber = victim->run_queue.StealHalfInto(p->run_queue, take_run_next)) {
+        p->counters.fibers_stolen.Add(1 + p->run_queue.SizeApprox() - before);
+        return fiber;
+      }
+    }
+  }
+  return nullptr;
+}
+
+bool Scheduler::AnyWorkVisible() {
+  if (global_size_.load(std::memory_order_acquire) != 0) return true;
+  const int64_t now = MonotonicNanos();
+  for (auto& p : processors_) {
+    if (!p->run_queue.EmptyApprox()) return true;
+    const int64_t earliest = p->timers.earliest_ns();
+    if (earliest != 0 && earliest <= now) return true;
+  }
+  return false;
+}
+
+int64_t Scheduler::EarliestTimer() {
+  int64_t earliest = 0;
+  for (auto& p : processors_) {
+    const int64_t deadline = p->timers.earliest_ns();
+    if (deadline != 0 && (earliest == 0 || deadline < earliest)) earliest = deadline;
+  }
+  return earliest;
+}
+
+void Scheduler::StopSpinning(Machine* machine) {
+  if (!machine->spinning) return;
+  machine->spinning = false;
+  // seq_cst: part of the Dekker pair with WakeIdleProcessor (design notes). If we were
+  // the last spinner, there may be more work than we took: start another searcher.
+  if (spinning_machines_.fetch_sub(1, std::memory_order_seq_cst) == 1) WakeIdleProcessor();
+}
+
+Fiber* Scheduler::FindRunnable(Machine* machine) {
+  while (true) {
+    if (shutting_down_.load(std::memory_order_acquire)) return nullptr;
+    Processor* p = machine->processor;
+    if (Fiber* fiber = FindRunnableWithoutStealing(p)) {
+      StopSpinning(machine);
+      return fiber;
+    }
+    const int busy = procs() - idle_processor_count_.load(std::memory_order_relaxed);
+    if (machine->spinning ||
+        2 * spinning_machines_.load(std::memory_order_relaxed) < busy) {
+      if (!machine->spinning) {
+        machine->spinning = true;
+        spinning_machines_.fetch_add(1, std::memory_order_seq_cst);
+      }
+      if (Fiber* fiber = TrySteal(p, /*include_run_next=*/true)) {
+        StopSpinning(machine);
+        return fiber;
+      }
+    }
+
+    // Nothing to do: give the P back, stop spinning, then look once more.
+    {
+      std::lock_guard<std::mutex> lock(idle_mutex_);
+      p->next_idle = idle_processors_;
+      idle_processors_ = p;
+      idle_processor_count_.fetch_add(1, std::memory_order_seq_cst);
+      machine->processor = nullptr;
+    }
+    const bool was_spinning = machine->spinning;
+    if (was_spinning) {
+      machine->spinning = false;
+      spinning_machines_.fetch_sub(1, std::memory_order_seq_cst);
+    }
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with WakeIdleProcessor
+    Processor* reacquired = nullptr;
+    if (AnyWorkVisible()) {
+      std::lock_guard<std::mutex> lock(idle_mutex_);
+      if (idle_processors_ != nullptr) {
+        reacquired = idle_processors_;
+        idle_processors_ = reacquired->next_idle;
+        idle_processor_count_.fetch_sub(1, std::memory_order_seq_cst);
+      }
+    }
+    if (reacquired != nullptr) {
+      machine->processor = reacquired;
+      if (was_spinning) {
+        machine->spinning = true;
+        spinning_machines_.fetch_add(1, std::memory_order_seq_cst);
+      }
+      continue;
+    }
+
+    // Sleep until handed a P, or until the earliest timer is due.
+    while (machine->processor == nullptr) {
+      {
+        std::lock_guard<std::mutex> lock(idle_mutex_);
+        if (shutting_down_.load(std::memory_order_relaxed)) return nullptr;
+        machine->next_idle = idle_machines_;
+        idle_machines_ = machine;
+      }
+      machine_parks_.fetch_add(1, std::memory_order_relaxed);  // statistic
+      const bool woken = machine->parker.Park(EarliestTimer());
+      std::lock_guard<std::mutex> lock(idle_mutex_);
+      if (machine->handed_processor != nullptr) {
+        // Someone chose us (and removed us from the idle list).
+        machine->processor = machine->handed_processor;
+        machine->spinning = machine->handed_spinning;
+        machine->handed_processor = nullptr;
+        if (!woken) {  // their Unpark is on its way: consume it now
+          idle_mutex_.unlock();
+          machine->parker.Park();
+          idle_mutex_.lock();
+        }
+        break;
+      }
+      // Timed out (or a shutdown Unpark): leave the idle list and look for timers.
+      for (Machine** link = &idle_machines_; *link != nullptr; link = &(*link)->next_idle) {
+        if (*link == machine) {
+          *link = machine->next_idle;
+          break;
+        }
+      }
+      if (shutting_down_.load(std::memory_order_relaxed)) return nullptr;
+      if (idle_processors_ != nullptr) {
+        machine->processor = idle_processors_;
+        idle_processors_ = machine->processor->next_idle;
+        idle_processor_count_.fetch_sub(1, std::memory_order_seq_cst);
+        machine->spinning = false;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// Waking Ps and starting Ms.
+
+void Scheduler::WakeIdleProcessor() {
+  // seq_cst fence: orders the caller's publication of work before the loads below
+  // (the publisher's half of the Dekker pair in the design notes).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (idle_processor_count_.load(std::memory_order_relaxed) == 0) return;
+  int expected = 0;
+  if (spinning_machines_.load(std::memory_order_relaxed) != 0 ||
+      !spinning_machines_.compare_exchange_strong(expected, 1, std::memory_order_seq_cst)) {
+    return;  // a spinning M will find the work
+  }
+  Processor* p = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(idle_mutex_);
+    if (idle_processors_ != nullptr && !shutting_down_.load(std::memory_order_relaxed)) {
+      p = idle_processors_;
+      idle_processors_ = p->next_idle;
+      idle_processor_count_.fetch_sub(1, std::memory_order_seq_cst);
+    }
+  }
+  if (p == nullptr) {
+    spinning_machines_.fetch_sub(1, std::memory_order_seq_cst);
+    return;
+  }
+  StartMachine(p, /*spinning=*/true);
+}
+
+void Scheduler::StartMachine(Processor* p, bool spinning) {
+  Machine* machine = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(idle_mutex_);
+    machine = idle_machines_;
+    if (machine != nullptr) {
+      idle_machines_ = machine->next_idle;
+      machine->handed_processor = p;
+      machine->handed_spinning = spinning;
+    } else {
+      machines_.push_back(std::make_unique<Machine>(this, static_cast<int>(machines_.size())));
+      machine = machines_.back().get();
+      machine->processor = p;
+      machine->spinning = spinning;
+      machine->thread = std::thread([this, machine] { MachineMain(machine); });
+      return;
+    }
+  }
+  machine_wakeups_.fetch_add(1, std::memory_order_relaxed);  // statistic
+  machine->parker.Unpark();
+}
+
+void Scheduler::MachineMain(Machine* machine) {
+  SetCurrentMachine(machine);
+  prctl(PR_SET_TIMERSLACK, 1UL);  // timers precise to microseconds, not 50 us
+  machine->loop_context.AdoptCurrentThread();
+  while (Fiber* fiber = FindRunnable(machine)) {
+    fiber->state.store(FiberState::kRunning, std::memory_order_relaxed);
+    machine->current = fiber;
+    machine->processor->counters.switches.Add();
+    SwitchPacket none{kActionNone, nullptr};
+    void* received = machine->loop_context.SwitchTo(fiber->context, &none);
+    AfterSwitch(received);
+  }
+  SetCurrentMachine(nullptr);
+}
+
+void Scheduler::MakeRunnable(Fiber* fiber) {
+  fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
+  Machine* machine = CurrentMachine();
+  if (machine != nullptr && machine->scheduler == this && machine->processor != nullptr) {
+    PushLocal(machine->processor, fiber, /*as_next=*/true);
+  } else {
+    PushGlobal(fiber, fiber, 1);
+  }
+  WakeIdleProcessor();
+}
+
+void Scheduler::ArmTimer(Fiber* self) { CurrentMachine()->processor->timers.Add(self); }
+
+RuntimeStats Scheduler::ReadCounters() const {
+  RuntimeStats counters;
+  for (const auto& p : processors_) {
+    counters.fibers_spawned += p->counters.fibers_spawned.Read();
+    counters.fibers_finished += p->counters.fibers_finished.Read();
+    counters.switches += p->counters.switches.Read();
+    counters.fibers_stolen += p->counters.fibers_stolen.Read();
+    counters.steal_attempts += p->counters.steal_attempts.Read();
+    counters.timers_fired += p->counters.timers_fired.Read();
+    counters.global_queue_takes += p->counters.global_queue_takes.Read();
+    counters.runnable_per_processor.push_back(p->run_queue.SizeApprox());
+  }
+  counters.fibers_spawned += fibers_spawned_outside_.load(std::memory_order_relaxed);
+  counters.machine_parks = machine_parks_.load(std::memory_order_relaxed);
+  counters.machine_wakeups = machine_wakeups_.load(std::memory_order_relaxed);
+  counters.runnable_global = global_size_.load(std::memory_order_relaxed);
+  counters.stacks_mapped = stack_pool_.stacks_mapped();
+  {
+    std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(idle_mutex_));
+    counters.machines = machines_.size();
+  }
+  return counters;
+}
+
+// ---------------------------------------------------------------------------------
+// The wait protocol.
+
+Fiber* CurrentFiber() {
+  Machine* machine = CurrentMachine();
+  return machine != nullptr ? machine->current : nullptr;
+}
+
+Fiber* CurrentWaiter() {
+  if (Fiber* fiber = CurrentFiber()) return fiber;
+  if (stand_in_holder.fiber == nullptr) stand_in_holder.fiber = AcquireStandIn();
+  return stand_in_holder.fiber;
+}
+
+uint64_t BeginWait(Fiber* self, const char* reason) {
+  const uint64_t token = self->wait_token.load(std::memory_order_relaxed) + 1;  // odd
+  self->wake_reason = WakeReason::kNone;
+  self->wait_reason.store(reason, std::memory_order_relaxed);
+  if (!self->is_thread) self->state.store(FiberState::kParking, std::memory_order_relaxed);
+  // release: a waker that claims this token also sees the writes above.
+  self->wait_token.store(token, std::memory_order_release);
+  return token;
+}
+
+bool Wake(Fiber* fiber, uint64_t token, WakeReason reason) {
+  uint64_t expected = token;
+  // acq_rel: acquire the waiter's BeginWait writes; release our claim.
+  if (!fiber->wait_token.compare_exchange_strong(expected, token + 1,
+                                                 std::memory_order_acq_rel,
+                                                 std::memory_order_relaxed)) {
+    return false;  // that wait already ended
+  }
+  fiber->wake_reason = reason;
+  if (fiber->is_thread) {
+    fiber->thread_parker.Unpark();  // release; pairs with Park's acquire
+    return true;
+  }
+  // acq_rel; pairs with the CAS in AfterSwitch and the load in CommitWait.
+  const FiberState previous =
+      fiber->state.exchange(FiberState::kWakeRequested, std::memory_order_acq_rel);
+  if (previous == FiberState::kParked) {
+    fiber->scheduler->MakeRunnable(fiber);
+  } else if (previous != FiberState::kParking) {
+    Throw("Wake", "woken fiber was not waiting");
+  }
+  return true;
+}
+
+WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns) {
+  if (self->is_thread) {
+    while (!self->thread_parker.Park(deadline_ns)) {
+      uint64_t expected = token;
+      if (self->wait_token.compare_exchange_strong(expected, token + 1,
+                                                   std::memory_order_acq_rel,
+                                                   std::memory_order_relaxed)) {
+        self->wait_reason.store(nullptr, std::memory_order_relaxed);
+        return WakeReason::kTimedOut;
+      }
+      deadline_ns = 0;  // a waker claimed the wait; its Unpark is on the way
+    }
+    self->wait_reason.store(nullptr, std::memory_order_relaxed);
+    return self->wake_reason;
+  }
+  Machine* machine = CurrentMachine();
+  if (deadline_ns != 0) {
+    self->timer.deadline_ns = deadline_ns;
+    self->timer.token = token;
+    machine->processor->timers.Add(self);
+  }
+  // acquire; pairs with the exchange in Wake: a wake that came before we switch
+  // away needs no switch at all.
+  if (self->state.load(std::memory_order_acquire) == FiberState::kWakeRequested) {
+    self->state.store(FiberState::kRunning, std::memory_order_relaxed);
+  } else {
+    machine->scheduler->SwitchAway(machine, self, kActionPark);
+  }
+  if (deadline_ns != 0) TimerHeap::Remove(self);
+  self->wait_reason.store(nullptr, std::memory_order_relaxed);
+  return self->wake_reason;
+}
+
+}  // namespace troupe::scheduler_internal

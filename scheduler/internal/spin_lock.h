@@ -1,0 +1,62 @@
+// SpinLock: a tiny lock for the few instructions that link or unlink a waiter.
+//
+// troupe's primitives hold it only to update an intrusive list, never across a
+// switch, a wake-up or a system call, so contention is short; after a bounded spin it
+// yields the thread. (std::mutex would work too, but costs a futex system call under
+// contention and can put a whole M to sleep for an operation that takes nanoseconds.)
+#ifndef TROUPE_SCHEDULER_INTERNAL_SPIN_LOCK_H_
+#define TROUPE_SCHEDULER_INTERNAL_SPIN_LOCK_H_
+
+#include <atomic>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace troupe::scheduler_internal {
+
+class ABSL_LOCKABLE SpinLock {
+ public:
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    int spins = 0;
+    // acquire; pairs with the release store in Unlock.
+    while (locked_.exchange(true, std::memory_order_acquire)) {
+      while (locked_.load(std::memory_order_relaxed)) {
+        if (++spins < 64) {
+#if defined(__x86_64__)
+          _mm_pause();
+#endif
+        } else {
+          std::this_thread::yield();
+        }
+      }
+    }
+  }
+
+  void Unlock() ABSL_UNLOCK_FUNCTION() {
+    locked_.store(false, std::memory_order_release);  // pairs with Lock's acquire
+  }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
+class ABSL_SCOPED_LOCKABLE SpinLockHolder {
+ public:
+  explicit SpinLockHolder(SpinLock& lock) ABSL_EXCLUSIVE_LOCK_FUNCTION(lock) : lock_(lock) {
+    lock_.Lock();
+  }
+  ~SpinLockHolder() ABSL_UNLOCK_FUNCTION() { lock_.Unlock(); }
+  SpinLockHolder(const SpinLockHolder&) = delete;
+  SpinLockHolder& operator=(const SpinLockHolder&) = delete;
+
+ private:
+  SpinLock& lock_;
+};
+
+}  // namespace troupe::scheduler_internal
+
+#endif  // TROUPE_SCHEDULER_INTERNAL_SPIN_LOCK_H_

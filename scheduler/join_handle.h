@@ -1,0 +1,53 @@
+// JoinHandle: the result of spawning a fiber; lets the spawner wait for it to finish.
+//
+// Move-only. Destroying a handle without joining detaches the fiber, which runs on.
+#ifndef TROUPE_SCHEDULER_JOIN_HANDLE_H_
+#define TROUPE_SCHEDULER_JOIN_HANDLE_H_
+
+#include <cstdint>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+
+namespace troupe {
+
+namespace scheduler_internal {
+struct Fiber;
+}
+
+class JoinHandle;
+JoinHandle Spawn(absl::AnyInvocable<void() &&> body);
+
+class JoinHandle {
+ public:
+  JoinHandle() = default;
+  JoinHandle(JoinHandle&& other) noexcept : fiber_(other.fiber_), id_(other.id_) {
+    other.fiber_ = nullptr;
+  }
+  JoinHandle& operator=(JoinHandle&& other) noexcept;
+  JoinHandle(const JoinHandle&) = delete;
+  JoinHandle& operator=(const JoinHandle&) = delete;
+  ~JoinHandle();
+
+  // Waits until the fiber has finished. Parks the calling fiber; blocks a plain
+  // thread. Returns OK, or InternalError naming the fiber and the exception that
+  // escaped its body; FailedPrecondition if the handle is empty (default-constructed,
+  // moved from, or already joined) or a fiber tries to join itself.
+  [[nodiscard]] absl::Status Join();
+
+  bool joinable() const { return fiber_ != nullptr; }
+  // The fiber's id (as this_fiber::Id() reports inside it); stays valid after Join.
+  uint64_t id() const { return id_; }
+
+ private:
+  friend class Runtime;
+  friend JoinHandle Spawn(absl::AnyInvocable<void() &&> body);
+  explicit JoinHandle(scheduler_internal::Fiber* fiber);
+
+  scheduler_internal::Fiber* fiber_ = nullptr;
+  uint64_t id_ = 0;
+};
+
+}  // namespace troupe
+
+#endif  // TROUPE_SCHEDULER_JOIN_HANDLE_H_

@@ -1,0 +1,73 @@
+// Mutex: a three-state lock word (Drepper, "Futexes Are Tricky", mutex #2) whose
+// "futex" is troupe's WaitQueue.
+//
+// Invariants:
+//  1. state_ == 0 iff the mutex is free. A holder that saw contention leaves 2.
+//  2. A waiter parks only after seeing state_ == 2 under waiters_lock_; Unlock stores
+//     0 before taking waiters_lock_ to wake one. So either the waiter sees 0 and
+//     retries, or it is queued before Unlock looks: no lost wake-up.
+//  3. A woken waiter takes the mutex by exchanging in 2 (it cannot know whether others
+//     still wait), so the next Unlock wakes again; at worst one wake-up too many.
+//
+// Barging is allowed (a running fiber may take the mutex ahead of a woken one): it
+// keeps the lock hot on the running core, as Go's sync.Mutex in normal mode does.
+#include "scheduler/mutex.h"
+
+#include "scheduler/internal/deadline.h"
+#include "scheduler/internal/scheduler.h"
+
+namespace troupe {
+
+using scheduler_internal::kDeadlinePassed;
+using scheduler_internal::kNoDeadline;
+using scheduler_internal::SpinLockHolder;
+using scheduler_internal::WakeReason;
+
+bool Mutex::TryLock() {
+  uint32_t expected = 0;
+  // acquire; pairs with the release in Unlock.
+  return state_.compare_exchange_strong(expected, 1, std::memory_order_acquire,
+                                        std::memory_order_relaxed);
+}
+
+void Mutex::Lock() {
+  const bool acquired = LockUntil(absl::InfiniteFuture());
+  (void)acquired;  // always true without a deadline
+}
+
+bool Mutex::LockUntil(absl::Time deadline) {
+  uint32_t state = 0;
+  if (state_.compare_exchange_strong(state, 1, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
+    return true;
+  }
+  const int64_t deadline_ns = scheduler_internal::ToMonotonicDeadline(deadline);
+  if (state != 2) state = state_.exchange(2, std::memory_order_acquire);
+  while (state != 0) {
+    if (deadline_ns == kDeadlinePassed) return false;
+    waiters_lock_.Lock();
+    if (state_.load(std::memory_order_relaxed) != 2) {
+      waiters_lock_.Unlock();
+    } else if (waiters_.Wait(waiters_lock_, "mutex", deadline_ns) == WakeReason::kTimedOut) {
+      // The mutex may have been freed just as the deadline passed: take it if so.
+      uint32_t free_state = 0;
+      if (state_.compare_exchange_strong(free_state, 2, std::memory_order_acquire,
+                                         std::memory_order_relaxed)) {
+        return true;
+      }
+      return false;
+    }
+    state = state_.exchange(2, std::memory_order_acquire);  // pairs with Unlock
+  }
+  return true;
+}
+
+void Mutex::Unlock() {
+  // release; pairs with the acquiring CAS/exchange in Lock.
+  if (state_.fetch_sub(1, std::memory_order_release) != 1) {
+    state_.store(0, std::memory_order_release);
+    waiters_.WakeOne(waiters_lock_);
+  }
+}
+
+}  // namespace troupe

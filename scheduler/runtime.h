@@ -1,0 +1,93 @@
+// Runtime: troupe's M:N fiber scheduler. Fibers run on a pool of OS threads through
+// `procs` logical processors, as goroutines do on Go's Ms and Ps.
+//
+//   auto runtime = troupe::Runtime::Create({.procs = 4});   // StatusOr
+//   absl::Status status = (*runtime)->Run([] {
+//     troupe::JoinHandle child = troupe::Spawn([] { ... });
+//     troupe::this_fiber::SleepFor(absl::Milliseconds(1));
+//     child.Join().IgnoreError();
+//   });
+//
+// Fibers migrate between OS threads at every point where they may park or yield. Do
+// not keep the address of a thread_local (or anything derived from the thread's
+// identity, such as a lock held through a std::mutex) across such a point.
+#ifndef TROUPE_SCHEDULER_RUNTIME_H_
+#define TROUPE_SCHEDULER_RUNTIME_H_
+
+#include <cstddef>
+#include <memory>
+#include <utility>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "scheduler/join_handle.h"
+#include "scheduler/runtime_stats.h"
+
+namespace troupe {
+
+namespace scheduler_internal {
+class Scheduler;
+}
+
+struct RuntimeOptions {
+  static constexpr int kMaxProcs = 1024;
+  static constexpr std::size_t kMinStackSize = 16 * 1024;
+  static constexpr std::size_t kMaxStackSize = std::size_t{1} << 30;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  static constexpr std::size_t kDefaultStackSize = 256 * 1024;  // sanitizer frames are big
+#else
+  static constexpr std::size_t kDefaultStackSize = 64 * 1024;
+#endif
+
+  // Logical processors: how many fibers run in parallel. 0 means the TROUPE_PROCS
+  // environment variable if set, else the number of CPUs. Allowed: [1, kMaxProcs].
+  int procs = 0;
+  // Usable bytes per fiber stack (a guard page comes on top). A multiple of the page
+  // size, in [kMinStackSize, kMaxStackSize].
+  std::size_t stack_size = kDefaultStackSize;
+};
+
+class Runtime {
+ public:
+  // Validates `options` (InvalidArgument saying what is allowed) and starts the
+  // runtime. Threads are started lazily, as work appears.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Runtime>> Create(
+      RuntimeOptions options = {});
+
+  // Stops the OS threads. Every fiber should have finished; fibers still parked are
+  // abandoned without unwinding.
+  ~Runtime();
+
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Any thread. Starts a fiber running `body`; never blocks.
+  JoinHandle Spawn(absl::AnyInvocable<void() &&> body);
+
+  // Plain thread only (not a fiber). Runs `main` as a fiber and blocks until it
+  // returns; returns what JoinHandle::Join returns for it.
+  [[nodiscard]] absl::Status Run(absl::AnyInvocable<void() &&> main);
+
+  // Any thread. A snapshot of the scheduler's counters.
+  RuntimeStats Stats() const;
+
+  int procs() const;
+  std::size_t stack_size() const;
+
+ private:
+  explicit Runtime(std::unique_ptr<scheduler_internal::Scheduler> scheduler);
+  std::unique_ptr<scheduler_internal::Scheduler> scheduler_;
+};
+
+// Fiber context only: spawns on the runtime the calling fiber runs on. Crashes with a
+// message when called from a plain thread (use Runtime::Spawn there).
+JoinHandle Spawn(absl::AnyInvocable<void() &&> body);
+
+// Validates options and resolves the defaults (TROUPE_PROCS, CPU count). Exposed for
+// tests and tools; Runtime::Create calls it.
+[[nodiscard]] absl::StatusOr<RuntimeOptions> ResolveRuntimeOptions(RuntimeOptions options);
+
+}  // namespace troupe
+
+#endif  // TROUPE_SCHEDULER_RUNTIME_H_

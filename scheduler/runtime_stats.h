@@ -1,0 +1,34 @@
+// RuntimeStats: a snapshot of the scheduler's counters (Runtime::Stats()).
+// Counters only grow; read them twice and subtract to measure an interval.
+#ifndef TROUPE_SCHEDULER_RUNTIME_STATS_H_
+#define TROUPE_SCHEDULER_RUNTIME_STATS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace troupe {
+
+struct RuntimeStats {
+  uint64_t fibers_spawned = 0;
+  uint64_t fibers_finished = 0;
+  uint64_t switches = 0;          // fibers resumed by a P
+  uint64_t fibers_stolen = 0;     // fibers moved between Ps by work stealing
+  uint64_t steal_attempts = 0;
+  uint64_t machine_parks = 0;     // times an idle OS thread went to sleep
+  uint64_t machine_wakeups = 0;   // times a sleeping OS thread was woken for work
+  uint64_t timers_fired = 0;
+  uint64_t global_queue_takes = 0;
+  uint64_t machines = 0;          // OS threads started so far
+  uint64_t stacks_mapped = 0;     // fiber stacks ever mapped (the rest were reused)
+  std::vector<uint32_t> runnable_per_processor;  // approximate
+  uint32_t runnable_global = 0;
+
+  uint64_t fibers_alive() const { return fibers_spawned - fibers_finished; }
+  // One line, in the manner of GODEBUG=schedtrace.
+  std::string ToString() const;
+};
+
+}  // namespace troupe
+
+#endif  // TROUPE_SCHEDULER_RUNTIME_STATS_H_

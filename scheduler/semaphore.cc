@@ -1,0 +1,87 @@
+// Semaphore with direct hand-off.
+//
+// Invariants:
+//  1. permits_ > 0 only while no waiter is queued (checked and changed under
+//     waiters_lock_ on the slow paths; the lock-free fast path only decrements).
+//  2. Release first hands permits to queued waiters, one each, and adds only the rest
+//     to permits_. A waiter that was handed a permit returns without touching
+//     permits_; one whose wait timed out was never handed one (its wake failed, and
+//     WakeOne moved on to the next waiter).
+#include "scheduler/semaphore.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "scheduler/internal/deadline.h"
+#include "scheduler/internal/scheduler.h"
+
+namespace troupe {
+
+using scheduler_internal::kDeadlinePassed;
+using scheduler_internal::SpinLockHolder;
+using scheduler_internal::WakeReason;
+
+Semaphore::Semaphore(int64_t permits) : permits_(permits) {
+  if (permits < 0) {
+    std::fprintf(stderr, "troupe: fatal error in Semaphore: negative permits %lld\n",
+                 static_cast<long long>(permits));
+    std::abort();
+  }
+}
+
+bool Semaphore::TryAcquire() {
+  int64_t permits = permits_.load(std::memory_order_relaxed);
+  while (permits > 0) {
+    // acquire; pairs with the release in Release.
+    if (permits_.compare_exchange_weak(permits, permits - 1, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Semaphore::Acquire() {
+  const bool acquired = AcquireUntil(absl::InfiniteFuture());
+  (void)acquired;  // always true without a deadline
+}
+
+bool Semaphore::AcquireUntil(absl::Time deadline) {
+  if (TryAcquire()) return true;
+  const int64_t deadline_ns = scheduler_internal::ToMonotonicDeadline(deadline);
+  waiters_lock_.Lock();
+  if (TryAcquire()) {
+    waiters_lock_.Unlock();
+    return true;
+  }
+  if (deadline_ns == kDeadlinePassed) {
+    waiters_lock_.Unlock();
+    return false;
+  }
+  // Signaled means a Release handed us its permit (invariant 2).
+  return waiters_.Wait(waiters_lock_, "semaphore", deadline_ns) == WakeReason::kSignaled;
+}
+
+void Semaphore::Release(int64_t count) {
+  if (count < 1) {
+    std::fprintf(stderr, "troupe: fatal error in Semaphore::Release: count %lld < 1\n",
+                 static_cast<long long>(count));
+    std::abort();
+  }
+  while (count > 0) {
+    scheduler_internal::WaitQueue::Waiter waiter;
+    {
+      SpinLockHolder holder(waiters_lock_);
+      if (!waiters_.PopFront(waiter)) {
+        // release; pairs with the acquire in TryAcquire.
+        permits_.fetch_add(count, std::memory_order_release);
+        return;
+      }
+    }
+    // The permit goes with the wake; a waiter that timed out meanwhile does not take
+    // it, and it goes to the next one instead.
+    if (scheduler_internal::Wake(waiter.fiber, waiter.token, WakeReason::kSignaled)) --count;
+  }
+}
+
+}  // namespace troupe

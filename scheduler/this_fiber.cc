@@ -1,0 +1,45 @@
+#include "scheduler/this_fiber.h"
+
+#include <thread>
+
+#include "scheduler/internal/deadline.h"
+#include "scheduler/internal/scheduler.h"
+
+namespace troupe::this_fiber {
+
+using scheduler_internal::BeginWait;
+using scheduler_internal::CommitWait;
+using scheduler_internal::CurrentFiber;
+using scheduler_internal::CurrentWaiter;
+using scheduler_internal::Fiber;
+
+void Yield() {
+  Fiber* self = CurrentFiber();
+  if (self == nullptr) {
+    std::this_thread::yield();
+    return;
+  }
+  self->scheduler->Yield();
+}
+
+void SleepUntil(absl::Time deadline) {
+  const int64_t deadline_ns = scheduler_internal::ToMonotonicDeadline(deadline);
+  if (deadline_ns == scheduler_internal::kDeadlinePassed) return;
+  Fiber* self = CurrentWaiter();
+  const uint64_t token = BeginWait(self, "sleep");
+  CommitWait(self, token, deadline_ns);
+}
+
+void SleepFor(absl::Duration duration) {
+  if (duration <= absl::ZeroDuration()) return;
+  SleepUntil(absl::Now() + duration);
+}
+
+uint64_t Id() {
+  Fiber* self = CurrentFiber();
+  return self != nullptr ? self->id : 0;
+}
+
+bool InFiber() { return CurrentFiber() != nullptr; }
+
+}  // namespace troupe::this_fiber

@@ -1,0 +1,45 @@
+// WaitGroup: waits for a collection of fibers (or any tasks) to finish, like Go's
+// sync.WaitGroup. Add(n) before starting work, Done() when each piece finishes,
+// Wait() parks until the count is zero.
+//
+// Memory ordering: everything written before a Done() is visible after the Wait()
+// that it releases.
+#ifndef TROUPE_SCHEDULER_WAIT_GROUP_H_
+#define TROUPE_SCHEDULER_WAIT_GROUP_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "absl/time/time.h"
+#include "scheduler/internal/spin_lock.h"
+#include "scheduler/internal/wait_queue.h"
+
+namespace troupe {
+
+class WaitGroup {
+ public:
+  explicit WaitGroup(int64_t initial = 0) : count_(initial) {}
+  WaitGroup(const WaitGroup&) = delete;
+  WaitGroup& operator=(const WaitGroup&) = delete;
+
+  // Any fiber or thread. Adds `delta` (may be negative) to the count; when it reaches
+  // zero every waiter is woken. A negative count is a bug and crashes with a message.
+  void Add(int64_t delta);
+  void Done() { Add(-1); }
+
+  // Parks (blocks a plain thread) until the count is zero.
+  void Wait();
+  // As Wait, giving up at `deadline`; true if the count reached zero.
+  [[nodiscard]] bool WaitUntil(absl::Time deadline);
+
+  int64_t count() const { return count_.load(std::memory_order_acquire); }
+
+ private:
+  std::atomic<int64_t> count_;
+  scheduler_internal::SpinLock waiters_lock_;
+  scheduler_internal::WaitQueue waiters_ ABSL_GUARDED_BY(waiters_lock_);
+};
+
+}  // namespace troupe
+
+#endif  // TROUPE_SCHEDULER_WAIT_GROUP_H_

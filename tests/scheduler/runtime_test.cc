@@ -1,0 +1,263 @@
+#include "scheduler/runtime.h"
+
+#include <stdlib.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "scheduler/this_fiber.h"
+#include "tests/scheduler/test_support.h"
+
+namespace troupe {
+namespace {
+
+using testing::kManyFibers;
+using testing::RuntimeTest;
+
+TEST_P(RuntimeTest, RunsMainFiberInAFiber) {
+  bool in_fiber = false;
+  uint64_t id = 0;
+  RunInFiber([&] {
+    in_fiber = this_fiber::InFiber();
+    id = this_fiber::Id();
+  });
+  EXPECT_TRUE(in_fiber);
+  EXPECT_NE(id, 0u);
+  EXPECT_FALSE(this_fiber::InFiber());
+  EXPECT_EQ(this_fiber::Id(), 0u);
+}
+
+TEST_P(RuntimeTest, SpawnsAndJoinsManyFibers) {
+  std::atomic<int> count{0};
+  RunInFiber([&] {
+    std::vector<JoinHandle> handles;
+    for (int i = 0; i < kManyFibers; ++i) {
+      handles.push_back(Spawn([&] { count.fetch_add(1, std::memory_order_relaxed); }));
+    }
+    for (auto& handle : handles) ASSERT_TRUE(handle.Join().ok());
+  });
+  EXPECT_EQ(count.load(), kManyFibers);
+}
+
+TEST_P(RuntimeTest, PlainThreadSpawnsAndJoins) {
+  std::atomic<bool> ran{false};
+  JoinHandle handle = runtime().Spawn([&] { ran = this_fiber::InFiber(); });
+  EXPECT_TRUE(handle.joinable());
+  ASSERT_TRUE(handle.Join().ok());
+  EXPECT_TRUE(ran.load());
+  EXPECT_FALSE(handle.joinable());
+}
+
+TEST_P(RuntimeTest, NestedSpawnsFormATree) {
+  // Every fiber spawns two children down to depth 10: 2047 fibers in all.
+  std::atomic<int> visited{0};
+  struct Tree {
+    static void Grow(int depth, std::atomic<int>& visited) {
+      visited.fetch_add(1, std::memory_order_relaxed);
+      if (depth == 0) return;
+      JoinHandle left = Spawn([depth, &visited] { Grow(depth - 1, visited); });
+      JoinHandle right = Spawn([depth, &visited] { Grow(depth - 1, visited); });
+      ASSERT_TRUE(left.Join().ok());
+      ASSERT_TRUE(right.Join().ok());
+    }
+  };
+  RunInFiber([&] { Tree::Grow(10, visited); });
+  EXPECT_EQ(visited.load(), 2047);
+}
+
+TEST_P(RuntimeTest, JoinReportsEscapedException) {
+  RunInFiber([&] {
+    JoinHandle handle = Spawn([] { throw std::runtime_error("boom"); });
+    const uint64_t id = handle.id();
+    absl::Status status = handle.Join();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+    EXPECT_NE(status.message().find("boom"), std::string::npos) << status;
+    EXPECT_NE(status.message().find(std::to_string(id)), std::string::npos) << status;
+  });
+}
+
+TEST_P(RuntimeTest, JoinTwiceIsAnError) {
+  RunInFiber([&] {
+    JoinHandle handle = Spawn([] {});
+    ASSERT_TRUE(handle.Join().ok());
+    EXPECT_EQ(handle.Join().code(), absl::StatusCode::kFailedPrecondition);
+    JoinHandle empty;
+    EXPECT_EQ(empty.Join().code(), absl::StatusCode::kFailedPrecondition);
+  });
+}
+
+TEST_P(RuntimeTest, DetachedFiberStillRuns) {
+  std::atomic<bool> ran{false};
+  JoinHandle waiter;
+  RunInFiber([&] {
+    { JoinHandle dropped = Spawn([&] { ran.store(true); }); }
+    // Wait for it through a second fiber that yields until it has run.
+    waiter = Spawn([&] {
+      while (!ran.load()) this_fiber::Yield();
+    });
+  });
+  ASSERT_TRUE(waiter.Join().ok());
+  EXPECT_TRUE(ran.load());
+}
+
+TEST_P(RuntimeTest, FiberIdsAreUnique) {
+  std::vector<uint64_t> ids(1000);
+  RunInFiber([&] {
+    std::vector<JoinHandle> handles;
+    for (int i = 0; i < 1000; ++i) {
+      handles.push_back(Spawn([&ids, i] { ids[i] = this_fiber::Id(); }));
+    }
+    for (auto& handle : handles) ASSERT_TRUE(handle.Join().ok());
+  });
+  EXPECT_EQ(std::set<uint64_t>(ids.begin(), ids.end()).size(), ids.size());
+}
+
+TEST_P(RuntimeTest, YieldLetsOtherFibersRun) {
+  // Two fibers each take 1000 turns, yielding between turns. Whatever the number of
+  // Ps, both finish, and with one P they strictly alternate.
+  std::vector<int> order;
+  std::atomic<int> turns{0};
+  RunInFiber([&] {
+    auto body = [&](int who) {
+      for (int i = 0; i < 1000; ++i) {
+        if (GetParam() == 1) order.push_back(who);
+        turns.fetch_add(1, std::memory_order_relaxed);
+        this_fiber::Yield();
+      }
+    };
+    JoinHandle a = Spawn([&] { body(0); });
+    JoinHandle b = Spawn([&] { body(1); });
+    ASSERT_TRUE(a.Join().ok());
+    ASSERT_TRUE(b.Join().ok());
+  });
+  EXPECT_EQ(turns.load(), 2000);
+  if (GetParam() == 1) {
+    int switches = 0;
+    for (size_t i = 1; i < order.size(); ++i) switches += order[i] != order[i - 1];
+    EXPECT_GE(switches, 1990) << "fibers did not alternate on one P";
+  }
+}
+
+TEST_P(RuntimeTest, SleepLastsAtLeastItsDuration) {
+  RunInFiber([&] {
+    const absl::Time start = absl::Now();
+    this_fiber::SleepFor(absl::Milliseconds(5));
+    EXPECT_GE(absl::Now() - start, absl::Milliseconds(5));
+  });
+}
+
+TEST_P(RuntimeTest, ManySleepersWakeInDeadlineOrder) {
+  // Sleepers with distinct deadlines on one P wake in deadline order.
+  constexpr int kSleepers = 50;
+  std::atomic<int> done{0};
+  std::vector<int> order;
+  std::mutex order_mutex;
+  RunInFiber([&] {
+    std::vector<JoinHandle> handles;
+    for (int i = kSleepers - 1; i >= 0; --i) {
+      handles.push_back(Spawn([&, i] {
+        this_fiber::SleepFor(absl::Milliseconds(2 * i + 1));
+        std::lock_guard<std::mutex> lock(order_mutex);
+        order.push_back(i);
+        done.fetch_add(1);
+      }));
+    }
+    for (auto& handle : handles) ASSERT_TRUE(handle.Join().ok());
+  });
+  ASSERT_EQ(done.load(), kSleepers);
+  if (GetParam() == 1) {
+    for (int i = 0; i < kSleepers; ++i) EXPECT_EQ(order[i], i);
+  }
+}
+
+TEST_P(RuntimeTest, PlainThreadsSleepToo) {
+  const absl::Time start = absl::Now();
+  this_fiber::SleepFor(absl::Milliseconds(2));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(2));
+}
+
+TEST_P(RuntimeTest, WorkIsStolenByIdleProcessors) {
+  if (GetParam() == 1) GTEST_SKIP() << "stealing needs two processors";
+  // One fiber spawns many CPU-bound fibers onto its own P; the other Ps can only get
+  // them by stealing (or from the global queue on overflow).
+  std::atomic<uint64_t> sink{0};
+  RunInFiber([&] {
+    std::vector<JoinHandle> handles;
+    for (int i = 0; i < 200; ++i) {
+      handles.push_back(Spawn([&] {
+        uint64_t x = 0;
+        for (int k = 0; k < 200'000; ++k) x = x * 6364136223846793005ull + k;
+        sink.fetch_add(x, std::memory_order_relaxed);
+      }));
+    }
+    for (auto& handle : handles) ASSERT_TRUE(handle.Join().ok());
+  });
+  const RuntimeStats stats = runtime().Stats();
+  EXPECT_GT(stats.fibers_stolen + stats.global_queue_takes, 0u) << stats.ToString();
+  EXPECT_GE(stats.machines, 2u) << stats.ToString();
+}
+
+TEST_P(RuntimeTest, StacksAreReused) {
+  RunInFiber([&] {
+    for (int round = 0; round < 20; ++round) {
+      std::vector<JoinHandle> handles;
+      for (int i = 0; i < 100; ++i) handles.push_back(Spawn([] {}));
+      for (auto& handle : handles) ASSERT_TRUE(handle.Join().ok());
+    }
+  });
+  // 2,000 fibers, never more than ~101 alive at once.
+  EXPECT_LE(runtime().Stats().stacks_mapped, 400u) << runtime().Stats().ToString();
+}
+
+TROUPE_INSTANTIATE_OVER_PROCS(RuntimeTest);
+
+TEST(RuntimeOptionsTest, RejectsInvalidProcs) {
+  for (int procs : {-1, 1025}) {
+    auto runtime = Runtime::Create({.procs = procs});
+    ASSERT_FALSE(runtime.ok());
+    EXPECT_EQ(runtime.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(runtime.status().message().find("procs must be in [1, 1024]"),
+              std::string::npos)
+        << runtime.status();
+  }
+}
+
+TEST(RuntimeOptionsTest, RejectsInvalidStackSize) {
+  for (std::size_t size : {std::size_t{4096}, std::size_t{65536 + 100}}) {
+    auto runtime = Runtime::Create({.procs = 1, .stack_size = size});
+    ASSERT_FALSE(runtime.ok());
+    EXPECT_NE(runtime.status().message().find("stack_size must be"), std::string::npos)
+        << runtime.status();
+  }
+}
+
+TEST(RuntimeOptionsTest, ReadsTroupeProcsFromEnvironment) {
+  setenv("TROUPE_PROCS", "3", 1);
+  auto options = ResolveRuntimeOptions({});
+  ASSERT_TRUE(options.ok());
+  EXPECT_EQ(options->procs, 3);
+  setenv("TROUPE_PROCS", "zero", 1);
+  options = ResolveRuntimeOptions({});
+  EXPECT_FALSE(options.ok());
+  EXPECT_NE(options.status().message().find("TROUPE_PROCS"), std::string::npos);
+  unsetenv("TROUPE_PROCS");
+  options = ResolveRuntimeOptions({});
+  ASSERT_TRUE(options.ok());
+  EXPECT_GE(options->procs, 1);
+}
+
+TEST(RuntimeOptionsTest, RunFromAFiberIsAnError) {
+  auto runtime = Runtime::Create({.procs = 1});
+  ASSERT_TRUE(runtime.ok());
+  absl::Status inner;
+  ASSERT_TRUE((*runtime)->Run([&] { inner = (*runtime)->Run([] {}); }).ok());
+  EXPECT_EQ(inner.code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace troupe

@@ -1,0 +1,84 @@
+#include "scheduler/wait_group.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "scheduler/runtime.h"
+#include "scheduler/this_fiber.h"
+#include "tests/scheduler/test_support.h"
+
+namespace troupe {
+namespace {
+
+using WaitGroupTest = testing::RuntimeTest;
+
+TEST_P(WaitGroupTest, WaitReturnsAfterEveryDone) {
+  constexpr int kWorkers = 500;
+  WaitGroup group;
+  std::atomic<int> finished{0};
+  RunInFiber([&] {
+    group.Add(kWorkers);
+    for (int i = 0; i < kWorkers; ++i) {
+      // Detached: the WaitGroup, not Join, tells us they are done.
+      Spawn([&] {
+        this_fiber::Yield();
+        finished.fetch_add(1, std::memory_order_relaxed);
+        group.Done();
+      });
+    }
+    group.Wait();
+    EXPECT_EQ(finished.load(), kWorkers);
+  });
+  // The workers may still be between Done() and their exit; wait for that too.
+  while (runtime().Stats().fibers_alive() != 0) std::this_thread::yield();
+}
+
+TEST_P(WaitGroupTest, ZeroCountDoesNotWait) {
+  WaitGroup group;
+  RunInFiber([&] { group.Wait(); });
+  group.Wait();  // plain thread
+}
+
+TEST_P(WaitGroupTest, ManyWaitersAllReleased) {
+  WaitGroup group(1);
+  WaitGroup waiters_done;
+  RunInFiber([&] {
+    waiters_done.Add(20);
+    for (int i = 0; i < 20; ++i) {
+      Spawn([&] {
+        group.Wait();
+        waiters_done.Done();
+      });
+    }
+    group.Done();
+    waiters_done.Wait();
+  });
+  while (runtime().Stats().fibers_alive() != 0) std::this_thread::yield();
+}
+
+TEST_P(WaitGroupTest, WaitUntilTimesOut) {
+  WaitGroup group(1);
+  RunInFiber([&] { EXPECT_FALSE(group.WaitUntil(absl::Now() + absl::Milliseconds(2))); });
+  EXPECT_FALSE(group.WaitUntil(absl::Now() + absl::Milliseconds(1)));
+  group.Done();
+  EXPECT_TRUE(group.WaitUntil(absl::Now() + absl::Milliseconds(1)));
+}
+
+TEST_P(WaitGroupTest, PlainThreadWaitsForFibers) {
+  WaitGroup group(100);
+  for (int i = 0; i < 100; ++i) runtime().Spawn([&] { group.Done(); });
+  group.Wait();
+  while (runtime().Stats().fibers_alive() != 0) std::this_thread::yield();
+}
+
+TEST(WaitGroupDeathTest, NegativeCountCrashes) {
+  WaitGroup group;
+  EXPECT_DEATH(group.Done(), "WaitGroup::Add: negative count");
+}
+
+TROUPE_INSTANTIATE_OVER_PROCS(WaitGroupTest);
+
+}  // namespace
+}  // namespace troupe
