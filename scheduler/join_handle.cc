@@ -16,7 +16,7 @@ using scheduler_internal::Scheduler;
 using scheduler_internal::Wake;
 using scheduler_internal::WakeReason;
 
-JoinHandle::JoinHandle(Fiber* fiber) : fiber_(fiber), id_(fiber->id) {}
+JoinHandle::JoinHandle(Fiber* fiber) : fiber_(fiber), id_(fiber->id.load(std::memory_order_relaxed)) {}
 
 JoinHandle& JoinHandle::operator=(JoinHandle&& other) noexcept {
   if (this != &other) {

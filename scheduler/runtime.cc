@@ -35,6 +35,27 @@ absl::StatusOr<RuntimeOptions> ResolveRuntimeOptions(RuntimeOptions options) {
                                                    RuntimeOptions::kMaxProcs, "] (or 0 for the default); got ",
                                                    options.procs));
   }
+  if (options.schedtrace_interval == absl::ZeroDuration()) {
+    if (const char* env = std::getenv("TROUPE_SCHEDTRACE"); env != nullptr && *env != '\0') {
+      int milliseconds = 0;
+      if (!absl::SimpleAtoi(env, &milliseconds) || milliseconds < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "TROUPE_SCHEDTRACE must be a non-negative number of milliseconds; got \"", env,
+            "\""));
+      }
+      options.schedtrace_interval = absl::Milliseconds(milliseconds);
+    }
+  }
+  if (options.schedtrace_interval < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("schedtrace_interval must be >= 0; got ",
+                     absl::FormatDuration(options.schedtrace_interval)));
+  }
+  if (options.long_running_threshold < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("long_running_threshold must be >= 1ms; got ",
+                     absl::FormatDuration(options.long_running_threshold)));
+  }
   const std::size_t page = scheduler_internal::PageSize();
   if (options.stack_size < RuntimeOptions::kMinStackSize ||
       options.stack_size > RuntimeOptions::kMaxStackSize || options.stack_size % page != 0) {
@@ -49,8 +70,18 @@ absl::StatusOr<RuntimeOptions> ResolveRuntimeOptions(RuntimeOptions options) {
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options) {
   absl::StatusOr<RuntimeOptions> resolved = ResolveRuntimeOptions(options);
   if (!resolved.ok()) return resolved.status();
-  return std::unique_ptr<Runtime>(new Runtime(
-      std::make_unique<Scheduler>(resolved->procs, resolved->stack_size)));
+  scheduler_internal::SchedulerOptions scheduler_options;
+  scheduler_options.procs = resolved->procs;
+  scheduler_options.stack_size = resolved->stack_size;
+  scheduler_options.schedtrace_interval_ns =
+      absl::ToInt64Nanoseconds(resolved->schedtrace_interval);
+  scheduler_options.long_running_threshold_ns =
+      absl::ToInt64Nanoseconds(resolved->long_running_threshold);
+  scheduler_options.log_long_running = resolved->log_long_running_fibers;
+  scheduler_options.dump_on_sigquit = resolved->dump_on_sigquit;
+  scheduler_options.on_deadlock = resolved->on_deadlock;
+  return std::unique_ptr<Runtime>(
+      new Runtime(std::make_unique<Scheduler>(std::move(scheduler_options))));
 }
 
 Runtime::Runtime(std::unique_ptr<Scheduler> scheduler) : scheduler_(std::move(scheduler)) {}
@@ -70,6 +101,8 @@ absl::Status Runtime::Run(absl::AnyInvocable<void() &&> main) {
 }
 
 RuntimeStats Runtime::Stats() const { return scheduler_->ReadCounters(); }
+
+std::vector<FiberInfo> Runtime::DumpFibers() const { return scheduler_->DumpFibers(); }
 
 int Runtime::procs() const { return scheduler_->procs(); }
 

@@ -17,10 +17,13 @@
 #include <cstddef>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "scheduler/fiber_info.h"
 #include "scheduler/join_handle.h"
 #include "scheduler/runtime_stats.h"
 
@@ -46,6 +49,30 @@ struct RuntimeOptions {
   // Usable bytes per fiber stack (a guard page comes on top). A multiple of the page
   // size, in [kMinStackSize, kMaxStackSize].
   std::size_t stack_size = kDefaultStackSize;
+
+  // Print one scheduler summary line to stderr at this interval, like GODEBUG=
+  // schedtrace. Zero means the TROUPE_SCHEDTRACE environment variable (milliseconds)
+  // if set, else off. Allowed: >= 0.
+  absl::Duration schedtrace_interval = absl::ZeroDuration();
+
+  // A fiber that runs this long without parking or yielding is counted in
+  // RuntimeStats::long_running_fibers (and logged to stderr if
+  // log_long_running_fibers). C++ cannot preempt it; this is how to find it.
+  // Allowed: >= 1 ms.
+  absl::Duration long_running_threshold = absl::Milliseconds(10);
+  bool log_long_running_fibers = false;
+
+  // On SIGQUIT (Ctrl-backslash in a terminal), print every live fiber and what it
+  // waits on to stderr and keep running, as a JVM prints its threads. Installs a
+  // process-wide handler.
+  bool dump_on_sigquit = true;
+
+  // Called (on the runtime's monitor thread) when every fiber is parked and nothing
+  // can wake them: no timer, no blocking call, and every plain thread that has used
+  // troupe is itself blocked in a troupe wait. The default, like Go, prints
+  // "all fibers are asleep - deadlock!" with each parked fiber and what it waits on,
+  // and exits the process with status 2.
+  DeadlockHandler on_deadlock = nullptr;
 };
 
 class Runtime {
@@ -71,6 +98,10 @@ class Runtime {
 
   // Any thread. A snapshot of the scheduler's counters.
   RuntimeStats Stats() const;
+
+  // Any thread. Every live fiber with its state and what it waits on (a snapshot
+  // taken without stopping the world, so it may be slightly inconsistent).
+  std::vector<FiberInfo> DumpFibers() const;
 
   int procs() const;
   std::size_t stack_size() const;

@@ -11,6 +11,8 @@ std::string RuntimeStats::ToString() const {
                       " steal_attempts=", steal_attempts, " parks=", machine_parks,
                       " wakeups=", machine_wakeups, " timers=", timers_fired,
                       " machines=", machines, " stacks=", stacks_mapped,
+                      " blocking=", blocking_calls, " handoffs=", processor_handoffs,
+                      " long_running=", long_running_fibers,
                       " runqueue=", runnable_global, " [",
                       absl::StrJoin(runnable_per_processor, " "), "]");
 }

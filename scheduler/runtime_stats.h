@@ -21,6 +21,10 @@ struct RuntimeStats {
   uint64_t global_queue_takes = 0;
   uint64_t machines = 0;          // OS threads started so far
   uint64_t stacks_mapped = 0;     // fiber stacks ever mapped (the rest were reused)
+  uint64_t blocking_calls = 0;    // troupe::Blocking calls
+  uint64_t processor_handoffs = 0;  // Ps retaken from threads stuck in blocking calls
+  uint64_t long_running_fibers = 0;  // fibers seen running too long without yielding
+  uint64_t deadlocks_reported = 0;
   std::vector<uint32_t> runnable_per_processor;  // approximate
   uint32_t runnable_global = 0;
 

@@ -37,7 +37,7 @@ void SleepFor(absl::Duration duration) {
 
 uint64_t Id() {
   Fiber* self = CurrentFiber();
-  return self != nullptr ? self->id : 0;
+  return self != nullptr ? self->id.load(std::memory_order_relaxed) : 0;
 }
 
 bool InFiber() { return CurrentFiber() != nullptr; }

@@ -1,11 +1,10 @@
 // Fiber: the runtime's record of one fiber (Go's G), and of a plain thread that waits
 // on a troupe primitive (a "thread stand-in", so every waiter has the same shape).
 //
-// A fiber's record lives at the top of its own stack mapping (fiber_memory.cc), so a
-// spawn is one pooled allocation. Records are recycled with their stacks and never
-// returned to the system while the runtime lives; a stale pointer to a finished fiber
-// is therefore always safe to dereference, and the wait token (below) makes stale
-// wake-ups harmless.
+// Records come from a FiberPool (fiber_pool.h) and are recycled, never freed while
+// the runtime lives: a stale pointer to a finished fiber is always safe to
+// dereference, and the wait token (below) makes stale wake-ups harmless. A record
+// has a stack only while its fiber has started and not yet finished.
 //
 // Scheduling states (`state`), with the owner of each transition:
 //   kRunnable      in a run queue; whoever pops it sets kRunning.
@@ -69,11 +68,11 @@ struct WaitTimer {
   int32_t index = -1;         // position in heap; guarded by heap's lock
 };
 
-struct Fiber {
+struct alignas(64) Fiber {
   ExecutionContext context;
-  Stack stack;  // the mapping this record lives in; empty for thread stand-ins
+  Stack stack;  // from the first run to the exit; empty otherwise
   Scheduler* scheduler = nullptr;
-  uint64_t id = 0;
+  std::atomic<uint64_t> id{0};  // atomic only because fiber dumps read it concurrently
   absl::AnyInvocable<void() &&> body;
   std::string failure;  // what escaped the body (an exception's what()), if anything
 
@@ -89,8 +88,9 @@ struct Fiber {
   std::atomic<const char*> wait_reason{nullptr};
   WaitTimer timer;
 
-  // References: one while the fiber has not finished, one per JoinHandle.
-  std::atomic<int32_t> references{1};
+  // References: one while the fiber has not finished, one per JoinHandle. Zero
+  // while the record is free in its pool.
+  std::atomic<int32_t> references{0};
   // Join protocol: nullptr (running, nobody waiting), the waiting Fiber, or
   // kJoinDone once finished. The joiner's token is written before its CAS (release).
   std::atomic<Fiber*> joiner{nullptr};

@@ -24,6 +24,7 @@ struct Machine {
   std::thread thread;
   ExecutionContext loop_context;  // the thread's own stack (scheduling loop)
   Processor* processor = nullptr;  // held P; only this thread changes it while running
+  Processor* blocking_processor = nullptr;  // the P left behind during a blocking call
   Fiber* current = nullptr;        // the fiber running on this M, if any
   bool spinning = false;           // counted in Scheduler::spinning_machines_
   ThreadParker parker;             // idle machines sleep here

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "scheduler/internal/fiber_pool.h"
 #include "scheduler/internal/local_run_queue.h"
 #include "scheduler/internal/stack_pool.h"
 #include "scheduler/internal/timer_heap.h"
@@ -34,6 +35,13 @@ struct ProcessorCounters {
   OwnerCounter steal_attempts;
   OwnerCounter global_queue_takes;
   OwnerCounter timers_fired;
+  OwnerCounter blocking_calls;
+};
+
+enum class ProcessorStatus : uint8_t {
+  kIdle,      // on the idle list
+  kRunning,   // held by an M
+  kBlocking,  // its M is in a blocking call (blocking.h); the monitor may retake it
 };
 
 struct Processor {
@@ -43,7 +51,14 @@ struct Processor {
   LocalRunQueue run_queue;  // owner pushes/pops; anyone steals
   TimerHeap timers;         // any thread adds/removes; see timer_heap.h
   StackCache stack_cache;   // owner
-  uint32_t schedule_tick = 0;  // owner; drives the periodic global-queue check
+  FiberCache fiber_cache;   // owner
+  // Changed under Scheduler::idle_mutex_, or by CAS from kBlocking (the monitor and
+  // the returning M race for it).
+  std::atomic<ProcessorStatus> status{ProcessorStatus::kIdle};
+  std::atomic<int64_t> blocking_since_ns{0};  // written before status becomes kBlocking
+  // Owner writes; the monitor reads both to spot a fiber that never yields.
+  OwnerCounter schedule_tick;  // +1 per scheduling decision
+  std::atomic<uint64_t> running_fiber_id{0};
   uint64_t next_fiber_id = 0;  // owner; ids are handed out in batches
   uint64_t fiber_id_limit = 0;
   ProcessorCounters counters;  // owner writes

@@ -3,8 +3,8 @@
 // Glossary (Go's names in brackets):
 //   fiber [G]      a stackful coroutine; its record is a Fiber (fiber.h).
 //   machine [M]    an OS thread; runs fibers only while it holds a processor.
-//   processor [P]  the right to run fibers; owns a LocalRunQueue, a TimerHeap and a
-//                  stack cache. There are exactly `procs` of them.
+//   processor [P]  the right to run fibers; owns a LocalRunQueue, a TimerHeap, and
+//                  caches of fiber records and stacks. There are exactly `procs`.
 //   loop context   an M's own thread stack, running FindRunnable. Fibers switch to
 //                  it only when their P has nothing else to run.
 //   spinning M     an M that holds a P and is looking for work to steal.
@@ -27,6 +27,12 @@
 // in a SwitchPacket on the switcher's stack and is completed by AfterSwitch in the
 // resumed context. A park completes as: CAS state kParking -> kParked; if that fails,
 // a waker came in between (kWakeRequested), and AfterSwitch queues the fiber itself.
+//
+// Stacks are lazy. A spawned fiber is only a record (fiber_pool.h) until it first
+// runs; PrepareToRun then gives it a stack from the P's cache, and AfterSwitch takes
+// the stack back the moment the fiber has exited. A fiber that runs to completion
+// without parking therefore reuses the stack its predecessor just left, still hot
+// in the cache, and pending fibers cost no stack memory at all.
 //
 // Where new work goes. Spawned and woken fibers go to the current P's run-next slot
 // (the previous occupant moves to the queue tail), so a woken partner runs next on
@@ -63,6 +69,8 @@
 #include <immintrin.h>
 #endif
 
+#include "scheduler/internal/guard_page_handler.h"
+
 namespace troupe::scheduler_internal {
 
 namespace {
@@ -72,13 +80,13 @@ enum SwitchAction : int {
   kActionRequeue,  // Yield: put the switcher back on the run queue
   kActionPark,     // a wait: mark the switcher parked (or runnable, if woken meanwhile)
   kActionExit,     // the switcher finished: drop its running reference
+  kActionRequeueGlobal,  // back from a blocking call with no P free: global queue
 };
 
 constexpr uint32_t kGlobalQueueCheckInterval = 61;  // prime, as in Go
 constexpr int kStealRounds = 4;
 constexpr int64_t kRunNextStealBackoffNs = 3'000;  // let the owner run it first
 constexpr uint64_t kFiberIdBatch = 64;
-constexpr std::size_t kFiberRecordSize = (sizeof(Fiber) + 63) / 64 * 64;
 
 thread_local Machine* current_machine = nullptr;
 
@@ -132,6 +140,33 @@ thread_local StandInHolder stand_in_holder;
 
 }  // namespace
 
+// Plain threads that have used troupe (spawned, woken or waited), and how many of
+// them are blocked in an untimed troupe wait right now. The deadlock detector
+// (monitor.cc) reports only when every such thread is blocked: a thread that is
+// still running could yet wake a fiber. relaxed: counts read by the monitor only,
+// confirmed over several quiet checks.
+std::atomic<int> external_threads{0};
+std::atomic<int> external_threads_waiting{0};
+
+namespace {
+
+struct ExternalThreadRegistration {
+  bool registered = false;
+  ~ExternalThreadRegistration() {
+    if (registered) external_threads.fetch_sub(1, std::memory_order_relaxed);
+  }
+};
+
+thread_local ExternalThreadRegistration external_registration;
+
+void NoteExternalThread() {
+  if (external_registration.registered) return;
+  external_registration.registered = true;
+  external_threads.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
 struct SwitchPacket {
   int action;
   Fiber* previous;
@@ -165,18 +200,18 @@ __attribute__((noinline, noipa)) void SetCurrentMachine(Machine* machine) {
 // ---------------------------------------------------------------------------------
 // Construction and shutdown.
 
-Scheduler::Scheduler(int procs, std::size_t stack_size) : stack_pool_(stack_size) {
+Scheduler::Scheduler(SchedulerOptions options)
+    : options_(std::move(options)),
+      stack_pool_(options_.stack_size),
+      start_ns_(MonotonicNanos()),
+      progress_(options_.procs) {
+  InstallGuardPageHandler();
+  const int procs = options_.procs;
   processors_.reserve(procs);
   std::lock_guard<std::mutex> lock(idle_mutex_);
-  for (int i = procs - 1; i >= 0; --i) {
-    processors_.push_back(nullptr);
-  }
-  for (int i = 0; i < procs; ++i) processors_[i] = std::make_unique<Processor>(i);
-  for (int i = procs - 1; i >= 0; --i) {
-    processors_[i]->next_idle = idle_processors_;
-    idle_processors_ = processors_[i].get();
-  }
-  idle_processor_count_.store(procs, std::memory_order_relaxed);
+  for (int i = 0; i < procs; ++i) processors_.push_back(std::make_unique<Processor>(i));
+  for (int i = procs - 1; i >= 0; --i) PutIdleProcessorLocked(processors_[i].get());
+  monitor_ = std::thread([this] { MonitorMain(); });
 }
 
 Scheduler::~Scheduler() {
@@ -186,16 +221,13 @@ Scheduler::~Scheduler() {
     shutting_down_.store(true, std::memory_order_seq_cst);
     for (auto& machine : machines_) machines.push_back(machine.get());
   }
+  monitor_parker_.Unpark();
+  monitor_.join();
   for (Machine* machine : machines) machine->parker.Unpark();
   for (Machine* machine : machines) machine->thread.join();
-  for (auto& p : processors_) stack_pool_.Drain(p->stack_cache);
-  for (const Stack& stack : stack_pool_.TakeAllFree()) {
-    if (!stack.fresh) {
-      auto* record = reinterpret_cast<Fiber*>(static_cast<char*>(stack.low()) +
-                                              stack.usable_size() - kFiberRecordSize);
-      record->~Fiber();
-    }
-    StackPool::Unmap(stack);
+  for (auto& p : processors_) {
+    stack_pool_.Drain(p->stack_cache);
+    fiber_pool_.Drain(p->fiber_cache);
   }
 }
 
@@ -214,32 +246,29 @@ uint64_t Scheduler::NextFiberId(Processor* p) {
 }
 
 Fiber* Scheduler::NewFiber(Processor* p, absl::AnyInvocable<void() &&> body) {
-  Stack stack = stack_pool_.Allocate(p != nullptr ? &p->stack_cache : nullptr);
-  char* record_address =
-      static_cast<char*>(stack.low()) + stack.usable_size() - kFiberRecordSize;
-  Fiber* fiber = reinterpret_cast<Fiber*>(record_address);
-  // The record is built once per mapping and reused: its wait token must keep
-  // counting up across incarnations so that stale wakers never match (fiber.h).
-  if (stack.fresh) new (fiber) Fiber();
-  fiber->stack = stack;
-  fiber->stack.fresh = false;
+  // The record is reused, not rebuilt: its wait token must keep counting up across
+  // incarnations so that stale wakers never match (fiber.h).
+  Fiber* fiber = fiber_pool_.Allocate(p != nullptr ? &p->fiber_cache : nullptr);
   fiber->scheduler = this;
-  fiber->id = NextFiberId(p);
+  fiber->id.store(NextFiberId(p), std::memory_order_relaxed);  // relaxed: dumps read it racily
   fiber->body = std::move(body);
-  fiber->failure.clear();
   fiber->next_in_queue = nullptr;
   fiber->wait_reason.store(nullptr, std::memory_order_relaxed);
   fiber->references.store(2, std::memory_order_relaxed);  // running + JoinHandle
   fiber->joiner.store(nullptr, std::memory_order_relaxed);
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
-  fiber->context.PrepareFiber(stack.low(), stack.usable_size() - kFiberRecordSize,
-                              &FiberMain);
-  return fiber;
+  return fiber;  // no stack yet: see PrepareToRun
+}
+
+void Scheduler::PrepareToRun(Processor* p, Fiber* fiber) {
+  if (fiber->stack.mapping != nullptr) return;  // resuming, not starting
+  fiber->stack = stack_pool_.Allocate(&p->stack_cache);
+  fiber->context.PrepareFiber(fiber->stack.low(), fiber->stack.usable_size(), &FiberMain);
 }
 
 void Scheduler::RecycleFiber(Processor* p, Fiber* fiber) {
   fiber->failure.clear();
-  stack_pool_.Release(p != nullptr ? &p->stack_cache : nullptr, fiber->stack);
+  fiber_pool_.Release(p != nullptr ? &p->fiber_cache : nullptr, fiber);
 }
 
 void Scheduler::ReleaseFiber(Fiber* fiber) {
@@ -261,6 +290,7 @@ Fiber* Scheduler::Spawn(absl::AnyInvocable<void() &&> body) {
     p->counters.fibers_spawned.Add();
     PushLocal(p, fiber, /*as_next=*/true);
   } else {
+    NoteExternalThread();
     fibers_spawned_outside_.fetch_add(1, std::memory_order_relaxed);  // statistic
     PushGlobal(fiber, fiber, 1);
   }
@@ -306,8 +336,11 @@ void Scheduler::SwitchAway(Machine* machine, Fiber* self, int action) {
   SwitchPacket packet{action, self};
   ExecutionContext* target;
   if (next != nullptr) {
+    PrepareToRun(p, next);
     next->state.store(FiberState::kRunning, std::memory_order_relaxed);  // we own it
     machine->current = next;
+    p->running_fiber_id.store(next->id.load(std::memory_order_relaxed),
+                              std::memory_order_relaxed);  // for the monitor
     p->counters.switches.Add();
     target = &next->context;
   } else {
@@ -348,8 +381,17 @@ void Scheduler::AfterSwitch(void* raw_packet) {
       }
       return;
     }
+    case kActionRequeueGlobal:
+      previous->state.store(FiberState::kRunnable, std::memory_order_relaxed);
+      PushGlobal(previous, previous, 1);
+      WakeIdleProcessor();
+      return;
     case kActionExit:
+      // The stack is free as soon as we are off it; the record lives on while a
+      // JoinHandle refers to it.
       previous->context.ReleaseSanitizerState();
+      stack_pool_.Release(&p->stack_cache, previous->stack);
+      previous->stack = Stack{};
       ReleaseFiber(previous);
       return;
   }
@@ -437,8 +479,9 @@ bool Scheduler::RunExpiredTimers(Processor* p, Processor* timer_owner) {
 
 Fiber* Scheduler::FindRunnableWithoutStealing(Processor* p) {
   if (shutting_down_.load(std::memory_order_relaxed)) return nullptr;
-  ++p->schedule_tick;
-  if (p->schedule_tick % kGlobalQueueCheckInterval == 0 &&
+  const uint64_t tick = p->schedule_tick.Read() + 1;
+  p->schedule_tick.Add();
+  if (tick % kGlobalQueueCheckInterval == 0 &&
       global_size_.load(std::memory_order_relaxed) != 0) {
     if (Fiber* fiber = TakeFromGlobal(p, 1)) return fiber;
   }
@@ -508,9 +551,27 @@ void Scheduler::StopSpinning(Machine* machine) {
   if (spinning_machines_.fetch_sub(1, std::memory_order_seq_cst) == 1) WakeIdleProcessor();
 }
 
+Processor* Scheduler::TakeIdleProcessorLocked() {
+  Processor* p = idle_processors_;
+  if (p == nullptr) return nullptr;
+  idle_processors_ = p->next_idle;
+  idle_processor_count_.fetch_sub(1, std::memory_order_seq_cst);  // see design notes
+  p->status.store(ProcessorStatus::kRunning, std::memory_order_relaxed);  // under lock
+  return p;
+}
+
+void Scheduler::PutIdleProcessorLocked(Processor* p) {
+  p->status.store(ProcessorStatus::kIdle, std::memory_order_relaxed);  // under lock
+  p->running_fiber_id.store(0, std::memory_order_relaxed);
+  p->next_idle = idle_processors_;
+  idle_processors_ = p;
+  idle_processor_count_.fetch_add(1, std::memory_order_seq_cst);  // see design notes
+}
+
 Fiber* Scheduler::FindRunnable(Machine* machine) {
   while (true) {
     if (shutting_down_.load(std::memory_order_acquire)) return nullptr;
+    if (machine->processor == nullptr && !WaitForProcessor(machine)) return nullptr;
     Processor* p = machine->processor;
     if (Fiber* fiber = FindRunnableWithoutStealing(p)) {
       StopSpinning(machine);
@@ -532,9 +593,7 @@ Fiber* Scheduler::FindRunnable(Machine* machine) {
     // Nothing to do: give the P back, stop spinning, then look once more.
     {
       std::lock_guard<std::mutex> lock(idle_mutex_);
-      p->next_idle = idle_processors_;
-      idle_processors_ = p;
-      idle_processor_count_.fetch_add(1, std::memory_order_seq_cst);
+      PutIdleProcessorLocked(p);
       machine->processor = nullptr;
     }
     const bool was_spinning = machine->spinning;
@@ -543,63 +602,53 @@ Fiber* Scheduler::FindRunnable(Machine* machine) {
       spinning_machines_.fetch_sub(1, std::memory_order_seq_cst);
     }
     std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with WakeIdleProcessor
-    Processor* reacquired = nullptr;
     if (AnyWorkVisible()) {
       std::lock_guard<std::mutex> lock(idle_mutex_);
-      if (idle_processors_ != nullptr) {
-        reacquired = idle_processors_;
-        idle_processors_ = reacquired->next_idle;
-        idle_processor_count_.fetch_sub(1, std::memory_order_seq_cst);
-      }
+      machine->processor = TakeIdleProcessorLocked();
     }
-    if (reacquired != nullptr) {
-      machine->processor = reacquired;
-      if (was_spinning) {
-        machine->spinning = true;
-        spinning_machines_.fetch_add(1, std::memory_order_seq_cst);
-      }
-      continue;
+    if (machine->processor != nullptr && was_spinning) {
+      machine->spinning = true;
+      spinning_machines_.fetch_add(1, std::memory_order_seq_cst);
     }
+    // Without a P, the next iteration sleeps in WaitForProcessor.
+  }
+}
 
-    // Sleep until handed a P, or until the earliest timer is due.
-    while (machine->processor == nullptr) {
-      {
-        std::lock_guard<std::mutex> lock(idle_mutex_);
-        if (shutting_down_.load(std::memory_order_relaxed)) return nullptr;
-        machine->next_idle = idle_machines_;
-        idle_machines_ = machine;
-      }
-      machine_parks_.fetch_add(1, std::memory_order_relaxed);  // statistic
-      const bool woken = machine->parker.Park(EarliestTimer());
+bool Scheduler::WaitForProcessor(Machine* machine) {
+  while (machine->processor == nullptr) {
+    {
       std::lock_guard<std::mutex> lock(idle_mutex_);
-      if (machine->handed_processor != nullptr) {
-        // Someone chose us (and removed us from the idle list).
-        machine->processor = machine->handed_processor;
-        machine->spinning = machine->handed_spinning;
-        machine->handed_processor = nullptr;
-        if (!woken) {  // their Unpark is on its way: consume it now
-          idle_mutex_.unlock();
-          machine->parker.Park();
-          idle_mutex_.lock();
-        }
+      if (shutting_down_.load(std::memory_order_relaxed)) return false;
+      machine->next_idle = idle_machines_;
+      idle_machines_ = machine;
+    }
+    machine_parks_.fetch_add(1, std::memory_order_relaxed);  // statistic
+    const bool woken = machine->parker.Park(EarliestTimer());
+    std::lock_guard<std::mutex> lock(idle_mutex_);
+    if (machine->handed_processor != nullptr) {
+      // Someone chose us (and removed us from the idle list).
+      machine->processor = machine->handed_processor;
+      machine->spinning = machine->handed_spinning;
+      machine->handed_processor = nullptr;
+      if (!woken) {  // their Unpark is on its way: consume it now
+        idle_mutex_.unlock();
+        machine->parker.Park();
+        idle_mutex_.lock();
+      }
+      return true;
+    }
+    // Timed out (or a shutdown Unpark): leave the idle list and look for timers.
+    for (Machine** link = &idle_machines_; *link != nullptr; link = &(*link)->next_idle) {
+      if (*link == machine) {
+        *link = machine->next_idle;
         break;
       }
-      // Timed out (or a shutdown Unpark): leave the idle list and look for timers.
-      for (Machine** link = &idle_machines_; *link != nullptr; link = &(*link)->next_idle) {
-        if (*link == machine) {
-          *link = machine->next_idle;
-          break;
-        }
-      }
-      if (shutting_down_.load(std::memory_order_relaxed)) return nullptr;
-      if (idle_processors_ != nullptr) {
-        machine->processor = idle_processors_;
-        idle_processors_ = machine->processor->next_idle;
-        idle_processor_count_.fetch_sub(1, std::memory_order_seq_cst);
-        machine->spinning = false;
-      }
     }
+    if (shutting_down_.load(std::memory_order_relaxed)) return false;
+    machine->processor = TakeIdleProcessorLocked();
+    machine->spinning = false;
   }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------
@@ -618,11 +667,7 @@ void Scheduler::WakeIdleProcessor() {
   Processor* p = nullptr;
   {
     std::lock_guard<std::mutex> lock(idle_mutex_);
-    if (idle_processors_ != nullptr && !shutting_down_.load(std::memory_order_relaxed)) {
-      p = idle_processors_;
-      idle_processors_ = p->next_idle;
-      idle_processor_count_.fetch_sub(1, std::memory_order_seq_cst);
-    }
+    if (!shutting_down_.load(std::memory_order_relaxed)) p = TakeIdleProcessorLocked();
   }
   if (p == nullptr) {
     spinning_machines_.fetch_sub(1, std::memory_order_seq_cst);
@@ -656,10 +701,14 @@ void Scheduler::StartMachine(Processor* p, bool spinning) {
 void Scheduler::MachineMain(Machine* machine) {
   SetCurrentMachine(machine);
   prctl(PR_SET_TIMERSLACK, 1UL);  // timers precise to microseconds, not 50 us
+  InstallAlternateSignalStack();   // so a stack overflow can be reported
   machine->loop_context.AdoptCurrentThread();
   while (Fiber* fiber = FindRunnable(machine)) {
+    PrepareToRun(machine->processor, fiber);
     fiber->state.store(FiberState::kRunning, std::memory_order_relaxed);
     machine->current = fiber;
+    machine->processor->running_fiber_id.store(fiber->id.load(std::memory_order_relaxed),
+                                               std::memory_order_relaxed);
     machine->processor->counters.switches.Add();
     SwitchPacket none{kActionNone, nullptr};
     void* received = machine->loop_context.SwitchTo(fiber->context, &none);
@@ -674,12 +723,57 @@ void Scheduler::MakeRunnable(Fiber* fiber) {
   if (machine != nullptr && machine->scheduler == this && machine->processor != nullptr) {
     PushLocal(machine->processor, fiber, /*as_next=*/true);
   } else {
+    if (machine == nullptr) NoteExternalThread();
     PushGlobal(fiber, fiber, 1);
   }
   WakeIdleProcessor();
 }
 
-void Scheduler::ArmTimer(Fiber* self) { CurrentMachine()->processor->timers.Add(self); }
+// ---------------------------------------------------------------------------------
+// Blocking calls (Go's entersyscall/exitsyscall).
+//
+// Enter: the M keeps its P in `blocking_processor` and marks it kBlocking; it holds no
+// P while the call runs (anything the call does in troupe goes through the global
+// queue). The monitor retakes a P that stays kBlocking for more than
+// kBlockingGraceNs (monitor.cc) and gives it to another M.
+// Exit: CAS the old P from kBlocking back to kRunning; if the monitor won that race,
+// take any idle P; if there is none, queue the fiber globally and let the M sleep.
+
+void Scheduler::EnterBlocking(Machine* machine) {
+  Processor* p = machine->processor;
+  p->counters.blocking_calls.Add();
+  machine->blocking_processor = p;
+  machine->processor = nullptr;
+  blocking_machines_.fetch_add(1, std::memory_order_relaxed);  // read by the monitor
+  p->blocking_since_ns.store(MonotonicNanos(), std::memory_order_relaxed);
+  // release: publishes blocking_since_ns; pairs with the monitor's acquire load.
+  p->status.store(ProcessorStatus::kBlocking, std::memory_order_release);
+}
+
+void Scheduler::ExitBlocking(Machine* machine) {
+  Processor* p = machine->blocking_processor;
+  machine->blocking_processor = nullptr;
+  blocking_machines_.fetch_sub(1, std::memory_order_relaxed);
+  ProcessorStatus expected = ProcessorStatus::kBlocking;
+  // acquire: whatever another M did with the P while we were away (steals) is
+  // visible; pairs with the monitor's CAS on the same word.
+  if (p->status.compare_exchange_strong(expected, ProcessorStatus::kRunning,
+                                        std::memory_order_acquire,
+                                        std::memory_order_relaxed)) {
+    machine->processor = p;
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(idle_mutex_);
+    machine->processor = TakeIdleProcessorLocked();
+  }
+  if (machine->processor != nullptr) return;
+  Fiber* self = machine->current;
+  SwitchPacket packet{kActionRequeueGlobal, self};
+  machine->current = nullptr;
+  void* received = self->context.SwitchTo(machine->loop_context, &packet);
+  CurrentMachine()->scheduler->AfterSwitch(received);
+}
 
 RuntimeStats Scheduler::ReadCounters() const {
   RuntimeStats counters;
@@ -702,6 +796,10 @@ RuntimeStats Scheduler::ReadCounters() const {
     std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(idle_mutex_));
     counters.machines = machines_.size();
   }
+  for (const auto& p : processors_) counters.blocking_calls += p->counters.blocking_calls.Read();
+  counters.processor_handoffs = processor_handoffs_.load(std::memory_order_relaxed);
+  counters.long_running_fibers = long_running_fibers_.load(std::memory_order_relaxed);
+  counters.deadlocks_reported = deadlocks_reported_.load(std::memory_order_relaxed);
   return counters;
 }
 
@@ -715,7 +813,10 @@ Fiber* CurrentFiber() {
 
 Fiber* CurrentWaiter() {
   if (Fiber* fiber = CurrentFiber()) return fiber;
-  if (stand_in_holder.fiber == nullptr) stand_in_holder.fiber = AcquireStandIn();
+  if (stand_in_holder.fiber == nullptr) {
+    NoteExternalThread();
+    stand_in_holder.fiber = AcquireStandIn();
+  }
   return stand_in_holder.fiber;
 }
 
@@ -755,6 +856,17 @@ bool Wake(Fiber* fiber, uint64_t token, WakeReason reason) {
 
 WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns) {
   if (self->is_thread) {
+    // An untimed wait of a plain thread can end only through a fiber or another
+    // thread: the deadlock detector counts it as stuck.
+    struct WaitingThreadCount {
+      bool counted;
+      explicit WaitingThreadCount(bool counted) : counted(counted) {
+        if (counted) external_threads_waiting.fetch_add(1, std::memory_order_relaxed);
+      }
+      ~WaitingThreadCount() {
+        if (counted) external_threads_waiting.fetch_sub(1, std::memory_order_relaxed);
+      }
+    } waiting_count(deadline_ns == 0);
     while (!self->thread_parker.Park(deadline_ns)) {
       uint64_t expected = token;
       if (self->wait_token.compare_exchange_strong(expected, token + 1,

@@ -11,23 +11,36 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "scheduler/internal/fiber.h"
+#include "scheduler/internal/fiber_pool.h"
 #include "scheduler/internal/machine.h"
 #include "scheduler/internal/processor.h"
 #include "scheduler/internal/stack_pool.h"
+#include "scheduler/fiber_info.h"
 #include "scheduler/runtime_stats.h"
 
 namespace troupe::scheduler_internal {
 
 
+// Validated by RuntimeOptions (runtime.cc).
+struct SchedulerOptions {
+  int procs = 1;
+  std::size_t stack_size = 64 * 1024;
+  int64_t schedtrace_interval_ns = 0;  // 0: no trace
+  int64_t long_running_threshold_ns = 10'000'000;
+  bool log_long_running = false;
+  bool dump_on_sigquit = true;
+  DeadlockHandler on_deadlock;  // empty: print the report and exit(2), as Go does
+};
+
 class Scheduler {
  public:
-  // `procs` and `stack_size` are validated by RuntimeOptions.
-  Scheduler(int procs, std::size_t stack_size);
+  explicit Scheduler(SchedulerOptions options);
   // Stops every machine at its next scheduling point and joins the threads. Fibers
   // that have not finished are abandoned (their destructors never run).
   ~Scheduler();
@@ -50,8 +63,14 @@ class Scheduler {
   // Made runnable by a waker (Wake in the wait protocol).
   void MakeRunnable(Fiber* fiber);
 
-  // Fiber context: arms the current fiber's timer on the current P.
-  void ArmTimer(Fiber* self);
+  // Fiber context, around a call that may block the thread (blocking.h). Enter
+  // leaves the P to be retaken by the monitor if the call lasts; Exit takes a P back,
+  // or queues the fiber and parks the M if none is free.
+  void EnterBlocking(Machine* machine);
+  void ExitBlocking(Machine* machine);
+
+  // Any thread: the live fibers and what they are doing.
+  std::vector<FiberInfo> DumpFibers();
 
   // ---- For the fiber entry and the wait protocol only (scheduler.cc). ----
   // Fiber context: stop running `self` (for `action`) and run something else.
@@ -63,6 +82,11 @@ class Scheduler {
  private:
   void MachineMain(Machine* machine);
 
+  Processor* TakeIdleProcessorLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(idle_mutex_);
+  void PutIdleProcessorLocked(Processor* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(idle_mutex_);
+  // Loop context, without a P: sleeps until handed one (or a timer is due and a P is
+  // idle). False on shutdown.
+  bool WaitForProcessor(Machine* machine);
   Fiber* FindRunnableWithoutStealing(Processor* p);
   Fiber* FindRunnable(Machine* machine);  // loop context; parks the M; null = shut down
   Fiber* TrySteal(Processor* p, bool include_run_next);
@@ -77,10 +101,22 @@ class Scheduler {
   void StartMachine(Processor* p, bool spinning);
   void StopSpinning(Machine* machine);
   Fiber* NewFiber(Processor* p, absl::AnyInvocable<void() &&> body);
+  // Gives a fiber that is about to run for the first time its stack.
+  void PrepareToRun(Processor* p, Fiber* fiber);
   void RecycleFiber(Processor* p, Fiber* fiber);
   uint64_t NextFiberId(Processor* p);
 
+  // The monitor thread (monitor.cc), Go's sysmon: retakes Ps from blocking calls,
+  // notices fibers that never yield, detects deadlocks, prints the schedtrace.
+  void MonitorMain();
+  bool RetakeBlockedProcessors(int64_t now);
+  void CheckLongRunningFibers(int64_t now);
+  void CheckForDeadlock();
+  void PrintSchedTrace(int64_t now);
+
+  const SchedulerOptions options_;
   StackPool stack_pool_;
+  FiberPool fiber_pool_;  // after stack_pool_: records are destroyed first
   std::vector<std::unique_ptr<Processor>> processors_;
   std::atomic<bool> shutting_down_{false};
 
@@ -102,7 +138,32 @@ class Scheduler {
   std::atomic<uint64_t> next_fiber_id_{1};
   std::atomic<uint64_t> machine_parks_{0};
   std::atomic<uint64_t> machine_wakeups_{0};
+
+  std::atomic<int> blocking_machines_{0};
+  std::atomic<uint64_t> processor_handoffs_{0};
+  std::atomic<uint64_t> long_running_fibers_{0};
+  std::atomic<uint64_t> deadlocks_reported_{0};
+
+  // Monitor state; only the monitor thread touches the non-atomic parts.
+  std::thread monitor_;
+  ThreadParker monitor_parker_;
+  const int64_t start_ns_;
+  struct ProgressSnapshot {
+    uint64_t tick = 0;
+    int64_t since_ns = 0;
+    bool reported = false;
+  };
+  std::vector<ProgressSnapshot> progress_;
+  uint64_t deadlock_activity_ = 0;  // activity counters seen at the last check
+  int deadlock_quiet_checks_ = 0;
+  bool deadlock_reported_ = false;
+  uint64_t sigquits_seen_ = 0;
 };
+
+// Plain threads known to troupe, and those blocked in untimed troupe waits
+// (scheduler.cc); read by the deadlock detector.
+extern std::atomic<int> external_threads;
+extern std::atomic<int> external_threads_waiting;
 
 // ---- The wait protocol (see fiber.h for the states and tokens). ----
 

@@ -29,17 +29,9 @@ bool Stack::contains_guard(const void* address) const {
 StackPool::StackPool(std::size_t usable_size) : usable_size_(usable_size) {}
 
 StackPool::~StackPool() {
-  for (const Stack& stack : TakeAllFree()) Unmap(stack);
-}
-
-std::vector<Stack> StackPool::TakeAllFree() {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<Stack> all;
-  all.swap(shared_free_);
-  return all;
+  for (const Stack& stack : all_) munmap(stack.mapping, stack.mapping_size);
 }
-
-void StackPool::Unmap(const Stack& stack) { munmap(stack.mapping, stack.mapping_size); }
 
 Stack StackPool::MapNew() {
   const std::size_t size = usable_size_ + PageSize();
@@ -55,7 +47,10 @@ Stack StackPool::MapNew() {
     std::abort();
   }
   stacks_mapped_.fetch_add(1, std::memory_order_relaxed);  // statistic only
-  return Stack{mapping, size, /*fresh=*/true};
+  Stack stack{mapping, size};
+  std::lock_guard<std::mutex> lock(mutex_);
+  all_.push_back(stack);
+  return stack;
 }
 
 Stack StackPool::Allocate(StackCache* cache) {
@@ -88,11 +83,9 @@ Stack StackPool::Allocate(StackCache* cache) {
 void StackPool::Release(StackCache* cache, Stack stack) {
   if (cache == nullptr) {
     std::lock_guard<std::mutex> lock(mutex_);
-    stack.fresh = false;
     shared_free_.push_back(stack);
     return;
   }
-  stack.fresh = false;
   cache->free_.push_back(stack);
   if (cache->free_.size() <= StackCache::kMaxCached) return;
   std::lock_guard<std::mutex> lock(mutex_);

@@ -7,6 +7,8 @@
 // page is a page fault (expensive on VMs), so freed stacks are kept and handed out
 // again: in steady state a spawn costs no system call and no page fault.
 //
+// A fiber holds a stack only from its first run to its exit (scheduler.cc).
+//
 // Ownership: Allocate/Release may be called from any thread. Each caller passes its
 // own StackCache (one per P) so the common case takes no lock; a cache that grows past
 // its limit returns half of its stacks to the shared list, which is under a mutex.
@@ -25,7 +27,6 @@ namespace troupe::scheduler_internal {
 struct Stack {
   void* mapping = nullptr;        // start of the mapping (the guard page)
   std::size_t mapping_size = 0;   // guard page + usable stack
-  bool fresh = false;             // newly mapped (zero-filled), never used before
   void* low() const;              // lowest usable byte (just above the guard)
   std::size_t usable_size() const;
   bool contains_guard(const void* address) const;
@@ -47,7 +48,7 @@ class StackPool {
  public:
   // `usable_size` must be a multiple of the page size (RuntimeOptions validates it).
   explicit StackPool(std::size_t usable_size);
-  ~StackPool();  // unmaps every stack it still holds
+  ~StackPool();  // unmaps every stack it ever mapped
 
   StackPool(const StackPool&) = delete;
   StackPool& operator=(const StackPool&) = delete;
@@ -62,10 +63,6 @@ class StackPool {
   void Release(StackCache* cache, Stack stack);
   // Moves everything in `cache` to the shared list (when a P is destroyed).
   void Drain(StackCache& cache);
-  // Empties the shared list into the caller's hands, to be passed to Unmap (after
-  // the caller has destroyed whatever it built inside the stacks).
-  std::vector<Stack> TakeAllFree();
-  static void Unmap(const Stack& stack);
 
   std::size_t usable_size() const { return usable_size_; }
   std::size_t stacks_mapped() const {
@@ -78,6 +75,7 @@ class StackPool {
   const std::size_t usable_size_;
   std::mutex mutex_;
   std::vector<Stack> shared_free_ ABSL_GUARDED_BY(mutex_);
+  std::vector<Stack> all_ ABSL_GUARDED_BY(mutex_);  // every mapping, for the destructor
   std::atomic<std::size_t> stacks_mapped_{0};
 };
 

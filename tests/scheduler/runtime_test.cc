@@ -261,3 +261,29 @@ TEST(RuntimeOptionsTest, RunFromAFiberIsAnError) {
 
 }  // namespace
 }  // namespace troupe
+
+namespace troupe {
+namespace {
+
+// Recurses until the stack runs out; the addition after the call keeps the compiler
+// from turning it into a loop.
+__attribute__((noinline)) int RecurseDeeply(int depth) {
+  volatile char frame[512];
+  frame[0] = static_cast<char>(depth);
+  if (depth > (1 << 30)) return frame[0];
+  return RecurseDeeply(depth + 1) + frame[0];
+}
+
+TEST(StackOverflowDeathTest, GuardPageStopsTheProcessNamingTheFiber) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        auto runtime = Runtime::Create({.procs = 1});
+        absl::Status status = (*runtime)->Run([] { RecurseDeeply(0); });
+        (void)status;
+      },
+      "stack overflow in fiber [0-9]+");
+}
+
+}  // namespace
+}  // namespace troupe

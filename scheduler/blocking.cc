@@ -1,0 +1,21 @@
+#include "scheduler/blocking.h"
+
+#include "scheduler/internal/machine.h"
+#include "scheduler/internal/scheduler.h"
+
+namespace troupe::scheduler_internal {
+
+bool BeginBlockingCall() {
+  Machine* machine = CurrentMachine();
+  if (machine == nullptr || machine->current == nullptr) return false;
+  machine->scheduler->EnterBlocking(machine);
+  return true;
+}
+
+void EndBlockingCall(bool was_fiber) {
+  if (!was_fiber) return;
+  Machine* machine = CurrentMachine();  // the same thread: no switch happened
+  machine->scheduler->ExitBlocking(machine);
+}
+
+}  // namespace troupe::scheduler_internal

@@ -1,0 +1,89 @@
+// Pool<T>: a cache of reusable objects, like Go's sync.Pool, sharded per processor
+// so that fibers on different processors do not contend.
+//
+//   troupe::Pool<std::string> buffers([] { return std::make_unique<std::string>(); });
+//   std::unique_ptr<std::string> buffer = buffers.Get();   // reused or new
+//   buffer->clear();                                       // the caller resets it
+//   buffers.Put(std::move(buffer));
+//
+// Get and Put never park and may be called from any fiber or thread. An object put
+// on one processor is taken back first on the same one (its memory is likely still in
+// that core's cache). Each shard keeps at most `capacity_per_shard` objects; further
+// Puts destroy the object, so the pool never grows without bound.
+#ifndef TROUPE_SCHEDULER_POOL_H_
+#define TROUPE_SCHEDULER_POOL_H_
+
+#include <array>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "scheduler/internal/spin_lock.h"
+
+namespace troupe {
+
+namespace scheduler_internal {
+// The calling fiber's processor index, or -1 on a plain thread.
+int CurrentProcessorIndex();
+}  // namespace scheduler_internal
+
+template <typename T>
+class Pool {
+ public:
+  using Factory = absl::AnyInvocable<std::unique_ptr<T>()>;
+
+  explicit Pool(Factory make, std::size_t capacity_per_shard = 64)
+      : make_(std::move(make)), capacity_per_shard_(capacity_per_shard) {}
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // A cached object (in whatever state it was Put), or a new one from the factory.
+  std::unique_ptr<T> Get() {
+    Shard& shard = CurrentShard();
+    {
+      scheduler_internal::SpinLockHolder holder(shard.lock);
+      if (!shard.items.empty()) {
+        std::unique_ptr<T> item = std::move(shard.items.back());
+        shard.items.pop_back();
+        return item;
+      }
+    }
+    return make_();
+  }
+
+  void Put(std::unique_ptr<T> item) {
+    if (item == nullptr) return;
+    Shard& shard = CurrentShard();
+    scheduler_internal::SpinLockHolder holder(shard.lock);
+    if (shard.items.size() < capacity_per_shard_) shard.items.push_back(std::move(item));
+    // else: `item` is destroyed when it goes out of scope, after the lock is released
+  }
+
+ private:
+  static constexpr std::size_t kShards = 64;
+
+  struct alignas(64) Shard {
+    scheduler_internal::SpinLock lock;
+    std::vector<std::unique_ptr<T>> items;
+  };
+
+  Shard& CurrentShard() {
+    const int processor = scheduler_internal::CurrentProcessorIndex();
+    const std::size_t index =
+        processor >= 0 ? static_cast<std::size_t>(processor)
+                       : std::hash<std::thread::id>()(std::this_thread::get_id());
+    return shards_[index % kShards];
+  }
+
+  Factory make_;
+  const std::size_t capacity_per_shard_;
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace troupe
+
+#endif  // TROUPE_SCHEDULER_POOL_H_

@@ -1,0 +1,143 @@
+// The runtime's monitor: deadlock detection, fiber dumps, long-running fibers.
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "scheduler/fiber_info.h"
+#include "scheduler/runtime.h"
+#include "scheduler/semaphore.h"
+#include "scheduler/this_fiber.h"
+
+namespace troupe {
+namespace {
+
+TEST(DeadlockTest, ReportsEveryParkedFiberWithItsWaitReason) {
+  std::promise<DeadlockReport> reported;
+  std::future<DeadlockReport> report_future = reported.get_future();
+  Semaphore never(0);
+  RuntimeOptions options;
+  options.procs = 2;
+  options.on_deadlock = [&](const DeadlockReport& report) {
+    reported.set_value(report);
+    never.Release();  // un-deadlock, so the test can finish
+  };
+  auto runtime = Runtime::Create(options);
+  ASSERT_TRUE(runtime.ok());
+  uint64_t main_id = 0;
+  uint64_t stuck_id = 0;
+  // The main thread blocks in Run (a troupe wait), the main fiber in Join, the
+  // child on the semaphore: nothing can move.
+  ASSERT_TRUE((*runtime)->Run([&] {
+    main_id = this_fiber::Id();
+    JoinHandle stuck = Spawn([&] { never.Acquire(); });
+    stuck_id = stuck.id();
+    ASSERT_TRUE(stuck.Join().ok());
+  }).ok());
+  ASSERT_EQ(report_future.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  const DeadlockReport report = report_future.get();
+  ASSERT_EQ(report.fibers.size(), 2u) << report.ToString();
+  bool saw_main = false;
+  bool saw_stuck = false;
+  for (const FiberInfo& fiber : report.fibers) {
+    EXPECT_EQ(fiber.state, "waiting");
+    if (fiber.id == main_id) {
+      saw_main = true;
+      EXPECT_EQ(fiber.wait_reason, "join");
+    }
+    if (fiber.id == stuck_id) {
+      saw_stuck = true;
+      EXPECT_EQ(fiber.wait_reason, "semaphore");
+    }
+  }
+  EXPECT_TRUE(saw_main && saw_stuck) << report.ToString();
+  EXPECT_NE(report.ToString().find("all fibers are asleep - deadlock!"), std::string::npos);
+  EXPECT_EQ((*runtime)->Stats().deadlocks_reported, 1u);
+}
+
+TEST(DeadlockDeathTest, DefaultHandlerExitsWithStatusTwo) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        auto runtime = Runtime::Create({.procs = 1});
+        Semaphore never(0);
+        absl::Status status = (*runtime)->Run([&] { never.Acquire(); });
+        (void)status;
+      },
+      ::testing::ExitedWithCode(2), "all fibers are asleep - deadlock!");
+}
+
+TEST(DumpFibersTest, ShowsWaitingFibersAndWhatTheyWaitOn) {
+  auto runtime = Runtime::Create({.procs = 2});
+  ASSERT_TRUE(runtime.ok());
+  constexpr int kWaiters = 5;
+  Semaphore gate(0);
+  std::vector<JoinHandle> handles;
+  for (int i = 0; i < kWaiters; ++i) handles.push_back((*runtime)->Spawn([&] { gate.Acquire(); }));
+  // Wait (with a generous bound) until all five are parked.
+  std::vector<FiberInfo> dump;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < give_up) {
+    dump = (*runtime)->DumpFibers();
+    int waiting = 0;
+    for (const FiberInfo& fiber : dump) waiting += fiber.state == "waiting";
+    if (waiting == kWaiters) break;
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(dump.size(), static_cast<size_t>(kWaiters)) << FormatFiberDump(dump);
+  for (const FiberInfo& fiber : dump) {
+    EXPECT_EQ(fiber.state, "waiting");
+    EXPECT_EQ(fiber.wait_reason, "semaphore");
+  }
+  EXPECT_NE(FormatFiberDump(dump).find("[waiting: semaphore]"), std::string::npos);
+  gate.Release(kWaiters);
+  for (auto& handle : handles) ASSERT_TRUE(handle.Join().ok());
+  EXPECT_TRUE((*runtime)->DumpFibers().empty());
+}
+
+TEST(LongRunningTest, FiberThatNeverYieldsIsNoticed) {
+  RuntimeOptions options;
+  options.procs = 2;
+  options.long_running_threshold = absl::Milliseconds(1);
+  auto runtime = Runtime::Create(options);
+  ASSERT_TRUE(runtime.ok());
+  std::atomic<bool> stop{false};
+  JoinHandle spinner = (*runtime)->Spawn([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+    }
+  });
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while ((*runtime)->Stats().long_running_fibers == 0 &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::yield();
+  }
+  stop = true;
+  ASSERT_TRUE(spinner.Join().ok());
+  EXPECT_GE((*runtime)->Stats().long_running_fibers, 1u);
+}
+
+TEST(MonitorOptionsTest, RejectsInvalidIntervals) {
+  RuntimeOptions options;
+  options.procs = 1;
+  options.schedtrace_interval = absl::Milliseconds(-1);
+  EXPECT_EQ(Runtime::Create(options).status().code(), absl::StatusCode::kInvalidArgument);
+  options.schedtrace_interval = absl::ZeroDuration();
+  options.long_running_threshold = absl::Microseconds(10);
+  auto runtime = Runtime::Create(options);
+  EXPECT_NE(runtime.status().message().find("long_running_threshold must be >= 1ms"),
+            std::string::npos)
+      << runtime.status();
+}
+
+TEST(MonitorOptionsTest, SchedTraceEnvironmentVariableIsValidated) {
+  setenv("TROUPE_SCHEDTRACE", "soon", 1);
+  auto options = ResolveRuntimeOptions({.procs = 1});
+  unsetenv("TROUPE_SCHEDTRACE");
+  ASSERT_FALSE(options.ok());
+  EXPECT_NE(options.status().message().find("TROUPE_SCHEDTRACE"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace troupe

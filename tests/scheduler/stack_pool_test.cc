@@ -1,0 +1,185 @@
+#include "scheduler/internal/stack_pool.h"
+
+#include <sys/mman.h>
+
+#include <cstddef>
+#include <cstring>
+#include <set>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace troupe::scheduler_internal {
+namespace {
+
+constexpr std::size_t kMaxCached = StackCache::kMaxCached;
+
+class StackPoolTest : public ::testing::Test {
+ protected:
+  StackPoolTest() : pool_(4 * PageSize()) {}
+
+  StackPool pool_;
+  StackCache cache_a_;
+  StackCache cache_b_;
+};
+
+TEST_F(StackPoolTest, NewStackIsCountedAndSized) {
+  EXPECT_EQ(pool_.stacks_mapped(), 0u);
+  Stack stack = pool_.Allocate(&cache_a_);
+  ASSERT_NE(stack.mapping, nullptr);
+  EXPECT_EQ(stack.mapping_size, pool_.usable_size() + PageSize());
+  EXPECT_EQ(stack.usable_size(), pool_.usable_size());
+  EXPECT_EQ(stack.low(), static_cast<char*>(stack.mapping) + PageSize());
+  EXPECT_EQ(pool_.stacks_mapped(), 1u);
+  pool_.Release(&cache_a_, stack);
+}
+
+TEST_F(StackPoolTest, ReleasedStackIsReusedFromSameCache) {
+  Stack first = pool_.Allocate(&cache_a_);
+  void* const mapping = first.mapping;
+  pool_.Release(&cache_a_, first);
+  Stack again = pool_.Allocate(&cache_a_);
+  EXPECT_EQ(again.mapping, mapping);
+  EXPECT_EQ(again.mapping_size, first.mapping_size);
+  EXPECT_EQ(pool_.stacks_mapped(), 1u);
+  pool_.Release(&cache_a_, again);
+}
+
+TEST_F(StackPoolTest, MapsOnlyWhenNoFreeStackIsLeft) {
+  std::vector<Stack> stacks;
+  for (int i = 0; i < 3; ++i) stacks.push_back(pool_.Allocate(&cache_a_));
+  EXPECT_EQ(pool_.stacks_mapped(), 3u);
+  std::set<void*> released;
+  for (const Stack& stack : stacks) {
+    released.insert(stack.mapping);
+    pool_.Release(&cache_a_, stack);
+  }
+  stacks.clear();
+  for (int i = 0; i < 3; ++i) {
+    stacks.push_back(pool_.Allocate(&cache_a_));
+    EXPECT_EQ(released.count(stacks.back().mapping), 1u) << i;
+  }
+  EXPECT_EQ(pool_.stacks_mapped(), 3u);
+  stacks.push_back(pool_.Allocate(&cache_a_));  // cache and shared list are empty
+  EXPECT_EQ(released.count(stacks.back().mapping), 0u);
+  EXPECT_EQ(pool_.stacks_mapped(), 4u);
+  for (const Stack& stack : stacks) pool_.Release(&cache_a_, stack);
+}
+
+TEST_F(StackPoolTest, NullCacheUsesSharedList) {
+  Stack stack = pool_.Allocate(nullptr);
+  void* const mapping = stack.mapping;
+  pool_.Release(nullptr, stack);
+  // The shared list feeds both cache-less callers and caches.
+  Stack again = pool_.Allocate(nullptr);
+  EXPECT_EQ(again.mapping, mapping);
+  pool_.Release(nullptr, again);
+  Stack via_cache = pool_.Allocate(&cache_b_);
+  EXPECT_EQ(via_cache.mapping, mapping);
+  EXPECT_EQ(pool_.stacks_mapped(), 1u);
+  pool_.Release(&cache_b_, via_cache);
+}
+
+TEST_F(StackPoolTest, OverfullCacheSpillsToSharedListForAnotherCache) {
+  std::vector<Stack> stacks;
+  for (std::size_t i = 0; i < kMaxCached + 1; ++i) stacks.push_back(pool_.Allocate(&cache_a_));
+  ASSERT_EQ(pool_.stacks_mapped(), kMaxCached + 1);
+  std::set<void*> from_a;
+  for (const Stack& stack : stacks) {
+    from_a.insert(stack.mapping);
+    pool_.Release(&cache_a_, stack);  // the last release overfills cache_a_
+  }
+  ASSERT_EQ(from_a.size(), kMaxCached + 1);
+
+  // cache_a_ kept kMaxCached / 2 and spilled the rest; cache_b_ gets every spilled
+  // stack before anything new is mapped.
+  const std::size_t spilled = kMaxCached + 1 - kMaxCached / 2;
+  std::vector<Stack> taken;
+  std::set<void*> seen;
+  for (std::size_t i = 0; i < spilled; ++i) {
+    taken.push_back(pool_.Allocate(&cache_b_));
+    EXPECT_EQ(from_a.count(taken.back().mapping), 1u) << i;
+    EXPECT_TRUE(seen.insert(taken.back().mapping).second) << i << ": handed out twice";
+  }
+  EXPECT_EQ(pool_.stacks_mapped(), kMaxCached + 1);
+  taken.push_back(pool_.Allocate(&cache_b_));  // the shared list is empty now
+  EXPECT_EQ(from_a.count(taken.back().mapping), 0u);
+  EXPECT_EQ(pool_.stacks_mapped(), kMaxCached + 2);
+
+  // What cache_a_ kept is still there, and disjoint from what cache_b_ got.
+  for (std::size_t i = 0; i < kMaxCached / 2; ++i) {
+    Stack stack = pool_.Allocate(&cache_a_);
+    EXPECT_EQ(from_a.count(stack.mapping), 1u) << i;
+    EXPECT_TRUE(seen.insert(stack.mapping).second) << i << ": handed out twice";
+    taken.push_back(stack);
+  }
+  EXPECT_EQ(pool_.stacks_mapped(), kMaxCached + 2);
+  for (const Stack& stack : taken) pool_.Release(nullptr, stack);
+}
+
+TEST_F(StackPoolTest, DrainMovesCacheToSharedList) {
+  Stack stack = pool_.Allocate(&cache_a_);
+  pool_.Release(&cache_a_, stack);
+  pool_.Drain(cache_a_);
+  Stack again = pool_.Allocate(&cache_b_);
+  EXPECT_EQ(again.mapping, stack.mapping);
+  EXPECT_EQ(pool_.stacks_mapped(), 1u);
+  pool_.Release(&cache_b_, again);
+}
+
+// msync fails with ENOMEM on an address range that is not (entirely) mapped.
+bool IsMapped(const Stack& stack) {
+  return msync(stack.mapping, stack.mapping_size, MS_ASYNC) == 0;
+}
+
+TEST(StackPoolLifetimeTest, DestructorUnmapsEveryStack) {
+  Stack in_use;
+  Stack cached;
+  Stack shared;
+  {
+    StackPool pool(4 * PageSize());
+    StackCache cache;
+    in_use = pool.Allocate(&cache);
+    cached = pool.Allocate(&cache);
+    shared = pool.Allocate(nullptr);
+    pool.Release(&cache, cached);
+    pool.Release(nullptr, shared);
+    ASSERT_TRUE(IsMapped(in_use));
+    ASSERT_TRUE(IsMapped(cached));
+    ASSERT_TRUE(IsMapped(shared));
+  }
+  EXPECT_FALSE(IsMapped(in_use));
+  EXPECT_FALSE(IsMapped(cached));
+  EXPECT_FALSE(IsMapped(shared));
+}
+
+TEST_F(StackPoolTest, UsableAreaIsWritableEndToEnd) {
+  Stack stack = pool_.Allocate(&cache_a_);
+  char* const low = static_cast<char*>(stack.low());
+  const std::size_t size = stack.usable_size();
+  for (std::size_t i = 0; i < size; i += PageSize()) {
+    EXPECT_EQ(low[i], 0) << "a new mapping is zero-filled";
+  }
+  std::memset(low, 0xA5, size);
+  EXPECT_EQ(static_cast<unsigned char>(low[0]), 0xA5);
+  EXPECT_EQ(static_cast<unsigned char>(low[size - 1]), 0xA5);
+  EXPECT_TRUE(stack.contains_guard(stack.mapping));
+  EXPECT_TRUE(stack.contains_guard(low - 1));
+  EXPECT_FALSE(stack.contains_guard(low));
+  EXPECT_FALSE(stack.contains_guard(low + size - 1));
+  pool_.Release(&cache_a_, stack);
+}
+
+TEST(StackPoolDeathTest, WritingGuardPageKillsProcess) {
+  StackPool pool(4 * PageSize());
+  Stack stack = pool.Allocate(nullptr);
+  volatile char* const guard = static_cast<volatile char*>(stack.mapping);
+  EXPECT_DEATH(guard[0] = 1, "");
+  // The top of the guard, just below the usable area (a stack overflow's first touch).
+  volatile char* const below_low = static_cast<volatile char*>(stack.low()) - 1;
+  EXPECT_DEATH(*below_low = 1, "");
+  pool.Release(nullptr, stack);
+}
+
+}  // namespace
+}  // namespace troupe::scheduler_internal
