@@ -41,16 +41,19 @@ absl::Status JoinHandle::Join() {
     return absl::FailedPreconditionError(
         absl::StrCat("JoinHandle::Join: fiber ", id_, " cannot join itself"));
   }
-  const uint64_t token = BeginWait(self, "join");
-  fiber_->joiner_token = token;
-  Fiber* expected = nullptr;
-  // acq_rel: release publishes joiner_token to the exiting fiber; acquire (also on
-  // failure) makes the finished fiber's `failure` visible.
-  if (!fiber_->joiner.compare_exchange_strong(expected, self, std::memory_order_acq_rel,
-                                              std::memory_order_acquire)) {
-    Wake(self, token, WakeReason::kSignaled);  // already finished: end our own wait
+  // acquire: pairs with the exiting fiber's exchange; makes `failure` visible.
+  if (fiber_->joiner.load(std::memory_order_acquire) != scheduler_internal::kJoinDone) {
+    const uint64_t token = BeginWait(self, "join");
+    fiber_->joiner_token = token;
+    Fiber* expected = nullptr;
+    // acq_rel: release publishes joiner_token to the exiting fiber; acquire (also on
+    // failure) makes the finished fiber's `failure` visible.
+    if (!fiber_->joiner.compare_exchange_strong(expected, self, std::memory_order_acq_rel,
+                                                std::memory_order_acquire)) {
+      Wake(self, token, WakeReason::kSignaled);  // finished meanwhile: end our own wait
+    }
+    CommitWait(self, token, /*deadline_ns=*/0);
   }
-  CommitWait(self, token, /*deadline_ns=*/0);
   std::string failure = fiber_->failure;
   Scheduler::ReleaseFiber(fiber_);
   fiber_ = nullptr;

@@ -6,7 +6,6 @@
 
 #include <cstdint>
 
-#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 
 namespace troupe {
@@ -15,8 +14,6 @@ namespace scheduler_internal {
 struct Fiber;
 }
 
-class JoinHandle;
-JoinHandle Spawn(absl::AnyInvocable<void() &&> body);
 
 class JoinHandle {
  public:
@@ -40,9 +37,11 @@ class JoinHandle {
   uint64_t id() const { return id_; }
 
  private:
-  friend class Runtime;
-  friend JoinHandle Spawn(absl::AnyInvocable<void() &&> body);
+ public:
+  // For the runtime's spawn functions only: adopts the reference CreateFiber gave.
   explicit JoinHandle(scheduler_internal::Fiber* fiber);
+
+ private:
 
   scheduler_internal::Fiber* fiber_ = nullptr;
   uint64_t id_ = 0;

@@ -88,9 +88,6 @@ Runtime::Runtime(std::unique_ptr<Scheduler> scheduler) : scheduler_(std::move(sc
 
 Runtime::~Runtime() = default;
 
-JoinHandle Runtime::Spawn(absl::AnyInvocable<void() &&> body) {
-  return JoinHandle(scheduler_->Spawn(std::move(body)));
-}
 
 absl::Status Runtime::Run(absl::AnyInvocable<void() &&> main) {
   if (CurrentFiber() != nullptr) {
@@ -108,15 +105,22 @@ int Runtime::procs() const { return scheduler_->procs(); }
 
 std::size_t Runtime::stack_size() const { return scheduler_->stack_size(); }
 
-JoinHandle Spawn(absl::AnyInvocable<void() &&> body) {
-  scheduler_internal::Fiber* self = CurrentFiber();
+namespace scheduler_internal {
+
+Fiber* CreateFiberOn(Scheduler& scheduler) { return scheduler.CreateFiber(); }
+
+void StartFiber(Fiber* fiber) { fiber->scheduler->StartFiber(fiber); }
+
+Scheduler& CurrentSchedulerOrDie(const char* caller) {
+  Fiber* self = CurrentFiber();
   if (self == nullptr) {
-    std::fprintf(stderr,
-                 "troupe: fatal error in troupe::Spawn: called from a plain thread; use "
-                 "Runtime::Spawn\n");
+    std::fprintf(stderr, "troupe: fatal error in %s: called from a plain thread; use "
+                         "Runtime::Spawn\n", caller);
     std::abort();
   }
-  return JoinHandle(self->scheduler->Spawn(std::move(body)));
+  return *self->scheduler;
 }
+
+}  // namespace scheduler_internal
 
 }  // namespace troupe

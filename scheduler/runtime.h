@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "scheduler/fiber_info.h"
+#include "scheduler/internal/fiber.h"
 #include "scheduler/join_handle.h"
 #include "scheduler/runtime_stats.h"
 
@@ -89,8 +90,11 @@ class Runtime {
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  // Any thread. Starts a fiber running `body`; never blocks.
-  JoinHandle Spawn(absl::AnyInvocable<void() &&> body);
+  // Any thread. Starts a fiber running `body` (any callable with no arguments; its
+  // result, if any, is discarded); never blocks. Bodies of up to 64 bytes are stored
+  // in the fiber's own record: no heap allocation.
+  template <typename Body>
+  JoinHandle Spawn(Body&& body);
 
   // Plain thread only (not a fiber). Runs `main` as a fiber and blocks until it
   // returns; returns what JoinHandle::Join returns for it.
@@ -113,11 +117,37 @@ class Runtime {
 
 // Fiber context only: spawns on the runtime the calling fiber runs on. Crashes with a
 // message when called from a plain thread (use Runtime::Spawn there).
-JoinHandle Spawn(absl::AnyInvocable<void() &&> body);
+template <typename Body>
+JoinHandle Spawn(Body&& body);
 
 // Validates options and resolves the defaults (TROUPE_PROCS, CPU count). Exposed for
 // tests and tools; Runtime::Create calls it.
 [[nodiscard]] absl::StatusOr<RuntimeOptions> ResolveRuntimeOptions(RuntimeOptions options);
+
+namespace scheduler_internal {
+// The two halves of a spawn (scheduler.h), reachable without the Scheduler's
+// definition.
+Fiber* CreateFiberOn(Scheduler& scheduler);
+Scheduler& CurrentSchedulerOrDie(const char* caller);
+void StartFiber(Fiber* fiber);
+}  // namespace scheduler_internal
+
+template <typename Body>
+JoinHandle Runtime::Spawn(Body&& body) {
+  scheduler_internal::Fiber* fiber = scheduler_internal::CreateFiberOn(*scheduler_);
+  fiber->body.Emplace(std::forward<Body>(body));
+  scheduler_internal::StartFiber(fiber);
+  return JoinHandle(fiber);
+}
+
+template <typename Body>
+JoinHandle Spawn(Body&& body) {
+  scheduler_internal::Fiber* fiber = scheduler_internal::CreateFiberOn(
+      scheduler_internal::CurrentSchedulerOrDie("troupe::Spawn"));
+  fiber->body.Emplace(std::forward<Body>(body));
+  scheduler_internal::StartFiber(fiber);
+  return JoinHandle(fiber);
+}
 
 }  // namespace troupe
 

@@ -5,8 +5,8 @@
 //     waiters_lock_ on the slow paths; the lock-free fast path only decrements).
 //  2. Release first hands permits to queued waiters, one each, and adds only the rest
 //     to permits_. A waiter that was handed a permit returns without touching
-//     permits_; one whose wait timed out was never handed one (its wake failed, and
-//     WakeOne moved on to the next waiter).
+//     permits_; one whose wait timed out was never handed one (PopClaimed skips a
+//     wait whose timer claimed it first).
 #include "scheduler/semaphore.h"
 
 #include <cstdio>
@@ -69,18 +69,19 @@ void Semaphore::Release(int64_t count) {
     std::abort();
   }
   while (count > 0) {
-    scheduler_internal::WaitQueue::Waiter waiter;
+    scheduler_internal::WaitNode* waiter;
     {
       SpinLockHolder holder(waiters_lock_);
-      if (!waiters_.PopFront(waiter)) {
+      waiter = waiters_.PopClaimed();
+      if (waiter == nullptr) {
         // release; pairs with the acquire in TryAcquire.
         permits_.fetch_add(count, std::memory_order_release);
         return;
       }
     }
-    // The permit goes with the wake; a waiter that timed out meanwhile does not take
-    // it, and it goes to the next one instead.
-    if (scheduler_internal::Wake(waiter.fiber, waiter.token, WakeReason::kSignaled)) --count;
+    // The permit goes with the wake (a waiter that timed out was never claimed).
+    scheduler_internal::FinishWake(waiter->fiber, WakeReason::kSignaled);
+    --count;
   }
 }
 

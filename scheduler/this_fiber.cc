@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "scheduler/internal/deadline.h"
+#include "scheduler/internal/machine.h"
 #include "scheduler/internal/scheduler.h"
 
 namespace troupe::this_fiber {
@@ -14,12 +15,12 @@ using scheduler_internal::CurrentWaiter;
 using scheduler_internal::Fiber;
 
 void Yield() {
-  Fiber* self = CurrentFiber();
-  if (self == nullptr) {
+  scheduler_internal::Machine* machine = scheduler_internal::CurrentMachine();
+  if (machine == nullptr || machine->current == nullptr) {
     std::this_thread::yield();
     return;
   }
-  self->scheduler->Yield();
+  machine->scheduler->Yield(machine);
 }
 
 void SleepUntil(absl::Time deadline) {

@@ -28,8 +28,8 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/functional/any_invocable.h"
 #include "scheduler/internal/execution_context.h"
+#include "scheduler/internal/fiber_body.h"
 #include "scheduler/internal/stack_pool.h"
 #include "scheduler/internal/thread_parker.h"
 
@@ -73,11 +73,8 @@ struct alignas(64) Fiber {
   Stack stack;  // from the first run to the exit; empty otherwise
   Scheduler* scheduler = nullptr;
   std::atomic<uint64_t> id{0};  // atomic only because fiber dumps read it concurrently
-  absl::AnyInvocable<void() &&> body;
+  FiberBody body;
   std::string failure;  // what escaped the body (an exception's what()), if anything
-
-  // Intrusive link for the global run queue; owned by whoever holds the fiber in it.
-  Fiber* next_in_queue = nullptr;
 
   std::atomic<FiberState> state{FiberState::kRunnable};
   std::atomic<uint64_t> wait_token{0};

@@ -29,40 +29,6 @@
 
 namespace troupe::scheduler_internal {
 
-bool LocalRunQueue::TryPush(Fiber* fiber) {
-  const uint32_t head = head_.load(std::memory_order_acquire);  // pairs with consumers' CAS
-  const uint32_t tail = tail_.load(std::memory_order_relaxed);  // only the owner writes it
-  if (tail - head >= kCapacity) return false;
-  slots_[tail % kCapacity].store(fiber, std::memory_order_relaxed);
-  tail_.store(tail + 1, std::memory_order_release);  // publishes the slot; pairs with
-                                                     // the acquire loads of tail_
-  return true;
-}
-
-Fiber* LocalRunQueue::SwapRunNext(Fiber* fiber) {
-  // acq_rel: publishes `fiber` to a thief's exchange, and acquires the fiber we evict.
-  return run_next_.exchange(fiber, std::memory_order_acq_rel);
-}
-
-Fiber* LocalRunQueue::TryPop() {
-  if (run_next_.load(std::memory_order_relaxed) != nullptr) {
-    // acquire; pairs with the release half of SwapRunNext.
-    if (Fiber* next = run_next_.exchange(nullptr, std::memory_order_acquire)) return next;
-  }
-  while (true) {
-    uint32_t head = head_.load(std::memory_order_acquire);
-    const uint32_t tail = tail_.load(std::memory_order_relaxed);  // owner's own writes
-    if (head == tail) return nullptr;
-    Fiber* fiber = slots_[head % kCapacity].load(std::memory_order_relaxed);
-    // release: our slot read happens before the owner's (our own) later reuse; the
-    // CAS competes with thieves.
-    if (head_.compare_exchange_weak(head, head + 1, std::memory_order_release,
-                                    std::memory_order_relaxed)) {
-      return fiber;
-    }
-  }
-}
-
 uint32_t LocalRunQueue::TakeHalfForOverflow(Fiber** batch) {
   uint32_t head = head_.load(std::memory_order_acquire);
   const uint32_t tail = tail_.load(std::memory_order_relaxed);

@@ -1,6 +1,8 @@
 // The monitor thread (Go's sysmon): one per runtime, outside the Ps.
 //
 // Every tick it
+//  0. starts an idle P if work waits on a busy P's queue and no M is searching (the
+//     safety net for skipped wake-up fences, scheduler.cc);
 //  1. retakes the P of an M that has been in a blocking call for more than
 //     kBlockingGraceNs and gives it to another M (or the idle list), so one stuck
 //     system call does not stall the fibers queued behind it;
@@ -58,6 +60,7 @@ void Scheduler::MonitorMain() {
     if (shutting_down_.load(std::memory_order_acquire)) return;
     const int64_t now = MonotonicNanos();
     const bool retook = RetakeBlockedProcessors(now);
+    WakeIdleProcessorForStrandedWork();
     CheckLongRunningFibers(now);
     CheckForDeadlock();
     if (options_.dump_on_sigquit && SigquitCount() != sigquits_seen_) {
@@ -75,6 +78,22 @@ void Scheduler::MonitorMain() {
       tick_ns = kShortTickNs;
     } else {
       tick_ns = std::min(tick_ns * 2, kLongTickNs);
+    }
+  }
+}
+
+void Scheduler::WakeIdleProcessorForStrandedWork() {
+  // The safety net for wake-ups skipped after local pushes (WakeIdleProcessor): work
+  // queued on a busy P while another P idles and nobody searches.
+  if (idle_processor_count_.load(std::memory_order_acquire) == 0 ||
+      spinning_machines_.load(std::memory_order_acquire) != 0) {
+    return;
+  }
+  for (auto& p : processors_) {
+    if (p->status.load(std::memory_order_relaxed) == ProcessorStatus::kRunning &&
+        p->run_queue.SizeApprox() != 0) {
+      WakeIdleProcessor(/*after_local_push=*/false);
+      return;
     }
   }
 }
@@ -97,7 +116,7 @@ bool Scheduler::RetakeBlockedProcessors(int64_t now) {
     }
     processor_handoffs_.fetch_add(1, std::memory_order_relaxed);  // statistic
     retook = true;
-    if (!p->run_queue.EmptyApprox() || global_size_.load(std::memory_order_relaxed) != 0) {
+    if (!p->run_queue.EmptyApprox() || global_queue_.SizeApprox() != 0) {
       StartMachine(p, /*spinning=*/false);
     } else {
       std::lock_guard<std::mutex> lock(idle_mutex_);
@@ -141,7 +160,7 @@ void Scheduler::CheckForDeadlock() {
   const bool quiet =
       stats.fibers_alive() > 0 &&
       idle_processor_count_.load(std::memory_order_acquire) == procs() &&
-      global_size_.load(std::memory_order_acquire) == 0 &&
+      global_queue_.SizeApprox() == 0 &&
       blocking_machines_.load(std::memory_order_acquire) == 0 && EarliestTimer() == 0 &&
       external_threads.load(std::memory_order_relaxed) ==
           external_threads_waiting.load(std::memory_order_relaxed);

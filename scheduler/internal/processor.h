@@ -58,6 +58,7 @@ struct Processor {
   std::atomic<int64_t> blocking_since_ns{0};  // written before status becomes kBlocking
   // Owner writes; the monitor reads both to spot a fiber that never yields.
   OwnerCounter schedule_tick;  // +1 per scheduling decision
+  uint32_t global_check_countdown = 61;  // owner; at 0, look at the global queue first
   std::atomic<uint64_t> running_fiber_id{0};
   uint64_t next_fiber_id = 0;  // owner; ids are handed out in batches
   uint64_t fiber_id_limit = 0;

@@ -42,7 +42,8 @@
 //
 // Parking and waking Ms (no lost wake-ups). Work is published (queue store), then
 // WakeIdleProcessor runs: seq_cst fence; if a P is idle and no M is spinning, start one
-// spinning M with an idle P. An M that finds nothing gives its P back to the idle
+// spinning M with an idle P. (Work on the publisher's own P skips the fence; see
+// WakeIdleProcessor for why that cannot strand it.) An M that finds nothing gives its P back to the idle
 // list, leaves the spinning state (seq_cst RMW), issues a seq_cst fence, and only then
 // re-checks every queue and timer before it sleeps. By the fences, either the
 // publisher sees the idle P with no spinner and wakes an M, or the M's re-check sees
@@ -245,14 +246,17 @@ uint64_t Scheduler::NextFiberId(Processor* p) {
   return p->next_fiber_id++;
 }
 
-Fiber* Scheduler::NewFiber(Processor* p, absl::AnyInvocable<void() &&> body) {
+Processor* Scheduler::CurrentProcessorOf(Machine* machine) const {
+  return (machine != nullptr && machine->scheduler == this) ? machine->processor : nullptr;
+}
+
+Fiber* Scheduler::CreateFiber() {
+  Processor* p = CurrentProcessorOf(CurrentMachine());
   // The record is reused, not rebuilt: its wait token must keep counting up across
   // incarnations so that stale wakers never match (fiber.h).
   Fiber* fiber = fiber_pool_.Allocate(p != nullptr ? &p->fiber_cache : nullptr);
   fiber->scheduler = this;
   fiber->id.store(NextFiberId(p), std::memory_order_relaxed);  // relaxed: dumps read it racily
-  fiber->body = std::move(body);
-  fiber->next_in_queue = nullptr;
   fiber->wait_reason.store(nullptr, std::memory_order_relaxed);
   fiber->references.store(2, std::memory_order_relaxed);  // running + JoinHandle
   fiber->joiner.store(nullptr, std::memory_order_relaxed);
@@ -281,38 +285,39 @@ void Scheduler::ReleaseFiber(Fiber* fiber) {
   fiber->scheduler->RecycleFiber(p, fiber);
 }
 
-Fiber* Scheduler::Spawn(absl::AnyInvocable<void() &&> body) {
+void Scheduler::StartFiber(Fiber* fiber) {
+  // Look the processor up again: building the body ran user code, which may have
+  // parked and moved the caller.
   Machine* machine = CurrentMachine();
-  Processor* p =
-      (machine != nullptr && machine->scheduler == this) ? machine->processor : nullptr;
-  Fiber* fiber = NewFiber(p, std::move(body));
+  Processor* p = CurrentProcessorOf(machine);
   if (p != nullptr) {
     p->counters.fibers_spawned.Add();
     PushLocal(p, fiber, /*as_next=*/true);
+    WakeIdleProcessor(/*after_local_push=*/true);
   } else {
     NoteExternalThread();
     fibers_spawned_outside_.fetch_add(1, std::memory_order_relaxed);  // statistic
-    PushGlobal(fiber, fiber, 1);
+    global_queue_.Push(&fiber, 1);
+    WakeIdleProcessor(/*after_local_push=*/false);
   }
-  WakeIdleProcessor();
-  return fiber;
 }
 
 void FiberMain(void* packet) {
-  Scheduler* scheduler = CurrentMachine()->scheduler;
-  scheduler->AfterSwitch(packet);
-  Fiber* self = CurrentMachine()->current;
+  Machine* machine = CurrentMachine();
+  Scheduler* scheduler = machine->scheduler;
+  scheduler->AfterSwitch(machine, packet);
+  Fiber* self = machine->current;
   // Exceptions never cross a context switch: they end here and are reported to the
   // joiner.
   try {
-    std::move(self->body)();
+    self->body.Run();
   } catch (const std::exception& error) {
     self->failure = error.what();
     if (self->failure.empty()) self->failure = "exception with an empty message";
   } catch (...) {
     self->failure = "exception of a type not derived from std::exception";
   }
-  self->body = nullptr;  // destroy the captures here, on the fiber's own stack
+  self->body.Reset();  // destroy the captures here, on the fiber's own stack
   scheduler->ExitCurrentFiber(CurrentMachine(), self);
 }
 
@@ -350,13 +355,14 @@ void Scheduler::SwitchAway(Machine* machine, Fiber* self, int action) {
   if (action == kActionExit) self->context.ExitTo(*target, &packet);
   void* received = self->context.SwitchTo(*target, &packet);
   // Resumed, possibly on another machine.
-  CurrentMachine()->scheduler->AfterSwitch(received);
+  Machine* now_on = CurrentMachine();
+  now_on->scheduler->AfterSwitch(now_on, received);
 }
 
-void Scheduler::AfterSwitch(void* raw_packet) {
+void Scheduler::AfterSwitch(Machine* machine, void* raw_packet) {
   // Copy first: once the previous fiber is published it may run and reuse its stack.
   const SwitchPacket packet = *static_cast<SwitchPacket*>(raw_packet);
-  Processor* p = CurrentMachine()->processor;
+  Processor* p = machine->processor;
   Fiber* previous = packet.previous;
   switch (packet.action) {
     case kActionNone:
@@ -377,14 +383,14 @@ void Scheduler::AfterSwitch(void* raw_packet) {
         }
         previous->state.store(FiberState::kRunnable, std::memory_order_relaxed);
         PushLocal(p, previous, /*as_next=*/false);
-        WakeIdleProcessor();
+        WakeIdleProcessor(/*after_local_push=*/true);
       }
       return;
     }
     case kActionRequeueGlobal:
       previous->state.store(FiberState::kRunnable, std::memory_order_relaxed);
-      PushGlobal(previous, previous, 1);
-      WakeIdleProcessor();
+      global_queue_.Push(&previous, 1);
+      WakeIdleProcessor(/*after_local_push=*/false);
       return;
     case kActionExit:
       // The stack is free as soon as we are off it; the record lives on while a
@@ -397,14 +403,7 @@ void Scheduler::AfterSwitch(void* raw_packet) {
   }
 }
 
-void Scheduler::Yield() {
-  Machine* machine = CurrentMachine();
-  if (machine == nullptr || machine->current == nullptr) {
-    std::this_thread::yield();
-    return;
-  }
-  SwitchAway(machine, machine->current, kActionRequeue);
-}
+void Scheduler::Yield(Machine* machine) { SwitchAway(machine, machine->current, kActionRequeue); }
 
 // ---------------------------------------------------------------------------------
 // Run queues.
@@ -419,46 +418,17 @@ void Scheduler::PushLocal(Processor* p, Fiber* fiber, bool as_next) {
     uint32_t count = p->run_queue.TakeHalfForOverflow(batch);
     if (count == 0) continue;  // a thief made room
     batch[count++] = fiber;
-    for (uint32_t i = 0; i + 1 < count; ++i) batch[i]->next_in_queue = batch[i + 1];
-    PushGlobal(batch[0], batch[count - 1], count);
+    global_queue_.Push(batch, count);
     return;
   }
 }
 
-void Scheduler::PushGlobal(Fiber* first, Fiber* last, uint32_t count) {
-  last->next_in_queue = nullptr;
-  std::lock_guard<std::mutex> lock(global_mutex_);
-  if (global_tail_ == nullptr) {
-    global_head_ = first;
-  } else {
-    global_tail_->next_in_queue = first;
-  }
-  global_tail_ = last;
-  // relaxed: a hint for lock-free emptiness checks; the fence in WakeIdleProcessor
-  // and the idle re-check order it where it matters.
-  global_size_.store(global_size_.load(std::memory_order_relaxed) + count,
-                     std::memory_order_relaxed);
-}
-
 Fiber* Scheduler::TakeFromGlobal(Processor* p, uint32_t max_batch) {
-  std::lock_guard<std::mutex> lock(global_mutex_);
-  const uint32_t size = global_size_.load(std::memory_order_relaxed);
-  if (size == 0) return nullptr;
-  uint32_t count = std::min<uint32_t>(size / procs() + 1, max_batch);
-  count = std::min<uint32_t>(count, size);
-  Fiber* first = global_head_;
-  Fiber* fiber = first->next_in_queue;
-  for (uint32_t i = 1; i < count; ++i) {
-    Fiber* following = fiber->next_in_queue;
-    if (!p->run_queue.TryPush(fiber)) break;  // cannot happen with max_batch <= half
-    fiber = following;
-  }
-  uint32_t taken = count;
-  global_head_ = fiber;
-  if (global_head_ == nullptr) global_tail_ = nullptr;
-  global_size_.store(size - taken, std::memory_order_relaxed);
-  p->counters.global_queue_takes.Add();
-  return first;
+  // A fair share, as Go takes: enough that all Ps together drain it, no more.
+  const uint32_t share = global_queue_.SizeApprox() / procs() + 1;
+  Fiber* fiber = global_queue_.TakeBatch(std::min(share, max_batch), p->run_queue);
+  if (fiber != nullptr) p->counters.global_queue_takes.Add();
+  return fiber;
 }
 
 // ---------------------------------------------------------------------------------
@@ -479,15 +449,16 @@ bool Scheduler::RunExpiredTimers(Processor* p, Processor* timer_owner) {
 
 Fiber* Scheduler::FindRunnableWithoutStealing(Processor* p) {
   if (shutting_down_.load(std::memory_order_relaxed)) return nullptr;
-  const uint64_t tick = p->schedule_tick.Read() + 1;
   p->schedule_tick.Add();
-  if (tick % kGlobalQueueCheckInterval == 0 &&
-      global_size_.load(std::memory_order_relaxed) != 0) {
-    if (Fiber* fiber = TakeFromGlobal(p, 1)) return fiber;
+  if (--p->global_check_countdown == 0) {
+    p->global_check_countdown = kGlobalQueueCheckInterval;
+    if (global_queue_.SizeApprox() != 0) {
+      if (Fiber* fiber = TakeFromGlobal(p, 1)) return fiber;
+    }
   }
   if (p->timers.earliest_ns() != 0) RunExpiredTimers(p, p);
   if (Fiber* fiber = p->run_queue.TryPop()) return fiber;
-  if (global_size_.load(std::memory_order_relaxed) != 0) {
+  if (global_queue_.SizeApprox() != 0) {
     if (Fiber* fiber = TakeFromGlobal(p, LocalRunQueue::kCapacity / 2)) return fiber;
   }
   return nullptr;
@@ -524,7 +495,7 @@ Fiber* Scheduler::TrySteal(Processor* p, bool include_run_next) {
 }
 
 bool Scheduler::AnyWorkVisible() {
-  if (global_size_.load(std::memory_order_acquire) != 0) return true;
+  if (global_queue_.SizeApprox() != 0) return true;
   const int64_t now = MonotonicNanos();
   for (auto& p : processors_) {
     if (!p->run_queue.EmptyApprox()) return true;
@@ -548,7 +519,10 @@ void Scheduler::StopSpinning(Machine* machine) {
   machine->spinning = false;
   // seq_cst: part of the Dekker pair with WakeIdleProcessor (design notes). If we were
   // the last spinner, there may be more work than we took: start another searcher.
-  if (spinning_machines_.fetch_sub(1, std::memory_order_seq_cst) == 1) WakeIdleProcessor();
+  // The RMW is itself a full barrier, so no extra fence is needed for the wake.
+  if (spinning_machines_.fetch_sub(1, std::memory_order_seq_cst) == 1) {
+    WakeIdleProcessor(/*after_local_push=*/true);
+  }
 }
 
 Processor* Scheduler::TakeIdleProcessorLocked() {
@@ -654,10 +628,14 @@ bool Scheduler::WaitForProcessor(Machine* machine) {
 // ---------------------------------------------------------------------------------
 // Waking Ps and starting Ms.
 
-void Scheduler::WakeIdleProcessor() {
+void Scheduler::WakeIdleProcessor(bool after_local_push) {
   // seq_cst fence: orders the caller's publication of work before the loads below
-  // (the publisher's half of the Dekker pair in the design notes).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // (the publisher's half of the Dekker pair in the design notes). Work pushed to the
+  // caller's own P skips it: if the wake is missed, the caller's M still runs that
+  // work itself at its next switch, and the monitor's safety net (monitor.cc) starts
+  // an idle P within one tick if that switch is long in coming. Go's runqput/wakep
+  // make the same trade.
+  if (!after_local_push) std::atomic_thread_fence(std::memory_order_seq_cst);
   if (idle_processor_count_.load(std::memory_order_relaxed) == 0) return;
   int expected = 0;
   if (spinning_machines_.load(std::memory_order_relaxed) != 0 ||
@@ -712,7 +690,7 @@ void Scheduler::MachineMain(Machine* machine) {
     machine->processor->counters.switches.Add();
     SwitchPacket none{kActionNone, nullptr};
     void* received = machine->loop_context.SwitchTo(fiber->context, &none);
-    AfterSwitch(received);
+    AfterSwitch(machine, received);
   }
   SetCurrentMachine(nullptr);
 }
@@ -722,11 +700,12 @@ void Scheduler::MakeRunnable(Fiber* fiber) {
   Machine* machine = CurrentMachine();
   if (machine != nullptr && machine->scheduler == this && machine->processor != nullptr) {
     PushLocal(machine->processor, fiber, /*as_next=*/true);
+    WakeIdleProcessor(/*after_local_push=*/true);
   } else {
     if (machine == nullptr) NoteExternalThread();
-    PushGlobal(fiber, fiber, 1);
+    global_queue_.Push(&fiber, 1);
+    WakeIdleProcessor(/*after_local_push=*/false);
   }
-  WakeIdleProcessor();
 }
 
 // ---------------------------------------------------------------------------------
@@ -772,7 +751,8 @@ void Scheduler::ExitBlocking(Machine* machine) {
   SwitchPacket packet{kActionRequeueGlobal, self};
   machine->current = nullptr;
   void* received = self->context.SwitchTo(machine->loop_context, &packet);
-  CurrentMachine()->scheduler->AfterSwitch(received);
+  Machine* now_on = CurrentMachine();
+  now_on->scheduler->AfterSwitch(now_on, received);
 }
 
 RuntimeStats Scheduler::ReadCounters() const {
@@ -790,7 +770,7 @@ RuntimeStats Scheduler::ReadCounters() const {
   counters.fibers_spawned += fibers_spawned_outside_.load(std::memory_order_relaxed);
   counters.machine_parks = machine_parks_.load(std::memory_order_relaxed);
   counters.machine_wakeups = machine_wakeups_.load(std::memory_order_relaxed);
-  counters.runnable_global = global_size_.load(std::memory_order_relaxed);
+  counters.runnable_global = global_queue_.SizeApprox();
   counters.stacks_mapped = stack_pool_.stacks_mapped();
   {
     std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(idle_mutex_));
@@ -830,18 +810,19 @@ uint64_t BeginWait(Fiber* self, const char* reason) {
   return token;
 }
 
-bool Wake(Fiber* fiber, uint64_t token, WakeReason reason) {
+bool ClaimWait(Fiber* fiber, uint64_t token) {
   uint64_t expected = token;
   // acq_rel: acquire the waiter's BeginWait writes; release our claim.
-  if (!fiber->wait_token.compare_exchange_strong(expected, token + 1,
-                                                 std::memory_order_acq_rel,
-                                                 std::memory_order_relaxed)) {
-    return false;  // that wait already ended
-  }
+  return fiber->wait_token.compare_exchange_strong(expected, token + 1,
+                                                   std::memory_order_acq_rel,
+                                                   std::memory_order_relaxed);
+}
+
+void FinishWake(Fiber* fiber, WakeReason reason) {
   fiber->wake_reason = reason;
   if (fiber->is_thread) {
     fiber->thread_parker.Unpark();  // release; pairs with Park's acquire
-    return true;
+    return;
   }
   // acq_rel; pairs with the CAS in AfterSwitch and the load in CommitWait.
   const FiberState previous =
@@ -849,8 +830,13 @@ bool Wake(Fiber* fiber, uint64_t token, WakeReason reason) {
   if (previous == FiberState::kParked) {
     fiber->scheduler->MakeRunnable(fiber);
   } else if (previous != FiberState::kParking) {
-    Throw("Wake", "woken fiber was not waiting");
+    Throw("FinishWake", "woken fiber was not waiting");
   }
+}
+
+bool Wake(Fiber* fiber, uint64_t token, WakeReason reason) {
+  if (!ClaimWait(fiber, token)) return false;  // that wait already ended
+  FinishWake(fiber, reason);
   return true;
 }
 

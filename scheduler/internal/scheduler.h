@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/functional/any_invocable.h"
 #include "scheduler/internal/fiber.h"
 #include "scheduler/internal/fiber_pool.h"
+#include "scheduler/internal/global_run_queue.h"
 #include "scheduler/internal/machine.h"
 #include "scheduler/internal/processor.h"
 #include "scheduler/internal/stack_pool.h"
@@ -48,13 +48,17 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // Any thread. Creates a runnable fiber running `body`. The returned fiber carries
-  // one extra reference for the caller's JoinHandle (release with ReleaseFiber).
-  Fiber* Spawn(absl::AnyInvocable<void() &&> body);
+  // Any thread. Spawning is two steps so the body can be built in place in the
+  // record: CreateFiber returns a record whose body the caller fills in, then
+  // StartFiber makes it runnable. The fiber carries one extra reference for the
+  // caller's JoinHandle (release with ReleaseFiber).
+  Fiber* CreateFiber();
+  void StartFiber(Fiber* fiber);
   static void ReleaseFiber(Fiber* fiber);
 
-  // Fiber context only: lets every other runnable fiber on this P run first.
-  void Yield();
+  // Fiber context only (`machine` is CurrentMachine()): lets the other runnable
+  // fibers on this P run first.
+  void Yield(Machine* machine);
 
   RuntimeStats ReadCounters() const;
   int procs() const { return static_cast<int>(processors_.size()); }
@@ -76,7 +80,7 @@ class Scheduler {
   // Fiber context: stop running `self` (for `action`) and run something else.
   void SwitchAway(Machine* machine, Fiber* self, int action);
   // Runs in whatever context was resumed by a switch; completes the switcher's action.
-  void AfterSwitch(void* packet);
+  void AfterSwitch(Machine* machine, void* packet);
   [[noreturn]] void ExitCurrentFiber(Machine* machine, Fiber* self);
 
  private:
@@ -95,12 +99,13 @@ class Scheduler {
   int64_t EarliestTimer();
 
   void PushLocal(Processor* p, Fiber* fiber, bool as_next);
-  void PushGlobal(Fiber* first, Fiber* last, uint32_t count);
   Fiber* TakeFromGlobal(Processor* p, uint32_t max_batch);
-  void WakeIdleProcessor();  // Go's wakep
+  // Go's wakep: after publishing work, start a spinning M if a P is idle and none
+  // spins. See the definition for `after_local_push`.
+  void WakeIdleProcessor(bool after_local_push);
   void StartMachine(Processor* p, bool spinning);
   void StopSpinning(Machine* machine);
-  Fiber* NewFiber(Processor* p, absl::AnyInvocable<void() &&> body);
+  Processor* CurrentProcessorOf(Machine* machine) const;
   // Gives a fiber that is about to run for the first time its stack.
   void PrepareToRun(Processor* p, Fiber* fiber);
   void RecycleFiber(Processor* p, Fiber* fiber);
@@ -110,6 +115,7 @@ class Scheduler {
   // notices fibers that never yield, detects deadlocks, prints the schedtrace.
   void MonitorMain();
   bool RetakeBlockedProcessors(int64_t now);
+  void WakeIdleProcessorForStrandedWork();
   void CheckLongRunningFibers(int64_t now);
   void CheckForDeadlock();
   void PrintSchedTrace(int64_t now);
@@ -120,11 +126,7 @@ class Scheduler {
   std::vector<std::unique_ptr<Processor>> processors_;
   std::atomic<bool> shutting_down_{false};
 
-  // Global run queue: FIFO of fibers linked through Fiber::next_in_queue.
-  std::mutex global_mutex_;
-  Fiber* global_head_ ABSL_GUARDED_BY(global_mutex_) = nullptr;
-  Fiber* global_tail_ ABSL_GUARDED_BY(global_mutex_) = nullptr;
-  std::atomic<uint32_t> global_size_{0};  // written under global_mutex_
+  GlobalRunQueue global_queue_;
 
   // Idle Ps and idle Ms.
   std::mutex idle_mutex_;
@@ -181,6 +183,13 @@ WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns);
 // Any thread: wakes `fiber` if it is still in the wait identified by `token`. Returns
 // false (and does nothing) if that wait already ended.
 bool Wake(Fiber* fiber, uint64_t token, WakeReason reason);
+
+// Wake in two steps, for wakers that must hand the waiter something (a channel value)
+// between deciding to wake it and waking it. ClaimWait is Wake's decision: true for
+// exactly one caller per wait. The winner may then write into the waiter's wait
+// structures (the waiter cannot return before FinishWake) and must call FinishWake.
+bool ClaimWait(Fiber* fiber, uint64_t token);
+void FinishWake(Fiber* fiber, WakeReason reason);
 
 }  // namespace troupe::scheduler_internal
 

@@ -2,7 +2,7 @@
 
 namespace troupe::scheduler_internal {
 
-void WaitQueue::PushBack(Node* node) {
+void WaitQueue::PushBack(WaitNode* node) {
   node->prev = tail_;
   node->next = nullptr;
   if (tail_ != nullptr) {
@@ -14,7 +14,7 @@ void WaitQueue::PushBack(Node* node) {
   node->linked = true;
 }
 
-void WaitQueue::Unlink(Node* node) {
+void WaitQueue::Unlink(WaitNode* node) {
   if (node->prev != nullptr) {
     node->prev->next = node->next;
   } else {
@@ -28,40 +28,58 @@ void WaitQueue::Unlink(Node* node) {
   node->linked = false;
 }
 
-bool WaitQueue::PopFront(Waiter& out) {
-  if (head_ == nullptr) return false;
-  Node* node = head_;
-  Unlink(node);
-  out = node->waiter;
-  return true;
+void WaitQueue::Remove(WaitNode* node) {
+  if (node->linked) Unlink(node);
+}
+
+WaitNode* WaitQueue::PopClaimed() {
+  while (head_ != nullptr) {
+    WaitNode* node = head_;
+    Unlink(node);
+    if (ClaimWait(node->fiber, node->token)) return node;
+    // That wait ended (timed out, or another queue of a select won): drop the node.
+  }
+  return nullptr;
+}
+
+WaitNode* WaitQueue::PeekWaiting() {
+  while (head_ != nullptr) {
+    // acquire: pairs with the claim's release; a claimed wait is over.
+    if (head_->fiber->wait_token.load(std::memory_order_acquire) == head_->token) {
+      return head_;
+    }
+    Unlink(head_);
+  }
+  return nullptr;
 }
 
 bool WaitQueue::WakeOne(SpinLock& lock) {
-  while (true) {
-    Waiter waiter;
-    {
-      SpinLockHolder holder(lock);
-      if (!PopFront(waiter)) return false;
-    }
-    // A failed wake means that waiter timed out meanwhile: try the next one, so the
-    // wake-up the caller owes is not lost.
-    if (Wake(waiter.fiber, waiter.token, WakeReason::kSignaled)) return true;
+  WaitNode* node;
+  {
+    SpinLockHolder holder(lock);
+    node = PopClaimed();
   }
+  if (node == nullptr) return false;
+  FinishWake(node->fiber, WakeReason::kSignaled);
+  return true;
 }
 
 int WaitQueue::WakeAll(SpinLock& lock) {
   constexpr int kBatch = 32;
   int woken = 0;
   while (true) {
-    Waiter batch[kBatch];
+    Fiber* batch[kBatch];
     int count = 0;
     {
       SpinLockHolder holder(lock);
-      while (count < kBatch && PopFront(batch[count])) ++count;
+      while (count < kBatch) {
+        WaitNode* node = PopClaimed();
+        if (node == nullptr) break;
+        batch[count++] = node->fiber;
+      }
     }
-    for (int i = 0; i < count; ++i) {
-      if (Wake(batch[i].fiber, batch[i].token, WakeReason::kSignaled)) ++woken;
-    }
+    for (int i = 0; i < count; ++i) FinishWake(batch[i], WakeReason::kSignaled);
+    woken += count;
     if (count < kBatch) return woken;
   }
 }

@@ -1,15 +1,19 @@
 // WaitQueue: a FIFO of waiting fibers and threads, the building block of troupe's
-// Mutex, ConditionVariable, WaitGroup and Semaphore (Go's sudog lists).
+// Mutex, ConditionVariable, WaitGroup, Semaphore, channels and contexts (Go's sudog
+// lists).
 //
-// Each waiter links a Node that lives on its own stack. The owning primitive's
-// SpinLock guards the list; a primitive checks its condition and enqueues under that
-// lock, so a waker that changes the condition and then takes the lock always finds
-// the waiter (no lost wake-up).
+// Each wait links a WaitNode that lives on the waiter's own stack. The owning
+// primitive's SpinLock guards the list: a primitive checks its condition and queues
+// under that lock, so a waker that changes the condition and then takes the lock
+// always finds the waiter (no lost wake-up).
 //
-// Wake-ups are issued after the lock is released (waking may start a thread), so the
-// waker copies (fiber, token) while it holds the lock: once the lock is dropped the
-// Node may be gone, but the fiber record outlives it and the token makes a stale wake
-// harmless. A waiter that timed out removes its own Node if it is still linked.
+// One wait may be queued in several WaitQueues at once (a select, or a wait with a
+// context): every node of that wait carries the same (fiber, token), and the waker
+// that claims the token (ClaimWait) wins; the others find the claim taken and drop
+// the node. A claimed node stays valid until its waker calls FinishWake, because the
+// waiter cannot return before that; so wakers claim under the lock, write their
+// results into the node, and finish the wake after unlocking (waking may start a
+// thread). A waiter that was woken some other way removes its leftover nodes.
 #ifndef TROUPE_SCHEDULER_INTERNAL_WAIT_QUEUE_H_
 #define TROUPE_SCHEDULER_INTERNAL_WAIT_QUEUE_H_
 
@@ -21,17 +25,33 @@
 
 namespace troupe::scheduler_internal {
 
+struct WaitNode {
+  Fiber* fiber = nullptr;
+  uint64_t token = 0;
+  void* slot = nullptr;  // the waiter's value (channels: send source, receive target)
+  int case_index = 0;    // which select case this node stands for
+  int outcome = 0;       // written by the waker that claimed the wait
+  WaitNode* next = nullptr;
+  WaitNode* prev = nullptr;
+  bool linked = false;  // guarded by the queue's lock
+};
+
 class WaitQueue {
  public:
-  struct Waiter {
-    Fiber* fiber = nullptr;
-    uint64_t token = 0;
-  };
+  // Lock held for all of these.
+  void PushBack(WaitNode* node);
+  void Remove(WaitNode* node);  // no-op if `node` is not linked
+  // Pops the oldest node whose wait this call manages to claim (dropping nodes whose
+  // waits have ended), or returns nullptr. The caller owes FinishWake to the result.
+  WaitNode* PopClaimed();
+  // Like PopClaimed, without claiming: the oldest node whose wait is still open.
+  WaitNode* PeekWaiting();
+  bool empty() const { return head_ == nullptr; }
 
   // Lock held on entry; released on return. Queues the caller, releases the lock,
-  // runs `after_queued()` (for example, a condition variable releases its mutex
-  // there), then parks until woken through this queue (kSignaled) or until
-  // `deadline_ns` passes (kTimedOut).
+  // runs `after_queued()` (a condition variable releases its mutex there), then
+  // parks until woken through this queue (kSignaled) or until `deadline_ns` passes
+  // (kTimedOut).
   template <typename AfterQueued>
   WakeReason Wait(SpinLock& lock, const char* reason, int64_t deadline_ns,
                   AfterQueued&& after_queued) ABSL_UNLOCK_FUNCTION(lock);
@@ -40,42 +60,31 @@ class WaitQueue {
     return Wait(lock, reason, deadline_ns, [] {});
   }
 
-  // Lock held. Removes the oldest waiter, or returns false if there is none.
-  bool PopFront(Waiter& out);
-  bool empty() const { return head_ == nullptr; }
-
   // Lock not held. Wakes the oldest waiter that is still waiting; false if none is.
   bool WakeOne(SpinLock& lock);
   // Lock not held. Wakes every waiter that is waiting; returns how many.
   int WakeAll(SpinLock& lock);
 
  private:
-  struct Node {
-    Waiter waiter;
-    Node* next = nullptr;
-    Node* prev = nullptr;
-    bool linked = false;
-  };
-  void PushBack(Node* node);
-  void Unlink(Node* node);
+  void Unlink(WaitNode* node);
 
-  Node* head_ = nullptr;
-  Node* tail_ = nullptr;
+  WaitNode* head_ = nullptr;
+  WaitNode* tail_ = nullptr;
 };
 
 template <typename AfterQueued>
 WakeReason WaitQueue::Wait(SpinLock& lock, const char* reason, int64_t deadline_ns,
                            AfterQueued&& after_queued) {
-  Node node;
-  node.waiter.fiber = CurrentWaiter();
-  node.waiter.token = BeginWait(node.waiter.fiber, reason);
+  WaitNode node;
+  node.fiber = CurrentWaiter();
+  node.token = BeginWait(node.fiber, reason);
   PushBack(&node);
   lock.Unlock();
   after_queued();
-  const WakeReason result = CommitWait(node.waiter.fiber, node.waiter.token, deadline_ns);
+  const WakeReason result = CommitWait(node.fiber, node.token, deadline_ns);
   if (result != WakeReason::kSignaled) {
     SpinLockHolder holder(lock);
-    if (node.linked) Unlink(&node);
+    Remove(&node);
   }
   return result;
 }
