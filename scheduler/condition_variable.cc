@@ -4,6 +4,7 @@
 // the park.
 #include "scheduler/condition_variable.h"
 
+#include "scheduler/internal/context_state.h"
 #include "scheduler/internal/deadline.h"
 #include "scheduler/internal/scheduler.h"
 
@@ -22,11 +23,21 @@ bool ConditionVariable::WaitUntil(Mutex& mutex, absl::Time deadline) {
   if (deadline_ns == kDeadlinePassed) return false;
   waiters_lock_.Lock();
   const WakeReason result =
-      waiters_.Wait(waiters_lock_, "condition variable", deadline_ns, [&mutex] {
+      waiters_.Wait(waiters_lock_, "condition variable", deadline_ns, nullptr, [&mutex] {
         mutex.Unlock();  // after queuing: a notifier from now on finds us
       });
   mutex.Lock();
   return result == WakeReason::kSignaled;
+}
+
+absl::Status ConditionVariable::Wait(Mutex& mutex, const Context& context) {
+  if (absl::Status error = context.Err(); !error.ok()) return error;
+  waiters_lock_.Lock();
+  const WakeReason reason =
+      waiters_.Wait(waiters_lock_, "condition variable", scheduler_internal::kNoDeadline,
+                    context.state().get(), [&mutex] { mutex.Unlock(); });
+  mutex.Lock();
+  return scheduler_internal::WaitOutcome(context.state().get(), reason);
 }
 
 void ConditionVariable::NotifyOne() { waiters_.WakeOne(waiters_lock_); }

@@ -7,7 +7,9 @@
 #ifndef TROUPE_SCHEDULER_CONDITION_VARIABLE_H_
 #define TROUPE_SCHEDULER_CONDITION_VARIABLE_H_
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "scheduler/context.h"
 #include "scheduler/internal/spin_lock.h"
 #include "scheduler/internal/wait_queue.h"
 #include "scheduler/mutex.h"
@@ -26,6 +28,9 @@ class ConditionVariable {
   // As Wait, but gives up at `deadline`. Returns false if it timed out (the mutex is
   // re-acquired either way).
   bool WaitUntil(Mutex& mutex, absl::Time deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex);
+  // As Wait, but returns `context`'s Err() if it is done first (the mutex is
+  // re-acquired either way).
+  absl::Status Wait(Mutex& mutex, const Context& context) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex);
 
   // Any fiber or thread, with or without the mutex held.
   void NotifyOne();

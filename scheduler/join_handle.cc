@@ -3,7 +3,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "scheduler/internal/context_state.h"
 #include "scheduler/internal/fiber.h"
+#include "scheduler/internal/wait_queue.h"
 #include "scheduler/internal/scheduler.h"
 
 namespace troupe {
@@ -32,7 +34,14 @@ JoinHandle::~JoinHandle() {
   if (fiber_ != nullptr) Scheduler::ReleaseFiber(fiber_);
 }
 
-absl::Status JoinHandle::Join() {
+absl::Status JoinHandle::Join() { return JoinWithin(nullptr); }
+
+absl::Status JoinHandle::Join(const Context& context) {
+  if (absl::Status error = context.Err(); !error.ok()) return error;
+  return JoinWithin(context.state().get());
+}
+
+absl::Status JoinHandle::JoinWithin(scheduler_internal::ContextState* context) {
   if (fiber_ == nullptr) {
     return absl::FailedPreconditionError("JoinHandle::Join: the handle is empty");
   }
@@ -43,16 +52,30 @@ absl::Status JoinHandle::Join() {
   }
   // acquire: pairs with the exiting fiber's exchange; makes `failure` visible.
   if (fiber_->joiner.load(std::memory_order_acquire) != scheduler_internal::kJoinDone) {
-    const uint64_t token = BeginWait(self, "join");
-    fiber_->joiner_token = token;
+    scheduler_internal::WaitNode context_node;
+    context_node.fiber = self;
+    context_node.token = BeginWait(self, "join");
+    fiber_->joiner_token = context_node.token;
     Fiber* expected = nullptr;
     // acq_rel: release publishes joiner_token to the exiting fiber; acquire (also on
     // failure) makes the finished fiber's `failure` visible.
     if (!fiber_->joiner.compare_exchange_strong(expected, self, std::memory_order_acq_rel,
                                                 std::memory_order_acquire)) {
-      Wake(self, token, WakeReason::kSignaled);  // finished meanwhile: end our own wait
+      Wake(self, context_node.token, WakeReason::kSignaled);  // finished meanwhile
     }
-    CommitWait(self, token, /*deadline_ns=*/0);
+    const int64_t deadline_ns =
+        scheduler_internal::JoinContextWait(context, &context_node, /*deadline_ns=*/0);
+    const WakeReason reason = CommitWait(self, context_node.token, deadline_ns);
+    scheduler_internal::LeaveContextWait(context, &context_node);
+    if (reason != WakeReason::kSignaled) {
+      // Withdraw as joiner. If the fiber finished meanwhile, its wake found our wait
+      // over and did nothing: the join simply succeeded.
+      expected = self;
+      if (fiber_->joiner.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel,
+                                                 std::memory_order_acquire)) {
+        return scheduler_internal::WaitOutcome(context, reason);
+      }
+    }
   }
   std::string failure = fiber_->failure;
   Scheduler::ReleaseFiber(fiber_);

@@ -7,12 +7,14 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "scheduler/context.h"
 
 namespace troupe {
 
 namespace scheduler_internal {
+class ContextState;
 struct Fiber;
-}
+}  // namespace scheduler_internal
 
 
 class JoinHandle {
@@ -31,17 +33,19 @@ class JoinHandle {
   // escaped its body; FailedPrecondition if the handle is empty (default-constructed,
   // moved from, or already joined) or a fiber tries to join itself.
   [[nodiscard]] absl::Status Join();
+  // As Join, but returns `context`'s Err() if it is done first; the fiber runs on and
+  // the handle stays joinable.
+  [[nodiscard]] absl::Status Join(const Context& context);
 
   bool joinable() const { return fiber_ != nullptr; }
   // The fiber's id (as this_fiber::Id() reports inside it); stays valid after Join.
   uint64_t id() const { return id_; }
 
- private:
- public:
   // For the runtime's spawn functions only: adopts the reference CreateFiber gave.
   explicit JoinHandle(scheduler_internal::Fiber* fiber);
 
  private:
+  absl::Status JoinWithin(scheduler_internal::ContextState* context);
 
   scheduler_internal::Fiber* fiber_ = nullptr;
   uint64_t id_ = 0;

@@ -13,11 +13,13 @@
 // keeps the lock hot on the running core, as Go's sync.Mutex in normal mode does.
 #include "scheduler/mutex.h"
 
+#include "scheduler/internal/context_state.h"
 #include "scheduler/internal/deadline.h"
 #include "scheduler/internal/scheduler.h"
 
 namespace troupe {
 
+using scheduler_internal::ContextState;
 using scheduler_internal::kDeadlinePassed;
 using scheduler_internal::kNoDeadline;
 using scheduler_internal::SpinLockHolder;
@@ -31,35 +33,47 @@ bool Mutex::TryLock() {
 }
 
 void Mutex::Lock() {
-  const bool acquired = LockUntil(absl::InfiniteFuture());
-  (void)acquired;  // always true without a deadline
+  const absl::Status status = LockWithin(kNoDeadline, nullptr);
+  (void)status;  // always OK without a deadline or context
 }
 
 bool Mutex::LockUntil(absl::Time deadline) {
+  if (TryLock()) return true;
+  const int64_t deadline_ns = scheduler_internal::ToMonotonicDeadline(deadline);
+  if (deadline_ns == kDeadlinePassed) return false;
+  return LockWithin(deadline_ns, nullptr).ok();
+}
+
+absl::Status Mutex::Lock(const Context& context) {
+  if (absl::Status error = context.Err(); !error.ok()) return error;
+  return LockWithin(kNoDeadline, context.state().get());
+}
+
+absl::Status Mutex::LockWithin(int64_t deadline_ns, ContextState* context) {
   uint32_t state = 0;
   if (state_.compare_exchange_strong(state, 1, std::memory_order_acquire,
                                      std::memory_order_relaxed)) {
-    return true;
+    return absl::OkStatus();
   }
-  const int64_t deadline_ns = scheduler_internal::ToMonotonicDeadline(deadline);
   if (state != 2) state = state_.exchange(2, std::memory_order_acquire);
   while (state != 0) {
-    if (deadline_ns == kDeadlinePassed) return false;
     waiters_lock_.Lock();
     if (state_.load(std::memory_order_relaxed) != 2) {
       waiters_lock_.Unlock();
-    } else if (waiters_.Wait(waiters_lock_, "mutex", deadline_ns) == WakeReason::kTimedOut) {
-      // The mutex may have been freed just as the deadline passed: take it if so.
+    } else if (const WakeReason reason =
+                   waiters_.Wait(waiters_lock_, "mutex", deadline_ns, context);
+               reason != WakeReason::kSignaled) {
+      // The mutex may have been freed just as the wait ended: take it if so.
       uint32_t free_state = 0;
       if (state_.compare_exchange_strong(free_state, 2, std::memory_order_acquire,
                                          std::memory_order_relaxed)) {
-        return true;
+        return absl::OkStatus();
       }
-      return false;
+      return scheduler_internal::WaitOutcome(context, reason);
     }
     state = state_.exchange(2, std::memory_order_acquire);  // pairs with Unlock
   }
-  return true;
+  return absl::OkStatus();
 }
 
 void Mutex::Unlock() {

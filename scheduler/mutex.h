@@ -10,7 +10,9 @@
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "scheduler/context.h"
 #include "scheduler/internal/spin_lock.h"
 #include "scheduler/internal/wait_queue.h"
 
@@ -28,6 +30,8 @@ class ABSL_LOCKABLE Mutex {
   [[nodiscard]] bool TryLock() ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true);
   // Parks until acquired or `deadline` passes. True if acquired.
   [[nodiscard]] bool LockUntil(absl::Time deadline) ABSL_EXCLUSIVE_TRYLOCK_FUNCTION(true);
+  // Parks until acquired (OK) or `context` is done (its Err(); the mutex is not held).
+  [[nodiscard]] absl::Status Lock(const Context& context);
   // Precondition: held by the caller (any fiber/thread may release it, as in Go).
   void Unlock() ABSL_UNLOCK_FUNCTION();
 
@@ -37,6 +41,8 @@ class ABSL_LOCKABLE Mutex {
   void unlock() ABSL_UNLOCK_FUNCTION() { Unlock(); }
 
  private:
+  absl::Status LockWithin(int64_t deadline_ns, scheduler_internal::ContextState* context);
+
   // 0: unlocked; 1: locked, no waiters; 2: locked, maybe waiters.
   std::atomic<uint32_t> state_{0};
   scheduler_internal::SpinLock waiters_lock_;

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "scheduler/internal/context_state.h"
 #include "scheduler/internal/deadline.h"
 #include "scheduler/internal/scheduler.h"
 
@@ -42,24 +43,33 @@ bool Semaphore::TryAcquire() {
 }
 
 void Semaphore::Acquire() {
-  const bool acquired = AcquireUntil(absl::InfiniteFuture());
-  (void)acquired;  // always true without a deadline
+  const absl::Status status = AcquireWithin(scheduler_internal::kNoDeadline, nullptr);
+  (void)status;  // always OK without a deadline or context
 }
 
 bool Semaphore::AcquireUntil(absl::Time deadline) {
   if (TryAcquire()) return true;
   const int64_t deadline_ns = scheduler_internal::ToMonotonicDeadline(deadline);
+  if (deadline_ns == kDeadlinePassed) return false;
+  return AcquireWithin(deadline_ns, nullptr).ok();
+}
+
+absl::Status Semaphore::Acquire(const Context& context) {
+  if (absl::Status error = context.Err(); !error.ok()) return error;
+  return AcquireWithin(scheduler_internal::kNoDeadline, context.state().get());
+}
+
+absl::Status Semaphore::AcquireWithin(int64_t deadline_ns,
+                                      scheduler_internal::ContextState* context) {
+  if (TryAcquire()) return absl::OkStatus();
   waiters_lock_.Lock();
   if (TryAcquire()) {
     waiters_lock_.Unlock();
-    return true;
-  }
-  if (deadline_ns == kDeadlinePassed) {
-    waiters_lock_.Unlock();
-    return false;
+    return absl::OkStatus();
   }
   // Signaled means a Release handed us its permit (invariant 2).
-  return waiters_.Wait(waiters_lock_, "semaphore", deadline_ns) == WakeReason::kSignaled;
+  return scheduler_internal::WaitOutcome(
+      context, waiters_.Wait(waiters_lock_, "semaphore", deadline_ns, context));
 }
 
 void Semaphore::Release(int64_t count) {

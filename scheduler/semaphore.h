@@ -10,7 +10,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "scheduler/context.h"
 #include "scheduler/internal/spin_lock.h"
 #include "scheduler/internal/wait_queue.h"
 
@@ -27,6 +29,9 @@ class Semaphore {
   [[nodiscard]] bool TryAcquire();
   // True if a permit was obtained before `deadline`.
   [[nodiscard]] bool AcquireUntil(absl::Time deadline);
+  // OK once a permit is obtained, or `context`'s Err() (and no permit) if it is done
+  // first.
+  [[nodiscard]] absl::Status Acquire(const Context& context);
   // Any fiber or thread. `count` must be >= 1.
   void Release(int64_t count = 1);
 
@@ -34,6 +39,8 @@ class Semaphore {
   int64_t available() const { return permits_.load(std::memory_order_acquire); }
 
  private:
+  absl::Status AcquireWithin(int64_t deadline_ns, scheduler_internal::ContextState* context);
+
   std::atomic<int64_t> permits_;
   scheduler_internal::SpinLock waiters_lock_;
   scheduler_internal::WaitQueue waiters_ ABSL_GUARDED_BY(waiters_lock_);

@@ -1,8 +1,11 @@
 #include "scheduler/this_fiber.h"
 
+#include <algorithm>
 #include <thread>
 
+#include "scheduler/internal/context_state.h"
 #include "scheduler/internal/deadline.h"
+#include "scheduler/internal/wait_queue.h"
 #include "scheduler/internal/machine.h"
 #include "scheduler/internal/scheduler.h"
 
@@ -34,6 +37,29 @@ void SleepUntil(absl::Time deadline) {
 void SleepFor(absl::Duration duration) {
   if (duration <= absl::ZeroDuration()) return;
   SleepUntil(absl::Now() + duration);
+}
+
+absl::Status SleepUntil(absl::Time deadline, const Context& context) {
+  if (absl::Status error = context.Err(); !error.ok()) return error;
+  const int64_t deadline_ns = scheduler_internal::ToMonotonicDeadline(deadline);
+  if (deadline_ns == scheduler_internal::kDeadlinePassed) return absl::OkStatus();
+  scheduler_internal::WaitNode context_node;
+  context_node.fiber = CurrentWaiter();
+  context_node.token = BeginWait(context_node.fiber, "sleep");
+  scheduler_internal::ContextState* state = context.state().get();
+  const int64_t wait_deadline =
+      scheduler_internal::JoinContextWait(state, &context_node, deadline_ns);
+  CommitWait(context_node.fiber, context_node.token, wait_deadline);
+  scheduler_internal::LeaveContextWait(state, &context_node);
+  // The sleep is complete if its own deadline passed, whatever else happened.
+  if (deadline_ns != 0 && scheduler_internal::MonotonicNanos() >= deadline_ns) {
+    return absl::OkStatus();
+  }
+  return context.Err();
+}
+
+absl::Status SleepFor(absl::Duration duration, const Context& context) {
+  return SleepUntil(absl::Now() + std::max(duration, absl::ZeroDuration()), context);
 }
 
 uint64_t Id() {

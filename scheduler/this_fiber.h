@@ -5,7 +5,9 @@
 
 #include <cstdint>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "scheduler/context.h"
 
 namespace troupe::this_fiber {
 
@@ -17,6 +19,10 @@ void Yield();
 // `deadline`. A non-positive duration or a past deadline returns at once.
 void SleepFor(absl::Duration duration);
 void SleepUntil(absl::Time deadline);
+// As above, but returns early with `context`'s Err() if it is done first; OK after
+// a full sleep.
+absl::Status SleepFor(absl::Duration duration, const Context& context);
+absl::Status SleepUntil(absl::Time deadline, const Context& context);
 
 // The calling fiber's id, unique within the process; 0 on a plain thread.
 uint64_t Id();

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "scheduler/internal/context_state.h"
 #include "scheduler/internal/deadline.h"
 
 namespace troupe {
@@ -26,27 +27,37 @@ void WaitGroup::Add(int64_t delta) {
 }
 
 void WaitGroup::Wait() {
-  const bool done = WaitUntil(absl::InfiniteFuture());
-  (void)done;  // always true without a deadline
+  const absl::Status status = WaitWithin(scheduler_internal::kNoDeadline, nullptr);
+  (void)status;  // always OK without a deadline or context
 }
 
 bool WaitGroup::WaitUntil(absl::Time deadline) {
   if (count_.load(std::memory_order_acquire) == 0) return true;
   const int64_t deadline_ns = scheduler_internal::ToMonotonicDeadline(deadline);
-  while (true) {
-    if (deadline_ns == kDeadlinePassed) return count_.load(std::memory_order_acquire) == 0;
-    waiters_lock_.Lock();
-    if (count_.load(std::memory_order_acquire) == 0) {
-      waiters_lock_.Unlock();
-      return true;
-    }
-    if (waiters_.Wait(waiters_lock_, "wait group", deadline_ns) == WakeReason::kTimedOut) {
-      return count_.load(std::memory_order_acquire) == 0;
-    }
-    // Woken because the count reached zero. It may have been raised again since (a
-    // reused WaitGroup); Go's semantics return anyway, and so do we.
-    return true;
+  if (deadline_ns == kDeadlinePassed) return false;
+  return WaitWithin(deadline_ns, nullptr).ok();
+}
+
+absl::Status WaitGroup::Wait(const Context& context) {
+  if (count_.load(std::memory_order_acquire) == 0) return absl::OkStatus();
+  if (absl::Status error = context.Err(); !error.ok()) return error;
+  return WaitWithin(scheduler_internal::kNoDeadline, context.state().get());
+}
+
+absl::Status WaitGroup::WaitWithin(int64_t deadline_ns,
+                                   scheduler_internal::ContextState* context) {
+  waiters_lock_.Lock();
+  if (count_.load(std::memory_order_acquire) == 0) {
+    waiters_lock_.Unlock();
+    return absl::OkStatus();
   }
+  const WakeReason reason = waiters_.Wait(waiters_lock_, "wait group", deadline_ns, context);
+  // Woken because the count reached zero. It may have been raised again since (a
+  // reused WaitGroup); Go's semantics return anyway, and so do we.
+  if (reason == WakeReason::kSignaled || count_.load(std::memory_order_acquire) == 0) {
+    return absl::OkStatus();
+  }
+  return scheduler_internal::WaitOutcome(context, reason);
 }
 
 }  // namespace troupe

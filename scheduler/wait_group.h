@@ -10,7 +10,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "scheduler/context.h"
 #include "scheduler/internal/spin_lock.h"
 #include "scheduler/internal/wait_queue.h"
 
@@ -31,10 +33,14 @@ class WaitGroup {
   void Wait();
   // As Wait, giving up at `deadline`; true if the count reached zero.
   [[nodiscard]] bool WaitUntil(absl::Time deadline);
+  // OK once the count is zero, or `context`'s Err() if it is done first.
+  [[nodiscard]] absl::Status Wait(const Context& context);
 
   int64_t count() const { return count_.load(std::memory_order_acquire); }
 
  private:
+  absl::Status WaitWithin(int64_t deadline_ns, scheduler_internal::ContextState* context);
+
   std::atomic<int64_t> count_;
   scheduler_internal::SpinLock waiters_lock_;
   scheduler_internal::WaitQueue waiters_ ABSL_GUARDED_BY(waiters_lock_);

@@ -54,6 +54,7 @@ enum class WakeReason : uint8_t {
   kNone,
   kSignaled,  // the event it waited for happened
   kTimedOut,  // its deadline passed first
+  kCancelled,  // the context it waited with was cancelled
 };
 
 // A timer that wakes one wait of one fiber. Embedded in the Fiber: a fiber waits for

@@ -36,6 +36,15 @@ struct WaitNode {
   bool linked = false;  // guarded by the queue's lock
 };
 
+class ContextState;
+
+// A wait that also ends when `context` (may be null) is done: queues `context_node`
+// (same fiber and token as the wait) on the context, and returns the deadline to wait
+// with — the earlier of `deadline_ns` and the context's. If the context is done
+// already the wait is ended at once (kCancelled). Defined in context.cc.
+int64_t JoinContextWait(ContextState* context, WaitNode* context_node, int64_t deadline_ns);
+void LeaveContextWait(ContextState* context, WaitNode* context_node);
+
 class WaitQueue {
  public:
   // Lock held for all of these.
@@ -50,14 +59,16 @@ class WaitQueue {
 
   // Lock held on entry; released on return. Queues the caller, releases the lock,
   // runs `after_queued()` (a condition variable releases its mutex there), then
-  // parks until woken through this queue (kSignaled) or until `deadline_ns` passes
-  // (kTimedOut).
+  // parks until woken through this queue (kSignaled), until `deadline_ns` passes
+  // (kTimedOut), or until `context` (may be null) is cancelled (kCancelled; its
+  // deadline counts as kTimedOut).
   template <typename AfterQueued>
   WakeReason Wait(SpinLock& lock, const char* reason, int64_t deadline_ns,
-                  AfterQueued&& after_queued) ABSL_UNLOCK_FUNCTION(lock);
-  WakeReason Wait(SpinLock& lock, const char* reason, int64_t deadline_ns)
-      ABSL_UNLOCK_FUNCTION(lock) {
-    return Wait(lock, reason, deadline_ns, [] {});
+                  ContextState* context, AfterQueued&& after_queued)
+      ABSL_UNLOCK_FUNCTION(lock);
+  WakeReason Wait(SpinLock& lock, const char* reason, int64_t deadline_ns,
+                  ContextState* context = nullptr) ABSL_UNLOCK_FUNCTION(lock) {
+    return Wait(lock, reason, deadline_ns, context, [] {});
   }
 
   // Lock not held. Wakes the oldest waiter that is still waiting; false if none is.
@@ -74,14 +85,19 @@ class WaitQueue {
 
 template <typename AfterQueued>
 WakeReason WaitQueue::Wait(SpinLock& lock, const char* reason, int64_t deadline_ns,
-                           AfterQueued&& after_queued) {
+                           ContextState* context, AfterQueued&& after_queued) {
   WaitNode node;
   node.fiber = CurrentWaiter();
   node.token = BeginWait(node.fiber, reason);
   PushBack(&node);
   lock.Unlock();
   after_queued();
+  WaitNode context_node;
+  context_node.fiber = node.fiber;
+  context_node.token = node.token;
+  deadline_ns = JoinContextWait(context, &context_node, deadline_ns);
   const WakeReason result = CommitWait(node.fiber, node.token, deadline_ns);
+  LeaveContextWait(context, &context_node);
   if (result != WakeReason::kSignaled) {
     SpinLockHolder holder(lock);
     Remove(&node);

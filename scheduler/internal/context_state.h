@@ -1,0 +1,75 @@
+// ContextState: the shared state behind a troupe::Context.
+//
+// Invariants:
+//  1. `cancelled_` goes from false to true once, under `lock_`, together with `err_`;
+//     after that `err_` never changes.
+//  2. A context is in its parent's `children_` from creation until it is cancelled or
+//     destroyed, whichever comes first; a parent's cancellation cancels every child
+//     it holds then (lock order: parent before child).
+//  3. Waiters (WaitNodes of fibers waiting for this context, possibly alongside
+//     other things) are queued under `lock_`; cancellation claims and wakes each one
+//     with WakeReason::kCancelled.
+#ifndef TROUPE_SCHEDULER_INTERNAL_CONTEXT_STATE_H_
+#define TROUPE_SCHEDULER_INTERNAL_CONTEXT_STATE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "scheduler/internal/spin_lock.h"
+#include "scheduler/internal/wait_queue.h"
+
+namespace troupe::scheduler_internal {
+
+class ContextState {
+ public:
+  // `deadline` is this context's own; the effective one is min(own, parent's).
+  ContextState(std::shared_ptr<ContextState> parent, absl::Time deadline,
+               const void* value_key, std::shared_ptr<const void> value);
+  ~ContextState();
+  ContextState(const ContextState&) = delete;
+  ContextState& operator=(const ContextState&) = delete;
+
+  absl::Status Err();
+  void Cancel(absl::Status cause);
+
+  // Effective deadline in MonotonicNanos, or 0 for none.
+  int64_t deadline_ns() const { return deadline_ns_; }
+  absl::Time deadline() const { return deadline_; }
+  const void* FindValue(const void* key) const;
+
+  // Queues `node` to be woken on cancellation. False (and not queued) if the context
+  // is done already. RemoveWaiter is a no-op for a node that is not queued.
+  bool AddWaiter(WaitNode* node);
+  void RemoveWaiter(WaitNode* node);
+
+ private:
+  void AttachToParent();
+  void DetachChild(ContextState* child);
+
+  const std::shared_ptr<ContextState> parent_;
+  const absl::Time deadline_;  // effective
+  const int64_t deadline_ns_;  // effective, monotonic; 0 = none
+  const void* const value_key_;
+  const std::shared_ptr<const void> value_;
+
+  std::atomic<bool> cancelled_{false};  // set under lock_; read without it first
+  SpinLock lock_;
+  absl::Status err_ ABSL_GUARDED_BY(lock_);
+  WaitQueue waiters_ ABSL_GUARDED_BY(lock_);
+  std::vector<ContextState*> children_ ABSL_GUARDED_BY(lock_);
+  bool attached_ = false;  // in parent_->children_; guarded by parent_->lock_
+};
+
+// The status a context-aware operation returns after its wait ended for `reason`:
+// OK if it was signalled, else the context's error, else DeadlineExceeded (its own
+// deadline).
+absl::Status WaitOutcome(ContextState* context, WakeReason reason);
+
+}  // namespace troupe::scheduler_internal
+
+#endif  // TROUPE_SCHEDULER_INTERNAL_CONTEXT_STATE_H_
