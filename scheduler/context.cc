@@ -79,7 +79,10 @@ void ContextState::Cancel(absl::Status cause) {
     if (cancelled_.load(std::memory_order_relaxed)) return;
     err_ = cause;
     cancelled_.store(true, std::memory_order_release);  // pairs with Err's acquire
-    while (WaitNode* node = waiters_.PopClaimed()) to_wake.push_back(node->fiber);
+    while (WaitNode* node = waiters_.PopClaimed()) {
+      node->outcome = 1;  // fired (a select looks for it)
+      to_wake.push_back(node->fiber);
+    }
     // Children are cancelled under our lock (lock order parent -> child), so none can
     // finish destroying itself meanwhile: its destructor needs our lock to detach.
     for (ContextState* child : children_) {

@@ -42,13 +42,17 @@ WaitNode* WaitQueue::PopClaimed() {
   return nullptr;
 }
 
-WaitNode* WaitQueue::PeekWaiting() {
-  while (head_ != nullptr) {
+WaitNode* WaitQueue::PeekWaiting(const Fiber* except) {
+  WaitNode* node = head_;
+  while (node != nullptr) {
+    WaitNode* next = node->next;
     // acquire: pairs with the claim's release; a claimed wait is over.
-    if (head_->fiber->wait_token.load(std::memory_order_acquire) == head_->token) {
-      return head_;
+    if (node->fiber->wait_token.load(std::memory_order_acquire) != node->token) {
+      Unlink(node);
+    } else if (node->fiber != except) {
+      return node;
     }
-    Unlink(head_);
+    node = next;
   }
   return nullptr;
 }

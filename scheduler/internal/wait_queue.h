@@ -30,7 +30,10 @@ struct WaitNode {
   uint64_t token = 0;
   void* slot = nullptr;  // the waiter's value (channels: send source, receive target)
   int case_index = 0;    // which select case this node stands for
-  int outcome = 0;       // written by the waker that claimed the wait
+  // 0 until the waker that claimed the wait through this node completes it; then
+  // nonzero (what it means is the queue owner's business: channels say "done" or
+  // "closed", contexts say "cancelled"). A select finds its winning case by it.
+  int outcome = 0;
   WaitNode* next = nullptr;
   WaitNode* prev = nullptr;
   bool linked = false;  // guarded by the queue's lock
@@ -53,8 +56,9 @@ class WaitQueue {
   // Pops the oldest node whose wait this call manages to claim (dropping nodes whose
   // waits have ended), or returns nullptr. The caller owes FinishWake to the result.
   WaitNode* PopClaimed();
-  // Like PopClaimed, without claiming: the oldest node whose wait is still open.
-  WaitNode* PeekWaiting();
+  // Like PopClaimed, without claiming: the oldest node whose wait is still open,
+  // skipping (but keeping) nodes of `except` (a select's own other cases).
+  WaitNode* PeekWaiting(const Fiber* except = nullptr);
   bool empty() const { return head_ == nullptr; }
 
   // Lock held on entry; released on return. Queues the caller, releases the lock,

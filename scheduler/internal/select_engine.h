@@ -1,0 +1,34 @@
+// The non-template engine behind troupe::Select (select.h).
+#ifndef TROUPE_SCHEDULER_INTERNAL_SELECT_ENGINE_H_
+#define TROUPE_SCHEDULER_INTERNAL_SELECT_ENGINE_H_
+
+#include <cstdint>
+
+#include "scheduler/internal/channel_core.h"
+#include "scheduler/internal/context_state.h"
+#include "scheduler/internal/wait_queue.h"
+
+namespace troupe::scheduler_internal {
+
+struct SelectCase {
+  enum class Kind : uint8_t { kSend, kRecv, kContextDone };
+  Kind kind = Kind::kRecv;
+  ChannelCore* channel = nullptr;  // kSend, kRecv
+  void* slot = nullptr;            // kSend: the value; kRecv: raw storage for one
+  ContextState* context = nullptr;  // kContextDone
+  int outcome = 0;  // once fired: kOutcomeDone or kOutcomeClosed (channels), 1 (context)
+};
+
+inline constexpr int kSelectDefault = -1;
+inline constexpr int kSelectTimeout = -2;
+
+// Runs one select over `cases[0, count)`, using `nodes[0, count)` as scratch.
+// Returns the index of the case that fired (its `outcome` says how), kSelectDefault
+// (`has_default` and nothing was ready), or kSelectTimeout (`deadline_ns` passed;
+// 0 means none). Parks the caller while nothing is ready.
+int RunSelect(SelectCase* cases, WaitNode* nodes, int count, bool has_default,
+              int64_t deadline_ns);
+
+}  // namespace troupe::scheduler_internal
+
+#endif  // TROUPE_SCHEDULER_INTERNAL_SELECT_ENGINE_H_

@@ -1,0 +1,206 @@
+#include "scheduler/select.h"
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "scheduler/channel.h"
+#include "scheduler/context.h"
+#include "scheduler/runtime.h"
+#include "scheduler/this_fiber.h"
+#include "tests/scheduler/test_support.h"
+
+namespace troupe {
+namespace {
+
+using SelectTest = testing::RuntimeTest;
+
+TEST_P(SelectTest, ChoosesTheReadyCase) {
+  Channel<int> idle;
+  Channel<int> ready(1);
+  ASSERT_EQ(ready.TrySend(42), ChannelStatus::kOk);
+  int got = 0;
+  RunInFiber([&] {
+    const int fired = Select(OnRecv(idle, [&](std::optional<int>) { got = -1; }),
+                             OnRecv(ready, [&](std::optional<int> v) { got = *v; }));
+    EXPECT_EQ(fired, 1);
+  });
+  EXPECT_EQ(got, 42);
+}
+
+TEST_P(SelectTest, DefaultFiresWhenNothingIsReady) {
+  Channel<int> idle;
+  bool defaulted = false;
+  const int fired = Select(OnRecv(idle, [](std::optional<int>) {}),
+                           OnDefault([&] { defaulted = true; }));
+  EXPECT_EQ(fired, 1);
+  EXPECT_TRUE(defaulted);
+}
+
+TEST_P(SelectTest, TimeoutFiresWhenNothingArrives) {
+  Channel<int> idle;
+  RunInFiber([&] {
+    bool timed_out = false;
+    const int fired = Select(OnRecv(idle, [](std::optional<int>) {}),
+                             OnTimeout(absl::Milliseconds(2), [&] { timed_out = true; }));
+    EXPECT_EQ(fired, 1);
+    EXPECT_TRUE(timed_out);
+    // An expired timeout does not beat a ready case.
+    Channel<int> ready(1);
+    ASSERT_EQ(ready.TrySend(1), ChannelStatus::kOk);
+    EXPECT_EQ(Select(OnTimeout(-absl::Seconds(1), [] {}), OnRecv(ready, [](std::optional<int>) {})),
+              1);
+  });
+}
+
+TEST_P(SelectTest, WakesWhenAValueArrivesLater) {
+  Channel<std::string> a;
+  Channel<std::string> b;
+  std::string got;
+  RunInFiber([&] {
+    JoinHandle sender = Spawn([&] {
+      this_fiber::Yield();
+      ASSERT_TRUE(b.Send(std::string("hello")).ok());
+    });
+    const int fired = Select(OnRecv(a, [&](std::optional<std::string>) { got = "wrong"; }),
+                             OnRecv(b, [&](std::optional<std::string> v) { got = *v; }));
+    EXPECT_EQ(fired, 1);
+    ASSERT_TRUE(sender.Join().ok());
+  });
+  EXPECT_EQ(got, "hello");
+}
+
+TEST_P(SelectTest, SendCaseSendsOnlyIfChosen) {
+  Channel<std::string> out;
+  Channel<int> stop(1);
+  RunInFiber([&] {
+    ASSERT_EQ(stop.TrySend(1), ChannelStatus::kOk);
+    std::string value = "unsent";
+    // Nobody receives on `out`, so `stop` must win and `value` stays.
+    const int fired = Select(OnSend(out, value, [](absl::Status) {}),
+                             OnRecv(stop, [](std::optional<int>) {}));
+    EXPECT_EQ(fired, 1);
+    EXPECT_EQ(value, "unsent");
+    JoinHandle receiver = Spawn([&] {
+      std::optional<std::string> got = out.Recv();
+      ASSERT_TRUE(got.has_value());
+      EXPECT_EQ(*got, "unsent");
+    });
+    absl::Status sent = absl::UnknownError("not fired");
+    EXPECT_EQ(Select(OnSend(out, value, [&](absl::Status s) { sent = s; })), 0);
+    EXPECT_TRUE(sent.ok());
+    ASSERT_TRUE(receiver.Join().ok());
+  });
+}
+
+TEST_P(SelectTest, ClosedChannelsFireTheirCases) {
+  Channel<int> closed_for_recv;
+  Channel<int> closed_for_send;
+  ASSERT_TRUE(closed_for_recv.Close().ok());
+  ASSERT_TRUE(closed_for_send.Close().ok());
+  bool saw_closed = false;
+  EXPECT_EQ(Select(OnRecv(closed_for_recv, [&](std::optional<int> v) { saw_closed = !v; })), 0);
+  EXPECT_TRUE(saw_closed);
+  int value = 5;
+  absl::Status status;
+  EXPECT_EQ(Select(OnSend(closed_for_send, value, [&](absl::Status s) { status = s; })), 0);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(value, 5);
+}
+
+TEST_P(SelectTest, ContextCaseFiresOnCancel) {
+  Channel<int> idle;
+  auto [context, cancel] = WithCancel(Context::Background());
+  RunInFiber([&, context = context, cancel = cancel] {
+    JoinHandle canceller = Spawn([cancel = cancel] {
+      this_fiber::Yield();
+      cancel.Cancel();
+    });
+    absl::Status why;
+    const int fired = Select(OnRecv(idle, [](std::optional<int>) {}),
+                             OnDone(context, [&](absl::Status s) { why = s; }));
+    EXPECT_EQ(fired, 1);
+    EXPECT_EQ(why.code(), absl::StatusCode::kCancelled);
+    ASSERT_TRUE(canceller.Join().ok());
+  });
+}
+
+TEST_P(SelectTest, ReadyCasesAreChosenFairly) {
+  // Both channels always have a value: over 4000 selects each should win about half
+  // the time. The bounds are 10 standard deviations wide.
+  constexpr int kRounds = 4000;
+  Channel<int> a(1);
+  Channel<int> b(1);
+  int wins[2] = {0, 0};
+  RunInFiber([&] {
+    for (int i = 0; i < kRounds; ++i) {
+      if (a.size() == 0) ASSERT_EQ(a.TrySend(0), ChannelStatus::kOk);
+      if (b.size() == 0) ASSERT_EQ(b.TrySend(1), ChannelStatus::kOk);
+      Select(OnRecv(a, [&](std::optional<int>) { ++wins[0]; }),
+             OnRecv(b, [&](std::optional<int>) { ++wins[1]; }));
+    }
+  });
+  EXPECT_EQ(wins[0] + wins[1], kRounds);
+  EXPECT_GT(wins[0], kRounds / 2 - 320);
+  EXPECT_GT(wins[1], kRounds / 2 - 320);
+}
+
+TEST_P(SelectTest, SendAndReceiveOnTheSameChannelDoNotMatchEachOther) {
+  Channel<int> channel;
+  RunInFiber([&] {
+    int value = 1;
+    bool timed_out = false;
+    const int fired = Select(OnSend(channel, value, [](absl::Status) {}),
+                             OnRecv(channel, [](std::optional<int>) {}),
+                             OnTimeout(absl::Milliseconds(2), [&] { timed_out = true; }));
+    EXPECT_EQ(fired, 2);
+    EXPECT_TRUE(timed_out);
+  });
+}
+
+TEST_P(SelectTest, ManySelectingReceiversGetEachValueOnce) {
+  constexpr int kChannels = 4;
+  constexpr int kValues = 4000;
+  std::vector<std::unique_ptr<Channel<int>>> channels;
+  for (int i = 0; i < kChannels; ++i) channels.push_back(std::make_unique<Channel<int>>(2));
+  std::vector<std::atomic<int>> seen(kValues);
+  Channel<int> done(kChannels * 4);
+  RunInFiber([&] {
+    std::vector<JoinHandle> receivers;
+    for (int r = 0; r < 6; ++r) {
+      receivers.push_back(Spawn([&] {
+        int closed = 0;
+        while (closed == 0) {
+          auto take = [&](std::optional<int> v) {
+            if (v) {
+              seen[*v].fetch_add(1);
+            } else {
+              closed = 1;
+            }
+          };
+          Select(OnRecv(*channels[0], take), OnRecv(*channels[1], take),
+                 OnRecv(*channels[2], take), OnRecv(*channels[3], take));
+        }
+      }));
+    }
+    std::vector<JoinHandle> senders;
+    for (int s = 0; s < kChannels; ++s) {
+      senders.push_back(Spawn([&, s] {
+        for (int v = s; v < kValues; v += kChannels) {
+          ASSERT_TRUE(channels[s]->Send(int{v}).ok());
+        }
+      }));
+    }
+    for (auto& sender : senders) ASSERT_TRUE(sender.Join().ok());
+    for (auto& channel : channels) ASSERT_TRUE(channel->Close().ok());
+    for (auto& receiver : receivers) ASSERT_TRUE(receiver.Join().ok());
+  });
+  for (int v = 0; v < kValues; ++v) ASSERT_EQ(seen[v].load(), 1) << "value " << v;
+}
+
+TROUPE_INSTANTIATE_OVER_PROCS(SelectTest);
+
+}  // namespace
+}  // namespace troupe
