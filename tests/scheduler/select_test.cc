@@ -166,22 +166,30 @@ TEST_P(SelectTest, ManySelectingReceiversGetEachValueOnce) {
   std::vector<std::unique_ptr<Channel<int>>> channels;
   for (int i = 0; i < kChannels; ++i) channels.push_back(std::make_unique<Channel<int>>(2));
   std::vector<std::atomic<int>> seen(kValues);
-  Channel<int> done(kChannels * 4);
   RunInFiber([&] {
     std::vector<JoinHandle> receivers;
     for (int r = 0; r < 6; ++r) {
       receivers.push_back(Spawn([&] {
-        int closed = 0;
-        while (closed == 0) {
-          auto take = [&](std::optional<int> v) {
-            if (v) {
-              seen[*v].fetch_add(1);
-            } else {
-              closed = 1;
-            }
+        // Runs until every channel has been seen closed and drained.
+        bool closed[kChannels] = {};
+        auto all_closed = [&] {
+          for (bool c : closed) {
+            if (!c) return false;
+          }
+          return true;
+        };
+        while (!all_closed()) {
+          auto take = [&](int channel) {
+            return [&, channel](std::optional<int> v) {
+              if (v) {
+                seen[*v].fetch_add(1);
+              } else {
+                closed[channel] = true;
+              }
+            };
           };
-          Select(OnRecv(*channels[0], take), OnRecv(*channels[1], take),
-                 OnRecv(*channels[2], take), OnRecv(*channels[3], take));
+          Select(OnRecv(*channels[0], take(0)), OnRecv(*channels[1], take(1)),
+                 OnRecv(*channels[2], take(2)), OnRecv(*channels[3], take(3)));
         }
       }));
     }
