@@ -151,28 +151,28 @@ TEST_P(RuntimeTest, SleepLastsAtLeastItsDuration) {
   });
 }
 
-TEST_P(RuntimeTest, ManySleepersWakeInDeadlineOrder) {
-  // Sleepers with distinct deadlines on one P wake in deadline order.
+TEST_P(RuntimeTest, ManySleepersAllWakeAfterTheirDeadlines) {
+  // Fifty sleepers with distinct deadlines. Each must wake, and none before its
+  // deadline. (The order in which timers fire is tested in timer_heap_test; here
+  // several may come due together on a slow machine, and then any order is right.)
   constexpr int kSleepers = 50;
-  std::atomic<int> done{0};
-  std::vector<int> order;
-  std::mutex order_mutex;
+  std::atomic<int> woke{0};
+  std::atomic<int> early{0};
   RunInFiber([&] {
+    const absl::Time base = absl::Now();
     std::vector<JoinHandle> handles;
     for (int i = kSleepers - 1; i >= 0; --i) {
       handles.push_back(Spawn([&, i] {
-        this_fiber::SleepFor(absl::Milliseconds(2 * i + 1));
-        std::lock_guard<std::mutex> lock(order_mutex);
-        order.push_back(i);
-        done.fetch_add(1);
+        const absl::Time deadline = base + absl::Milliseconds(2 * i + 1);
+        this_fiber::SleepUntil(deadline);
+        if (absl::Now() < deadline) early.fetch_add(1);
+        woke.fetch_add(1);
       }));
     }
     for (auto& handle : handles) ASSERT_TRUE(handle.Join().ok());
   });
-  ASSERT_EQ(done.load(), kSleepers);
-  if (GetParam() == 1) {
-    for (int i = 0; i < kSleepers; ++i) EXPECT_EQ(order[i], i);
-  }
+  EXPECT_EQ(woke.load(), kSleepers);
+  EXPECT_EQ(early.load(), 0);
 }
 
 TEST_P(RuntimeTest, PlainThreadsSleepToo) {
