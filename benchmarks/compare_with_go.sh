@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Compares troupe's scheduler benchmarks with equivalent Go programs.
+# Compares troupe's benchmarks with equivalent Go programs.
 #
-# Runs BM_SpawnJoin and BM_Skynet from //benchmarks:scheduler_bench (troupe)
-# and the Go peers in benchmarks/go/{spawnjoin,skynet}, then prints a table of
-# median items/s for each and the ratio troupe/Go. The same table is written
-# as Markdown to $TMP/compare_with_go.md (for pasting into BENCHMARKS.md).
+# Runs the troupe benchmarks listed in BENCHMARKS below (BM_SpawnJoin and
+# BM_Skynet from //benchmarks:scheduler_bench; BM_ChanPingPong, BM_ChanStream
+# and BM_Select4 from //benchmarks:channel_bench) and their Go peers in
+# benchmarks/go/, then prints a table of median items/s for each and the ratio
+# troupe/Go. The same table is written as Markdown to $TMP/compare_with_go.md
+# (for pasting into BENCHMARKS.md).
 #
 # Usage (from anywhere): benchmarks/compare_with_go.sh
 #
@@ -12,8 +14,8 @@
 #   REPS=5         timed repetitions per benchmark (troupe and Go)
 #   PROCS=2        worker threads: exported as TROUPE_PROCS for troupe, passed
 #                  as -procs (GOMAXPROCS) to the Go programs
-#   SKIP_TROUPE=1  skip the troupe benchmark (its column shows "n/a"); useful
-#                  to test the Go side alone
+#   SKIP_TROUPE=1  skip the troupe benchmarks (their column shows "n/a");
+#                  useful to test the Go side alone
 #
 # Go is built offline (GOPROXY=off, no dependencies); needs go >= 1.19 and
 # python3.
@@ -21,10 +23,27 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# One line per compared benchmark: troupe benchmark name, the bazel target
+# that defines it, and the Go peer program (a directory under benchmarks/go/).
+BENCHMARKS=(
+  "BM_SpawnJoin     //benchmarks:scheduler_bench  spawnjoin"
+  "BM_Skynet        //benchmarks:scheduler_bench  skynet"
+  "BM_ChanPingPong  //benchmarks:channel_bench    chanpingpong"
+  "BM_ChanStream    //benchmarks:channel_bench    chanstream"
+  "BM_Select4       //benchmarks:channel_bench    select4"
+)
+
 REPS="${REPS:-5}"
 PROCS="${PROCS:-2}"
 SKIP_TROUPE="${SKIP_TROUPE:-0}"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/compare_with_go.XXXXXX")"  # builds and results
+
+NAMES=() TARGETS=() PROGS=()
+for entry in "${BENCHMARKS[@]}"; do
+  read -r name target prog <<<"$entry"
+  NAMES+=("$name") PROGS+=("$prog")
+  [[ " ${TARGETS[*]} " == *" $target "* ]] || TARGETS+=("$target")
+done
 
 # a. Build the Go programs.
 echo "== building Go programs into $TMP/bin" >&2
@@ -32,29 +51,38 @@ mkdir -p "$TMP/bin"
 (
   cd benchmarks/go
   GOFLAGS=-mod=mod GOPROXY=off GOCACHE="${GOCACHE:-/tmp/troupe-gocache-$(id -u)}" \
-    go build -o "$TMP/bin/" ./spawnjoin ./skynet
+    go build -o "$TMP/bin/" "${PROGS[@]/#/./}"
 )
 
-# b. Run the troupe benchmarks.
-TROUPE_JSON="$TMP/troupe.json"
+# b. Run the troupe benchmarks: one `bazel run` per target, filtered to that
+# target's benchmarks, each writing its own JSON file.
+TROUPE_JSONS=()
 if [[ "$SKIP_TROUPE" == 1 ]]; then
   echo "== SKIP_TROUPE=1: not running troupe" >&2
-  TROUPE_JSON=""
 else
-  echo "== running troupe (//benchmarks:scheduler_bench, PROCS=$PROCS, REPS=$REPS)" >&2
   export TROUPE_PROCS="$PROCS"
-  bazel run -c opt //benchmarks:scheduler_bench -- \
-    --benchmark_filter='^(BM_SpawnJoin|BM_Skynet)' \
-    --benchmark_repetitions="$REPS" \
-    --benchmark_format=json \
-    --benchmark_out="$TROUPE_JSON" \
-    --benchmark_out_format=json >/dev/null
+  for target in "${TARGETS[@]}"; do
+    filter=""
+    for entry in "${BENCHMARKS[@]}"; do
+      read -r name t _ <<<"$entry"
+      [[ "$t" == "$target" ]] && filter+="${filter:+|}$name"
+    done
+    json="$TMP/troupe_${target##*:}.json"
+    echo "== running troupe $target ($filter; PROCS=$PROCS, REPS=$REPS)" >&2
+    bazel run -c opt "$target" -- \
+      --benchmark_filter="^($filter)(/|\$)" \
+      --benchmark_repetitions="$REPS" \
+      --benchmark_format=json \
+      --benchmark_out="$json" \
+      --benchmark_out_format=json >/dev/null
+    TROUPE_JSONS+=("$json")
+  done
 fi
 
 # c. Run the Go programs.
 GO_OUT="$TMP/go.txt"
 : >"$GO_OUT"
-for prog in spawnjoin skynet; do
+for prog in "${PROGS[@]}"; do
   echo "== running Go $prog (-procs $PROCS -reps $REPS)" >&2
   "$TMP/bin/$prog" -procs "$PROCS" -reps "$REPS" | tee -a "$GO_OUT" >&2
 done
@@ -62,21 +90,22 @@ done
 # d. Print the table (text to stdout, Markdown to $TMP/compare_with_go.md).
 MD="$TMP/compare_with_go.md"
 FOOTER="$(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc=$(nproc), procs=$PROCS, reps=$REPS"
-python3 - "$TROUPE_JSON" "$GO_OUT" "$MD" "$FOOTER" <<'PY'
+python3 - "$GO_OUT" "$MD" "$FOOTER" "${NAMES[*]}" ${TROUPE_JSONS[@]+"${TROUPE_JSONS[@]}"} <<'PY'
 import json
 import statistics
 import sys
 
-troupe_json, go_out, md_path, footer = sys.argv[1:5]
-names = ["BM_SpawnJoin", "BM_Skynet"]
+go_out, md_path, footer, names = sys.argv[1:5]
+names = names.split()
+troupe_jsons = sys.argv[5:]
 
-def troupe_medians(path):
-    if not path:
-        return {}
-    with open(path) as f:
-        data = json.load(f)
+def troupe_medians(paths):
+    benchmarks = []
+    for path in paths:
+        with open(path) as f:
+            benchmarks += json.load(f).get("benchmarks", [])
     medians, iters = {}, {}
-    for b in data.get("benchmarks", []):
+    for b in benchmarks:
         base = b.get("run_name", b["name"]).split("/", 1)[0]
         ips = b.get("items_per_second")
         if ips is None:
@@ -99,7 +128,7 @@ def go_medians(path):
                 runs.setdefault(fields["name"], []).append(float(fields["items_per_second"]))
     return {k: statistics.median(v) for k, v in runs.items()}
 
-t, g = troupe_medians(troupe_json), go_medians(go_out)
+t, g = troupe_medians(troupe_jsons), go_medians(go_out)
 
 def fmt(v):
     return "n/a" if v is None else f"{v:,.0f}"

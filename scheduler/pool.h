@@ -8,11 +8,16 @@
 //
 // Get and Put never park and may be called from any fiber or thread. An object put
 // on one processor is taken back first on the same one (its memory is likely still in
-// that core's cache). Each shard keeps at most `capacity_per_shard` objects; further
-// Puts destroy the object, so the pool never grows without bound.
+// that core's cache). A shard that fills up moves half of its objects to a shared
+// overflow list, and an empty shard refills from there before making new objects, so
+// objects made on one processor and returned on another (a producer and a consumer)
+// circulate without new allocations. The overflow list holds at most
+// 16 x `capacity_per_shard` objects; beyond that, Put destroys the object, so the pool
+// never grows without bound.
 #ifndef TROUPE_SCHEDULER_POOL_H_
 #define TROUPE_SCHEDULER_POOL_H_
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <functional>
@@ -44,32 +49,50 @@ class Pool {
   // A cached object (in whatever state it was Put), or a new one from the factory.
   std::unique_ptr<T> Get() {
     Shard& shard = CurrentShard();
-    {
-      scheduler_internal::SpinLockHolder holder(shard.lock);
-      if (!shard.items.empty()) {
-        std::unique_ptr<T> item = std::move(shard.items.back());
-        shard.items.pop_back();
-        return item;
-      }
-    }
-    return make_();
+    scheduler_internal::SpinLockHolder holder(shard.lock);
+    if (shard.items.empty()) Refill(shard);
+    if (shard.items.empty()) return make_();
+    std::unique_ptr<T> item = std::move(shard.items.back());
+    shard.items.pop_back();
+    return item;
   }
 
   void Put(std::unique_ptr<T> item) {
     if (item == nullptr) return;
     Shard& shard = CurrentShard();
     scheduler_internal::SpinLockHolder holder(shard.lock);
+    if (shard.items.size() >= capacity_per_shard_) Spill(shard);
     if (shard.items.size() < capacity_per_shard_) shard.items.push_back(std::move(item));
     // else: `item` is destroyed when it goes out of scope, after the lock is released
   }
 
  private:
   static constexpr std::size_t kShards = 64;
+  static constexpr std::size_t kOverflowShards = 16;
 
   struct alignas(64) Shard {
     scheduler_internal::SpinLock lock;
     std::vector<std::unique_ptr<T>> items;
   };
+
+  // Shard lock held (lock order: shard, then overflow).
+  void Refill(Shard& shard) {
+    scheduler_internal::SpinLockHolder holder(overflow_lock_);
+    const std::size_t take = std::min(overflow_.size(), std::max<std::size_t>(capacity_per_shard_ / 2, 1));
+    for (std::size_t i = 0; i < take; ++i) {
+      shard.items.push_back(std::move(overflow_.back()));
+      overflow_.pop_back();
+    }
+  }
+  void Spill(Shard& shard) {
+    scheduler_internal::SpinLockHolder holder(overflow_lock_);
+    const std::size_t room = kOverflowShards * capacity_per_shard_ - std::min(overflow_.size(), kOverflowShards * capacity_per_shard_);
+    const std::size_t move = std::min(room, shard.items.size() / 2 + 1);
+    for (std::size_t i = 0; i < move && !shard.items.empty(); ++i) {
+      overflow_.push_back(std::move(shard.items.back()));
+      shard.items.pop_back();
+    }
+  }
 
   Shard& CurrentShard() {
     const int processor = scheduler_internal::CurrentProcessorIndex();
@@ -82,6 +105,8 @@ class Pool {
   Factory make_;
   const std::size_t capacity_per_shard_;
   std::array<Shard, kShards> shards_;
+  scheduler_internal::SpinLock overflow_lock_;
+  std::vector<std::unique_ptr<T>> overflow_;  // guarded by overflow_lock_
 };
 
 }  // namespace troupe

@@ -40,21 +40,43 @@ TEST_P(PoolTest, MakesNewObjectsWhenEmptyAndBoundsWhatItKeeps) {
         made.fetch_add(1);
         return std::make_unique<int>(0);
       },
-      /*capacity_per_shard=*/2);
+      /*capacity_per_shard=*/1);
   RunInFiber([&] {
     std::vector<std::unique_ptr<int>> taken;
-    for (int i = 0; i < 5; ++i) taken.push_back(pool.Get());
-    EXPECT_EQ(made.load(), 5);
-    for (auto& item : taken) pool.Put(std::move(item));  // keeps 2, destroys 3
+    for (int i = 0; i < 100; ++i) taken.push_back(pool.Get());
+    EXPECT_EQ(made.load(), 100);
+    // Keeps 1 in the shard and 16 x 1 in the overflow list; destroys the other 83.
+    for (auto& item : taken) pool.Put(std::move(item));
     std::set<int*> distinct;
     std::vector<std::unique_ptr<int>> again;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 100; ++i) {
       again.push_back(pool.Get());
       distinct.insert(again.back().get());
     }
-    EXPECT_EQ(made.load(), 6);  // two reused, one new
-    EXPECT_EQ(distinct.size(), 3u);
+    EXPECT_EQ(made.load(), 100 + 83);
+    EXPECT_EQ(distinct.size(), 100u);
   });
+}
+
+TEST_P(PoolTest, ObjectsPutOnOneProcessorServeAnother) {
+  // A producer gets on its processor and a consumer puts on another: the overflow
+  // list carries objects back, so making stops once the pool is warm.
+  std::atomic<int> made{0};
+  Pool<int> pool([&] {
+    made.fetch_add(1);
+    return std::make_unique<int>(0);
+  });
+  RunInFiber([&] {
+    for (int round = 0; round < 50; ++round) {
+      std::vector<std::unique_ptr<int>> batch;
+      for (int i = 0; i < 32; ++i) batch.push_back(pool.Get());
+      JoinHandle consumer = Spawn([&] {
+        for (auto& item : batch) pool.Put(std::move(item));
+      });
+      ASSERT_TRUE(consumer.Join().ok());
+    }
+  });
+  EXPECT_LE(made.load(), 64 * 4);
 }
 
 TEST_P(PoolTest, ManyFibersShareAPoolSafely) {
