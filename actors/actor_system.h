@@ -1,0 +1,124 @@
+// ActorSystem: where actors live — spawning, dead letters, and the registry of names.
+//
+//   auto runtime = troupe::Runtime::Create({.procs = 4});
+//   troupe::ActorSystem system(**runtime);
+//   troupe::ActorRef<CounterMessage> counter =
+//       system.Spawn<Counter>({.name = "counter"}, /*constructor args*/);
+//
+// Destroying the system kills every actor still running and waits for them to stop;
+// do it from a plain thread (or a fiber of another runtime).
+#ifndef TROUPE_ACTORS_ACTOR_SYSTEM_H_
+#define TROUPE_ACTORS_ACTOR_SYSTEM_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <typeindex>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "actors/actor.h"
+#include "actors/actor_options.h"
+#include "actors/internal/actor_cell.h"
+#include "scheduler/runtime.h"
+
+namespace troupe {
+
+class ActorSystem {
+ public:
+  explicit ActorSystem(Runtime& runtime);
+  ~ActorSystem();
+  ActorSystem(const ActorSystem&) = delete;
+  ActorSystem& operator=(const ActorSystem&) = delete;
+
+  // Any fiber or thread. Starts an actor of type A built from `args` (copied: a
+  // restart builds a fresh instance from them again). A must derive from
+  // Actor<A::MessageType>.
+  template <typename A, typename... Args>
+  ActorRef<typename A::MessageType> Spawn(ActorOptions options, Args... args) {
+    using M = typename A::MessageType;
+    static_assert(std::is_base_of_v<Actor<M>, A>, "A must derive from Actor<M>");
+    auto cell = MakeCell<M>(std::move(options),
+                            [args...]() -> std::unique_ptr<Actor<M>> {
+                              return std::make_unique<A>(args...);
+                            });
+    cell->Start(runtime_);
+    return ActorRef<M>(std::move(cell));
+  }
+
+  // Messages that could not be delivered: sent to a stopped actor, dropped by a full
+  // mailbox, or left in a mailbox when its actor stopped.
+  uint64_t dead_letters() const { return dead_letters_.load(std::memory_order_relaxed); }
+  // Called (on the fiber or thread that found the message undeliverable) for each.
+  void OnDeadLetter(std::function<void(const DeadLetter&)> handler);
+
+  // The registry. Names are unique among live actors; a stopped actor's name is
+  // released. AlreadyExists if taken; Lookup says NotFound, or InvalidArgument if the
+  // actor takes a different message type than asked for.
+  template <typename M>
+  absl::Status Register(const std::string& name, const ActorRef<M>& actor) {
+    return RegisterCell(name, actor.cell()->id(), std::type_index(typeid(M)),
+                        std::static_pointer_cast<void>(actor.cell()->shared_from_this()));
+  }
+  template <typename M>
+  absl::StatusOr<ActorRef<M>> Lookup(absl::string_view name) const {
+    absl::StatusOr<std::shared_ptr<void>> cell = LookupCell(name, std::type_index(typeid(M)));
+    if (!cell.ok()) return cell.status();
+    return ActorRef<M>(std::static_pointer_cast<actors_internal::ActorCell<M>>(*cell));
+  }
+
+  // Live actors right now.
+  std::size_t live_actors() const;
+  Runtime& runtime() { return runtime_; }
+
+  // ---- For actor cells. ----
+  void RecordDeadLetter(const DeadLetter& letter);
+  void CellStopped(uint64_t id);
+
+ private:
+  struct LiveCell {
+    std::shared_ptr<actors_internal::ActorCellBase> cell;
+  };
+  struct Registration {
+    uint64_t actor_id;
+    std::type_index type;
+    std::shared_ptr<void> cell;
+  };
+
+  template <typename M>
+  std::shared_ptr<actors_internal::ActorCell<M>> MakeCell(
+      ActorOptions options, typename actors_internal::ActorCell<M>::Factory factory) {
+    if (options.batch < 1) options.batch = 1;
+    auto cell = std::make_shared<actors_internal::ActorCell<M>>(
+        this, next_id_.fetch_add(1, std::memory_order_relaxed), std::move(options),
+        std::move(factory));
+    Track(cell);
+    return cell;
+  }
+  void Track(std::shared_ptr<actors_internal::ActorCellBase> cell);
+  absl::Status RegisterCell(const std::string& name, uint64_t id, std::type_index type,
+                            std::shared_ptr<void> cell);
+  absl::StatusOr<std::shared_ptr<void>> LookupCell(absl::string_view name,
+                                                   std::type_index type) const;
+
+  friend class Supervisor;
+
+  Runtime& runtime_;
+  std::atomic<uint64_t> next_id_{1};
+  std::atomic<uint64_t> dead_letters_{0};
+  mutable std::mutex mutex_;  // guards the maps and the handler; never held across a park
+  absl::flat_hash_map<uint64_t, LiveCell> live_;
+  absl::flat_hash_map<std::string, Registration> registry_;
+  std::function<void(const DeadLetter&)> dead_letter_handler_;
+};
+
+}  // namespace troupe
+
+#endif  // TROUPE_ACTORS_ACTOR_SYSTEM_H_

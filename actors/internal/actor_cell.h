@@ -1,0 +1,333 @@
+// ActorCell<M>: a running actor — its typed mailbox, its instance, and the run loop
+// in its own fiber. Users see it through ActorRef<M> (actor.h).
+//
+// Messages travel in pooled Envelopes (scheduler/pool.h), so a Tell allocates nothing
+// once the pool is warm. Besides user messages the mailbox carries the actor's own
+// system messages: stop (graceful: everything queued before it is handled first), a
+// nudge (wakes the loop to look at a kill or restart request), and a linked actor's
+// exit.
+//
+// Delivery guarantee: a message accepted by Tell is either handled by the actor or
+// reported as a dead letter — never lost. The last step of the run loop marks the
+// cell stopped (seq_cst) and then drains the mailbox into dead letters; a Tell pushes
+// (seq_cst) and then checks for stopped, and drains too if it is. One of the two
+// always sees the other's message.
+#ifndef TROUPE_ACTORS_INTERNAL_ACTOR_CELL_H_
+#define TROUPE_ACTORS_INTERNAL_ACTOR_CELL_H_
+
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "actors/actor_options.h"
+#include "actors/internal/actor_cell_base.h"
+#include "actors/internal/mailbox_queue.h"
+#include "scheduler/context.h"
+#include "scheduler/pool.h"
+#include "scheduler/runtime.h"
+#include "scheduler/semaphore.h"
+#include "scheduler/this_fiber.h"
+
+namespace troupe {
+
+template <typename M>
+class Actor;
+
+namespace actors_internal {
+
+template <typename M>
+class ActorCell final : public ActorCellBase,
+                        public std::enable_shared_from_this<ActorCell<M>> {
+ public:
+  using Factory = std::function<std::unique_ptr<Actor<M>>()>;
+
+  ActorCell(ActorSystem* system, uint64_t id, ActorOptions options, Factory factory)
+      : ActorCellBase(system, id, std::move(options)), factory_(std::move(factory)) {
+    if (this->options().mailbox_capacity > 0) {
+      capacity_ = std::make_unique<Semaphore>(
+          static_cast<int64_t>(this->options().mailbox_capacity));
+    }
+  }
+
+  ~ActorCell() override {
+    while (MailboxNode* node = queue_.Pop()) Recycle(static_cast<Envelope*>(node));
+  }
+
+  // Starts the actor's fiber, which holds a reference to the cell until it ends.
+  void Start(Runtime& runtime) {
+    runtime.Spawn([self = this->shared_from_this()] { self->Run(); });
+  }
+
+  // Any fiber or thread. See ActorRef::Tell.
+  template <typename Message>
+  absl::Status Tell(Message&& message, const Context& context) {
+    if (!alive()) {
+      ReportDeadLetter("actor stopped");
+      return absl::FailedPreconditionError(
+          absl::StrCat("actor ", Describe(), " has stopped; the message is a dead letter"));
+    }
+    if (capacity_ != nullptr) {
+      if (absl::Status room = ReserveRoom(context); !room.ok()) {
+        if (options().overflow == MailboxOverflow::kDrop) {
+          ReportDeadLetter("mailbox full");
+        }
+        return room;
+      }
+    }
+    Envelope* envelope = NewEnvelope(Envelope::kUser);
+    envelope->message.emplace(std::forward<Message>(message));
+    envelope->context = context;
+    Push(envelope);
+    return absl::OkStatus();
+  }
+
+  // Graceful stop: handled after everything already queued.
+  void RequestStop() { Push(NewEnvelope(Envelope::kStop)); }
+
+  // A linked actor ended; handled in order, in this actor's fiber.
+  void DeliverLinkedExit(const ActorExit& exit) {
+    Envelope* envelope = NewEnvelope(Envelope::kLinkedExit);
+    envelope->linked_exit = exit;
+    Push(envelope);
+  }
+
+  // ---- For Actor<M>, from the actor's own fiber. ----
+  const Context& request_context() const {
+    return current_context_ != nullptr ? *current_context_ : background_;
+  }
+  void StashCurrent() { stash_current_ = true; }
+  void UnstashAll() {
+    while (!stash_.empty()) {
+      unstashed_.push_back(std::move(stash_.front()));
+      stash_.pop_front();
+    }
+  }
+  std::size_t stashed() const { return stash_.size(); }
+  void StopSelf() { stop_after_current_ = true; }
+
+  std::string Describe() const {
+    return name().empty() ? absl::StrCat("#", id()) : absl::StrCat(name(), " (#", id(), ")");
+  }
+
+ protected:
+  void Nudge() override { Push(NewEnvelope(Envelope::kNudge)); }
+
+ private:
+  struct Envelope : MailboxNode {
+    enum Kind : uint8_t { kUser, kStop, kNudge, kLinkedExit };
+    Kind kind = kUser;
+    std::optional<M> message;
+    Context context;
+    std::optional<ActorExit> linked_exit;
+  };
+  struct Stashed {
+    M message;
+    Context context;
+  };
+
+  static Pool<Envelope>& Envelopes() {
+    static Pool<Envelope>* pool =
+        new Pool<Envelope>([] { return std::make_unique<Envelope>(); }, /*capacity_per_shard=*/256);
+    return *pool;
+  }
+  static Envelope* NewEnvelope(typename Envelope::Kind kind) {
+    Envelope* envelope = Envelopes().Get().release();
+    envelope->kind = kind;
+    return envelope;
+  }
+  static void Recycle(Envelope* envelope) {
+    envelope->message.reset();
+    envelope->context = Context();
+    envelope->linked_exit.reset();
+    Envelopes().Put(std::unique_ptr<Envelope>(envelope));
+  }
+
+  absl::Status ReserveRoom(const Context& context) {
+    switch (options().overflow) {
+      case MailboxOverflow::kBlockSender:
+        return capacity_->Acquire(context);
+      case MailboxOverflow::kReject:
+        if (capacity_->TryAcquire()) return absl::OkStatus();
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "mailbox of actor ", Describe(), " is full (capacity ",
+            options().mailbox_capacity, "); the message was not sent"));
+      case MailboxOverflow::kDrop:
+        if (capacity_->TryAcquire()) return absl::OkStatus();
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "mailbox of actor ", Describe(), " is full (capacity ",
+            options().mailbox_capacity, "); the message was dropped as a dead letter"));
+    }
+    return absl::OkStatus();
+  }
+
+  void Push(Envelope* envelope) {
+    depth_.fetch_add(1, std::memory_order_relaxed);  // statistic
+    queue_.Push(envelope);
+    if (stopped()) DrainAsDeadLetters();  // see the delivery guarantee above
+  }
+
+  // Takes one envelope out of the mailbox's accounting.
+  void Dequeued(Envelope* envelope) {
+    depth_.fetch_sub(1, std::memory_order_relaxed);
+    if (capacity_ != nullptr && envelope->kind == Envelope::kUser) capacity_->Release();
+  }
+
+  void DrainAsDeadLetters() {
+    std::lock_guard<std::mutex> lock(drain_mutex_);  // makes us the single consumer
+    while (MailboxNode* node = queue_.Pop()) {
+      Envelope* envelope = static_cast<Envelope*>(node);
+      Dequeued(envelope);
+      if (envelope->kind == Envelope::kUser) ReportDeadLetter("actor stopped");
+      Recycle(envelope);
+    }
+  }
+
+  // Runs `step` on the instance, turning an escaping exception into a status.
+  template <typename Step>
+  static absl::Status Guarded(Step&& step) {
+    try {
+      step();
+      return absl::OkStatus();
+    } catch (const std::exception& error) {
+      return absl::InternalError(absl::StrCat("actor failed: ", error.what()));
+    } catch (...) {
+      return absl::InternalError("actor failed: an exception not derived from std::exception");
+    }
+  }
+
+  absl::Status StartInstance() {
+    actor_ = factory_();
+    actor_->cell_ = this;
+    return Guarded([&] { actor_->OnStart(); });
+  }
+
+  void StopInstance(const absl::Status& reason) {
+    if (actor_ == nullptr) return;
+    Guarded([&] { actor_->OnStop(reason); }).IgnoreError();
+    actor_.reset();
+  }
+
+  // A failure: restart (true) or give up with *reason (false), as the supervisor says.
+  bool Recover(absl::Status failure, absl::Status* reason) {
+    while (DecideAfterFailure(failure) == FailureDecision::kRestart) {
+      StopInstance(failure);
+      failure = StartInstance();
+      if (failure.ok()) return true;
+    }
+    *reason = failure;
+    return false;
+  }
+
+  bool NextMessage(std::optional<Stashed>* unstashed, Envelope** envelope) {
+    if (!unstashed_.empty()) {
+      unstashed->emplace(std::move(unstashed_.front()));
+      unstashed_.pop_front();
+      return true;
+    }
+    MailboxNode* node = queue_.Pop();
+    if (node == nullptr) return false;
+    *envelope = static_cast<Envelope*>(node);
+    Dequeued(*envelope);
+    return true;
+  }
+
+  absl::Status Handle(M& message, const Context& context) {
+    current_context_ = &context;
+    stash_current_ = false;
+    absl::Status status = Guarded([&] { actor_->Dispatch(message); });
+    current_context_ = nullptr;
+    CountProcessed();
+    return status;
+  }
+
+  void Run() {
+    absl::Status reason;
+    bool running = true;
+    if (absl::Status failure = StartInstance(); !failure.ok()) {
+      running = Recover(failure, &reason);
+    }
+    int handled_this_turn = 0;
+    while (running) {
+      if (kill_requested()) {
+        reason = kill_reason();
+        break;
+      }
+      if (absl::Status why; TakeRestartRequest(&why)) {
+        StopInstance(why);
+        if (absl::Status failure = StartInstance(); !failure.ok()) {
+          running = Recover(failure, &reason);
+        }
+        continue;
+      }
+      std::optional<Stashed> unstashed;
+      Envelope* envelope = nullptr;
+      if (!NextMessage(&unstashed, &envelope)) {
+        queue_.WaitForMessage();
+        handled_this_turn = 0;
+        continue;
+      }
+      absl::Status failure;
+      if (unstashed.has_value()) {
+        failure = Handle(unstashed->message, unstashed->context);
+        if (stash_current_) stash_.push_back(std::move(*unstashed));
+      } else if (envelope->kind == Envelope::kUser) {
+        failure = Handle(*envelope->message, envelope->context);
+        if (stash_current_) {
+          stash_.push_back(Stashed{std::move(*envelope->message), std::move(envelope->context)});
+        }
+      } else if (envelope->kind == Envelope::kLinkedExit) {
+        failure = Guarded([&] { actor_->OnLinkedExit(*envelope->linked_exit); });
+      } else if (envelope->kind == Envelope::kStop) {
+        Recycle(envelope);
+        break;
+      }
+      if (envelope != nullptr) Recycle(envelope);
+      if (!failure.ok()) {
+        running = Recover(failure, &reason);
+        continue;
+      }
+      if (stop_after_current_) break;
+      if (++handled_this_turn >= options().batch) {
+        handled_this_turn = 0;
+        this_fiber::Yield();  // fairness: let the other fibers on this P run
+      }
+    }
+    set_stopping();
+    StopInstance(reason);
+    for (Stashed& stashed : stash_) {
+      (void)stashed;
+      ReportDeadLetter("actor stopped (stashed message)");
+    }
+    stash_.clear();
+    unstashed_.clear();
+    MarkStopped(reason);
+    DrainAsDeadLetters();
+    AnnounceStopped();
+  }
+
+  friend class Actor<M>;
+
+  MailboxQueue queue_;
+  Factory factory_;
+  std::unique_ptr<Actor<M>> actor_;      // the actor's fiber only
+  std::unique_ptr<Semaphore> capacity_;  // bounded mailboxes only
+  std::mutex drain_mutex_;
+  const Context background_;
+  const Context* current_context_ = nullptr;  // the actor's fiber only
+  bool stash_current_ = false;
+  bool stop_after_current_ = false;
+  std::deque<Stashed> stash_;
+  std::deque<Stashed> unstashed_;
+};
+
+}  // namespace actors_internal
+}  // namespace troupe
+
+#endif  // TROUPE_ACTORS_INTERNAL_ACTOR_CELL_H_

@@ -1,0 +1,81 @@
+// MailboxQueue: an actor's mailbox — an intrusive, unbounded, lock-free
+// multi-producer single-consumer queue (after Dmitry Vyukov's MPSC node queue), plus
+// the protocol that parks the consuming actor when it is empty and wakes it when a
+// message arrives.
+//
+// Why not moodycamel::ConcurrentQueue: it keeps one sub-queue per producing *thread*
+// and orders messages only within a sub-queue. A fiber that migrates between threads
+// would then send through two sub-queues, and its messages could be received out of
+// order, breaking per-sender FIFO. Here every push is one atomic exchange on `head_`,
+// which totally orders all pushes, so each sender's messages stay in order. Nodes are
+// the messages' own envelopes (recycled by the caller), so a push allocates nothing.
+//
+// Push (any thread): node.next = null; previous = head.exchange(node); previous.next =
+// node. Between the exchange and the store the queue is briefly "in transit": the
+// consumer may see it as empty; the producer then wakes the consumer anyway (below),
+// so nothing is missed.
+//
+// Parking (the wake-up protocol, an event count):
+//   consumer: Pop() empty -> BeginWait -> state = kSleeping (seq_cst) -> if the
+//             queue is not empty after all, take kSleeping back (exchange) and end
+//             its own wait -> CommitWait.
+//   producer: Push (seq_cst exchange) -> if state is kSleeping (seq_cst load) and it
+//             wins the exchange to kAwake, Wake(consumer).
+// By the seq_cst total order either the producer sees kSleeping, or the consumer's
+// re-check sees the message. One exchange decides who ends the wait, so the consumer
+// is woken exactly once per sleep.
+#ifndef TROUPE_ACTORS_INTERNAL_MAILBOX_QUEUE_H_
+#define TROUPE_ACTORS_INTERNAL_MAILBOX_QUEUE_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "scheduler/internal/fiber.h"
+
+namespace troupe::actors_internal {
+
+struct MailboxNode {
+  std::atomic<MailboxNode*> next{nullptr};
+};
+
+class MailboxQueue {
+ public:
+  MailboxQueue() : head_(&stub_), tail_(&stub_) {}
+  MailboxQueue(const MailboxQueue&) = delete;
+  MailboxQueue& operator=(const MailboxQueue&) = delete;
+
+  // Any thread. Returns true if the consumer was asleep and this push woke it.
+  bool Push(MailboxNode* node);
+
+  // Consumer only. The oldest node, or nullptr if empty (or a push is in transit).
+  MailboxNode* Pop();
+
+  // Consumer only (fiber or thread). Parks until a Push comes; returns at once if one
+  // came since the last Pop found the queue empty.
+  void WaitForMessage();
+
+  // Any thread; a racy hint (for statistics).
+  bool EmptyApprox() const {
+    return tail_.load(std::memory_order_relaxed) == &stub_ &&
+           head_.load(std::memory_order_relaxed) == &stub_;
+  }
+
+ private:
+  enum : uint32_t { kAwake = 0, kSleeping = 1 };
+
+  void PushNode(MailboxNode* node);
+
+  alignas(64) std::atomic<MailboxNode*> head_;  // most recent push; producers
+  // Consumer-owned; atomic only so EmptyApprox may peek.
+  alignas(64) std::atomic<MailboxNode*> tail_;
+  MailboxNode stub_;
+  std::atomic<uint32_t> state_{kAwake};
+  // The sleeping consumer's wait, published to producers by the seq_cst store of
+  // kSleeping and read by the producer that wins the exchange.
+  scheduler_internal::Fiber* sleeper_ = nullptr;
+  uint64_t sleeper_token_ = 0;
+};
+
+}  // namespace troupe::actors_internal
+
+#endif  // TROUPE_ACTORS_INTERNAL_MAILBOX_QUEUE_H_

@@ -1,0 +1,458 @@
+// Actors: delivery, ordering, request/reply, lifecycle, monitors, links, bounded
+// mailboxes, dead letters, the registry, become and stash.
+#include "actors/actor.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "actors/actor_system.h"
+#include "actors/reply.h"
+#include "gtest/gtest.h"
+#include "scheduler/runtime.h"
+#include "scheduler/semaphore.h"
+#include "scheduler/this_fiber.h"
+#include "scheduler/wait_group.h"
+#include "tests/actors/test_actors.h"
+
+namespace troupe {
+namespace {
+
+using testing::Add;
+using testing::Counter;
+using testing::CounterMessage;
+using testing::Fail;
+using testing::GetTotal;
+using testing::TotalOf;
+
+class ActorTest : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override {
+    auto runtime = Runtime::Create({.procs = GetParam()});
+    ASSERT_TRUE(runtime.ok());
+    runtime_ = *std::move(runtime);
+    system_ = std::make_unique<ActorSystem>(*runtime_);
+  }
+  void TearDown() override {
+    system_.reset();  // kills what is left and waits for the actors to stop
+    // Their fibers finish a moment after they report stopped; wait for that.
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (runtime_->Stats().fibers_alive() != 0 && absl::Now() < give_up) {
+      std::this_thread::yield();
+    }
+    EXPECT_EQ(runtime_->Stats().fibers_alive(), 0u) << runtime_->Stats().ToString();
+  }
+  template <typename F>
+  void RunInFiber(F&& body) {
+    ASSERT_TRUE(runtime_->Run(std::forward<F>(body)).ok());
+  }
+  ActorSystem& system() { return *system_; }
+
+  std::unique_ptr<Runtime> runtime_;
+  std::unique_ptr<ActorSystem> system_;
+};
+
+// Records, per sender, that sequence numbers arrive in order.
+struct Sequenced {
+  int sender;
+  int sequence;
+};
+struct Report {
+  Reply<std::string> reply;
+};
+using OrderMessage = std::variant<Sequenced, Report>;
+
+class OrderChecker : public Actor<OrderMessage> {
+ public:
+  explicit OrderChecker(int senders) : next_(senders, 0) {}
+  void Receive(OrderMessage& message) override {
+    std::visit(Overloaded{[&](Sequenced& m) {
+                            if (m.sequence != next_[m.sender]) {
+                              errors_ += "sender " + std::to_string(m.sender) + " expected " +
+                                         std::to_string(next_[m.sender]) + " got " +
+                                         std::to_string(m.sequence) + "; ";
+                            }
+                            next_[m.sender] = m.sequence + 1;
+                            ++received_;
+                          },
+                          [&](Report& m) {
+                            m.reply.Send(errors_ + "received=" + std::to_string(received_));
+                          }},
+               message);
+  }
+
+ private:
+  std::vector<int> next_;
+  std::string errors_;
+  int64_t received_ = 0;
+};
+
+TEST_P(ActorTest, TellDeliversAndAskReplies) {
+  ActorRef<CounterMessage> counter = system().Spawn<Counter>({.name = "counter"}, 10);
+  RunInFiber([&] {
+    for (int i = 1; i <= 100; ++i) ASSERT_TRUE(counter.Tell(Add{i}).ok());
+    absl::StatusOr<int64_t> total = TotalOf(counter);
+    ASSERT_TRUE(total.ok()) << total.status();
+    EXPECT_EQ(*total, 10 + 5050);
+  });
+  EXPECT_EQ(counter.processed(), 101u);
+}
+
+TEST_P(ActorTest, EachSendersMessagesArriveInOrderExactlyOnce) {
+  constexpr int kSenders = 100;
+  constexpr int kPerSender = 1000;
+  ActorRef<OrderMessage> checker = system().Spawn<OrderChecker>({}, kSenders);
+  RunInFiber([&] {
+    std::vector<JoinHandle> senders;
+    for (int s = 0; s < kSenders; ++s) {
+      senders.push_back(Spawn([&, s] {
+        for (int i = 0; i < kPerSender; ++i) {
+          ASSERT_TRUE(checker.Tell(Sequenced{s, i}).ok());
+          if (i % 100 == 0) this_fiber::Yield();  // migrate between processors
+        }
+      }));
+    }
+    for (auto& sender : senders) ASSERT_TRUE(sender.Join().ok());
+    absl::StatusOr<std::string> report =
+        Ask<std::string>(checker, [](Reply<std::string> r) { return Report{std::move(r)}; });
+    ASSERT_TRUE(report.ok());
+    EXPECT_EQ(*report, "received=" + std::to_string(kSenders * kPerSender));
+  });
+}
+
+// An actor that answers only after being told to, so Asks can time out.
+struct Hold {
+  Reply<int> reply;
+};
+struct ReleaseAll {};
+struct AskDeadline {
+  Reply<bool> reply;
+};
+using HolderMessage = std::variant<Hold, ReleaseAll, AskDeadline>;
+class Holder : public Actor<HolderMessage> {
+ public:
+  void Receive(HolderMessage& message) override {
+    std::visit(Overloaded{[&](Hold& m) { held_.push_back(std::move(m.reply)); },
+                          [&](ReleaseAll&) {
+                            for (auto& reply : held_) reply.Send(1);
+                            held_.clear();
+                          },
+                          [&](AskDeadline& m) {
+                            // The asker's deadline travels with the request.
+                            m.reply.Send(request_context().deadline().has_value());
+                          }},
+               message);
+  }
+
+ private:
+  std::vector<Reply<int>> held_;
+};
+
+TEST_P(ActorTest, AskTimesOutWithDeadlineExceeded) {
+  ActorRef<HolderMessage> holder = system().Spawn<Holder>({});
+  RunInFiber([&] {
+    absl::StatusOr<int> answer = Ask<int>(
+        holder, [](Reply<int> r) { return Hold{std::move(r)}; }, absl::Milliseconds(2));
+    EXPECT_EQ(answer.status().code(), absl::StatusCode::kDeadlineExceeded);
+    ASSERT_TRUE(holder.Tell(ReleaseAll{}).ok());
+  });
+}
+
+TEST_P(ActorTest, TheAskersContextReachesTheActor) {
+  ActorRef<HolderMessage> holder = system().Spawn<Holder>({});
+  RunInFiber([&] {
+    auto [context, cancel] = WithTimeout(Context(), absl::Seconds(60));
+    absl::StatusOr<bool> saw_deadline =
+        Ask<bool>(holder, [](Reply<bool> r) { return AskDeadline{std::move(r)}; }, context);
+    ASSERT_TRUE(saw_deadline.ok());
+    EXPECT_TRUE(*saw_deadline);
+    saw_deadline = Ask<bool>(holder, [](Reply<bool> r) { return AskDeadline{std::move(r)}; });
+    ASSERT_TRUE(saw_deadline.ok());
+    EXPECT_FALSE(*saw_deadline);
+  });
+}
+
+TEST_P(ActorTest, AskingAStoppedActorFailsAtOnce) {
+  ActorRef<CounterMessage> counter = system().Spawn<Counter>({.name = "gone"});
+  counter.Stop();
+  ASSERT_TRUE(counter.AwaitStop().ok());
+  RunInFiber([&] {
+    absl::StatusOr<int64_t> total = TotalOf(counter);
+    EXPECT_EQ(total.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_NE(total.status().message().find("gone"), std::string::npos) << total.status();
+  });
+  EXPECT_GE(system().dead_letters(), 1u);
+}
+
+TEST_P(ActorTest, ARequestDroppedWithoutReplyFailsTheAsk) {
+  ActorRef<HolderMessage> holder = system().Spawn<Holder>({});
+  RunInFiber([&] {
+    JoinHandle asker = Spawn([&] {
+      absl::StatusOr<int> answer = Ask<int>(holder, [](Reply<int> r) { return Hold{std::move(r)}; });
+      EXPECT_EQ(answer.status().code(), absl::StatusCode::kAborted);
+    });
+    while (holder.processed() == 0) this_fiber::Yield();
+    holder.Kill();  // the held Reply is destroyed with the actor
+    ASSERT_TRUE(asker.Join().ok());
+  });
+}
+
+TEST_P(ActorTest, GracefulStopHandlesWhatIsQueuedKillDropsIt) {
+  ActorRef<CounterMessage> graceful = system().Spawn<Counter>({});
+  std::atomic<int> dead{0};
+  system().OnDeadLetter([&](const DeadLetter&) { dead.fetch_add(1); });
+  RunInFiber([&] {
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(graceful.Tell(Add{1}).ok());
+    graceful.Stop();
+    ASSERT_TRUE(graceful.AwaitStop().ok());
+  });
+  EXPECT_EQ(graceful.processed(), 100u);
+  EXPECT_EQ(dead.load(), 0);
+  // After the stop, tells are dead letters, counted and reported.
+  EXPECT_EQ(graceful.Tell(Add{1}).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(dead.load(), 1);
+  EXPECT_EQ(system().dead_letters(), 1u);
+}
+
+TEST_P(ActorTest, KilledActorsLeftoversAreDeadLetters) {
+  // One processor's worth of determinism is not needed: whatever was not handled
+  // when the kill took effect is counted, and handled + dead = sent.
+  ActorRef<CounterMessage> victim = system().Spawn<Counter>({});
+  constexpr int kSent = 1000;
+  RunInFiber([&] {
+    for (int i = 0; i < kSent; ++i) ASSERT_TRUE(victim.Tell(Add{1}).ok());
+    victim.Kill();
+    ASSERT_TRUE(victim.AwaitStop().ok());
+  });
+  EXPECT_EQ(victim.processed() + system().dead_letters(), static_cast<uint64_t>(kSent));
+}
+
+TEST_P(ActorTest, MonitorsLearnHowAnActorEnded) {
+  ActorRef<CounterMessage> normal = system().Spawn<Counter>({});
+  ActorRef<CounterMessage> failing = system().Spawn<Counter>({});
+  Semaphore told(0);
+  absl::Status normal_reason = absl::UnknownError("not told");
+  absl::Status failing_reason;
+  normal.Monitor([&](const ActorExit& exit) {
+    normal_reason = exit.reason;
+    told.Release();
+  });
+  failing.Monitor([&](const ActorExit& exit) {
+    failing_reason = exit.reason;
+    told.Release();
+  });
+  RunInFiber([&] {
+    normal.Stop();
+    ASSERT_TRUE(failing.Tell(Fail{"boom"}).ok());
+    told.Acquire();
+    told.Acquire();
+  });
+  EXPECT_TRUE(normal_reason.ok());
+  EXPECT_EQ(failing_reason.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(failing_reason.message().find("boom"), std::string::npos);
+  // Monitoring an actor that has already stopped reports at once.
+  bool late = false;
+  normal.Monitor([&](const ActorExit&) { late = true; });
+  EXPECT_TRUE(late);
+}
+
+// Traps linked exits instead of failing with them.
+struct Ping {};
+using TrapMessage = std::variant<Ping>;
+class Trapper : public Actor<TrapMessage> {
+ public:
+  explicit Trapper(std::shared_ptr<std::atomic<int>> trapped) : trapped_(std::move(trapped)) {}
+  void Receive(TrapMessage&) override {}
+  void OnLinkedExit(const ActorExit& exit) override {
+    if (!exit.reason.ok()) trapped_->fetch_add(1);
+  }
+
+ private:
+  std::shared_ptr<std::atomic<int>> trapped_;
+};
+
+TEST_P(ActorTest, LinkedActorsFailTogetherUnlessTrapped) {
+  ActorRef<CounterMessage> a = system().Spawn<Counter>({});
+  ActorRef<CounterMessage> b = system().Spawn<Counter>({});
+  auto trapped = std::make_shared<std::atomic<int>>(0);
+  ActorRef<TrapMessage> trapper = system().Spawn<Trapper>({}, trapped);
+  Link(a, b);
+  Link(a, trapper);
+  RunInFiber([&] {
+    ASSERT_TRUE(a.Tell(Fail{"a failed"}).ok());
+    ASSERT_TRUE(a.AwaitStop().ok());
+    ASSERT_TRUE(b.AwaitStop().ok());  // b failed with it
+    while (trapped->load() == 0) this_fiber::Yield();
+  });
+  EXPECT_FALSE(b.alive());
+  EXPECT_TRUE(trapper.alive());
+  EXPECT_EQ(trapped->load(), 1);
+}
+
+// Blocks in Receive until released, so its mailbox fills.
+struct Block {
+  Semaphore* gate;
+};
+using GateMessage = std::variant<Block, Add>;
+class Gated : public Actor<GateMessage> {
+ public:
+  void Receive(GateMessage& message) override {
+    if (auto* block = std::get_if<Block>(&message)) block->gate->Acquire();
+  }
+};
+
+TEST_P(ActorTest, BoundedMailboxPoliciesWhenFull) {
+  Semaphore gate(0);
+  ActorRef<GateMessage> rejecting = system().Spawn<Gated>(
+      {.name = "rejecting", .mailbox_capacity = 2, .overflow = MailboxOverflow::kReject});
+  ActorRef<GateMessage> dropping = system().Spawn<Gated>(
+      {.name = "dropping", .mailbox_capacity = 2, .overflow = MailboxOverflow::kDrop});
+  RunInFiber([&] {
+    for (auto* actor : {&rejecting, &dropping}) {
+      ASSERT_TRUE(actor->Tell(Block{&gate}).ok());
+      while (actor->processed() == 0 && actor->mailbox_depth() != 0) this_fiber::Yield();
+    }
+    // Each actor is now inside Receive; two more fit, the third does not.
+    for (auto* actor : {&rejecting, &dropping}) {
+      // Wait until the Block message has been taken out of the mailbox.
+      while (actor->mailbox_depth() != 0) this_fiber::Yield();
+      EXPECT_TRUE(actor->Tell(Add{1}).ok());
+      EXPECT_TRUE(actor->Tell(Add{2}).ok());
+    }
+    absl::Status rejected = rejecting.Tell(Add{3});
+    EXPECT_EQ(rejected.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_NE(rejected.message().find("not sent"), std::string::npos) << rejected;
+    const uint64_t dead_before = system().dead_letters();
+    absl::Status dropped = dropping.Tell(Add{3});
+    EXPECT_EQ(dropped.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_NE(dropped.message().find("dropped"), std::string::npos) << dropped;
+    EXPECT_EQ(system().dead_letters(), dead_before + 1);
+    gate.Release(2);
+  });
+}
+
+TEST_P(ActorTest, BlockingMailboxParksTheSender) {
+  Semaphore gate(0);
+  ActorRef<GateMessage> actor =
+      system().Spawn<Gated>({.mailbox_capacity = 4, .overflow = MailboxOverflow::kBlockSender});
+  std::atomic<int> sent{0};
+  RunInFiber([&] {
+    ASSERT_TRUE(actor.Tell(Block{&gate}).ok());
+    JoinHandle sender = Spawn([&] {
+      for (int i = 0; i < 20; ++i) {
+        ASSERT_TRUE(actor.Tell(Add{1}).ok());
+        sent.fetch_add(1);
+      }
+    });
+    // The sender can get at most capacity messages in while the actor is blocked.
+    while (actor.mailbox_depth() < 4) this_fiber::Yield();
+    EXPECT_LE(sent.load(), 5);
+    gate.Release();
+    ASSERT_TRUE(sender.Join().ok());
+  });
+  EXPECT_EQ(sent.load(), 20);
+}
+
+TEST_P(ActorTest, RegistryFindsActorsByNameAndForgetsStoppedOnes) {
+  ActorRef<CounterMessage> counter = system().Spawn<Counter>({.name = "totals"});
+  ASSERT_TRUE(system().Register("totals", counter).ok());
+  EXPECT_EQ(system().Register("totals", counter).code(), absl::StatusCode::kAlreadyExists);
+  absl::StatusOr<ActorRef<CounterMessage>> found = system().Lookup<CounterMessage>("totals");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->id(), counter.id());
+  EXPECT_EQ(system().Lookup<OrderMessage>("totals").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(system().Lookup<CounterMessage>("nobody").status().code(),
+            absl::StatusCode::kNotFound);
+  counter.Stop();
+  ASSERT_TRUE(counter.AwaitStop().ok());
+  EXPECT_EQ(system().Lookup<CounterMessage>("totals").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+// Becomes a doubler after "Switch"; stashes Adds until "Open".
+struct Switch {};
+struct Open {};
+using ModalMessage = std::variant<Add, Switch, Open, GetTotal>;
+class Modal : public Actor<ModalMessage> {
+ public:
+  void OnStart() override {
+    Become([this](ModalMessage& m) {  // closed: stash Adds until Open
+      if (std::holds_alternative<Add>(m)) {
+        Stash();
+      } else if (std::holds_alternative<Open>(m)) {
+        Unbecome();
+        UnstashAll();
+      } else {
+        Receive(m);
+      }
+    });
+  }
+  void Receive(ModalMessage& message) override {
+    std::visit(Overloaded{[&](Add& m) { total_ += m.amount * factor_; },
+                          [&](Switch&) { factor_ = 2; }, [&](Open&) {},
+                          [&](GetTotal& m) { m.reply.Send(total_); }},
+               message);
+  }
+
+ private:
+  int64_t total_ = 0;
+  int factor_ = 1;
+};
+
+TEST_P(ActorTest, BecomeAndStashDeferMessagesUntilReady) {
+  ActorRef<ModalMessage> modal = system().Spawn<Modal>({});
+  RunInFiber([&] {
+    ASSERT_TRUE(modal.Tell(Add{1}).ok());   // stashed
+    ASSERT_TRUE(modal.Tell(Switch{}).ok());  // handled while closed
+    ASSERT_TRUE(modal.Tell(Add{10}).ok());  // stashed
+    ASSERT_TRUE(modal.Tell(Open{}).ok());   // unstash: 2*1 + 2*10
+    ASSERT_TRUE(modal.Tell(Add{100}).ok());  // 2*100
+    absl::StatusOr<int64_t> total =
+        Ask<int64_t>(modal, [](Reply<int64_t> r) { return GetTotal{std::move(r)}; });
+    ASSERT_TRUE(total.ok());
+    EXPECT_EQ(*total, 222);
+  });
+}
+
+// Records the counter of a busy actor when it runs.
+struct Peek {
+  const ActorRef<CounterMessage>* busy;
+  std::atomic<uint64_t>* seen;
+};
+using PeekMessage = std::variant<Peek>;
+class Peeker : public Actor<PeekMessage> {
+ public:
+  void Receive(PeekMessage& message) override {
+    Peek& peek = std::get<Peek>(message);
+    peek.seen->store(peek.busy->processed());
+  }
+};
+
+TEST(ActorFairnessTest, ABusyActorYieldsAfterItsBatch) {
+  // One processor: a busy actor with 1000 queued messages and batch 10 must let the
+  // other actor run long before it has handled them all.
+  auto runtime = Runtime::Create({.procs = 1});
+  ASSERT_TRUE(runtime.ok());
+  ActorSystem system(**runtime);
+  ActorRef<CounterMessage> busy = system.Spawn<Counter>({.batch = 10});
+  ActorRef<PeekMessage> peeker = system.Spawn<Peeker>({});
+  std::atomic<uint64_t> seen{~0ull};
+  ASSERT_TRUE((*runtime)->Run([&] {
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(busy.Tell(Add{1}).ok());
+    ASSERT_TRUE(peeker.Tell(Peek{&busy, &seen}).ok());
+    ASSERT_TRUE(TotalOf(busy).ok());
+  }).ok());
+  EXPECT_LT(seen.load(), 1000u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Procs, ActorTest, ::testing::Values(1, 2, 4),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "procs" + std::to_string(info.param);
+                         });
+
+}  // namespace
+}  // namespace troupe
