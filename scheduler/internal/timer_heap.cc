@@ -50,8 +50,11 @@ void TimerHeap::Add(Fiber* fiber) {
 
 void TimerHeap::RemoveAt(std::size_t index) {
   Fiber* removed = heap_[index];
-  removed->timer.heap.store(nullptr, std::memory_order_relaxed);  // under the lock
   removed->timer.index = -1;
+  // Last access to `removed`. release: the owning fiber's Remove may see null without
+  // taking our lock; its acquire load then orders all our accesses to the timer
+  // (here and in TakeExpired) before its next arming of it.
+  removed->timer.heap.store(nullptr, std::memory_order_release);
   Fiber* last = heap_.back();
   heap_.pop_back();
   if (index < heap_.size()) {
@@ -65,8 +68,8 @@ void TimerHeap::Remove(Fiber* fiber) {
   // `timer.heap` changes only under the lock of the heap it names, and only this
   // fiber arms it, so an unlocked read sees either the heap the timer is (or was) in,
   // or null; the re-check under that heap's lock decides.
-  // relaxed: the lock taken below orders everything that matters.
-  TimerHeap* heap = fiber->timer.heap.load(std::memory_order_relaxed);
+  // acquire; pairs with the release store in RemoveAt (a timer that fired).
+  TimerHeap* heap = fiber->timer.heap.load(std::memory_order_acquire);
   if (heap == nullptr) return;
   std::lock_guard<std::mutex> lock(heap->mutex_);
   if (fiber->timer.heap.load(std::memory_order_relaxed) != heap) return;  // fired
