@@ -1,0 +1,201 @@
+#include "pipeline/pipeline.h"
+
+#include <atomic>
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "scheduler/context.h"
+#include "scheduler/runtime.h"
+#include "scheduler/semaphore.h"
+#include "scheduler/this_fiber.h"
+#include "tests/scheduler/test_support.h"
+
+namespace troupe {
+namespace {
+
+using PipelineTest = testing::RuntimeTest;
+
+// A source of 0, 1, ..., count - 1.
+auto CountTo(int count) {
+  return [next = 0, count](const Context&) mutable -> std::optional<int> {
+    if (next == count) return std::nullopt;
+    return next++;
+  };
+}
+
+TEST_P(PipelineTest, StagesTransformEverythingInArrivalOrder) {
+  std::vector<int> seen;
+  RunInFiber([&] {
+    absl::Status status =
+        Pipeline<int>::From(CountTo(1000))
+            .Then("square", [](int x) { return int64_t{x} * x; }, {.parallelism = 3})
+            .Then("describe", [](int64_t x) -> absl::StatusOr<std::string> {
+              return std::to_string(x);
+            })
+            .Sink("collect", [&](std::string s) { seen.push_back(std::stoi(s)); })
+            .Run();
+    ASSERT_TRUE(status.ok()) << status;
+  });
+  ASSERT_EQ(seen.size(), 1000u);
+  std::vector<int> sorted = seen;
+  std::sort(sorted.begin(), sorted.end());
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(sorted[i], i * i);
+}
+
+TEST_P(PipelineTest, OrderedModeKeepsSourceOrderThroughParallelStages) {
+  std::vector<int> seen;
+  RunInFiber([&] {
+    absl::Status status =
+        Pipeline<int>::From(CountTo(2000), {.ordered = true})
+            .Then("jitter", [](int x) {
+                    if (x % 7 == 0) this_fiber::Yield();  // finish out of order
+                    return x;
+                  },
+                  {.parallelism = 4, .capacity = 8})
+            .Then("again", [](int x) {
+                    if (x % 5 == 0) this_fiber::Yield();
+                    return x;
+                  },
+                  {.parallelism = 3, .capacity = 4})
+            .Sink("collect", [&](int x) { seen.push_back(x); })
+            .Run();
+    ASSERT_TRUE(status.ok()) << status;
+  });
+  ASSERT_EQ(seen.size(), 2000u);
+  for (int i = 0; i < 2000; ++i) ASSERT_EQ(seen[i], i);
+}
+
+TEST_P(PipelineTest, AFailingStageCancelsEverythingAndReportsItsError) {
+  std::atomic<int> sunk{0};
+  RunInFiber([&] {
+    absl::Status status =
+        Pipeline<int>::From(CountTo(1'000'000))
+            .Then("validate", [](int x) -> absl::StatusOr<int> {
+                    if (x == 500) return absl::InvalidArgumentError("record 500 is malformed");
+                    return x;
+                  },
+                  {.parallelism = 2})
+            .Sink("count", [&](int) { sunk.fetch_add(1); })
+            .Run();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(status.message(), "stage validate: record 500 is malformed");
+  });
+  EXPECT_LT(sunk.load(), 1'000'000);
+}
+
+TEST_P(PipelineTest, AThrowingStageIsAnError) {
+  RunInFiber([&] {
+    absl::Status status = Pipeline<int>::From(CountTo(10))
+                              .Then("explode", [](int x) -> int {
+                                if (x == 3) throw std::runtime_error("kaboom");
+                                return x;
+                              })
+                              .Sink("drop", [](int) {})
+                              .Run();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+    EXPECT_NE(status.message().find("kaboom"), std::string::npos) << status;
+    EXPECT_NE(status.message().find("explode"), std::string::npos) << status;
+  });
+}
+
+TEST_P(PipelineTest, ASinkErrorStopsTheSource) {
+  RunInFiber([&] {
+    absl::Status status =
+        Pipeline<int>::From([](const Context&) -> std::optional<int> { return 1; })  // endless
+            .Then("id", [](int x) { return x; })
+            .Sink("fail", [](int) { return absl::UnavailableError("disk full"); })
+            .Run();
+    EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  });
+}
+
+TEST_P(PipelineTest, CancellingFromOutsideStopsEveryStage) {
+  RunInFiber([&] {
+    auto [context, cancel] = WithCancel(Context());
+    Semaphore started(0);
+    JoinHandle canceller = Spawn([&, cancel = cancel] {
+      started.Acquire();
+      cancel.Cancel(absl::CancelledError("operator pressed stop"));
+    });
+    bool signalled = false;
+    absl::Status status =
+        Pipeline<int>::From([&](const Context&) -> std::optional<int> {
+          if (!signalled) {
+            signalled = true;
+            started.Release();
+          }
+          return 1;  // endless
+        })
+            .Then("slow", [](int x) {
+                    this_fiber::Yield();
+                    return x;
+                  },
+                  {.parallelism = 2})
+            .Sink("drop", [](int) {})
+            .Run(context);
+    EXPECT_EQ(status.code(), absl::StatusCode::kCancelled);
+    EXPECT_EQ(status.message(), "operator pressed stop");
+    ASSERT_TRUE(canceller.Join().ok());
+  });
+}
+
+TEST_P(PipelineTest, ASlowSinkBoundsTheItemsInFlight) {
+  // Items taken from the source but not yet through the sink never exceed the sum of
+  // the capacities plus one per fiber.
+  constexpr std::size_t kCapacityA = 4;
+  constexpr std::size_t kCapacityB = 3;
+  constexpr std::size_t kCapacitySink = 2;
+  constexpr int kParallelism = 2;
+  std::atomic<int> emitted{0};
+  std::atomic<int> sunk{0};
+  std::atomic<int> worst{0};
+  RunInFiber([&] {
+    absl::Status status =
+        Pipeline<int>::From([&](const Context&) -> std::optional<int> {
+          if (emitted.load() == 5000) return std::nullopt;
+          const int in_flight = emitted.fetch_add(1) + 1 - sunk.load();
+          int seen = worst.load();
+          while (in_flight > seen && !worst.compare_exchange_weak(seen, in_flight)) {
+          }
+          return 1;
+        })
+            .Then("a", [](int x) { return x; }, {.parallelism = kParallelism, .capacity = kCapacityA})
+            .Then("b", [](int x) { return x; }, {.parallelism = kParallelism, .capacity = kCapacityB})
+            .Sink("slow",
+                  [&](int) {
+                    this_fiber::Yield();
+                    this_fiber::Yield();
+                    sunk.fetch_add(1);
+                  },
+                  {.capacity = kCapacitySink})
+            .Run();
+    ASSERT_TRUE(status.ok()) << status;
+  });
+  EXPECT_EQ(sunk.load(), 5000);
+  const int bound = kCapacityA + kCapacityB + kCapacitySink + 2 * kParallelism + 1 + 1;
+  EXPECT_LE(worst.load(), bound);
+}
+
+TEST_P(PipelineTest, ASourceErrorFailsThePipeline) {
+  RunInFiber([&] {
+    absl::Status status =
+        Pipeline<int>::From([n = 0](const Context&) mutable -> absl::StatusOr<std::optional<int>> {
+          if (n == 10) return absl::DataLossError("input truncated");
+          return std::optional<int>(n++);
+        })
+            .Sink("drop", [](int) {})
+            .Run();
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+    EXPECT_EQ(status.message(), "stage source: input truncated");
+  });
+}
+
+TROUPE_INSTANTIATE_OVER_PROCS(PipelineTest);
+
+}  // namespace
+}  // namespace troupe
