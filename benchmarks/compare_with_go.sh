@@ -1,58 +1,98 @@
 #!/usr/bin/env bash
-# Compares troupe's benchmarks with equivalent Go programs.
+# Compares troupe's benchmarks with equivalent Go and CAF programs.
 #
 # Runs the troupe benchmarks listed in BENCHMARKS below (BM_SpawnJoin and
 # BM_Skynet from //benchmarks:scheduler_bench; BM_ChanPingPong, BM_ChanStream
-# and BM_Select4 from //benchmarks:channel_bench) and their Go peers in
-# benchmarks/go/, then prints a table of median items/s for each and the ratio
-# troupe/Go. The same table is written as Markdown to $TMP/compare_with_go.md
-# (for pasting into BENCHMARKS.md).
+# and BM_Select4 from //benchmarks:channel_bench; BM_ActorPingPong and
+# BM_ActorFanIn from //benchmarks:actor_bench), their Go peers in
+# benchmarks/go/ and, for the actor benchmarks, their CAF peers in
+# benchmarks/caf/, then prints a table of median items/s for each and the
+# ratios troupe/Go and troupe/CAF ("n/a" where a benchmark has no peer). The
+# same table is written as Markdown to $TMP/compare_with_go.md (for pasting
+# into BENCHMARKS.md).
+#
+# BM_ActorFanIn has two variants, both reported: /1024 (a bounded mailbox of
+# capacity 1024 that parks senders when full) is compared with Go's
+# capacity-1024 channel mailbox and with CAF; /0 (troupe's unbounded mailbox)
+# has no Go peer (Go has no unbounded channel) and is compared with CAF only.
+# CAF 0.17's mailboxes are unbounded, so its one fan-in measurement appears in
+# both rows and /0 is the like-for-like CAF comparison.
 #
 # Usage (from anywhere): benchmarks/compare_with_go.sh
 #
 # Environment:
-#   REPS=5         timed repetitions per benchmark (troupe and Go)
+#   REPS=5         timed repetitions per benchmark (troupe, Go and CAF)
 #   PROCS=2        worker threads: exported as TROUPE_PROCS for troupe, passed
-#                  as -procs (GOMAXPROCS) to the Go programs
+#                  as -procs (GOMAXPROCS; CAF's scheduler.max-threads) to the
+#                  Go and CAF programs
 #   SKIP_TROUPE=1  skip the troupe benchmarks (their column shows "n/a");
-#                  useful to test the Go side alone
+#                  useful to test the peers alone
+#   SKIP_CAF=1     skip the CAF peers (their column shows "n/a")
+#   CXX=g++        compiler for the CAF peers
 #
 # Go is built offline (GOPROXY=off, no dependencies); needs go >= 1.19 and
-# python3.
+# python3. The CAF peers are single C++17 files built with $CXX -O2 against
+# Debian's libcaf-dev 0.17 (see setup.sh) into the temporary directory; they
+# are not part of the Bazel build.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# One line per compared benchmark: troupe benchmark name, the bazel target
-# that defines it, and the Go peer program (a directory under benchmarks/go/).
+# One line per compared benchmark: troupe benchmark name (with its argument
+# where the benchmark has several), the bazel target that defines it, the Go
+# peer program (a directory under benchmarks/go/) and the CAF peer program (a
+# file benchmarks/caf/<name>.cpp); "-" where there is no peer. A peer program
+# may serve several lines: it prints one result line per repetition named after
+# the troupe benchmark, with or without the argument.
 BENCHMARKS=(
-  "BM_SpawnJoin     //benchmarks:scheduler_bench  spawnjoin"
-  "BM_Skynet        //benchmarks:scheduler_bench  skynet"
-  "BM_ChanPingPong  //benchmarks:channel_bench    chanpingpong"
-  "BM_ChanStream    //benchmarks:channel_bench    chanstream"
-  "BM_Select4       //benchmarks:channel_bench    select4"
+  "BM_SpawnJoin        //benchmarks:scheduler_bench  spawnjoin      -"
+  "BM_Skynet           //benchmarks:scheduler_bench  skynet         -"
+  "BM_ChanPingPong     //benchmarks:channel_bench    chanpingpong   -"
+  "BM_ChanStream       //benchmarks:channel_bench    chanstream     -"
+  "BM_Select4          //benchmarks:channel_bench    select4        -"
+  "BM_ActorPingPong    //benchmarks:actor_bench      actorpingpong  actor_peers"
+  "BM_ActorFanIn/1024  //benchmarks:actor_bench      actorfanin     actor_peers"
+  "BM_ActorFanIn/0     //benchmarks:actor_bench      -              actor_peers"
 )
 
 REPS="${REPS:-5}"
 PROCS="${PROCS:-2}"
 SKIP_TROUPE="${SKIP_TROUPE:-0}"
+SKIP_CAF="${SKIP_CAF:-0}"
+CXX="${CXX:-g++}"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/compare_with_go.XXXXXX")"  # builds and results
 
-NAMES=() TARGETS=() PROGS=()
+# Distinct targets and peer programs, in list order.
+TARGETS=() GO_PROGS=() CAF_PROGS=()
+add_once() {  # add_once ARRAY VALUE: appends VALUE unless it is "-" or present
+  local -n array="$1"
+  [[ "$2" == - || " ${array[*]-} " == *" $2 "* ]] || array+=("$2")
+}
 for entry in "${BENCHMARKS[@]}"; do
-  read -r name target prog <<<"$entry"
-  NAMES+=("$name") PROGS+=("$prog")
-  [[ " ${TARGETS[*]} " == *" $target "* ]] || TARGETS+=("$target")
+  read -r name target go_prog caf_prog <<<"$entry"
+  add_once TARGETS "$target"
+  add_once GO_PROGS "$go_prog"
+  add_once CAF_PROGS "$caf_prog"
 done
+[[ "$SKIP_CAF" == 1 ]] && CAF_PROGS=()
 
-# a. Build the Go programs.
+# a. Build the Go and CAF programs.
 echo "== building Go programs into $TMP/bin" >&2
 mkdir -p "$TMP/bin"
 (
   cd benchmarks/go
   GOFLAGS=-mod=mod GOPROXY=off GOCACHE="${GOCACHE:-/tmp/troupe-gocache-$(id -u)}" \
-    go build -o "$TMP/bin/" "${PROGS[@]/#/./}"
+    go build -o "$TMP/bin/" "${GO_PROGS[@]/#/./}"
 )
+for prog in ${CAF_PROGS[@]+"${CAF_PROGS[@]}"}; do
+  echo "== building CAF $prog into $TMP/caf" >&2
+  mkdir -p "$TMP/caf"
+  if [[ ! -e /usr/include/caf/all.hpp ]]; then
+    echo "CAF headers missing: run setup.sh (libcaf-dev) or set SKIP_CAF=1" >&2
+    exit 1
+  fi
+  "$CXX" -O2 -std=c++17 -pthread "benchmarks/caf/$prog.cpp" -o "$TMP/caf/$prog" -lcaf_core
+done
 
 # b. Run the troupe benchmarks: one `bazel run` per target, filtered to that
 # target's benchmarks, each writing its own JSON file.
@@ -79,25 +119,42 @@ else
   done
 fi
 
-# c. Run the Go programs.
-GO_OUT="$TMP/go.txt"
-: >"$GO_OUT"
-for prog in "${PROGS[@]}"; do
+# c. Run the Go and CAF programs, each into its own result file.
+for prog in "${GO_PROGS[@]}"; do
   echo "== running Go $prog (-procs $PROCS -reps $REPS)" >&2
-  "$TMP/bin/$prog" -procs "$PROCS" -reps "$REPS" | tee -a "$GO_OUT" >&2
+  "$TMP/bin/$prog" -procs "$PROCS" -reps "$REPS" | tee "$TMP/go_$prog.txt" >&2
+done
+if [[ "$SKIP_CAF" == 1 ]]; then
+  echo "== SKIP_CAF=1: not running CAF" >&2
+fi
+for prog in ${CAF_PROGS[@]+"${CAF_PROGS[@]}"}; do
+  echo "== running CAF $prog (-procs $PROCS -reps $REPS)" >&2
+  "$TMP/caf/$prog" -procs "$PROCS" -reps "$REPS" | tee "$TMP/caf_$prog.txt" >&2
 done
 
 # d. Print the table (text to stdout, Markdown to $TMP/compare_with_go.md).
 MD="$TMP/compare_with_go.md"
 FOOTER="$(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc=$(nproc), procs=$PROCS, reps=$REPS"
-python3 - "$GO_OUT" "$MD" "$FOOTER" "${NAMES[*]}" ${TROUPE_JSONS[@]+"${TROUPE_JSONS[@]}"} <<'PY'
+printf '%s\n' "${BENCHMARKS[@]}" >"$TMP/benchmarks.txt"
+python3 - "$TMP" "$MD" "$FOOTER" ${TROUPE_JSONS[@]+"${TROUPE_JSONS[@]}"} <<'PY'
 import json
+import os
 import statistics
 import sys
 
-go_out, md_path, footer, names = sys.argv[1:5]
-names = names.split()
-troupe_jsons = sys.argv[5:]
+tmp, md_path, footer = sys.argv[1:4]
+troupe_jsons = sys.argv[4:]
+with open(os.path.join(tmp, "benchmarks.txt")) as f:
+    entries = [line.split() for line in f if line.strip()]  # name target go caf
+
+# Name components google-benchmark appends that are not arguments.
+NON_ARGS = ("real_time", "process_time", "manual_time", "min_time:",
+            "min_warmup_time:", "iterations:", "repeats:", "threads:")
+
+def run_key(run_name):
+    """'BM_ActorFanIn/1024/real_time' -> 'BM_ActorFanIn/1024'."""
+    first, *rest = run_name.split("/")
+    return "/".join([first] + [p for p in rest if not p.startswith(NON_ARGS)])
 
 def troupe_medians(paths):
     benchmarks = []
@@ -106,21 +163,32 @@ def troupe_medians(paths):
             benchmarks += json.load(f).get("benchmarks", [])
     medians, iters = {}, {}
     for b in benchmarks:
-        base = b.get("run_name", b["name"]).split("/", 1)[0]
+        key = run_key(b.get("run_name", b["name"]))
         ips = b.get("items_per_second")
         if ips is None:
             continue
         if b.get("run_type") == "aggregate":
             if b.get("aggregate_name") == "median":
-                medians[base] = float(ips)
+                medians[key] = float(ips)
         else:
-            iters.setdefault(base, []).append(float(ips))
-    for base, vals in iters.items():
-        medians.setdefault(base, statistics.median(vals))
+            iters.setdefault(key, []).append(float(ips))
+    for key, vals in iters.items():
+        medians.setdefault(key, statistics.median(vals))
     return medians
 
-def go_medians(path):
+def troupe_value(medians, name):
+    """The exact key, else the only key that extends name with arguments."""
+    if name in medians:
+        return medians[name]
+    matches = [k for k in medians if k.startswith(name + "/")]
+    if len(matches) > 1:
+        print(f"warning: {name} matches {matches}; list the argument", file=sys.stderr)
+    return medians[matches[0]] if len(matches) == 1 else None
+
+def peer_medians(path):
     runs = {}
+    if not os.path.exists(path):
+        return {}
     with open(path) as f:
         for line in f:
             fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
@@ -128,19 +196,30 @@ def go_medians(path):
                 runs.setdefault(fields["name"], []).append(float(fields["items_per_second"]))
     return {k: statistics.median(v) for k, v in runs.items()}
 
-t, g = troupe_medians(troupe_jsons), go_medians(go_out)
+def peer_value(kind, prog, name):
+    """The peer's median for name, or for name without its argument."""
+    if prog == "-":
+        return None
+    medians = peer_medians(os.path.join(tmp, f"{kind}_{prog}.txt"))
+    return medians.get(name, medians.get(name.split("/", 1)[0]))
+
+t = troupe_medians(troupe_jsons)
 
 def fmt(v):
     return "n/a" if v is None else f"{v:,.0f}"
 
-rows = []
-for n in names:
-    tv, gv = t.get(n), g.get(n)
-    ratio = f"{tv / gv:.2f}" if tv is not None and gv else "n/a"
-    rows.append((n, fmt(tv), fmt(gv), ratio))
+def ratio(a, b):
+    return f"{a / b:.2f}" if a is not None and b else "n/a"
 
-header = ("benchmark", "troupe items/s", "Go items/s", "troupe/Go")
-widths = [max(len(r[i]) for r in rows + [header]) for i in range(4)]
+rows = []
+for name, _, go_prog, caf_prog in entries:
+    tv = troupe_value(t, name)
+    gv, cv = peer_value("go", go_prog, name), peer_value("caf", caf_prog, name)
+    rows.append((name, fmt(tv), fmt(gv), ratio(tv, gv), fmt(cv), ratio(tv, cv)))
+
+header = ("benchmark", "troupe items/s", "Go items/s", "troupe/Go",
+          "CAF items/s", "troupe/CAF")
+widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
 def line(r):
     return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
 print(line(header))
@@ -151,7 +230,7 @@ print(footer)
 
 with open(md_path, "w") as f:
     f.write("| " + " | ".join(header) + " |\n")
-    f.write("|" + "|".join(["---"] + ["---:"] * 3) + "|\n")
+    f.write("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|\n")
     for r in rows:
         f.write("| " + " | ".join(r) + " |\n")
     f.write("\n" + footer + " (medians)\n")

@@ -1,0 +1,212 @@
+// The pattern comparison: one workload (compare_workload.h), three concurrency
+// designs — worker pool, pipeline, actors — on troupe, the same three in Go, and a
+// ceiling (plain threads, no queues), side by side. It answers "which design should
+// my service use, and what does each cost?".
+//
+//   bazel run -c opt //benchmarks:compare                      # the default workload
+//   bazel run -c opt //benchmarks:compare -- --rate=200000     # open loop
+//   bazel run -c opt //benchmarks:compare -- --json=results.json --html=report.html
+//
+// For each design: throughput, latency from emission to the sink (p50/p95/p99/max),
+// peak RSS, heap allocations per record, scheduler counters, and the checksum, which
+// every design must reproduce (a mismatch is an error, exit status 1).
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "benchmarks/compare_designs.h"
+#include "benchmarks/compare_report.h"
+#include "scheduler/runtime.h"
+
+ABSL_FLAG(int64_t, records, 1'000'000, "records per design");
+ABSL_FLAG(int64_t, size, 256, "payload bytes per record");
+ABSL_FLAG(int, parse_rounds, 2, "FNV-1a rounds of the parse step");
+ABSL_FLAG(int, validate_rounds, 1, "FNV-1a rounds of the validate step");
+ABSL_FLAG(int, transform_rounds, 3, "FNV-1a rounds of the transform step");
+ABSL_FLAG(int64_t, capacity, 64, "channel and mailbox capacity");
+ABSL_FLAG(int, procs, 0, "processors (0: TROUPE_PROCS or the CPU count)");
+ABSL_FLAG(int, parallelism, 0, "fibers/actors per stage and pool workers (0: procs)");
+ABSL_FLAG(double, rate, 0, "open loop: records per second (0: closed loop)");
+ABSL_FLAG(std::string, designs, "worker_pool,pipeline,actors", "troupe designs to run");
+ABSL_FLAG(std::string, go_binary, "", "the Go comparison program (empty: no Go rows)");
+ABSL_FLAG(std::string, json, "", "also write the results as JSON to this file (- = stdout)");
+ABSL_FLAG(std::string, html, "", "also write a self-contained HTML report with charts");
+
+namespace {
+std::atomic<uint64_t> allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace troupe::benchmarks {
+
+uint64_t AllocationCount() { return allocations.load(std::memory_order_relaxed); }
+
+namespace {
+
+// Validates the flags; the message says what was wrong and what is allowed.
+absl::StatusOr<DesignOptions> OptionsFromFlags(int procs) {
+  DesignOptions options;
+  options.workload.count = absl::GetFlag(FLAGS_records);
+  options.workload.size = static_cast<std::size_t>(absl::GetFlag(FLAGS_size));
+  options.workload.parse_rounds = absl::GetFlag(FLAGS_parse_rounds);
+  options.workload.validate_rounds = absl::GetFlag(FLAGS_validate_rounds);
+  options.workload.transform_rounds = absl::GetFlag(FLAGS_transform_rounds);
+  options.capacity = static_cast<std::size_t>(absl::GetFlag(FLAGS_capacity));
+  options.parallelism = absl::GetFlag(FLAGS_parallelism) == 0 ? procs : absl::GetFlag(FLAGS_parallelism);
+  options.rate = absl::GetFlag(FLAGS_rate);
+  if (absl::GetFlag(FLAGS_records) < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("--records must be >= 1; got ", absl::GetFlag(FLAGS_records)));
+  }
+  if (absl::GetFlag(FLAGS_size) < 1 || absl::GetFlag(FLAGS_size) > (1 << 20)) {
+    return absl::InvalidArgumentError(absl::StrCat("--size must be in [1, 1048576]; got ", absl::GetFlag(FLAGS_size)));
+  }
+  for (auto [name, rounds] : {std::pair{"parse_rounds", options.workload.parse_rounds},
+                              std::pair{"validate_rounds", options.workload.validate_rounds},
+                              std::pair{"transform_rounds", options.workload.transform_rounds}}) {
+    if (rounds < 0 || rounds > 1000) {
+      return absl::InvalidArgumentError(absl::StrCat("--", name, " must be in [0, 1000]; got ", rounds));
+    }
+  }
+  if (absl::GetFlag(FLAGS_capacity) < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("--capacity must be >= 1; got ", absl::GetFlag(FLAGS_capacity)));
+  }
+  if (options.parallelism < 1 || options.parallelism > 4096) {
+    return absl::InvalidArgumentError(absl::StrCat("--parallelism must be in [1, 4096] (or 0 for procs); got ", options.parallelism));
+  }
+  if (options.rate < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("--rate must be >= 0 (0: closed loop); got ", options.rate));
+  }
+  return options;
+}
+
+// Runs one Go design as a subprocess and reads its one-line JSON result.
+DesignResult RunGo(const std::string& binary, const std::string& design, int procs,
+                   const DesignOptions& options) {
+  const std::string command = absl::StrFormat(
+      "'%s' -design=%s -records=%d -size=%d -parse_rounds=%d -validate_rounds=%d "
+      "-transform_rounds=%d -capacity=%d -procs=%d -parallelism=%d -rate=%d",
+      binary, design, options.workload.count, options.workload.size,
+      options.workload.parse_rounds, options.workload.validate_rounds,
+      options.workload.transform_rounds, options.capacity, procs, options.parallelism,
+      static_cast<int64_t>(options.rate));
+  DesignResult result;
+  result.design = design;
+  result.runtime = "go";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    result.error = "cannot start " + binary;
+    return result;
+  }
+  std::string output;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  const int status = pclose(pipe);
+  if (status != 0) {
+    result.error = absl::StrCat("the Go program failed (status ", status, ")");
+    return result;
+  }
+  if (!ParseResultJson(output, &result)) result.error = "unreadable Go output: " + output;
+  return result;
+}
+
+}  // namespace
+}  // namespace troupe::benchmarks
+
+int main(int argc, char** argv) {
+  using namespace troupe::benchmarks;
+  absl::ParseCommandLine(argc, argv);
+  auto runtime = troupe::Runtime::Create({.procs = absl::GetFlag(FLAGS_procs)});
+  if (!runtime.ok()) {
+    std::fprintf(stderr, "compare: %s\n", std::string(runtime.status().message()).c_str());
+    return 2;
+  }
+  const int procs = (*runtime)->procs();
+  absl::StatusOr<DesignOptions> options = OptionsFromFlags(procs);
+  if (!options.ok()) {
+    std::fprintf(stderr, "compare: %s\n", std::string(options.status().message()).c_str());
+    return 2;
+  }
+  std::vector<std::string> designs = absl::StrSplit(absl::GetFlag(FLAGS_designs), ',', absl::SkipEmpty());
+  for (const std::string& design : designs) {
+    if (design != "worker_pool" && design != "pipeline" && design != "actors") {
+      std::fprintf(stderr, "compare: --designs: unknown design \"%s\"; allowed: worker_pool, pipeline, actors\n",
+                   design.c_str());
+      return 2;
+    }
+  }
+
+  std::fprintf(stderr,
+               "compare: %" PRId64 " records of %zu bytes, rounds %d/%d/%d, capacity %zu, "
+               "procs %d, parallelism %d, %s\n",
+               options->workload.count, options->workload.size, options->workload.parse_rounds,
+               options->workload.validate_rounds, options->workload.transform_rounds,
+               options->capacity, procs, options->parallelism,
+               options->rate > 0 ? absl::StrCat("open loop at ", options->rate, " records/s").c_str()
+                                 : "closed loop");
+  std::vector<DesignResult> results;
+  auto progress = [&](const DesignResult& r) {
+    std::fprintf(stderr, "  %-12s %-7s %10.0f records/s%s\n", r.design.c_str(), r.runtime.c_str(),
+                 r.throughput_rps, r.error.empty() ? "" : ("  ERROR: " + r.error).c_str());
+  };
+  results.push_back(RunCeiling(procs, *options));
+  progress(results.back());
+  for (const std::string& design : designs) {
+    if (design == "worker_pool") results.push_back(RunWorkerPool(**runtime, *options));
+    if (design == "pipeline") results.push_back(RunPipeline(**runtime, *options));
+    if (design == "actors") results.push_back(RunActors(**runtime, *options));
+    progress(results.back());
+  }
+  const std::string go_binary = absl::GetFlag(FLAGS_go_binary);
+  if (!go_binary.empty()) {
+    for (const std::string& design : designs) {
+      results.push_back(RunGo(go_binary, design, procs, *options));
+      progress(results.back());
+    }
+  }
+
+  // Every design must reproduce the ceiling's checksum.
+  const uint64_t reference = results.front().checksum;
+  bool failed = false;
+  for (DesignResult& r : results) {
+    if (r.error.empty() && r.checksum != reference) {
+      r.error = absl::StrFormat("checksum 0x%016x differs from 0x%016x", r.checksum, reference);
+    }
+    failed |= !r.error.empty();
+  }
+  const ReportHeader header{options->workload.count, options->workload.size, procs,
+                            options->parallelism, options->capacity, options->rate};
+  std::fputs(FormatTable(header, results).c_str(), stdout);
+  if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
+    const std::string json = FormatJson(header, results);
+    if (path == "-") {
+      std::fputs(json.c_str(), stdout);
+    } else {
+      std::ofstream(path) << json;
+    }
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_html); !path.empty()) {
+    std::ofstream(path) << FormatHtml(header, results);
+    std::fprintf(stderr, "compare: wrote %s\n", path.c_str());
+  }
+  return failed ? 1 : 0;
+}

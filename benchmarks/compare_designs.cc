@@ -1,0 +1,318 @@
+// The designs of the pattern comparison. Each shares the same source (records
+// generated on the fly into pooled buffers, closed or open loop) and the same sink
+// (checksum, latency), so only the coordination in between differs.
+#include "benchmarks/compare_designs.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "actors/actor.h"
+#include "actors/actor_system.h"
+#include "pipeline/pipeline.h"
+#include "scheduler/channel.h"
+#include "scheduler/pool.h"
+#include "scheduler/semaphore.h"
+#include "scheduler/this_fiber.h"
+
+namespace troupe::benchmarks {
+
+namespace {
+
+using RecordPtr = std::unique_ptr<Record>;
+
+int64_t NowNs() { return absl::GetCurrentTimeNanos(); }
+
+// Resets the kernel's peak-RSS mark to the current RSS (Linux >= 4.0).
+void ResetPeakRss() {
+  std::ofstream clear_refs("/proc/self/clear_refs");
+  clear_refs << "5";
+}
+
+int64_t PeakRssKb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6);
+  }
+  return 0;
+}
+
+// Everything one run shares: the record pool, the source's clock, the sink's totals.
+class Run {
+ public:
+  explicit Run(const DesignOptions& options)
+      : options_(options),
+        pool_([size = options.workload.size] {
+          auto record = std::make_unique<Record>();
+          record->payload = std::make_unique<uint8_t[]>(size);
+          return record;
+        }),
+        latencies_ns_(static_cast<std::size_t>(options.workload.count)) {}
+
+  // The source: the next record, or nullptr when all have been emitted. Fiber
+  // context (open loop parks until the record is due).
+  RecordPtr Next() {
+    if (next_id_ == options_.workload.count) return nullptr;
+    const int64_t id = next_id_++;
+    RecordPtr record = pool_.Get();
+    record->id = id;
+    FillPayload(id, record->payload.get(), options_.workload.size);
+    if (options_.rate > 0) {
+      const int64_t due =
+          start_ns_ + static_cast<int64_t>(static_cast<double>(id) * 1e9 / options_.rate);
+      // Never early: sleep while well ahead, then yield until due.
+      if (due - NowNs() > 50'000) this_fiber::SleepUntil(absl::FromUnixNanos(due - 50'000));
+      while (NowNs() < due) this_fiber::Yield();
+      record->emitted_ns = due;  // latency counts from when it was due: no coordinated omission
+    } else {
+      record->emitted_ns = NowNs();
+    }
+    return record;
+  }
+
+  // The sink (one fiber at a time).
+  void Sink(RecordPtr record) {
+    const int64_t now = NowNs();
+    latencies_ns_[received_] = now - record->emitted_ns;
+    if (++received_ == options_.workload.count) end_ns_ = now;
+    checksum_ += record->hash;
+    pool_.Put(std::move(record));
+  }
+
+  void Start() { start_ns_ = NowNs(); }
+
+  DesignResult Finish(const char* design) {
+    const int64_t end = end_ns_ != 0 ? end_ns_ : NowNs();  // the last record's arrival
+    DesignResult result;
+    result.design = design;
+    result.runtime = "troupe";
+    result.records = received_;
+    result.seconds = static_cast<double>(end - start_ns_) / 1e9;
+    result.throughput_rps = static_cast<double>(received_) / result.seconds;
+    result.checksum = checksum_;
+    if (received_ != options_.workload.count) {
+      result.error = "sink received " + std::to_string(received_) + " records, expected " +
+                     std::to_string(options_.workload.count);
+      return result;
+    }
+    std::vector<int64_t>& l = latencies_ns_;
+    auto percentile = [&](double q) {
+      const std::size_t k = std::min(l.size() - 1, static_cast<std::size_t>(q * (l.size() - 1)));
+      std::nth_element(l.begin(), l.begin() + k, l.end());
+      return static_cast<double>(l[k]) / 1000.0;
+    };
+    result.p50_us = percentile(0.50);
+    result.p95_us = percentile(0.95);
+    result.p99_us = percentile(0.99);
+    result.max_us = static_cast<double>(*std::max_element(l.begin(), l.end())) / 1000.0;
+    return result;
+  }
+
+  const WorkloadParams& workload() const { return options_.workload; }
+
+ private:
+  const DesignOptions options_;
+  Pool<Record> pool_;
+  std::vector<int64_t> latencies_ns_;
+  int64_t next_id_ = 0;
+  int64_t start_ns_ = 0;
+  int64_t received_ = 0;
+  int64_t end_ns_ = 0;
+  uint64_t checksum_ = 0;
+};
+
+// Runs `body` on the runtime, wrapped with the measurements every design reports.
+template <typename Body>
+DesignResult Measure(Runtime& runtime, const DesignOptions& options, const char* design,
+                     Body body) {
+  Run run(options);
+  ResetPeakRss();
+  const RuntimeStats before = runtime.Stats();
+  const uint64_t allocations_before = AllocationCount();
+  absl::Status status = runtime.Run([&] {
+    run.Start();
+    body(run);
+  });
+  DesignResult result = run.Finish(design);
+  const RuntimeStats after = runtime.Stats();
+  result.allocs_per_record = static_cast<double>(AllocationCount() - allocations_before) /
+                             static_cast<double>(options.workload.count);
+  result.peak_rss_kb = PeakRssKb();
+  result.switches = after.switches - before.switches;
+  result.steals = after.fibers_stolen - before.fibers_stolen;
+  result.parks = after.machine_parks - before.machine_parks;
+  if (!status.ok()) result.error = status.ToString();
+  return result;
+}
+
+void CheckOk(const absl::Status& status) {
+  if (!status.ok()) {
+    std::fprintf(stderr, "compare: %s\n", status.ToString().c_str());
+    std::abort();
+  }
+}
+
+}  // namespace
+
+DesignResult RunWorkerPool(Runtime& runtime, const DesignOptions& options) {
+  return Measure(runtime, options, "worker_pool", [&](Run& run) {
+    Channel<RecordPtr> jobs(options.capacity);
+    Channel<RecordPtr> results(options.capacity);
+    std::atomic<int> working{options.parallelism};
+    std::vector<JoinHandle> fibers;
+    fibers.push_back(Spawn([&] {
+      while (RecordPtr record = run.Next()) CheckOk(jobs.Send(std::move(record)));
+      CheckOk(jobs.Close());
+    }));
+    for (int w = 0; w < options.parallelism; ++w) {
+      fibers.push_back(Spawn([&] {
+        while (std::optional<RecordPtr> record = jobs.Recv()) {
+          Parse(**record, run.workload());
+          Validate(**record, run.workload());
+          Transform(**record, run.workload());
+          CheckOk(results.Send(std::move(*record)));
+        }
+        if (working.fetch_sub(1) == 1) CheckOk(results.Close());
+      }));
+    }
+    while (std::optional<RecordPtr> record = results.Recv()) run.Sink(std::move(*record));
+    for (JoinHandle& fiber : fibers) CheckOk(fiber.Join());
+  });
+}
+
+DesignResult RunPipeline(Runtime& runtime, const DesignOptions& options) {
+  return Measure(runtime, options, "pipeline", [&](Run& run) {
+    const StageOptions stage{.parallelism = options.parallelism, .capacity = options.capacity};
+    const WorkloadParams& w = run.workload();
+    CheckOk(Pipeline<RecordPtr>::From([&](const Context&) -> std::optional<RecordPtr> {
+              RecordPtr record = run.Next();
+              if (record == nullptr) return std::nullopt;
+              return record;
+            })
+                .Then("parse", [&w](RecordPtr r) { Parse(*r, w); return r; }, stage)
+                .Then("validate", [&w](RecordPtr r) { Validate(*r, w); return r; }, stage)
+                .Then("transform", [&w](RecordPtr r) { Transform(*r, w); return r; }, stage)
+                .Sink("sink", [&](RecordPtr r) { run.Sink(std::move(r)); },
+                      {.capacity = options.capacity})
+                .Run());
+  });
+}
+
+namespace {
+
+// A stage actor: does its step, then tells the next stage (round-robin) or the sink.
+class StepActor : public Actor<RecordPtr> {
+ public:
+  using Step = void (*)(Record&, const WorkloadParams&);
+  StepActor(Step step, const WorkloadParams* workload, std::vector<ActorRef<RecordPtr>>* next)
+      : step_(step), workload_(workload), next_(next) {}
+  void Receive(RecordPtr& record) override {
+    step_(*record, *workload_);
+    const ActorRef<RecordPtr>& to = (*next_)[turn_++ % next_->size()];
+    CheckOk(to.Tell(std::move(record)));
+  }
+
+ private:
+  Step step_;
+  const WorkloadParams* workload_;
+  std::vector<ActorRef<RecordPtr>>* next_;
+  std::size_t turn_ = 0;
+};
+
+class SinkActor : public Actor<RecordPtr> {
+ public:
+  SinkActor(Run* run, int64_t expected, Semaphore* done)
+      : run_(run), remaining_(expected), done_(done) {}
+  void Receive(RecordPtr& record) override {
+    run_->Sink(std::move(record));
+    if (--remaining_ == 0) done_->Release();
+  }
+
+ private:
+  Run* run_;
+  int64_t remaining_;
+  Semaphore* done_;
+};
+
+}  // namespace
+
+DesignResult RunActors(Runtime& runtime, const DesignOptions& options) {
+  return Measure(runtime, options, "actors", [&](Run& run) {
+    ActorSystem system(runtime);
+    const ActorOptions mailbox{.mailbox_capacity = options.capacity,
+                               .overflow = MailboxOverflow::kBlockSender};
+    Semaphore done(0);
+    std::vector<ActorRef<RecordPtr>> sink{
+        system.Spawn<SinkActor>(mailbox, &run, run.workload().count, &done)};
+    std::vector<ActorRef<RecordPtr>> transform, validate, parse;
+    for (int i = 0; i < options.parallelism; ++i) {
+      transform.push_back(system.Spawn<StepActor>(mailbox, &Transform, &run.workload(), &sink));
+    }
+    for (int i = 0; i < options.parallelism; ++i) {
+      validate.push_back(system.Spawn<StepActor>(mailbox, &Validate, &run.workload(), &transform));
+    }
+    for (int i = 0; i < options.parallelism; ++i) {
+      parse.push_back(system.Spawn<StepActor>(mailbox, &Parse, &run.workload(), &validate));
+    }
+    std::size_t turn = 0;
+    while (RecordPtr record = run.Next()) {
+      CheckOk(parse[turn++ % parse.size()].Tell(std::move(record)));
+    }
+    done.Acquire();
+    for (auto* stage : {&parse, &validate, &transform, &sink}) {
+      for (auto& actor : *stage) actor.Stop();
+    }
+    for (auto* stage : {&parse, &validate, &transform, &sink}) {
+      for (auto& actor : *stage) CheckOk(actor.AwaitStop());
+    }
+  });
+}
+
+DesignResult RunCeiling(int threads, const DesignOptions& options) {
+  const WorkloadParams& w = options.workload;
+  ResetPeakRss();
+  const uint64_t allocations_before = AllocationCount();
+  std::vector<uint64_t> sums(threads, 0);
+  const int64_t start = NowNs();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      Record record;
+      record.payload = std::make_unique<uint8_t[]>(w.size);
+      uint64_t sum = 0;
+      for (int64_t id = w.count * t / threads; id < w.count * (t + 1) / threads; ++id) {
+        record.id = id;
+        FillPayload(id, record.payload.get(), w.size);
+        Parse(record, w);
+        Validate(record, w);
+        Transform(record, w);
+        sum += record.hash;
+      }
+      sums[t] = sum;
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  DesignResult result;
+  result.design = "ceiling";
+  result.runtime = "threads";
+  result.records = w.count;
+  result.seconds = static_cast<double>(NowNs() - start) / 1e9;
+  result.throughput_rps = static_cast<double>(w.count) / result.seconds;
+  for (uint64_t sum : sums) result.checksum += sum;
+  result.allocs_per_record =
+      static_cast<double>(AllocationCount() - allocations_before) / static_cast<double>(w.count);
+  result.peak_rss_kb = PeakRssKb();
+  return result;
+}
+
+}  // namespace troupe::benchmarks

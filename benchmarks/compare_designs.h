@@ -1,0 +1,50 @@
+// The three concurrency designs of the pattern comparison, and the ceiling, each
+// running the workload of compare_workload.h on troupe and reporting what it cost.
+#ifndef TROUPE_BENCHMARKS_COMPARE_DESIGNS_H_
+#define TROUPE_BENCHMARKS_COMPARE_DESIGNS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "benchmarks/compare_workload.h"
+#include "scheduler/runtime.h"
+
+namespace troupe::benchmarks {
+
+struct DesignOptions {
+  WorkloadParams workload;
+  std::size_t capacity = 64;  // channel / mailbox capacity
+  int parallelism = 2;        // fibers (or actors) per stage, workers in the pool
+  double rate = 0;            // records/s; 0: closed loop
+};
+
+struct DesignResult {
+  std::string design;
+  std::string runtime;  // "troupe", "go", "threads"
+  int64_t records = 0;
+  double seconds = 0;
+  double throughput_rps = 0;
+  double p50_us = 0, p95_us = 0, p99_us = 0, max_us = 0;  // 0 for the ceiling
+  int64_t peak_rss_kb = 0;
+  double allocs_per_record = 0;
+  uint64_t checksum = 0;
+  // troupe only: scheduler counters over the run.
+  uint64_t switches = 0, steals = 0, parks = 0;
+  std::string error;  // non-empty if the design failed
+};
+
+// Each runs one design to completion on `runtime` (the ceiling uses plain threads,
+// one per processor) and fills in a result; latencies are measured from emission (or,
+// open loop, from the due time) to the sink.
+DesignResult RunWorkerPool(Runtime& runtime, const DesignOptions& options);
+DesignResult RunPipeline(Runtime& runtime, const DesignOptions& options);
+DesignResult RunActors(Runtime& runtime, const DesignOptions& options);
+DesignResult RunCeiling(int threads, const DesignOptions& options);
+
+// Heap allocations so far in this process (the comparison binary counts them).
+uint64_t AllocationCount();
+
+}  // namespace troupe::benchmarks
+
+#endif  // TROUPE_BENCHMARKS_COMPARE_DESIGNS_H_

@@ -1,0 +1,210 @@
+#include "benchmarks/compare_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace troupe::benchmarks {
+
+namespace {
+
+const DesignResult* Find(const std::vector<DesignResult>& results, const std::string& design,
+                         const std::string& runtime) {
+  for (const DesignResult& r : results) {
+    if (r.design == design && r.runtime == runtime && r.error.empty()) return &r;
+  }
+  return nullptr;
+}
+
+std::string Describe(const ReportHeader& h) {
+  return absl::StrFormat("%d records x %d bytes, procs %d, parallelism %d, capacity %d, %s",
+                         h.records, h.size, h.procs, h.parallelism, h.capacity,
+                         h.rate > 0 ? absl::StrFormat("open loop at %.0f records/s", h.rate)
+                                    : std::string("closed loop"));
+}
+
+std::string EscapeJson(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatTable(const ReportHeader& header, const std::vector<DesignResult>& results) {
+  const DesignResult* ceiling = Find(results, "ceiling", "threads");
+  std::string out = absl::StrCat("\nPattern comparison: ", Describe(header), "\n\n");
+  absl::StrAppendFormat(&out, "%-12s %-7s %12s %9s %8s %9s %9s %9s %9s %8s %10s %10s %8s %7s %s\n",
+                        "design", "runtime", "records/s", "%ceiling", "vs Go", "p50 us", "p95 us",
+                        "p99 us", "max us", "RSS MiB", "allocs/rec", "switches", "steals",
+                        "parks", "checksum");
+  for (const DesignResult& r : results) {
+    if (!r.error.empty()) {
+      absl::StrAppendFormat(&out, "%-12s %-7s ERROR: %s\n", r.design, r.runtime, r.error);
+      continue;
+    }
+    std::string of_ceiling = "-";
+    if (ceiling != nullptr && &r != ceiling) {
+      of_ceiling = absl::StrFormat("%.0f%%", 100.0 * r.throughput_rps / ceiling->throughput_rps);
+    }
+    std::string vs_go = "-";
+    if (r.runtime == "troupe") {
+      if (const DesignResult* go = Find(results, r.design, "go")) {
+        vs_go = absl::StrFormat("%.2fx", r.throughput_rps / go->throughput_rps);
+      }
+    }
+    const bool has_latency = r.design != "ceiling";
+    const bool troupe = r.runtime == "troupe";
+    absl::StrAppendFormat(
+        &out, "%-12s %-7s %12.0f %9s %8s %9s %9s %9s %9s %8.1f %10.3f %10s %8s %7s 0x%016x\n",
+        r.design, r.runtime, r.throughput_rps, of_ceiling, vs_go,
+        has_latency ? absl::StrFormat("%.0f", r.p50_us) : "-",
+        has_latency ? absl::StrFormat("%.0f", r.p95_us) : "-",
+        has_latency ? absl::StrFormat("%.0f", r.p99_us) : "-",
+        has_latency ? absl::StrFormat("%.0f", r.max_us) : "-", r.peak_rss_kb / 1024.0,
+        r.allocs_per_record, troupe ? absl::StrCat(r.switches) : "-",
+        troupe ? absl::StrCat(r.steals) : "-", troupe ? absl::StrCat(r.parks) : "-", r.checksum);
+  }
+  out += "\n%ceiling: throughput as a share of the ceiling (the same work on plain threads, no "
+         "queues).\nvs Go: troupe's throughput over Go's for the same design, measured in this "
+         "run.\n";
+  return out;
+}
+
+std::string FormatJson(const ReportHeader& header, const std::vector<DesignResult>& results) {
+  std::string out = absl::StrFormat(
+      "{\"records\": %d, \"size\": %d, \"procs\": %d, \"parallelism\": %d, \"capacity\": %d, "
+      "\"rate\": %.0f, \"results\": [\n",
+      header.records, header.size, header.procs, header.parallelism, header.capacity,
+      header.rate);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const DesignResult& r = results[i];
+    absl::StrAppendFormat(
+        &out,
+        "  {\"design\": \"%s\", \"runtime\": \"%s\", \"records\": %d, \"seconds\": %.6f, "
+        "\"throughput_rps\": %.1f, \"p50_us\": %.1f, \"p95_us\": %.1f, \"p99_us\": %.1f, "
+        "\"max_us\": %.1f, \"peak_rss_kb\": %d, \"allocs_per_record\": %.4f, "
+        "\"checksum\": \"0x%016x\", \"switches\": %d, \"steals\": %d, \"parks\": %d, "
+        "\"error\": \"%s\"}%s\n",
+        r.design, r.runtime, r.records, r.seconds, r.throughput_rps, r.p50_us, r.p95_us,
+        r.p99_us, r.max_us, r.peak_rss_kb, r.allocs_per_record, r.checksum, r.switches,
+        r.steals, r.parks, EscapeJson(r.error), i + 1 < results.size() ? "," : "");
+  }
+  out += "]}\n";
+  return out;
+}
+
+std::string FormatHtml(const ReportHeader& header, const std::vector<DesignResult>& results) {
+  std::vector<const DesignResult*> rows;
+  for (const DesignResult& r : results) {
+    if (r.error.empty()) rows.push_back(&r);
+  }
+  double max_rps = 1, max_latency = 1;
+  for (const DesignResult* r : rows) {
+    max_rps = std::max(max_rps, r->throughput_rps);
+    if (r->design != "ceiling") max_latency = std::max(max_latency, r->p99_us);
+  }
+  auto color = [](const DesignResult& r) {
+    if (r.runtime == "troupe") return "#2b7bb9";
+    if (r.runtime == "go") return "#7fb800";
+    return "#999999";
+  };
+  const int bar_height = 22;
+  const int label_width = 170;
+  const int chart_width = 520;
+  std::string throughput = absl::StrFormat(
+      "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" "
+      "font-family=\"sans-serif\" font-size=\"12\">",
+      label_width + chart_width + 110, static_cast<int>(rows.size()) * (bar_height + 6) + 10);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const DesignResult& r = *rows[i];
+    const int y = static_cast<int>(i) * (bar_height + 6) + 5;
+    const int width = static_cast<int>(chart_width * r.throughput_rps / max_rps);
+    absl::StrAppendFormat(&throughput,
+                          "<text x=\"0\" y=\"%d\">%s (%s)</text><rect x=\"%d\" y=\"%d\" "
+                          "width=\"%d\" height=\"%d\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%.0f/s</text>",
+                          y + 15, r.design, r.runtime, label_width, y, width, bar_height, color(r),
+                          label_width + width + 5, y + 15, r.throughput_rps);
+  }
+  throughput += "</svg>";
+  // Latency: one group per row, bars for p50, p95, p99 (shades of the row's colour).
+  std::string latency = absl::StrFormat(
+      "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" "
+      "font-family=\"sans-serif\" font-size=\"12\">",
+      label_width + chart_width + 110, static_cast<int>(rows.size()) * (3 * 12 + 10) + 10);
+  int y = 5;
+  for (const DesignResult* r : rows) {
+    if (r->design == "ceiling") continue;
+    absl::StrAppendFormat(&latency, "<text x=\"0\" y=\"%d\">%s (%s)</text>", y + 20, r->design,
+                          r->runtime);
+    const double values[3] = {r->p50_us, r->p95_us, r->p99_us};
+    const char* names[3] = {"p50", "p95", "p99"};
+    const double opacity[3] = {0.45, 0.7, 1.0};
+    for (int k = 0; k < 3; ++k) {
+      const int width = std::max(1, static_cast<int>(chart_width * values[k] / max_latency));
+      absl::StrAppendFormat(&latency,
+                            "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" fill=\"%s\" "
+                            "fill-opacity=\"%.2f\"/><text x=\"%d\" y=\"%d\">%s %.0f us</text>",
+                            label_width, y + k * 12, width, color(*r), opacity[k],
+                            label_width + width + 5, y + k * 12 + 9, names[k], values[k]);
+    }
+    y += 3 * 12 + 10;
+  }
+  latency += "</svg>";
+  return absl::StrCat(
+      "<!doctype html><html><head><meta charset=\"utf-8\"><title>troupe pattern comparison"
+      "</title><style>body{font-family:sans-serif;margin:2em;max-width:60em}pre{background:"
+      "#f4f4f4;padding:1em;overflow-x:auto}</style></head><body><h1>Pattern comparison</h1><p>",
+      Describe(header),
+      "</p><p>Blue: troupe. Green: Go. Grey: the ceiling (plain threads, no queues).</p>"
+      "<h2>Throughput (records/s)</h2>",
+      throughput, "<h2>Latency from emission to sink</h2>", latency, "<h2>Table</h2><pre>",
+      FormatTable(header, results), "</pre></body></html>\n");
+}
+
+bool ParseResultJson(const std::string& line, DesignResult* result) {
+  auto value_of = [&](const std::string& key) -> std::string {
+    const std::string pattern = "\"" + key + "\":";
+    std::size_t at = line.find(pattern);
+    if (at == std::string::npos) return "";
+    at += pattern.size();
+    while (at < line.size() && line[at] == ' ') ++at;
+    std::size_t end = at;
+    if (at < line.size() && line[at] == '"') {
+      end = line.find('"', at + 1);
+      return end == std::string::npos ? "" : line.substr(at + 1, end - at - 1);
+    }
+    while (end < line.size() && line[end] != ',' && line[end] != '}') ++end;
+    return line.substr(at, end - at);
+  };
+  auto number = [&](const std::string& key, double* out) {
+    return absl::SimpleAtod(value_of(key), out);
+  };
+  double records = 0, rss = 0;
+  const bool ok = number("records", &records) && number("seconds", &result->seconds) &&
+                  number("throughput_rps", &result->throughput_rps) &&
+                  number("p50_us", &result->p50_us) && number("p95_us", &result->p95_us) &&
+                  number("p99_us", &result->p99_us) && number("max_us", &result->max_us) &&
+                  number("peak_rss_kb", &rss) &&
+                  number("allocs_per_record", &result->allocs_per_record);
+  if (!ok) return false;
+  result->records = static_cast<int64_t>(records);
+  result->peak_rss_kb = static_cast<int64_t>(rss);
+  const std::string checksum = value_of("checksum");
+  if (checksum.size() < 3) return false;
+  result->checksum = std::strtoull(checksum.c_str() + 2, nullptr, 16);
+  return true;
+}
+
+}  // namespace troupe::benchmarks

@@ -1,0 +1,34 @@
+// Output of the pattern comparison: the table, JSON, and a self-contained HTML report
+// with SVG charts; and reading a Go peer's one-line JSON result.
+#ifndef TROUPE_BENCHMARKS_COMPARE_REPORT_H_
+#define TROUPE_BENCHMARKS_COMPARE_REPORT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "benchmarks/compare_designs.h"
+
+namespace troupe::benchmarks {
+
+struct ReportHeader {
+  int64_t records;
+  std::size_t size;
+  int procs;
+  int parallelism;
+  std::size_t capacity;
+  double rate;
+};
+
+std::string FormatTable(const ReportHeader& header, const std::vector<DesignResult>& results);
+std::string FormatJson(const ReportHeader& header, const std::vector<DesignResult>& results);
+std::string FormatHtml(const ReportHeader& header, const std::vector<DesignResult>& results);
+
+// Fills `result` from one JSON object line (as the Go program prints). False if a
+// required key is missing.
+bool ParseResultJson(const std::string& line, DesignResult* result);
+
+}  // namespace troupe::benchmarks
+
+#endif  // TROUPE_BENCHMARKS_COMPARE_REPORT_H_
