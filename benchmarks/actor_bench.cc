@@ -1,7 +1,7 @@
 // Micro-benchmarks of troupe's actors. Items are messages, so items/s compares with
 // the CAF and Go peers (benchmarks/compare_with_go.sh, benchmarks/caf/). Each actor
 // benchmark also reports heap allocations per message in steady state
-// (`allocs_per_msg`, counted by replacing the global operator new in this binary).
+// (`allocs_per_msg`, counted by allocation_counter.h).
 //
 //   bazel run -c opt //benchmarks:actor_bench -- --benchmark_repetitions=5
 #include <atomic>
@@ -16,21 +16,10 @@
 #include "actors/actor.h"
 #include "actors/actor_system.h"
 #include "actors/internal/mailbox_queue.h"
+#include "benchmarks/allocation_counter.h"
 #include "benchmark/benchmark.h"
 #include "scheduler/runtime.h"
 #include "scheduler/semaphore.h"
-
-namespace {
-std::atomic<uint64_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace troupe::benchmarks {
 namespace {
@@ -101,14 +90,14 @@ void BM_ActorPingPong(benchmark::State& state) {
   uint64_t allocations_before = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    allocations_before = allocations.load();
+    allocations_before = AllocationCount();
     state.ResumeTiming();
     if (!server.Tell(Serve{kRounds, &done}).ok()) std::abort();
     done.Acquire();
   }
   state.SetItemsProcessed(state.iterations() * kRounds * 2);  // messages
   state.counters["allocs_per_msg"] =
-      static_cast<double>(allocations.load() - allocations_before) / (kRounds * 2);
+      static_cast<double>(AllocationCount() - allocations_before) / (kRounds * 2);
   state.counters["procs"] = SharedRuntime().procs();
 }
 BENCHMARK(BM_ActorPingPong)->UseRealTime()->Unit(benchmark::kMillisecond);
@@ -151,7 +140,7 @@ void BM_ActorFanIn(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     Semaphore done(0);
-    allocations_before = allocations.load();
+    allocations_before = AllocationCount();
     state.ResumeTiming();
     // Expect may arrive after some Counts: the count goes negative, then back to 0.
     if (!sink->Tell(Expect{kSenders * kPerSender, &done}).ok()) std::abort();
@@ -171,7 +160,7 @@ void BM_ActorFanIn(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kSenders * kPerSender);
   state.counters["allocs_per_msg"] =
-      static_cast<double>(allocations.load() - allocations_before) / (kSenders * kPerSender);
+      static_cast<double>(AllocationCount() - allocations_before) / (kSenders * kPerSender);
   state.counters["procs"] = SharedRuntime().procs();
 }
 BENCHMARK(BM_ActorFanIn)->Arg(0)->Arg(1024)->UseRealTime()->Unit(benchmark::kMillisecond);

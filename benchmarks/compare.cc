@@ -17,7 +17,6 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
@@ -45,21 +44,7 @@ ABSL_FLAG(std::string, go_binary, "", "the Go comparison program (empty: no Go r
 ABSL_FLAG(std::string, json, "", "also write the results as JSON to this file (- = stdout)");
 ABSL_FLAG(std::string, html, "", "also write a self-contained HTML report with charts");
 
-namespace {
-std::atomic<uint64_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-
 namespace troupe::benchmarks {
-
-uint64_t AllocationCount() { return allocations.load(std::memory_order_relaxed); }
 
 namespace {
 

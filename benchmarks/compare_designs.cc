@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "actors/actor.h"
+#include "benchmarks/allocation_counter.h"
 #include "actors/actor_system.h"
 #include "pipeline/pipeline.h"
 #include "scheduler/channel.h"

@@ -42,9 +42,6 @@ DesignResult RunPipeline(Runtime& runtime, const DesignOptions& options);
 DesignResult RunActors(Runtime& runtime, const DesignOptions& options);
 DesignResult RunCeiling(int threads, const DesignOptions& options);
 
-// Heap allocations so far in this process (the comparison binary counts them).
-uint64_t AllocationCount();
-
 }  // namespace troupe::benchmarks
 
 #endif  // TROUPE_BENCHMARKS_COMPARE_DESIGNS_H_

@@ -1,0 +1,77 @@
+// The pattern comparison's designs compute the same checksum as the plain-thread
+// ceiling and as a sequential reference, closed and open loop.
+#include <memory>
+
+#include "benchmarks/compare_designs.h"
+#include "benchmarks/compare_report.h"
+#include "benchmarks/compare_workload.h"
+#include "gtest/gtest.h"
+#include "scheduler/runtime.h"
+
+namespace troupe::benchmarks {
+namespace {
+
+uint64_t SequentialChecksum(const WorkloadParams& w) {
+  Record record;
+  record.payload = std::make_unique<uint8_t[]>(w.size);
+  uint64_t sum = 0;
+  for (int64_t id = 0; id < w.count; ++id) {
+    record.id = id;
+    FillPayload(id, record.payload.get(), w.size);
+    Parse(record, w);
+    Validate(record, w);
+    Transform(record, w);
+    sum += record.hash;
+  }
+  return sum;
+}
+
+class CompareTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(CompareTest, EveryDesignReproducesTheChecksum) {
+  auto runtime = Runtime::Create({.procs = GetParam()});
+  ASSERT_TRUE(runtime.ok());
+  DesignOptions options;
+  options.workload.count = 3000;
+  options.workload.size = 64;
+  options.capacity = 4;
+  options.parallelism = 3;
+  const uint64_t expected = SequentialChecksum(options.workload);
+  for (double rate : {0.0, 200'000.0}) {
+    options.rate = rate;
+    for (const DesignResult& result :
+         {RunCeiling(GetParam(), options), RunWorkerPool(**runtime, options),
+          RunPipeline(**runtime, options), RunActors(**runtime, options)}) {
+      EXPECT_TRUE(result.error.empty()) << result.design << ": " << result.error;
+      EXPECT_EQ(result.checksum, expected) << result.design << " at rate " << rate;
+      EXPECT_EQ(result.records, options.workload.count) << result.design;
+      EXPECT_GT(result.throughput_rps, 0) << result.design;
+    }
+  }
+}
+
+TEST(CompareWorkloadTest, MatchesTheGoProgramsKnownChecksum) {
+  // The value the Go designs print for 1,000 default records (benchmarks/go/compare).
+  WorkloadParams workload;
+  workload.count = 1000;
+  EXPECT_EQ(SequentialChecksum(workload), 0x7a752341e0adbe2cull);
+}
+
+TEST(CompareReportTest, GoResultLinesAreRead) {
+  DesignResult result;
+  ASSERT_TRUE(ParseResultJson(
+      "{\"design\": \"actors\", \"runtime\": \"go\", \"records\": 10, \"seconds\": 0.5, "
+      "\"throughput_rps\": 20.0, \"p50_us\": 1.5, \"p95_us\": 2, \"p99_us\": 3, \"max_us\": 4, "
+      "\"peak_rss_kb\": 1024, \"allocs_per_record\": 0.25, \"checksum\": \"0x00000000000000ff\"}",
+      &result));
+  EXPECT_EQ(result.records, 10);
+  EXPECT_DOUBLE_EQ(result.p50_us, 1.5);
+  EXPECT_EQ(result.peak_rss_kb, 1024);
+  EXPECT_EQ(result.checksum, 0xffu);
+  EXPECT_FALSE(ParseResultJson("{\"design\": \"actors\"}", &result));
+}
+
+INSTANTIATE_TEST_SUITE_P(Procs, CompareTest, ::testing::Values(1, 2, 4));
+
+}  // namespace
+}  // namespace troupe::benchmarks
