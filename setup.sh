@@ -13,6 +13,7 @@ packages=(
   libgmock-dev
   libbenchmark-dev       # micro-benchmarks
   golang-go              # the Go peer programs in benchmarks/
+  libcaf-dev             # CAF 0.17, the actor peer programs in benchmarks/caf/
   python3                # benchmark comparison scripts
 )
 
