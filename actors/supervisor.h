@@ -51,7 +51,7 @@ class Supervisor {
                                       return std::make_unique<A>(args...);
                                     });
     cell->set_supervisor(core_.get());
-    core_->AddChild(cell.get(), cell.get());
+    core_->AddChild(cell.get(), cell.get(), cell);
     cell->Start(system_.runtime());
     return ActorRef<M>(std::move(cell));
   }

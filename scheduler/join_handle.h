@@ -43,6 +43,8 @@ class JoinHandle {
 
   // For the runtime's spawn functions only: adopts the reference CreateFiber gave.
   explicit JoinHandle(scheduler_internal::Fiber* fiber);
+  // For Select's join case only.
+  scheduler_internal::Fiber* fiber() const { return fiber_; }
 
  private:
   absl::Status JoinWithin(scheduler_internal::ContextState* context);

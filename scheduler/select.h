@@ -5,6 +5,7 @@
 //       troupe::OnRecv(requests, [&](std::optional<Request> r) { ... }),  // nullopt: closed
 //       troupe::OnSend(results, result, [&](absl::Status s) { ... }),     // s: OK or closed
 //       troupe::OnDone(ctx, [&](absl::Status why) { ... }),               // cancelled
+//       troupe::OnJoin(worker, [&](absl::Status joined) { ... }),         // fiber done
 //       troupe::OnTimeout(absl::Milliseconds(5), [&] { ... }),
 //       troupe::OnDefault([&] { ... }));                                  // don't wait
 //
@@ -29,6 +30,7 @@
 #include "absl/time/time.h"
 #include "scheduler/channel.h"
 #include "scheduler/context.h"
+#include "scheduler/join_handle.h"
 #include "scheduler/internal/deadline.h"
 #include "scheduler/internal/select_engine.h"
 
@@ -123,6 +125,26 @@ class DoneCase {
 };
 
 template <typename Handler>
+class JoinCase {
+ public:
+  JoinCase(JoinHandle& handle, Handler handler) : handle_(handle), handler_(std::move(handler)) {}
+  void Plan(scheduler_internal::SelectPlan& plan) {
+    slot_ = plan.engine_cases++;
+    scheduler_internal::SelectCase& c = plan.cases[slot_];
+    c.kind = scheduler_internal::SelectCase::Kind::kJoin;
+    c.fiber = handle_.fiber();
+  }
+  int engine_slot() const { return slot_; }
+  // The fiber has finished: joining it does not park.
+  void Fire(const scheduler_internal::SelectPlan&, int) { handler_(handle_.Join()); }
+
+ private:
+  JoinHandle& handle_;
+  Handler handler_;
+  int slot_ = -1;
+};
+
+template <typename Handler>
 class TimeoutCase {
  public:
   TimeoutCase(absl::Time deadline, Handler handler)
@@ -167,6 +189,12 @@ SendCase<T, Handler> OnSend(Channel<T>& channel, T& value, Handler handler) {
 template <typename Handler>
 DoneCase<Handler> OnDone(const Context& context, Handler handler) {
   return DoneCase<Handler>(context, std::move(handler));
+}
+// Fires when the fiber of `handle` has finished; the handler gets what Join returns
+// (the handle is joined). Precondition: `handle` is joinable.
+template <typename Handler>
+JoinCase<Handler> OnJoin(JoinHandle& handle, Handler handler) {
+  return JoinCase<Handler>(handle, std::move(handler));
 }
 template <typename Handler>
 TimeoutCase<Handler> OnDeadline(absl::Time deadline, Handler handler) {

@@ -26,16 +26,22 @@ SupervisorCore::~SupervisorCore() {
   if (parent_ != nullptr) parent_->ChildStopped(this);
 }
 
-void SupervisorCore::AddChild(Supervisable* child, ActorCellBase* cell) {
+void SupervisorCore::AddChild(Supervisable* child, ActorCellBase* cell,
+                              std::shared_ptr<void> keep_alive) {
   std::lock_guard<std::mutex> lock(mutex_);
-  children_.push_back(Child{child, cell});
+  children_.push_back(Child{child, cell, std::move(keep_alive)});
 }
 
 void SupervisorCore::ChildStopped(Supervisable* child) {
+  std::shared_ptr<void> released;  // dropped after unlocking
   std::lock_guard<std::mutex> lock(mutex_);
-  children_.erase(std::remove_if(children_.begin(), children_.end(),
-                                 [child](const Child& c) { return c.target == child; }),
-                  children_.end());
+  for (auto it = children_.begin(); it != children_.end(); ++it) {
+    if (it->target == child) {
+      released = std::move(it->keep_alive);
+      children_.erase(it);
+      return;
+    }
+  }
 }
 
 std::vector<Supervisable*> SupervisorCore::AllExcept(Supervisable* excluded) const {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -28,8 +29,9 @@ class SupervisorCore : public Supervisable {
   SupervisorCore(SupervisorOptions options, SupervisorCore* parent);
   ~SupervisorCore() override;  // kills the children and waits for them
 
-  // `cell` is null for a child supervisor.
-  void AddChild(Supervisable* child, ActorCellBase* cell);
+  // `cell` and `keep_alive` (which owns the cell) are null for a child supervisor.
+  void AddChild(Supervisable* child, ActorCellBase* cell,
+                std::shared_ptr<void> keep_alive = nullptr);
   FailureDecision ChildFailed(Supervisable* child, const absl::Status& failure);
   void ChildStopped(Supervisable* child);
 
@@ -46,6 +48,7 @@ class SupervisorCore : public Supervisable {
   struct Child {
     Supervisable* target;
     ActorCellBase* cell;
+    std::shared_ptr<void> keep_alive;  // a cell may outlive every ActorRef to it
   };
   std::vector<Supervisable*> SiblingsToRestart(Supervisable* failed) const;
   std::vector<Supervisable*> AllExcept(Supervisable* excluded) const;

@@ -50,8 +50,21 @@ uint32_t NextRandom() {
   return state;
 }
 
+// Join cases use the fiber's single joiner slot (fiber.h): the select registers its
+// wait there, and the exiting fiber wakes it like any joiner. Such a wake marks no
+// node, so after waking, a join case whose fiber has finished is taken to have fired.
+bool JoinDone(const SelectCase& c) {
+  // acquire; pairs with the exiting fiber's exchange.
+  return c.fiber->joiner.load(std::memory_order_acquire) == kJoinDone;
+}
+
 // Performs `c` if it can proceed now. True if it did (c.outcome says how).
 bool AttemptNow(SelectCase& c) {
+  if (c.kind == SelectCase::Kind::kJoin) {
+    if (!JoinDone(c)) return false;
+    c.outcome = 1;
+    return true;
+  }
   if (c.kind == SelectCase::Kind::kContextDone) {
     if (c.context->Err().ok()) return false;
     c.outcome = 1;
@@ -72,6 +85,19 @@ bool AttemptNow(SelectCase& c) {
 
 // Queues `node` for `c` unless `c` is ready now. True if queued.
 bool QueueUnlessReady(SelectCase& c, WaitNode& node) {
+  if (c.kind == SelectCase::Kind::kJoin) {
+    c.fiber->joiner_token = node.token;
+    Fiber* expected = nullptr;
+    // acq_rel: release publishes joiner_token to the exiting fiber.
+    if (c.fiber->joiner.compare_exchange_strong(expected, node.fiber,
+                                                std::memory_order_acq_rel,
+                                                std::memory_order_acquire)) {
+      return true;
+    }
+    if (expected == kJoinDone) return false;
+    std::fprintf(stderr, "troupe: fatal error in Select: a fiber is joined twice at once\n");
+    std::abort();
+  }
   if (c.kind == SelectCase::Kind::kContextDone) return c.context->AddWaiter(&node);
   SpinLockHolder holder(c.channel->lock());
   if (c.kind == SelectCase::Kind::kSend) {
@@ -85,6 +111,13 @@ bool QueueUnlessReady(SelectCase& c, WaitNode& node) {
 }
 
 void Dequeue(SelectCase& c, WaitNode& node) {
+  if (c.kind == SelectCase::Kind::kJoin) {
+    Fiber* expected = node.fiber;
+    // Withdraw as joiner; if the fiber finished meanwhile the slot says so instead.
+    c.fiber->joiner.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel,
+                                            std::memory_order_acquire);
+    return;
+  }
   if (c.kind == SelectCase::Kind::kContextDone) {
     c.context->RemoveWaiter(&node);
     return;
@@ -150,6 +183,14 @@ int RunSelect(SelectCase* cases, WaitNode* nodes, int count, bool has_default,
         cases[i].outcome = nodes[i].outcome;
       } else {
         Dequeue(cases[i], nodes[i]);
+      }
+    }
+    if (fired == -3) {  // woken by a finishing fiber (see JoinDone)
+      for (int i = 0; i < count && fired == -3; ++i) {
+        if (queued[i] && cases[i].kind == SelectCase::Kind::kJoin && JoinDone(cases[i])) {
+          fired = i;
+          cases[i].outcome = 1;
+        }
       }
     }
     if (fired == -3) {

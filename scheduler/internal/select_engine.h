@@ -11,11 +11,12 @@
 namespace troupe::scheduler_internal {
 
 struct SelectCase {
-  enum class Kind : uint8_t { kSend, kRecv, kContextDone };
+  enum class Kind : uint8_t { kSend, kRecv, kContextDone, kJoin };
   Kind kind = Kind::kRecv;
   ChannelCore* channel = nullptr;  // kSend, kRecv
   void* slot = nullptr;            // kSend: the value; kRecv: raw storage for one
   ContextState* context = nullptr;  // kContextDone
+  Fiber* fiber = nullptr;           // kJoin: the fiber waited for
   int outcome = 0;  // once fired: kOutcomeDone or kOutcomeClosed (channels), 1 (context)
 };
 

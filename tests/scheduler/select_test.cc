@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "scheduler/channel.h"
 #include "scheduler/context.h"
 #include "scheduler/runtime.h"
+#include "scheduler/semaphore.h"
 #include "scheduler/this_fiber.h"
 #include "tests/scheduler/test_support.h"
 
@@ -206,6 +208,42 @@ TEST_P(SelectTest, ManySelectingReceiversGetEachValueOnce) {
     for (auto& receiver : receivers) ASSERT_TRUE(receiver.Join().ok());
   });
   for (int v = 0; v < kValues; ++v) ASSERT_EQ(seen[v].load(), 1) << "value " << v;
+}
+
+TEST_P(SelectTest, JoinCaseFiresWhenTheFiberFinishes) {
+  Channel<int> idle;
+  Semaphore release(0);
+  RunInFiber([&] {
+    JoinHandle worker = Spawn([&] {
+      release.Acquire();
+      throw std::runtime_error("worker failed");
+    });
+    // Not finished yet: the default wins and the handle stays joinable.
+    EXPECT_EQ(Select(OnJoin(worker, [](absl::Status) {}), OnDefault([] {})), 1);
+    EXPECT_TRUE(worker.joinable());
+    JoinHandle releaser = Spawn([&] { release.Release(); });
+    absl::Status joined;
+    const int fired = Select(OnRecv(idle, [](std::optional<int>) {}),
+                             OnJoin(worker, [&](absl::Status s) { joined = s; }));
+    EXPECT_EQ(fired, 1);
+    EXPECT_EQ(joined.code(), absl::StatusCode::kInternal);
+    EXPECT_FALSE(worker.joinable());
+    ASSERT_TRUE(releaser.Join().ok());
+  });
+}
+
+TEST_P(SelectTest, JoinCaseLosingToATimeoutLeavesTheFiberJoinable) {
+  Semaphore release(0);
+  RunInFiber([&] {
+    JoinHandle worker = Spawn([&] { release.Acquire(); });
+    bool timed_out = false;
+    EXPECT_EQ(Select(OnJoin(worker, [](absl::Status) {}),
+                     OnTimeout(absl::Milliseconds(2), [&] { timed_out = true; })),
+              1);
+    EXPECT_TRUE(timed_out);
+    release.Release();
+    EXPECT_TRUE(worker.Join().ok());  // its joiner slot was given back
+  });
 }
 
 TROUPE_INSTANTIATE_OVER_PROCS(SelectTest);
