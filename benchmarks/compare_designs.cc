@@ -178,9 +178,7 @@ DesignResult RunWorkerPool(Runtime& runtime, const DesignOptions& options) {
     for (int w = 0; w < options.parallelism; ++w) {
       fibers.push_back(Spawn([&] {
         while (std::optional<RecordPtr> record = jobs.Recv()) {
-          Parse(**record, run.workload());
-          Validate(**record, run.workload());
-          Transform(**record, run.workload());
+          ProcessRecord(**record, run.workload());
           CheckOk(results.Send(std::move(*record)));
         }
         if (working.fetch_sub(1) == 1) CheckOk(results.Close());
@@ -294,9 +292,7 @@ DesignResult RunCeiling(int threads, const DesignOptions& options) {
       for (int64_t id = w.count * t / threads; id < w.count * (t + 1) / threads; ++id) {
         record.id = id;
         FillPayload(id, record.payload.get(), w.size);
-        Parse(record, w);
-        Validate(record, w);
-        Transform(record, w);
+        ProcessRecord(record, w);
         sum += record.hash;
       }
       sums[t] = sum;

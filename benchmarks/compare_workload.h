@@ -70,6 +70,13 @@ inline void Transform(Record& r, const WorkloadParams& p) {
   r.hash = FnvRounds(r.payload.get(), p.size, r.hash, p.transform_rounds);
 }
 
+// All three steps, as a design without stages (the ceiling) runs them.
+inline void ProcessRecord(Record& r, const WorkloadParams& p) {
+  Parse(r, p);
+  Validate(r, p);
+  Transform(r, p);
+}
+
 }  // namespace troupe::benchmarks
 
 #endif  // TROUPE_BENCHMARKS_COMPARE_WORKLOAD_H_

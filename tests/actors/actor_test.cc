@@ -30,29 +30,16 @@ using testing::TotalOf;
 
 class ActorTest : public ::testing::TestWithParam<int> {
  protected:
-  void SetUp() override {
-    auto runtime = Runtime::Create({.procs = GetParam()});
-    ASSERT_TRUE(runtime.ok());
-    runtime_ = *std::move(runtime);
-    system_ = std::make_unique<ActorSystem>(*runtime_);
-  }
-  void TearDown() override {
-    system_.reset();  // kills what is left and waits for the actors to stop
-    // Their fibers finish a moment after they report stopped; wait for that.
-    const absl::Time give_up = absl::Now() + absl::Seconds(60);
-    while (runtime_->Stats().fibers_alive() != 0 && absl::Now() < give_up) {
-      std::this_thread::yield();
-    }
-    EXPECT_EQ(runtime_->Stats().fibers_alive(), 0u) << runtime_->Stats().ToString();
-  }
+  void SetUp() override { harness_.Start(GetParam()); }
+  void TearDown() override { harness_.Finish(); }
   template <typename F>
   void RunInFiber(F&& body) {
-    ASSERT_TRUE(runtime_->Run(std::forward<F>(body)).ok());
+    harness_.RunInFiber(std::forward<F>(body));
   }
-  ActorSystem& system() { return *system_; }
+  ActorSystem& system() { return harness_.system(); }
 
-  std::unique_ptr<Runtime> runtime_;
-  std::unique_ptr<ActorSystem> system_;
+ private:
+  testing::ActorHarness harness_;
 };
 
 // Records, per sender, that sequence numbers arrive in order.

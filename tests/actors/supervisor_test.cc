@@ -26,27 +26,15 @@ using testing::TotalOf;
 
 class SupervisorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto runtime = Runtime::Create({.procs = 2});
-    ASSERT_TRUE(runtime.ok());
-    runtime_ = *std::move(runtime);
-    system_ = std::make_unique<ActorSystem>(*runtime_);
-  }
-  void TearDown() override {
-    system_.reset();
-    const absl::Time give_up = absl::Now() + absl::Seconds(60);
-    while (runtime_->Stats().fibers_alive() != 0 && absl::Now() < give_up) {
-      std::this_thread::yield();
-    }
-    EXPECT_EQ(runtime_->Stats().fibers_alive(), 0u);
-  }
+  void SetUp() override { harness_.Start(2); }
+  void TearDown() override { harness_.Finish(); }
   template <typename F>
   void RunInFiber(F&& body) {
-    ASSERT_TRUE(runtime_->Run(std::forward<F>(body)).ok());
+    harness_.RunInFiber(std::forward<F>(body));
   }
 
-  std::unique_ptr<Runtime> runtime_;
-  std::unique_ptr<ActorSystem> system_;
+  testing::ActorHarness harness_;
+  
 };
 
 // The total an actor has now, or -1 if it cannot answer.
@@ -56,7 +44,7 @@ int64_t Total(const ActorRef<CounterMessage>& counter) {
 }
 
 TEST_F(SupervisorTest, OneForOneRestartsOnlyTheFailedChildWithItsMailbox) {
-  Supervisor supervisor(*system_, {.strategy = RestartStrategy::kOneForOne});
+  Supervisor supervisor(harness_.system(), {.strategy = RestartStrategy::kOneForOne});
   auto a = supervisor.StartChild<Counter>({.name = "a"}, 100);
   auto b = supervisor.StartChild<Counter>({.name = "b"}, 100);
   RunInFiber([&] {
@@ -72,7 +60,7 @@ TEST_F(SupervisorTest, OneForOneRestartsOnlyTheFailedChildWithItsMailbox) {
 }
 
 TEST_F(SupervisorTest, OneForAllRestartsEveryChild) {
-  Supervisor supervisor(*system_, {.strategy = RestartStrategy::kOneForAll});
+  Supervisor supervisor(harness_.system(), {.strategy = RestartStrategy::kOneForAll});
   auto a = supervisor.StartChild<Counter>({.name = "a"});
   auto b = supervisor.StartChild<Counter>({.name = "b"});
   RunInFiber([&] {
@@ -85,7 +73,7 @@ TEST_F(SupervisorTest, OneForAllRestartsEveryChild) {
 }
 
 TEST_F(SupervisorTest, RestForOneRestartsTheFailedChildAndLaterOnes) {
-  Supervisor supervisor(*system_, {.strategy = RestartStrategy::kRestForOne});
+  Supervisor supervisor(harness_.system(), {.strategy = RestartStrategy::kRestForOne});
   auto first = supervisor.StartChild<Counter>({.name = "first"});
   auto middle = supervisor.StartChild<Counter>({.name = "middle"});
   auto last = supervisor.StartChild<Counter>({.name = "last"});
@@ -100,7 +88,7 @@ TEST_F(SupervisorTest, RestForOneRestartsTheFailedChildAndLaterOnes) {
 }
 
 TEST_F(SupervisorTest, TooManyRestartsMakeTheSupervisorGiveUp) {
-  Supervisor supervisor(*system_, {.strategy = RestartStrategy::kOneForOne,
+  Supervisor supervisor(harness_.system(), {.strategy = RestartStrategy::kOneForOne,
                                    .max_restarts = 2,
                                    .within = absl::Hours(1),
                                    .name = "fragile"});
@@ -127,7 +115,7 @@ TEST_F(SupervisorTest, TooManyRestartsMakeTheSupervisorGiveUp) {
 }
 
 TEST_F(SupervisorTest, EscalationGoesToTheParentSupervisor) {
-  Supervisor root(*system_, {.strategy = RestartStrategy::kOneForOne, .max_restarts = 5,
+  Supervisor root(harness_.system(), {.strategy = RestartStrategy::kOneForOne, .max_restarts = 5,
                              .within = absl::Hours(1), .name = "root"});
   Supervisor child_supervisor(root, {.strategy = RestartStrategy::kOneForOne,
                                      .max_restarts = 1, .within = absl::Hours(1),
@@ -159,7 +147,7 @@ class FlakyStart : public Actor<StartMessage> {
 };
 
 TEST_F(SupervisorTest, AFailingStartIsRestartedToo) {
-  Supervisor supervisor(*system_, {.max_restarts = 5, .within = absl::Hours(1)});
+  Supervisor supervisor(harness_.system(), {.max_restarts = 5, .within = absl::Hours(1)});
   auto failures = std::make_shared<std::atomic<int>>(2);
   auto actor = supervisor.StartChild<FlakyStart>({}, failures);
   RunInFiber([&] {
@@ -171,7 +159,7 @@ TEST_F(SupervisorTest, AFailingStartIsRestartedToo) {
 }
 
 TEST_F(SupervisorTest, UnsupervisedFailureEndsTheActorNotTheProcess) {
-  auto counter = system_->Spawn<Counter>({.name = "alone"});
+  auto counter = harness_.system().Spawn<Counter>({.name = "alone"});
   RunInFiber([&] {
     ASSERT_TRUE(counter.Tell(Fail{"unsupervised"}).ok());
     ASSERT_TRUE(counter.AwaitStop().ok());

@@ -6,8 +6,17 @@
 #include <string>
 #include <variant>
 
+#include <memory>
+#include <thread>
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "actors/actor.h"
+#include "actors/actor_system.h"
 #include "actors/reply.h"
+#include "gtest/gtest.h"
+#include "scheduler/runtime.h"
 
 namespace troupe::testing {
 
@@ -35,6 +44,39 @@ class Counter : public Actor<CounterMessage> {
 
  private:
   int64_t total_;
+};
+
+// A runtime and an actor system for one test. Finish() shuts the system down (killing
+// what is left) and checks that every fiber ended.
+class ActorHarness {
+ public:
+  void Start(int procs) {
+    auto runtime = Runtime::Create({.procs = procs});
+    ASSERT_TRUE(runtime.ok()) << runtime.status();
+    runtime_ = *std::move(runtime);
+    system_ = std::make_unique<ActorSystem>(*runtime_);
+  }
+  void Finish() {
+    if (runtime_ == nullptr) return;
+    system_.reset();
+    // Actor fibers end a moment after they report stopped; wait for that.
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (runtime_->Stats().fibers_alive() != 0 && absl::Now() < give_up) {
+      std::this_thread::yield();
+    }
+    EXPECT_EQ(runtime_->Stats().fibers_alive(), 0u) << runtime_->Stats().ToString();
+  }
+  template <typename F>
+  void RunInFiber(F&& body) {
+    absl::Status status = runtime_->Run(std::forward<F>(body));
+    ASSERT_TRUE(status.ok()) << status;
+  }
+  Runtime& runtime() { return *runtime_; }
+  ActorSystem& system() { return *system_; }
+
+ private:
+  std::unique_ptr<Runtime> runtime_;
+  std::unique_ptr<ActorSystem> system_;
 };
 
 inline absl::StatusOr<int64_t> TotalOf(const ActorRef<CounterMessage>& counter,

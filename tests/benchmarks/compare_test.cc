@@ -18,9 +18,7 @@ uint64_t SequentialChecksum(const WorkloadParams& w) {
   for (int64_t id = 0; id < w.count; ++id) {
     record.id = id;
     FillPayload(id, record.payload.get(), w.size);
-    Parse(record, w);
-    Validate(record, w);
-    Transform(record, w);
+    ProcessRecord(record, w);
     sum += record.hash;
   }
   return sum;

@@ -138,8 +138,12 @@ TEST_P(SelectTest, ReadyCasesAreChosenFairly) {
   int wins[2] = {0, 0};
   RunInFiber([&] {
     for (int i = 0; i < kRounds; ++i) {
-      if (a.size() == 0) ASSERT_EQ(a.TrySend(0), ChannelStatus::kOk);
-      if (b.size() == 0) ASSERT_EQ(b.TrySend(1), ChannelStatus::kOk);
+      if (a.size() == 0) {
+        ASSERT_EQ(a.TrySend(0), ChannelStatus::kOk);
+      }
+      if (b.size() == 0) {
+        ASSERT_EQ(b.TrySend(1), ChannelStatus::kOk);
+      }
       Select(OnRecv(a, [&](std::optional<int>) { ++wins[0]; }),
              OnRecv(b, [&](std::optional<int>) { ++wins[1]; }));
     }

@@ -27,6 +27,7 @@
 #include "scheduler/semaphore.h"
 #include "scheduler/this_fiber.h"
 #include "scheduler/wait_group.h"
+#include "tests/scheduler/test_support.h"
 #include "tests/stress/stress_flags.h"
 
 namespace troupe {
@@ -102,35 +103,11 @@ class Watchdog {
   std::thread thread_;    // last: starts after every other member is built
 };
 
-// A runtime per test with GetParam() processors; TearDown checks that every fiber
-// finished.
-class SchedulerStressTest : public ::testing::TestWithParam<int> {
+// A runtime per test with GetParam() processors (test_support.h); TearDown checks
+// that every fiber finished.
+class SchedulerStressTest : public testing::RuntimeTest {
  protected:
-  void SetUp() override {
-    auto runtime = Runtime::Create({.procs = GetParam()});
-    ASSERT_TRUE(runtime.ok()) << runtime.status();
-    runtime_ = *std::move(runtime);
-  }
-
-  void TearDown() override {
-    if (runtime_ == nullptr) return;
-    const RuntimeStats stats = runtime_->Stats();
-    EXPECT_EQ(stats.fibers_alive(), 0u) << "fibers left running: " << stats.ToString();
-    runtime_.reset();
-  }
-
-  // Runs `body` as the main fiber and expects it to finish cleanly.
-  template <typename F>
-  void RunInFiber(F&& body) {
-    const absl::Status status = runtime_->Run(std::forward<F>(body));
-    EXPECT_TRUE(status.ok()) << status;
-  }
-
-  Runtime& runtime() { return *runtime_; }
   int procs() const { return GetParam(); }
-
- private:
-  std::unique_ptr<Runtime> runtime_;
 };
 
 // Joins every handle, even after a failure, so no fiber outlives the state it uses.
