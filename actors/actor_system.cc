@@ -1,5 +1,6 @@
 #include "actors/actor_system.h"
 
+#include <cstdio>
 #include <vector>
 
 namespace troupe {
@@ -53,6 +54,53 @@ void ActorSystem::CellStopped(uint64_t id) {
       break;
     }
   }
+}
+
+void ActorSystem::OnAskCycle(std::function<void(const std::string&)> handler) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ask_cycle_handler_ = std::move(handler);
+}
+
+absl::Status ActorSystem::BeginAsk(uint64_t caller, uint64_t callee) {
+  std::string cycle;
+  std::function<void(const std::string&)> handler;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto name_of = [&](uint64_t id) {
+      auto live = live_.find(id);
+      const std::string name = live == live_.end() ? "" : live->second.cell->name();
+      return name.empty() ? absl::StrCat("#", id) : absl::StrCat(name, " (#", id, ")");
+    };
+    // Follow who-waits-for-whom from the callee; reaching the caller closes a cycle.
+    std::vector<uint64_t> path{caller, callee};
+    for (uint64_t at = callee; at != caller;) {
+      auto next = waiting_for_.find(at);
+      if (next == waiting_for_.end() || path.size() > live_.size() + 1) {
+        waiting_for_[caller] = callee;
+        return absl::OkStatus();
+      }
+      at = next->second;
+      path.push_back(at);
+    }
+    for (std::size_t i = 0; i < path.size(); ++i) {
+      absl::StrAppend(&cycle, i == 0 ? "" : " -> ", name_of(path[i]));
+    }
+    handler = ask_cycle_handler_;
+  }
+  ask_cycles_.fetch_add(1, std::memory_order_relaxed);  // statistic
+  const std::string message =
+      absl::StrCat("ask cycle (deadlock): ", cycle, "; the last ask was not sent");
+  if (handler) {
+    handler(message);
+  } else {
+    std::fprintf(stderr, "troupe: %s\n", message.c_str());
+  }
+  return absl::FailedPreconditionError(message);
+}
+
+void ActorSystem::EndAsk(uint64_t caller) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  waiting_for_.erase(caller);
 }
 
 std::size_t ActorSystem::live_actors() const {

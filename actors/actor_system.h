@@ -76,11 +76,23 @@ class ActorSystem {
 
   // Live actors right now.
   std::size_t live_actors() const;
+
+  // Ask cycles. While an actor waits in Ask for another, the system records the
+  // edge; an Ask that would close a cycle (A waits for B, B asks A — directly or
+  // through others) is not sent: it fails at once with FailedPrecondition naming
+  // the actors in the cycle, and `handler` (default: a line on stderr) is called with
+  // that message, instead of both asks hanging until their deadlines.
+  void OnAskCycle(std::function<void(const std::string&)> handler);
+  uint64_t ask_cycles() const { return ask_cycles_.load(std::memory_order_relaxed); }
   Runtime& runtime() { return runtime_; }
 
-  // ---- For actor cells. ----
+  // ---- For actor cells and Ask. ----
   void RecordDeadLetter(const DeadLetter& letter);
   void CellStopped(uint64_t id);
+  // `caller` (an actor id) starts waiting for `callee`; an error if that closes a
+  // cycle (then nothing is recorded). EndAsk removes the record.
+  absl::Status BeginAsk(uint64_t caller, uint64_t callee);
+  void EndAsk(uint64_t caller);
 
  private:
   struct LiveCell {
@@ -117,6 +129,9 @@ class ActorSystem {
   absl::flat_hash_map<uint64_t, LiveCell> live_;
   absl::flat_hash_map<std::string, Registration> registry_;
   std::function<void(const DeadLetter&)> dead_letter_handler_;
+  absl::flat_hash_map<uint64_t, uint64_t> waiting_for_;  // caller -> callee, in Ask
+  std::function<void(const std::string&)> ask_cycle_handler_;
+  std::atomic<uint64_t> ask_cycles_{0};
 };
 
 }  // namespace troupe

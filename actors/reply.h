@@ -6,7 +6,9 @@
 //       [](troupe::Reply<int> reply) { return Get{std::move(reply)}; }, ctx);
 //
 // Errors from Ask: the context's error when it is done first (DeadlineExceeded for a
-// deadline), FailedPrecondition at once when the actor has stopped, Aborted when the
+// deadline), FailedPrecondition at once when the actor has stopped or when the ask
+// would close a cycle of actors waiting for each other (see
+// ActorSystem::OnAskCycle), Aborted when the
 // actor dropped the request without replying (it stopped, failed, or let the Reply go
 // out of scope), or whatever status the actor replied with.
 #ifndef TROUPE_ACTORS_REPLY_H_
@@ -19,6 +21,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "actors/actor.h"
+#include "actors/actor_system.h"
+#include "scheduler/internal/scheduler.h"
 #include "scheduler/channel.h"
 #include "scheduler/context.h"
 
@@ -66,6 +70,20 @@ class Reply {
 template <typename T, typename M, typename MakeRequest>
 absl::StatusOr<T> Ask(const ActorRef<M>& actor, MakeRequest&& make_request,
                       const Context& context = Context()) {
+  // An actor asking another: record who waits for whom, refusing a cycle.
+  const scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
+  const uint64_t caller = self != nullptr ? self->owner_tag : 0;
+  ActorSystem& system = actor.cell()->system();
+  if (caller != 0) {
+    if (absl::Status cycle = system.BeginAsk(caller, actor.id()); !cycle.ok()) return cycle;
+  }
+  struct EndAsk {
+    ActorSystem& system;
+    uint64_t caller;
+    ~EndAsk() {
+      if (caller != 0) system.EndAsk(caller);
+    }
+  } end_ask{system, caller};
   auto slot = std::make_shared<typename Reply<T>::Slot>(1);
   if (absl::Status sent = actor.Tell(make_request(Reply<T>(slot)), context); !sent.ok()) {
     return sent;

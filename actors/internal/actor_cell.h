@@ -31,6 +31,7 @@
 #include "actors/internal/actor_cell_base.h"
 #include "actors/internal/mailbox_queue.h"
 #include "scheduler/context.h"
+#include "scheduler/internal/scheduler.h"
 #include "scheduler/pool.h"
 #include "scheduler/runtime.h"
 #include "scheduler/semaphore.h"
@@ -263,6 +264,8 @@ class ActorCell final : public ActorCellBase,
   }
 
   void Run() {
+    // Label this fiber as this actor's (ask-cycle detection, actor_system.h).
+    scheduler_internal::CurrentFiber()->owner_tag = id();
     absl::Status reason;
     bool running = true;
     if (absl::Status failure = StartInstance(); !failure.ok()) {

@@ -98,8 +98,10 @@ struct alignas(64) Fiber {
   bool is_thread = false;
   ThreadParker thread_parker;
 
-  // Introspection, written by the running M (relaxed; read by the monitor and dumps).
-  std::atomic<int64_t> running_since_ns{0};
+  // Free for higher layers to label the fiber while it runs (the actors layer puts
+  // the id of the actor whose message it is handling there). Only the fiber itself
+  // reads or writes it.
+  uint64_t owner_tag = 0;
 };
 
 inline Fiber* const kJoinDone = reinterpret_cast<Fiber*>(uintptr_t{1});

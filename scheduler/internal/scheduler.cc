@@ -258,6 +258,7 @@ Fiber* Scheduler::CreateFiber() {
   fiber->scheduler = this;
   fiber->id.store(NextFiberId(p), std::memory_order_relaxed);  // relaxed: dumps read it racily
   fiber->wait_reason.store(nullptr, std::memory_order_relaxed);
+  fiber->owner_tag = 0;
   fiber->references.store(2, std::memory_order_relaxed);  // running + JoinHandle
   fiber->joiner.store(nullptr, std::memory_order_relaxed);
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);

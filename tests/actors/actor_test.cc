@@ -443,3 +443,57 @@ INSTANTIATE_TEST_SUITE_P(Procs, ActorTest, ::testing::Values(1, 2, 4),
 
 }  // namespace
 }  // namespace troupe
+
+namespace troupe {
+namespace {
+
+// Asks its peer for a number, passing the request on: with peers A -> B -> A the
+// second ask would close a cycle.
+struct Relay {
+  Reply<int> reply;
+};
+struct SetPeer {
+  ActorRef<std::variant<Relay, SetPeer>> peer;
+};
+using RelayMessage = std::variant<Relay, SetPeer>;
+class Relayer : public Actor<RelayMessage> {
+ public:
+  void Receive(RelayMessage& message) override {
+    if (auto* set = std::get_if<SetPeer>(&message)) {
+      peer_ = set->peer;
+      return;
+    }
+    absl::StatusOr<int> answer =
+        Ask<int>(peer_, [](Reply<int> r) { return Relay{std::move(r)}; }, request_context());
+    std::get<Relay>(message).reply.Send(answer.ok() ? absl::StatusOr<int>(*answer + 1)
+                                                    : answer.status());
+  }
+
+ private:
+  ActorRef<RelayMessage> peer_;
+};
+
+TEST(AskCycleTest, ACycleOfAsksFailsAtOnceNamingTheActors) {
+  testing::ActorHarness harness;
+  harness.Start(2);
+  std::string reported;
+  harness.system().OnAskCycle([&](const std::string& message) { reported = message; });
+  ActorRef<RelayMessage> a = harness.system().Spawn<Relayer>({.name = "a"});
+  ActorRef<RelayMessage> b = harness.system().Spawn<Relayer>({.name = "b"});
+  harness.RunInFiber([&] {
+    ASSERT_TRUE(a.Tell(SetPeer{b}).ok());
+    ASSERT_TRUE(b.Tell(SetPeer{a}).ok());
+    // a asks b, b asks a: b's ask is refused, b answers a with the error.
+    absl::StatusOr<int> answer =
+        Ask<int>(a, [](Reply<int> r) { return Relay{std::move(r)}; }, absl::Seconds(60));
+    EXPECT_EQ(answer.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_NE(answer.status().message().find("ask cycle"), std::string::npos) << answer.status();
+  });
+  EXPECT_NE(reported.find("b (#"), std::string::npos) << reported;
+  EXPECT_NE(reported.find("-> a (#"), std::string::npos) << reported;
+  EXPECT_EQ(harness.system().ask_cycles(), 1u);
+  harness.Finish();
+}
+
+}  // namespace
+}  // namespace troupe
