@@ -29,6 +29,7 @@
 #include "benchmarks/compare_designs.h"
 #include "benchmarks/compare_report.h"
 #include "scheduler/runtime.h"
+#include "scheduler/trace.h"
 
 ABSL_FLAG(int64_t, records, 1'000'000, "records per design");
 ABSL_FLAG(int64_t, size, 256, "payload bytes per record");
@@ -43,6 +44,11 @@ ABSL_FLAG(std::string, designs, "worker_pool,pipeline,actors", "troupe designs t
 ABSL_FLAG(std::string, go_binary, "", "the Go comparison program (empty: no Go rows)");
 ABSL_FLAG(std::string, json, "", "also write the results as JSON to this file (- = stdout)");
 ABSL_FLAG(std::string, html, "", "also write a self-contained HTML report with charts");
+ABSL_FLAG(std::string, trace, "",
+          "write a Chrome trace (chrome://tracing, Perfetto) of fiber run slices per thread "
+          "for the troupe designs to this file; use with a short run (--records=20000)");
+ABSL_FLAG(std::string, sweep_procs, "", "comma-separated processor counts to sweep over");
+ABSL_FLAG(std::string, sweep_capacity, "", "comma-separated capacities to sweep over");
 
 namespace troupe::benchmarks {
 
@@ -117,29 +123,36 @@ DesignResult RunGo(const std::string& binary, const std::string& design, int pro
 }  // namespace
 }  // namespace troupe::benchmarks
 
-int main(int argc, char** argv) {
-  using namespace troupe::benchmarks;
-  absl::ParseCommandLine(argc, argv);
-  auto runtime = troupe::Runtime::Create({.procs = absl::GetFlag(FLAGS_procs)});
-  if (!runtime.ok()) {
-    std::fprintf(stderr, "compare: %s\n", std::string(runtime.status().message()).c_str());
-    return 2;
+namespace troupe::benchmarks {
+namespace {
+
+absl::StatusOr<std::vector<int64_t>> ParseList(const std::string& flag, const std::string& text,
+                                               int64_t minimum) {
+  std::vector<int64_t> values;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    int64_t value = 0;
+    if (!absl::SimpleAtoi(item, &value) || value < minimum) {
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, " must list integers >= ",
+                                                     minimum, "; got \"", text, "\""));
+    }
+    values.push_back(value);
   }
+  return values;
+}
+
+// One comparison: the ceiling, the troupe designs, the Go designs, on `procs`.
+absl::StatusOr<std::vector<DesignResult>> CompareOnce(int procs_flag, int64_t capacity,
+                                                      const std::vector<std::string>& designs,
+                                                      std::vector<std::pair<std::string, Trace>>* traces,
+                                                      ReportHeader* header) {
+  auto runtime = Runtime::Create({.procs = procs_flag});
+  if (!runtime.ok()) return runtime.status();
   const int procs = (*runtime)->procs();
   absl::StatusOr<DesignOptions> options = OptionsFromFlags(procs);
-  if (!options.ok()) {
-    std::fprintf(stderr, "compare: %s\n", std::string(options.status().message()).c_str());
-    return 2;
-  }
-  std::vector<std::string> designs = absl::StrSplit(absl::GetFlag(FLAGS_designs), ',', absl::SkipEmpty());
-  for (const std::string& design : designs) {
-    if (design != "worker_pool" && design != "pipeline" && design != "actors") {
-      std::fprintf(stderr, "compare: --designs: unknown design \"%s\"; allowed: worker_pool, pipeline, actors\n",
-                   design.c_str());
-      return 2;
-    }
-  }
-
+  if (!options.ok()) return options.status();
+  if (capacity > 0) options->capacity = static_cast<std::size_t>(capacity);
+  *header = ReportHeader{options->workload.count, options->workload.size, procs,
+                         options->parallelism, options->capacity, options->rate};
   std::fprintf(stderr,
                "compare: %" PRId64 " records of %zu bytes, rounds %d/%d/%d, capacity %zu, "
                "procs %d, parallelism %d, %s\n",
@@ -156,9 +169,11 @@ int main(int argc, char** argv) {
   results.push_back(RunCeiling(procs, *options));
   progress(results.back());
   for (const std::string& design : designs) {
+    if (traces != nullptr) (*runtime)->StartTrace();
     if (design == "worker_pool") results.push_back(RunWorkerPool(**runtime, *options));
     if (design == "pipeline") results.push_back(RunPipeline(**runtime, *options));
     if (design == "actors") results.push_back(RunActors(**runtime, *options));
+    if (traces != nullptr) traces->emplace_back(design, (*runtime)->StopTrace());
     progress(results.back());
   }
   const std::string go_binary = absl::GetFlag(FLAGS_go_binary);
@@ -168,21 +183,68 @@ int main(int argc, char** argv) {
       progress(results.back());
     }
   }
-
   // Every design must reproduce the ceiling's checksum.
   const uint64_t reference = results.front().checksum;
-  bool failed = false;
   for (DesignResult& r : results) {
     if (r.error.empty() && r.checksum != reference) {
       r.error = absl::StrFormat("checksum 0x%016x differs from 0x%016x", r.checksum, reference);
     }
-    failed |= !r.error.empty();
   }
-  const ReportHeader header{options->workload.count, options->workload.size, procs,
-                            options->parallelism, options->capacity, options->rate};
-  std::fputs(FormatTable(header, results).c_str(), stdout);
+  return results;
+}
+
+}  // namespace
+}  // namespace troupe::benchmarks
+
+int main(int argc, char** argv) {
+  using namespace troupe::benchmarks;
+  absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> designs = absl::StrSplit(absl::GetFlag(FLAGS_designs), ',', absl::SkipEmpty());
+  for (const std::string& design : designs) {
+    if (design != "worker_pool" && design != "pipeline" && design != "actors") {
+      std::fprintf(stderr, "compare: --designs: unknown design \"%s\"; allowed: worker_pool, pipeline, actors\n",
+                   design.c_str());
+      return 2;
+    }
+  }
+  auto sweep_procs = ParseList("sweep_procs", absl::GetFlag(FLAGS_sweep_procs), 1);
+  auto sweep_capacity = ParseList("sweep_capacity", absl::GetFlag(FLAGS_sweep_capacity), 1);
+  for (const auto* list : {&sweep_procs, &sweep_capacity}) {
+    if (!list->ok()) {
+      std::fprintf(stderr, "compare: %s\n", std::string(list->status().message()).c_str());
+      return 2;
+    }
+  }
+  std::vector<int64_t> procs_values = sweep_procs->empty() ? std::vector<int64_t>{absl::GetFlag(FLAGS_procs)} : *sweep_procs;
+  std::vector<int64_t> capacity_values = sweep_capacity->empty() ? std::vector<int64_t>{0} : *sweep_capacity;
+  const bool sweeping = procs_values.size() * capacity_values.size() > 1;
+  const std::string trace_path = absl::GetFlag(FLAGS_trace);
+  std::vector<std::pair<std::string, troupe::Trace>> traces;
+
+  bool failed = false;
+  std::string json = sweeping ? "[\n" : "";
+  std::string html_body;
+  int step = 0;
+  const int steps = static_cast<int>(procs_values.size() * capacity_values.size());
+  for (int64_t procs : procs_values) {
+    for (int64_t capacity : capacity_values) {
+      ++step;
+      if (sweeping) std::fprintf(stderr, "sweep %d/%d: procs=%" PRId64 " capacity=%" PRId64 "\n", step, steps, procs, capacity);
+      ReportHeader header{};
+      auto results = CompareOnce(static_cast<int>(procs), capacity, designs,
+                                 trace_path.empty() ? nullptr : &traces, &header);
+      if (!results.ok()) {
+        std::fprintf(stderr, "compare: %s\n", std::string(results.status().message()).c_str());
+        return 2;
+      }
+      for (const DesignResult& r : *results) failed |= !r.error.empty();
+      std::fputs(FormatTable(header, *results).c_str(), stdout);
+      json += FormatJson(header, *results);
+      if (sweeping) json += step < steps ? ",\n" : "]\n";
+      html_body += FormatHtmlSection(header, *results);
+    }
+  }
   if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
-    const std::string json = FormatJson(header, results);
     if (path == "-") {
       std::fputs(json.c_str(), stdout);
     } else {
@@ -190,8 +252,13 @@ int main(int argc, char** argv) {
     }
   }
   if (const std::string path = absl::GetFlag(FLAGS_html); !path.empty()) {
-    std::ofstream(path) << FormatHtml(header, results);
+    std::ofstream(path) << FormatHtmlDocument(html_body);
     std::fprintf(stderr, "compare: wrote %s\n", path.c_str());
+  }
+  if (!trace_path.empty()) {
+    std::ofstream(trace_path) << FormatChromeTrace(traces);
+    std::fprintf(stderr, "compare: wrote %s (open it in chrome://tracing or ui.perfetto.dev)\n",
+                 trace_path.c_str());
   }
   return failed ? 1 : 0;
 }

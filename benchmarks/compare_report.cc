@@ -105,7 +105,8 @@ std::string FormatJson(const ReportHeader& header, const std::vector<DesignResul
   return out;
 }
 
-std::string FormatHtml(const ReportHeader& header, const std::vector<DesignResult>& results) {
+std::string FormatHtmlSection(const ReportHeader& header,
+                              const std::vector<DesignResult>& results) {
   std::vector<const DesignResult*> rows;
   for (const DesignResult& r : results) {
     if (r.error.empty()) rows.push_back(&r);
@@ -162,15 +163,52 @@ std::string FormatHtml(const ReportHeader& header, const std::vector<DesignResul
     y += 3 * 12 + 10;
   }
   latency += "</svg>";
+  return absl::StrCat("<h2>", Describe(header), "</h2><h3>Throughput (records/s)</h3>",
+                      throughput, "<h3>Latency from emission to sink</h3>", latency,
+                      "<h3>Table</h3><pre>", FormatTable(header, results), "</pre>\n");
+}
+
+std::string FormatHtmlDocument(const std::string& sections) {
   return absl::StrCat(
       "<!doctype html><html><head><meta charset=\"utf-8\"><title>troupe pattern comparison"
       "</title><style>body{font-family:sans-serif;margin:2em;max-width:60em}pre{background:"
-      "#f4f4f4;padding:1em;overflow-x:auto}</style></head><body><h1>Pattern comparison</h1><p>",
-      Describe(header),
-      "</p><p>Blue: troupe. Green: Go. Grey: the ceiling (plain threads, no queues).</p>"
-      "<h2>Throughput (records/s)</h2>",
-      throughput, "<h2>Latency from emission to sink</h2>", latency, "<h2>Table</h2><pre>",
-      FormatTable(header, results), "</pre></body></html>\n");
+      "#f4f4f4;padding:1em;overflow-x:auto}</style></head><body><h1>Pattern comparison</h1>"
+      "<p>Blue: troupe. Green: Go. Grey: the ceiling (plain threads, no queues).</p>",
+      sections, "</body></html>\n");
+}
+
+std::string FormatChromeTrace(const std::vector<std::pair<std::string, Trace>>& traces) {
+  std::string out = "{\"traceEvents\": [\n";
+  bool first = true;
+  auto separator = [&] {
+    if (!first) out += ",\n";
+    first = false;
+  };
+  int64_t origin = 0;
+  for (const auto& [design, trace] : traces) {
+    for (const TraceSlice& slice : trace.slices) {
+      if (origin == 0 || slice.start_ns < origin) origin = slice.start_ns;
+    }
+  }
+  for (std::size_t pid = 0; pid < traces.size(); ++pid) {
+    const auto& [design, trace] = traces[pid];
+    separator();
+    absl::StrAppendFormat(&out,
+                          "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": %d, "
+                          "\"args\": {\"name\": \"%s (troupe)%s\"}}",
+                          pid, design,
+                          trace.dropped > 0 ? absl::StrCat(", ", trace.dropped, " slices dropped") : "");
+    for (const TraceSlice& slice : trace.slices) {
+      separator();
+      absl::StrAppendFormat(&out,
+                            "{\"name\": \"fiber %d\", \"ph\": \"X\", \"pid\": %d, \"tid\": %d, "
+                            "\"ts\": %.3f, \"dur\": %.3f}",
+                            slice.fiber, pid, slice.thread, (slice.start_ns - origin) / 1000.0,
+                            (slice.end_ns - slice.start_ns) / 1000.0);
+    }
+  }
+  out += "\n]}\n";
+  return out;
 }
 
 bool ParseResultJson(const std::string& line, DesignResult* result) {

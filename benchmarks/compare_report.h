@@ -6,9 +6,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "benchmarks/compare_designs.h"
+#include "scheduler/trace.h"
 
 namespace troupe::benchmarks {
 
@@ -23,7 +25,13 @@ struct ReportHeader {
 
 std::string FormatTable(const ReportHeader& header, const std::vector<DesignResult>& results);
 std::string FormatJson(const ReportHeader& header, const std::vector<DesignResult>& results);
-std::string FormatHtml(const ReportHeader& header, const std::vector<DesignResult>& results);
+// One comparison's charts and table; FormatHtmlDocument wraps sections into a page.
+std::string FormatHtmlSection(const ReportHeader& header, const std::vector<DesignResult>& results);
+std::string FormatHtmlDocument(const std::string& sections);
+
+// A Chrome trace-event JSON document: one process per design, one thread per OS
+// thread, one complete event per fiber run slice.
+std::string FormatChromeTrace(const std::vector<std::pair<std::string, Trace>>& traces);
 
 // Fills `result` from one JSON object line (as the Go program prints). False if a
 // required key is missing.

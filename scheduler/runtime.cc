@@ -101,6 +101,10 @@ RuntimeStats Runtime::Stats() const { return scheduler_->ReadCounters(); }
 
 std::vector<FiberInfo> Runtime::DumpFibers() const { return scheduler_->DumpFibers(); }
 
+void Runtime::StartTrace() { scheduler_->StartTrace(); }
+
+Trace Runtime::StopTrace() { return scheduler_->StopTrace(); }
+
 int Runtime::procs() const { return scheduler_->procs(); }
 
 std::size_t Runtime::stack_size() const { return scheduler_->stack_size(); }

@@ -27,6 +27,7 @@
 #include "scheduler/internal/fiber.h"
 #include "scheduler/join_handle.h"
 #include "scheduler/runtime_stats.h"
+#include "scheduler/trace.h"
 
 namespace troupe {
 
@@ -106,6 +107,12 @@ class Runtime {
   // Any thread. Every live fiber with its state and what it waits on (a snapshot
   // taken without stopping the world, so it may be slightly inconsistent).
   std::vector<FiberInfo> DumpFibers() const;
+
+  // Any thread. Start recording which fiber runs on which OS thread, and when;
+  // StopTrace returns the slices (trace.h). For short runs: it costs a clock read
+  // and a push per switch while on.
+  void StartTrace();
+  Trace StopTrace();
 
   int procs() const;
   std::size_t stack_size() const;

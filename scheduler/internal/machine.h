@@ -10,7 +10,9 @@
 #include "scheduler/internal/execution_context.h"
 #include "scheduler/internal/fiber.h"
 #include "scheduler/internal/processor.h"
+#include "scheduler/internal/spin_lock.h"
 #include "scheduler/internal/thread_parker.h"
+#include "scheduler/trace.h"
 
 namespace troupe::scheduler_internal {
 
@@ -32,6 +34,12 @@ struct Machine {
   Processor* handed_processor = nullptr;
   bool handed_spinning = false;
   Machine* next_idle = nullptr;  // guarded by Scheduler::idle_mutex_
+
+  // Tracing (trace.h): the running slice's start (this thread only), and the slices
+  // so far, guarded by trace_lock (StopTrace reads them from another thread).
+  int64_t slice_start_ns = 0;
+  SpinLock trace_lock;
+  Trace trace;
 };
 
 // The Machine running on the calling thread, or nullptr for a plain thread.

@@ -70,7 +70,9 @@
 #include <immintrin.h>
 #endif
 
+#include "absl/time/clock.h"
 #include "scheduler/internal/guard_page_handler.h"
+#include "scheduler/internal/spin_lock.h"
 
 namespace troupe::scheduler_internal {
 
@@ -271,6 +273,55 @@ void Scheduler::PrepareToRun(Processor* p, Fiber* fiber) {
   fiber->context.PrepareFiber(fiber->stack.low(), fiber->stack.usable_size(), &FiberMain);
 }
 
+void Scheduler::BeginRunning(Machine* machine, Fiber* fiber) {
+  Processor* p = machine->processor;
+  PrepareToRun(p, fiber);
+  fiber->state.store(FiberState::kRunning, std::memory_order_relaxed);  // we own it
+  machine->current = fiber;
+  p->running_fiber_id.store(fiber->id.load(std::memory_order_relaxed),
+                            std::memory_order_relaxed);  // for the monitor
+  p->counters.switches.Add();
+  // relaxed: tracing is switched on and off for whole runs; a slice more or less at
+  // the edges is fine.
+  if (tracing_.load(std::memory_order_relaxed)) machine->slice_start_ns = absl::GetCurrentTimeNanos();
+}
+
+void Scheduler::EndTraceSlice(Machine* machine, Fiber* fiber) {
+  if (machine->slice_start_ns == 0) return;  // started before tracing was on
+  SpinLockHolder holder(machine->trace_lock);
+  if (machine->trace.slices.size() >= Trace::kMaxSlicesPerThread) {
+    ++machine->trace.dropped;
+  } else {
+    machine->trace.slices.push_back(TraceSlice{machine->id, fiber->id.load(std::memory_order_relaxed),
+                                               machine->slice_start_ns,
+                                               absl::GetCurrentTimeNanos()});
+  }
+  machine->slice_start_ns = 0;
+}
+
+void Scheduler::StartTrace() {
+  std::lock_guard<std::mutex> lock(idle_mutex_);
+  for (auto& machine : machines_) {
+    SpinLockHolder holder(machine->trace_lock);
+    machine->trace = Trace{};
+  }
+  tracing_.store(true, std::memory_order_relaxed);
+}
+
+Trace Scheduler::StopTrace() {
+  tracing_.store(false, std::memory_order_relaxed);
+  Trace all;
+  std::lock_guard<std::mutex> lock(idle_mutex_);
+  for (auto& machine : machines_) {
+    SpinLockHolder holder(machine->trace_lock);
+    all.slices.insert(all.slices.end(), machine->trace.slices.begin(),
+                      machine->trace.slices.end());
+    all.dropped += machine->trace.dropped;
+    machine->trace = Trace{};
+  }
+  return all;
+}
+
 void Scheduler::RecycleFiber(Processor* p, Fiber* fiber) {
   fiber->failure.clear();
   fiber_pool_.Release(p != nullptr ? &p->fiber_cache : nullptr, fiber);
@@ -341,13 +392,9 @@ void Scheduler::SwitchAway(Machine* machine, Fiber* self, int action) {
   if (next == nullptr && action == kActionRequeue) return;  // nothing else to run
   SwitchPacket packet{action, self};
   ExecutionContext* target;
+  if (tracing_.load(std::memory_order_relaxed)) EndTraceSlice(machine, self);
   if (next != nullptr) {
-    PrepareToRun(p, next);
-    next->state.store(FiberState::kRunning, std::memory_order_relaxed);  // we own it
-    machine->current = next;
-    p->running_fiber_id.store(next->id.load(std::memory_order_relaxed),
-                              std::memory_order_relaxed);  // for the monitor
-    p->counters.switches.Add();
+    BeginRunning(machine, next);
     target = &next->context;
   } else {
     machine->current = nullptr;
@@ -683,12 +730,7 @@ void Scheduler::MachineMain(Machine* machine) {
   InstallAlternateSignalStack();   // so a stack overflow can be reported
   machine->loop_context.AdoptCurrentThread();
   while (Fiber* fiber = FindRunnable(machine)) {
-    PrepareToRun(machine->processor, fiber);
-    fiber->state.store(FiberState::kRunning, std::memory_order_relaxed);
-    machine->current = fiber;
-    machine->processor->running_fiber_id.store(fiber->id.load(std::memory_order_relaxed),
-                                               std::memory_order_relaxed);
-    machine->processor->counters.switches.Add();
+    BeginRunning(machine, fiber);
     SwitchPacket none{kActionNone, nullptr};
     void* received = machine->loop_context.SwitchTo(fiber->context, &none);
     AfterSwitch(machine, received);
@@ -749,6 +791,7 @@ void Scheduler::ExitBlocking(Machine* machine) {
   }
   if (machine->processor != nullptr) return;
   Fiber* self = machine->current;
+  if (tracing_.load(std::memory_order_relaxed)) EndTraceSlice(machine, self);
   SwitchPacket packet{kActionRequeueGlobal, self};
   machine->current = nullptr;
   void* received = self->context.SwitchTo(machine->loop_context, &packet);

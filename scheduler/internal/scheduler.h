@@ -23,6 +23,7 @@
 #include "scheduler/internal/stack_pool.h"
 #include "scheduler/fiber_info.h"
 #include "scheduler/runtime_stats.h"
+#include "scheduler/trace.h"
 
 namespace troupe::scheduler_internal {
 
@@ -76,6 +77,10 @@ class Scheduler {
   // Any thread: the live fibers and what they are doing.
   std::vector<FiberInfo> DumpFibers();
 
+  // Any thread: record which fiber runs on which machine (trace.h).
+  void StartTrace();
+  Trace StopTrace();
+
   // ---- For the fiber entry and the wait protocol only (scheduler.cc). ----
   // Fiber context: stop running `self` (for `action`) and run something else.
   void SwitchAway(Machine* machine, Fiber* self, int action);
@@ -108,6 +113,10 @@ class Scheduler {
   Processor* CurrentProcessorOf(Machine* machine) const;
   // Gives a fiber that is about to run for the first time its stack.
   void PrepareToRun(Processor* p, Fiber* fiber);
+  // `fiber` (owned by the caller, just taken from a queue) becomes `machine`'s
+  // running fiber: stack, state, counters, trace.
+  void BeginRunning(Machine* machine, Fiber* fiber);
+  void EndTraceSlice(Machine* machine, Fiber* fiber);
   void RecycleFiber(Processor* p, Fiber* fiber);
   uint64_t NextFiberId(Processor* p);
 
@@ -125,6 +134,7 @@ class Scheduler {
   FiberPool fiber_pool_;  // after stack_pool_: records are destroyed first
   std::vector<std::unique_ptr<Processor>> processors_;
   std::atomic<bool> shutting_down_{false};
+  std::atomic<bool> tracing_{false};
 
   GlobalRunQueue global_queue_;
 

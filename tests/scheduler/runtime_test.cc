@@ -287,3 +287,38 @@ TEST(StackOverflowDeathTest, GuardPageStopsTheProcessNamingTheFiber) {
 
 }  // namespace
 }  // namespace troupe
+
+namespace troupe {
+namespace {
+
+TEST(TraceTest, RecordsWhichFiberRanOnWhichThread) {
+  auto runtime = Runtime::Create({.procs = 2});
+  ASSERT_TRUE(runtime.ok());
+  (*runtime)->StartTrace();
+  std::vector<uint64_t> ids;
+  ASSERT_TRUE((*runtime)->Run([&] {
+    std::vector<JoinHandle> handles;
+    for (int i = 0; i < 20; ++i) {
+      handles.push_back(Spawn([] {
+        for (int k = 0; k < 3; ++k) this_fiber::Yield();
+      }));
+      ids.push_back(handles.back().id());
+    }
+    for (auto& handle : handles) ASSERT_TRUE(handle.Join().ok());
+  }).ok());
+  const Trace trace = (*runtime)->StopTrace();
+  EXPECT_EQ(trace.dropped, 0u);
+  std::set<uint64_t> traced;
+  for (const TraceSlice& slice : trace.slices) {
+    EXPECT_LE(slice.start_ns, slice.end_ns);
+    EXPECT_GE(slice.thread, 0);
+    traced.insert(slice.fiber);
+  }
+  for (uint64_t id : ids) EXPECT_EQ(traced.count(id), 1u) << "fiber " << id << " not traced";
+  // Off again: nothing more is recorded.
+  ASSERT_TRUE((*runtime)->Run([] {}).ok());
+  EXPECT_TRUE((*runtime)->StopTrace().slices.empty());
+}
+
+}  // namespace
+}  // namespace troupe

@@ -1,0 +1,28 @@
+// Scheduling traces: which fiber ran on which OS thread, and when
+// (Runtime::StartTrace / StopTrace). Meant for short runs: every slice is kept in
+// memory until StopTrace, up to kMaxSlicesPerThread per thread (later ones are
+// dropped and counted).
+#ifndef TROUPE_SCHEDULER_TRACE_H_
+#define TROUPE_SCHEDULER_TRACE_H_
+
+#include <cstdint>
+#include <vector>
+
+namespace troupe {
+
+struct TraceSlice {
+  int thread = 0;         // the machine (OS thread) index within the runtime
+  uint64_t fiber = 0;     // the fiber's id
+  int64_t start_ns = 0;   // absl::GetCurrentTimeNanos() clock
+  int64_t end_ns = 0;
+};
+
+struct Trace {
+  static constexpr std::size_t kMaxSlicesPerThread = 1'000'000;
+  std::vector<TraceSlice> slices;
+  uint64_t dropped = 0;
+};
+
+}  // namespace troupe
+
+#endif  // TROUPE_SCHEDULER_TRACE_H_
