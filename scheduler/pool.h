@@ -48,34 +48,56 @@ class Pool {
 
   // A cached object (in whatever state it was Put), or a new one from the factory.
   std::unique_ptr<T> Get() {
-    Shard& shard = CurrentShard();
+    const int processor = scheduler_internal::CurrentProcessorIndex();
+    if (processor >= 0 && processor < static_cast<int>(kProcessorShards)) {
+      return GetFrom(shards_[processor]);  // only the M holding this P touches it
+    }
+    Shard& shard = ThreadShard(processor);
     scheduler_internal::SpinLockHolder holder(shard.lock);
+    return GetFrom(shard);
+  }
+
+  void Put(std::unique_ptr<T> item) {
+    if (item == nullptr) return;
+    const int processor = scheduler_internal::CurrentProcessorIndex();
+    if (processor >= 0 && processor < static_cast<int>(kProcessorShards)) {
+      PutInto(shards_[processor], std::move(item));
+      return;
+    }
+    Shard& shard = ThreadShard(processor);
+    scheduler_internal::SpinLockHolder holder(shard.lock);
+    PutInto(shard, std::move(item));
+  }
+
+ private:
+  // Shards [0, kProcessorShards) belong to processors of that index: only the thread
+  // holding the processor uses one, so it takes no lock (a processor changes threads
+  // only through the scheduler's own synchronisation). Plain threads, and
+  // processors beyond that range, share the locked shards after them.
+  static constexpr std::size_t kProcessorShards = 64;
+  static constexpr std::size_t kThreadShards = 64;
+  static constexpr std::size_t kOverflowShards = 16;
+
+  struct alignas(64) Shard {
+    scheduler_internal::SpinLock lock;  // thread shards only
+    std::vector<std::unique_ptr<T>> items;
+  };
+
+  std::unique_ptr<T> GetFrom(Shard& shard) {
     if (shard.items.empty()) Refill(shard);
     if (shard.items.empty()) return make_();
     std::unique_ptr<T> item = std::move(shard.items.back());
     shard.items.pop_back();
     return item;
   }
-
-  void Put(std::unique_ptr<T> item) {
-    if (item == nullptr) return;
-    Shard& shard = CurrentShard();
-    scheduler_internal::SpinLockHolder holder(shard.lock);
+  void PutInto(Shard& shard, std::unique_ptr<T> item) {
     if (shard.items.size() >= capacity_per_shard_) Spill(shard);
     if (shard.items.size() < capacity_per_shard_) shard.items.push_back(std::move(item));
-    // else: `item` is destroyed when it goes out of scope, after the lock is released
+    // else: `item` is destroyed on return
   }
 
- private:
-  static constexpr std::size_t kShards = 64;
-  static constexpr std::size_t kOverflowShards = 16;
-
-  struct alignas(64) Shard {
-    scheduler_internal::SpinLock lock;
-    std::vector<std::unique_ptr<T>> items;
-  };
-
-  // Shard lock held (lock order: shard, then overflow).
+  // The shard is ours (its lock held, for a thread shard); lock order: shard, then
+  // overflow.
   void Refill(Shard& shard) {
     scheduler_internal::SpinLockHolder holder(overflow_lock_);
     const std::size_t take = std::min(overflow_.size(), std::max<std::size_t>(capacity_per_shard_ / 2, 1));
@@ -94,17 +116,16 @@ class Pool {
     }
   }
 
-  Shard& CurrentShard() {
-    const int processor = scheduler_internal::CurrentProcessorIndex();
+  Shard& ThreadShard(int processor) {
     const std::size_t index =
         processor >= 0 ? static_cast<std::size_t>(processor)
                        : std::hash<std::thread::id>()(std::this_thread::get_id());
-    return shards_[index % kShards];
+    return shards_[kProcessorShards + index % kThreadShards];
   }
 
   Factory make_;
   const std::size_t capacity_per_shard_;
-  std::array<Shard, kShards> shards_;
+  std::array<Shard, kProcessorShards + kThreadShards> shards_;
   scheduler_internal::SpinLock overflow_lock_;
   std::vector<std::unique_ptr<T>> overflow_;  // guarded by overflow_lock_
 };

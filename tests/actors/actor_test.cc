@@ -84,6 +84,8 @@ TEST_P(ActorTest, TellDeliversAndAskReplies) {
     absl::StatusOr<int64_t> total = TotalOf(counter);
     ASSERT_TRUE(total.ok()) << total.status();
     EXPECT_EQ(*total, 10 + 5050);
+    counter.Stop();  // the count is final once the actor has stopped
+    ASSERT_TRUE(counter.AwaitStop().ok());
   });
   EXPECT_EQ(counter.processed(), 101u);
 }

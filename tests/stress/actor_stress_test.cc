@@ -83,6 +83,8 @@ class ActorStressTest : public ::testing::TestWithParam<int> {
                            absl::Seconds(120));
       ASSERT_TRUE(verdict.ok()) << verdict.status();
       EXPECT_EQ(*verdict, "");
+      tally.Stop();  // the count is final once the actor has stopped
+      ASSERT_TRUE(tally.AwaitStop().ok());
     });
     EXPECT_EQ(tally.processed(), static_cast<uint64_t>(kSenders * per_sender + 1));
     EXPECT_EQ(harness_.system().dead_letters(), 0u);
