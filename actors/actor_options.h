@@ -19,7 +19,7 @@ enum class MailboxOverflow : uint8_t {
 
 struct ActorOptions {
   // For the registry, dumps and dead-letter reports; need not be unique.
-  std::string name;
+  std::string name = "";
   // 0: unbounded. Otherwise at most this many messages wait in the mailbox.
   std::size_t mailbox_capacity = 0;
   MailboxOverflow overflow = MailboxOverflow::kBlockSender;
@@ -31,7 +31,7 @@ struct ActorOptions {
 // How an actor ended: OK for a normal stop, else why it failed or was killed.
 struct ActorExit {
   uint64_t actor_id = 0;
-  std::string name;
+  std::string name = "";
   absl::Status reason;
 };
 

@@ -20,7 +20,7 @@ struct SupervisorOptions {
   // and the supervisor gives up and escalates to its own supervisor.
   int max_restarts = 3;
   absl::Duration within = absl::Seconds(5);
-  std::string name;
+  std::string name = "";
 };
 
 }  // namespace troupe
