@@ -1,7 +1,7 @@
 // Skynet: the classic fiber benchmark. A tree with fan-out 10 whose every node is a
 // fiber; leaf i returns i, every parent sums its children. With 1,000,000 leaves the
-// root's sum is 499999500000. Results travel to the parent through JoinHandle::Join
-// (troupe has no channels yet).
+// root's sum is 499999500000. Each child writes its result into its parent's frame
+// and the parent collects them with JoinHandle::Join (the Go peer uses a channel).
 #ifndef TROUPE_BENCHMARKS_SKYNET_H_
 #define TROUPE_BENCHMARKS_SKYNET_H_
 
