@@ -12,7 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime"
 	"sync"
 	"time"
 
@@ -77,33 +76,23 @@ func rep(s *sink, senders int, perSender int64) (int64, time.Duration) {
 }
 
 func main() {
-	procs := flag.Int("procs", 2, "GOMAXPROCS")
-	reps := flag.Int("reps", 5, "number of timed repetitions")
+	b := report.New("BM_ActorFanIn")
 	senders := flag.Int("senders", 100, "sender goroutines")
 	perSender := flag.Int64("per-sender", 10000, "messages per sender")
 	flag.Parse()
-	if *procs < 1 || *reps < 1 || *senders < 1 || *perSender < 1 {
-		fmt.Fprintln(os.Stderr, "actorfanin: -procs, -reps, -senders and -per-sender must be >= 1")
-		os.Exit(2)
-	}
-	runtime.GOMAXPROCS(*procs)
+	b.Init(*senders >= 1 && *perSender >= 1, "actorfanin: -procs, -reps, -senders and -per-sender must be >= 1")
 	want := int64(*senders) * *perSender
 
 	s := &sink{mailbox: make(chan sinkMsg, mailboxCapacity)}
 	go s.run()
 
-	check := func(counted int64) {
-		if counted != want {
-			fmt.Fprintf(os.Stderr, "actorfanin: sink counted %d messages, want %d\n", counted, want)
-			os.Exit(1)
+	var counted int64
+	b.Run(want, func() (d time.Duration, err error) {
+		if counted, d = rep(s, *senders, *perSender); counted != want {
+			err = fmt.Errorf("actorfanin: sink counted %d messages, want %d", counted, want)
 		}
-	}
-	counted, _ := rep(s, *senders, *perSender) // untimed warm-up
-	check(counted)
-	fmt.Fprintf(os.Stderr, "actorfanin: senders=%d messages=%d capacity=%d (ok)\n", *senders, counted, mailboxCapacity)
-	for r := 0; r < *reps; r++ {
-		counted, d := rep(s, *senders, *perSender)
-		check(counted)
-		report.Rep("BM_ActorFanIn", want, d)
-	}
+		return d, err
+	}, func() {
+		fmt.Fprintf(os.Stderr, "actorfanin: senders=%d messages=%d capacity=%d (ok)\n", *senders, counted, mailboxCapacity)
+	})
 }

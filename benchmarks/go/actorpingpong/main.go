@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime"
 	"time"
 
 	"troupe/benchmarks/go/internal/report"
@@ -85,15 +84,10 @@ func rep(server *player, n int64) (int64, time.Duration) {
 }
 
 func main() {
-	procs := flag.Int("procs", 2, "GOMAXPROCS")
-	reps := flag.Int("reps", 5, "number of timed repetitions")
+	b := report.New("BM_ActorPingPong")
 	n := flag.Int64("n", 100000, "round trips per repetition")
 	flag.Parse()
-	if *procs < 1 || *reps < 1 || *n < 1 {
-		fmt.Fprintln(os.Stderr, "actorpingpong: -procs, -reps and -n must be >= 1")
-		os.Exit(2)
-	}
-	runtime.GOMAXPROCS(*procs)
+	b.Init(*n >= 1, "actorpingpong: -procs, -reps and -n must be >= 1")
 
 	server, returner := newPlayer(), newPlayer()
 	server.partner, returner.partner = returner, server
@@ -103,20 +97,15 @@ func main() {
 	// The returner's count is read after the server's report: the returner
 	// increments it before sending the ball the server receives before
 	// reporting, so the channel operations order the write before this read.
-	check := func(serverReceived int64) {
-		if serverReceived != *n || returner.received != *n {
-			fmt.Fprintf(os.Stderr, "actorpingpong: server received %d, returner %d balls, want %d each\n",
-				serverReceived, returner.received, *n)
-			os.Exit(1)
+	b.Run(2**n, func() (time.Duration, error) {
+		received, d := rep(server, *n)
+		if received != *n || returner.received != *n {
+			return d, fmt.Errorf("actorpingpong: server received %d, returner %d balls, want %d each",
+				received, returner.received, *n)
 		}
 		returner.received = 0 // the returner is idle until the next serve
-	}
-	received, _ := rep(server, *n) // untimed warm-up
-	check(received)
-	fmt.Fprintf(os.Stderr, "actorpingpong: round_trips=%d messages=%d (ok)\n", *n, 2**n)
-	for r := 0; r < *reps; r++ {
-		received, d := rep(server, *n)
-		check(received)
-		report.Rep("BM_ActorPingPong", 2**n, d)
-	}
+		return d, nil
+	}, func() {
+		fmt.Fprintf(os.Stderr, "actorpingpong: round_trips=%d messages=%d (ok)\n", *n, 2**n)
+	})
 }

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime"
 	"time"
 
 	"troupe/benchmarks/go/internal/report"
@@ -36,28 +35,18 @@ func rep(n int) (int32, time.Duration) {
 }
 
 func main() {
-	procs := flag.Int("procs", 2, "GOMAXPROCS")
-	reps := flag.Int("reps", 5, "number of timed repetitions")
+	b := report.New("BM_ChanPingPong")
 	n := flag.Int("n", 100000, "round trips per repetition")
 	flag.Parse()
-	if *procs < 1 || *reps < 1 || *n < 1 || *n > 1<<31-1 {
-		fmt.Fprintln(os.Stderr, "chanpingpong: -procs, -reps and -n must be >= 1 (-n < 2^31)")
-		os.Exit(2)
-	}
-	runtime.GOMAXPROCS(*procs)
+	b.Init(*n >= 1 && *n <= 1<<31-1, "chanpingpong: -procs, -reps and -n must be >= 1 (-n < 2^31)")
 
-	check := func(value int32) {
-		if int(value) != *n {
-			fmt.Fprintf(os.Stderr, "chanpingpong: final value %d, want %d\n", value, *n)
-			os.Exit(1)
+	var value int32
+	b.Run(int64(*n), func() (d time.Duration, err error) {
+		if value, d = rep(*n); int(value) != *n {
+			err = fmt.Errorf("chanpingpong: final value %d, want %d", value, *n)
 		}
-	}
-	value, _ := rep(*n) // untimed warm-up
-	check(value)
-	fmt.Fprintf(os.Stderr, "chanpingpong: round_trips=%d value=%d (ok)\n", *n, value)
-	for r := 0; r < *reps; r++ {
-		value, d := rep(*n)
-		check(value)
-		report.Rep("BM_ChanPingPong", int64(*n), d)
-	}
+		return d, err
+	}, func() {
+		fmt.Fprintf(os.Stderr, "chanpingpong: round_trips=%d value=%d (ok)\n", *n, value)
+	})
 }

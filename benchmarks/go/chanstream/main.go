@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime"
 	"time"
 
 	"troupe/benchmarks/go/internal/report"
@@ -36,29 +35,19 @@ func rep(n int) (int64, time.Duration) {
 }
 
 func main() {
-	procs := flag.Int("procs", 2, "GOMAXPROCS")
-	reps := flag.Int("reps", 5, "number of timed repetitions")
+	b := report.New("BM_ChanStream")
 	n := flag.Int("n", 1000000, "messages per repetition")
 	flag.Parse()
-	if *procs < 1 || *reps < 1 || *n < 1 || *n > 1<<31-1 {
-		fmt.Fprintln(os.Stderr, "chanstream: -procs, -reps and -n must be >= 1 (-n < 2^31)")
-		os.Exit(2)
-	}
-	runtime.GOMAXPROCS(*procs)
+	b.Init(*n >= 1 && *n <= 1<<31-1, "chanstream: -procs, -reps and -n must be >= 1 (-n < 2^31)")
 	want := int64(*n) * int64(*n-1) / 2
 
-	check := func(sum int64) {
-		if sum != want {
-			fmt.Fprintf(os.Stderr, "chanstream: wrong sum %d, want %d\n", sum, want)
-			os.Exit(1)
+	var sum int64
+	b.Run(int64(*n), func() (d time.Duration, err error) {
+		if sum, d = rep(*n); sum != want {
+			err = fmt.Errorf("chanstream: wrong sum %d, want %d", sum, want)
 		}
-	}
-	sum, _ := rep(*n) // untimed warm-up
-	check(sum)
-	fmt.Fprintf(os.Stderr, "chanstream: messages=%d sum=%d (ok)\n", *n, sum)
-	for r := 0; r < *reps; r++ {
-		sum, d := rep(*n)
-		check(sum)
-		report.Rep("BM_ChanStream", int64(*n), d)
-	}
+		return d, err
+	}, func() {
+		fmt.Fprintf(os.Stderr, "chanstream: messages=%d sum=%d (ok)\n", *n, sum)
+	})
 }

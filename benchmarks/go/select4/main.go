@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime"
 	"sync"
 	"time"
 
@@ -53,30 +52,21 @@ func rep(n int) (int64, time.Duration) {
 }
 
 func main() {
-	procs := flag.Int("procs", 2, "GOMAXPROCS")
-	reps := flag.Int("reps", 5, "number of timed repetitions")
+	b := report.New("BM_Select4")
 	n := flag.Int("n", 400000, "messages per repetition (a multiple of 4)")
 	flag.Parse()
-	if *procs < 1 || *reps < 1 || *n < producers || *n%producers != 0 || *n/producers > 1<<31-1 {
-		fmt.Fprintln(os.Stderr, "select4: -procs and -reps must be >= 1, -n a positive multiple of 4")
-		os.Exit(2)
-	}
-	runtime.GOMAXPROCS(*procs)
+	b.Init(*n >= producers && *n%producers == 0 && *n/producers <= 1<<31-1,
+		"select4: -procs and -reps must be >= 1, -n a positive multiple of 4")
 	per := int64(*n / producers)
 	want := producers * (per * (per - 1) / 2)
 
-	check := func(sum int64) {
-		if sum != want {
-			fmt.Fprintf(os.Stderr, "select4: wrong sum %d, want %d\n", sum, want)
-			os.Exit(1)
+	var sum int64
+	b.Run(int64(*n), func() (d time.Duration, err error) {
+		if sum, d = rep(*n); sum != want {
+			err = fmt.Errorf("select4: wrong sum %d, want %d", sum, want)
 		}
-	}
-	sum, _ := rep(*n) // untimed warm-up
-	check(sum)
-	fmt.Fprintf(os.Stderr, "select4: messages=%d sum=%d (ok)\n", *n, sum)
-	for r := 0; r < *reps; r++ {
-		sum, d := rep(*n)
-		check(sum)
-		report.Rep("BM_Select4", int64(*n), d)
-	}
+		return d, err
+	}, func() {
+		fmt.Fprintf(os.Stderr, "select4: messages=%d sum=%d (ok)\n", *n, sum)
+	})
 }

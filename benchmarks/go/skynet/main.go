@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime"
 	"time"
 
 	"troupe/benchmarks/go/internal/report"
@@ -42,35 +41,24 @@ func rep(leaves int64) (int64, time.Duration) {
 }
 
 func main() {
-	procs := flag.Int("procs", 2, "GOMAXPROCS")
-	reps := flag.Int("reps", 5, "number of timed repetitions")
+	b := report.New("BM_Skynet")
 	leaves := flag.Int64("leaves", 1000000, "number of leaves (a power of 10)")
 	flag.Parse()
-	if *procs < 1 || *reps < 1 {
-		fmt.Fprintln(os.Stderr, "skynet: -procs and -reps must be >= 1")
-		os.Exit(2)
-	}
+	b.Init(true, "skynet: -procs and -reps must be >= 1")
 	for l := *leaves; l != 1; l /= fanout {
 		if l < 1 || l%fanout != 0 {
-			fmt.Fprintf(os.Stderr, "skynet: -leaves must be a power of 10, got %d\n", *leaves)
-			os.Exit(2)
+			report.Exit(2, "skynet: -leaves must be a power of 10, got %d", *leaves)
 		}
 	}
-	runtime.GOMAXPROCS(*procs)
 	want := *leaves * (*leaves - 1) / 2
 
-	check := func(sum int64) {
-		if sum != want {
-			fmt.Fprintf(os.Stderr, "skynet: wrong sum %d, want %d\n", sum, want)
-			os.Exit(1)
+	var sum int64
+	b.Run(*leaves, func() (d time.Duration, err error) {
+		if sum, d = rep(*leaves); sum != want {
+			err = fmt.Errorf("skynet: wrong sum %d, want %d", sum, want)
 		}
-	}
-	sum, _ := rep(*leaves) // untimed warm-up
-	check(sum)
-	fmt.Fprintf(os.Stderr, "skynet: leaves=%d sum=%d (ok)\n", *leaves, sum)
-	for r := 0; r < *reps; r++ {
-		sum, d := rep(*leaves)
-		check(sum)
-		report.Rep("BM_Skynet", *leaves, d)
-	}
+		return d, err
+	}, func() {
+		fmt.Fprintf(os.Stderr, "skynet: leaves=%d sum=%d (ok)\n", *leaves, sum)
+	})
 }

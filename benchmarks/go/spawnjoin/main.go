@@ -4,9 +4,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
-	"os"
-	"runtime"
 	"sync"
 	"time"
 
@@ -25,19 +22,10 @@ func rep(n int) time.Duration {
 }
 
 func main() {
-	procs := flag.Int("procs", 2, "GOMAXPROCS")
-	reps := flag.Int("reps", 5, "number of timed repetitions")
+	b := report.New("BM_SpawnJoin")
 	n := flag.Int("n", 10000, "goroutines spawned per repetition")
 	flag.Parse()
-	if *procs < 1 || *reps < 1 || *n < 1 {
-		fmt.Fprintln(os.Stderr, "spawnjoin: -procs, -reps and -n must be >= 1")
-		os.Exit(2)
-	}
-	runtime.GOMAXPROCS(*procs)
+	b.Init(*n >= 1, "spawnjoin: -procs, -reps and -n must be >= 1")
 
-	rep(*n) // untimed warm-up
-	for r := 0; r < *reps; r++ {
-		d := rep(*n)
-		report.Rep("BM_SpawnJoin", int64(*n), d)
-	}
+	b.Run(int64(*n), func() (time.Duration, error) { return rep(*n), nil }, nil)
 }

@@ -1,15 +1,76 @@
-// Package report prints per-repetition benchmark results in the line format
-// that benchmarks/compare_with_go.sh parses:
+// Package report holds the driver shared by the Go peer benchmarks: the
+// -procs and -reps flags, GOMAXPROCS, the untimed warm-up, the timed
+// repetitions, and the per-repetition result lines in the format that
+// benchmarks/compare_with_go.sh parses:
 //
 //	name=BM_SpawnJoin items=10000 seconds=0.001234 items_per_second=8.1e6
 package report
 
 import (
+	"flag"
 	"fmt"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// Bench is one benchmark program's driver. A program calls New before
+// registering its own flags, then flag.Parse, Init and Run.
+type Bench struct {
+	Name  string // the reported name, e.g. "BM_SpawnJoin"
+	Procs int    // -procs: GOMAXPROCS
+	Reps  int    // -reps: number of timed repetitions
+}
+
+// New registers the -procs (default 2) and -reps (default 5) flags on the
+// command line flag set and returns the driver for the benchmark name.
+func New(name string) *Bench {
+	b := &Bench{Name: name}
+	flag.IntVar(&b.Procs, "procs", 2, "GOMAXPROCS")
+	flag.IntVar(&b.Reps, "reps", 5, "number of timed repetitions")
+	return b
+}
+
+// Init is called after flag.Parse. If -procs or -reps is below 1 or ok (the
+// program's own flag checks) is false, it prints usage to stderr and exits 2;
+// otherwise it sets GOMAXPROCS to -procs.
+func (b *Bench) Init(ok bool, usage string) {
+	if b.Procs < 1 || b.Reps < 1 || !ok {
+		Exit(2, "%s", usage)
+	}
+	runtime.GOMAXPROCS(b.Procs)
+}
+
+// Run calls rep once as an untimed warm-up and then -reps times, printing a
+// result line of items items for each timed repetition. rep runs one
+// repetition, checks its result and returns the time it measured; a non-nil
+// error is printed to stderr and exits 1 (also for the warm-up). If warmed is
+// not nil it is called once, after the warm-up passed its check.
+func (b *Bench) Run(items int64, rep func() (time.Duration, error), warmed func()) {
+	run := func() time.Duration {
+		d, err := rep()
+		if err != nil {
+			Exit(1, "%v", err)
+		}
+		return d
+	}
+	run() // untimed warm-up
+	if warmed != nil {
+		warmed()
+	}
+	for r := 0; r < b.Reps; r++ {
+		Rep(b.Name, items, run())
+	}
+}
+
+// Exit prints the formatted message and a newline to stderr and exits with
+// code.
+func Exit(code int, format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	os.Exit(code)
+}
 
 // Rep prints one result line for a timed repetition that processed items
 // items in d.
