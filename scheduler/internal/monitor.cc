@@ -10,6 +10,7 @@
 //     it runs a fiber: C++ cannot preempt, so troupe counts it (and logs it on
 //     request) instead;
 //  3. detects deadlock: every P idle, no runnable fiber, no timer, no blocking call,
+//     no fiber waiting for I/O,
 //     every plain thread that has used troupe blocked in an untimed troupe wait, and
 //     fibers alive — confirmed on kDeadlockConfirmations consecutive checks with no
 //     scheduling activity in between — then reports the parked fibers;
@@ -162,6 +163,7 @@ void Scheduler::CheckForDeadlock() {
       idle_processor_count_.load(std::memory_order_acquire) == procs() &&
       global_queue_.SizeApprox() == 0 &&
       blocking_machines_.load(std::memory_order_acquire) == 0 && EarliestTimer() == 0 &&
+      external_event_waits.load(std::memory_order_relaxed) == 0 &&
       external_threads.load(std::memory_order_relaxed) ==
           external_threads_waiting.load(std::memory_order_relaxed);
   if (!quiet || activity != deadlock_activity_) {

@@ -176,6 +176,9 @@ class Scheduler {
 // (scheduler.cc); read by the deadlock detector.
 extern std::atomic<int> external_threads;
 extern std::atomic<int> external_threads_waiting;
+// Fibers waiting for an event from outside the runtime that will wake them (a socket
+// becoming ready, //net). While any do, the deadlock detector stays quiet.
+extern std::atomic<int> external_event_waits;
 
 // ---- The wait protocol (see fiber.h for the states and tokens). ----
 

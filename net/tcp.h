@@ -1,0 +1,106 @@
+// TCP on fibers: listen, accept, connect, read and write park the calling fiber (a
+// plain thread blocks) instead of blocking an OS thread; readiness comes from the
+// netpoller (internal/poller.h). Every call takes an optional Context whose deadline
+// or cancellation bounds it (an idle connection times out that way).
+//
+//   auto listener = troupe::TcpListener::Listen("127.0.0.1", 0);
+//   troupe::Spawn([&] {
+//     auto connection = (*listener)->Accept(ctx);
+//     char buffer[4096];
+//     while (true) {
+//       absl::StatusOr<size_t> n = (*connection)->Read(buffer, sizeof buffer, ctx);
+//       if (!n.ok()) break;                           // OutOfRange: peer closed
+//       (void)(*connection)->Write(absl::string_view(buffer, *n), ctx);
+//     }
+//   });
+//
+// Errors are statuses: refused (Unavailable), reset (Aborted), closed by the peer
+// (OutOfRange, on Read), closed locally (FailedPrecondition), timed out
+// (DeadlineExceeded) or cancelled (Cancelled); anything else carries errno's text.
+//
+// Tuning knobs: ListenOptions::backlog is capped by the kernel's net.core.somaxconn;
+// every connection is a file descriptor, so raise `ulimit -n` for many connections;
+// ListenOptions::reuse_port (SO_REUSEPORT) lets several listeners share a port.
+#ifndef TROUPE_NET_TCP_H_
+#define TROUPE_NET_TCP_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "net/internal/poller.h"
+#include "scheduler/context.h"
+
+namespace troupe {
+
+class TcpConnection {
+ public:
+  ~TcpConnection();  // closes the connection
+  TcpConnection(const TcpConnection&) = delete;
+  TcpConnection& operator=(const TcpConnection&) = delete;
+
+  // Reads at least one byte (at most `size`) and returns how many; OutOfRange once
+  // the peer has closed its side and everything was read.
+  absl::StatusOr<std::size_t> Read(char* buffer, std::size_t size,
+                                   const Context& context = Context());
+  // Writes all of `data`, parking while the socket's buffer is full.
+  absl::Status Write(absl::string_view data, const Context& context = Context());
+  // Closes; parked readers and writers fail with FailedPrecondition. Idempotent.
+  void Close();
+
+  // "address:port" of the other end.
+  const std::string& peer() const { return peer_; }
+
+ private:
+  friend class TcpListener;
+  friend absl::StatusOr<std::unique_ptr<TcpConnection>> Dial(const std::string&, uint16_t,
+                                                             const Context&);
+  TcpConnection(net_internal::PollDescriptor* descriptor, std::string peer)
+      : descriptor_(descriptor), peer_(std::move(peer)) {}
+
+  net_internal::PollDescriptor* const descriptor_;  // freed (retired) by the destructor
+  std::string peer_;
+};
+
+struct ListenOptions {
+  int backlog = 1024;       // capped by net.core.somaxconn
+  bool reuse_port = false;  // SO_REUSEPORT
+};
+
+class TcpListener {
+ public:
+  // Listens on `host` (an IPv4 address; "localhost" means 127.0.0.1) and `port`
+  // (0: any free port, see port()).
+  static absl::StatusOr<std::unique_ptr<TcpListener>> Listen(const std::string& host,
+                                                             uint16_t port,
+                                                             ListenOptions options = {});
+  ~TcpListener();
+  TcpListener(const TcpListener&) = delete;
+  TcpListener& operator=(const TcpListener&) = delete;
+
+  // Parks until a connection arrives.
+  absl::StatusOr<std::unique_ptr<TcpConnection>> Accept(const Context& context = Context());
+  // Stops listening; a parked Accept fails with FailedPrecondition.
+  void Close();
+
+  uint16_t port() const { return port_; }
+
+ private:
+  TcpListener(net_internal::PollDescriptor* descriptor, uint16_t port)
+      : descriptor_(descriptor), port_(port) {}
+
+  net_internal::PollDescriptor* const descriptor_;  // freed (retired) by the destructor
+  uint16_t port_;
+};
+
+// Connects to `host`:`port` (IPv4), parking until connected.
+absl::StatusOr<std::unique_ptr<TcpConnection>> Dial(const std::string& host, uint16_t port,
+                                                    const Context& context = Context());
+
+}  // namespace troupe
+
+#endif  // TROUPE_NET_TCP_H_

@@ -1,0 +1,186 @@
+#include "net/tcp.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "scheduler/context.h"
+#include "scheduler/runtime.h"
+#include "scheduler/semaphore.h"
+#include "scheduler/this_fiber.h"
+#include "tests/scheduler/test_support.h"
+
+namespace troupe {
+namespace {
+
+using TcpTest = testing::RuntimeTest;
+
+// Reads exactly `size` bytes.
+absl::StatusOr<std::string> ReadExactly(TcpConnection& connection, std::size_t size,
+                                        const Context& context = Context()) {
+  std::string data(size, '\0');
+  std::size_t have = 0;
+  while (have < size) {
+    absl::StatusOr<std::size_t> n = connection.Read(&data[have], size - have, context);
+    if (!n.ok()) return n.status();
+    have += *n;
+  }
+  return data;
+}
+
+// Echoes every connection until the listener closes.
+JoinHandle StartEchoServer(TcpListener& listener) {
+  return Spawn([&listener] {
+    std::vector<JoinHandle> handlers;
+    while (true) {
+      absl::StatusOr<std::unique_ptr<TcpConnection>> accepted = listener.Accept();
+      if (!accepted.ok()) break;
+      handlers.push_back(Spawn([connection = std::shared_ptr<TcpConnection>(std::move(*accepted))] {
+        char buffer[4096];
+        while (true) {
+          absl::StatusOr<std::size_t> n = connection->Read(buffer, sizeof(buffer));
+          if (!n.ok()) return;
+          if (!connection->Write(absl::string_view(buffer, *n)).ok()) return;
+        }
+      }));
+    }
+    for (JoinHandle& handler : handlers) (void)handler.Join();
+  });
+}
+
+TEST_P(TcpTest, EchoAcrossManyConcurrentFibers) {
+  constexpr int kClients = 50;
+  constexpr int kMessages = 20;
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  std::atomic<int> echoed{0};
+  RunInFiber([&] {
+    JoinHandle server = StartEchoServer(**listener);
+    std::vector<JoinHandle> clients;
+    for (int c = 0; c < kClients; ++c) {
+      clients.push_back(Spawn([&, c] {
+        auto connection = Dial("127.0.0.1", (*listener)->port());
+        ASSERT_TRUE(connection.ok()) << connection.status();
+        for (int m = 0; m < kMessages; ++m) {
+          const std::string message = "client " + std::to_string(c) + " message " +
+                                      std::to_string(m) + std::string(1000, 'x');
+          ASSERT_TRUE((*connection)->Write(message).ok());
+          absl::StatusOr<std::string> reply = ReadExactly(**connection, message.size());
+          ASSERT_TRUE(reply.ok()) << reply.status();
+          ASSERT_EQ(*reply, message);
+          echoed.fetch_add(1);
+        }
+      }));
+    }
+    for (JoinHandle& client : clients) ASSERT_TRUE(client.Join().ok());
+    (*listener)->Close();  // the server's Accept fails, and it winds down
+    ASSERT_TRUE(server.Join().ok());
+  });
+  EXPECT_EQ(echoed.load(), kClients * kMessages);
+}
+
+TEST_P(TcpTest, ReadDeadlineAndCancellation) {
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  RunInFiber([&] {
+    Semaphore done(0);
+    JoinHandle silent_server = Spawn([&] {
+      auto connection = (*listener)->Accept();
+      ASSERT_TRUE(connection.ok());
+      done.Acquire();  // holds the connection open without writing
+    });
+    auto connection = Dial("localhost", (*listener)->port());
+    ASSERT_TRUE(connection.ok());
+    char buffer[16];
+    auto [deadline, cancel_deadline] = WithTimeout(Context(), absl::Milliseconds(5));
+    EXPECT_EQ((*connection)->Read(buffer, sizeof(buffer), deadline).status().code(),
+              absl::StatusCode::kDeadlineExceeded);
+    auto [cancellable, cancel] = WithCancel(Context());
+    JoinHandle canceller = Spawn([cancel = cancel] {
+      this_fiber::Yield();
+      cancel.Cancel(absl::CancelledError("shutting down"));
+    });
+    absl::StatusOr<std::size_t> read = (*connection)->Read(buffer, sizeof(buffer), cancellable);
+    EXPECT_EQ(read.status().code(), absl::StatusCode::kCancelled);
+    ASSERT_TRUE(canceller.Join().ok());
+    done.Release();
+    ASSERT_TRUE(silent_server.Join().ok());
+  });
+}
+
+TEST_P(TcpTest, PeerCloseIsEndOfStream) {
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  RunInFiber([&] {
+    JoinHandle server = Spawn([&] {
+      auto connection = (*listener)->Accept();
+      ASSERT_TRUE(connection.ok());
+      ASSERT_TRUE((*connection)->Write("bye").ok());
+      (*connection)->Close();
+    });
+    auto connection = Dial("127.0.0.1", (*listener)->port());
+    ASSERT_TRUE(connection.ok());
+    absl::StatusOr<std::string> bye = ReadExactly(**connection, 3);
+    ASSERT_TRUE(bye.ok());
+    EXPECT_EQ(*bye, "bye");
+    char buffer[8];
+    EXPECT_EQ((*connection)->Read(buffer, sizeof(buffer)).status().code(),
+              absl::StatusCode::kOutOfRange);
+    ASSERT_TRUE(server.Join().ok());
+  });
+}
+
+TEST_P(TcpTest, ConnectionRefusedAndBadInputAreStatuses) {
+  uint16_t closed_port = 0;
+  {
+    auto listener = TcpListener::Listen("127.0.0.1", 0);
+    ASSERT_TRUE(listener.ok());
+    closed_port = (*listener)->port();
+  }  // closed: nobody listens there now
+  RunInFiber([&] {
+    EXPECT_EQ(Dial("127.0.0.1", closed_port).status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(Dial("not-an-address", 80).status().code(), absl::StatusCode::kInvalidArgument);
+  });
+  EXPECT_EQ(TcpListener::Listen("127.0.0.1", 0, {.backlog = 0}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(TcpTest, ClosingTheListenerWakesAParkedAccept) {
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  RunInFiber([&] {
+    absl::Status accepted;
+    JoinHandle acceptor = Spawn([&] { accepted = (*listener)->Accept().status(); });
+    this_fiber::Yield();
+    (*listener)->Close();
+    ASSERT_TRUE(acceptor.Join().ok());
+    EXPECT_EQ(accepted.code(), absl::StatusCode::kFailedPrecondition);
+  });
+}
+
+TEST_P(TcpTest, PlainThreadClientTalksToAFiberServer) {
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  JoinHandle server = runtime().Spawn([&] {
+    auto connection = (*listener)->Accept();
+    ASSERT_TRUE(connection.ok());
+    absl::StatusOr<std::string> ping = ReadExactly(**connection, 4);
+    ASSERT_TRUE(ping.ok());
+    ASSERT_TRUE((*connection)->Write("pong").ok());
+  });
+  auto connection = Dial("127.0.0.1", (*listener)->port());  // a plain thread blocks
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE((*connection)->Write("ping").ok());
+  absl::StatusOr<std::string> pong = ReadExactly(**connection, 4);
+  ASSERT_TRUE(pong.ok());
+  EXPECT_EQ(*pong, "pong");
+  ASSERT_TRUE(server.Join().ok());
+}
+
+TROUPE_INSTANTIATE_OVER_PROCS(TcpTest);
+
+}  // namespace
+}  // namespace troupe
