@@ -15,6 +15,7 @@ packages=(
   golang-go              # the Go peer programs in benchmarks/
   libcaf-dev             # CAF 0.17, the actor peer programs in benchmarks/caf/
   python3                # benchmark comparison scripts
+  libhttp-parser-dev     # the HTTP service's request parser
 )
 
 missing=()

@@ -1,0 +1,32 @@
+#include "services/http_message.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace troupe::services {
+
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 413: return "Payload Too Large";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+  }
+}
+
+std::string SerializeResponse(const HttpResponse& response, bool keep_alive) {
+  return absl::StrCat("HTTP/1.1 ", response.status, " ", ReasonPhrase(response.status),
+                      "\r\nContent-Type: ", response.content_type,
+                      "\r\nContent-Length: ", response.body.size(),
+                      keep_alive ? "\r\nConnection: keep-alive" : "\r\nConnection: close",
+                      "\r\n\r\n", response.body);
+}
+
+}  // namespace troupe::services
