@@ -111,64 +111,6 @@ uint32_t NextRandom(uint32_t& state) {  // xorshift32; per-M, no sharing
   return state;
 }
 
-// Thread stand-ins: one per plain thread that has ever waited on a troupe primitive.
-// Recycled through a free list, never freed, so a stale waker's pointer stays valid.
-std::mutex stand_in_mutex;
-std::vector<Fiber*>* free_stand_ins = nullptr;  // guarded by stand_in_mutex
-
-Fiber* AcquireStandIn() {
-  std::lock_guard<std::mutex> lock(stand_in_mutex);
-  if (free_stand_ins != nullptr && !free_stand_ins->empty()) {
-    Fiber* stand_in = free_stand_ins->back();
-    free_stand_ins->pop_back();
-    return stand_in;
-  }
-  Fiber* stand_in = new Fiber();
-  stand_in->is_thread = true;
-  stand_in->state.store(FiberState::kRunning, std::memory_order_relaxed);
-  return stand_in;
-}
-
-struct StandInHolder {
-  Fiber* fiber = nullptr;
-  ~StandInHolder() {
-    if (fiber == nullptr) return;
-    std::lock_guard<std::mutex> lock(stand_in_mutex);
-    if (free_stand_ins == nullptr) free_stand_ins = new std::vector<Fiber*>();
-    free_stand_ins->push_back(fiber);
-  }
-};
-
-thread_local StandInHolder stand_in_holder;
-
-}  // namespace
-
-// Plain threads that have used troupe (spawned, woken or waited), and how many of
-// them are blocked in an untimed troupe wait right now. The deadlock detector
-// (monitor.cc) reports only when every such thread is blocked: a thread that is
-// still running could yet wake a fiber. relaxed: counts read by the monitor only,
-// confirmed over several quiet checks.
-std::atomic<int> external_threads{0};
-std::atomic<int> external_threads_waiting{0};
-std::atomic<int> external_event_waits{0};
-
-namespace {
-
-struct ExternalThreadRegistration {
-  bool registered = false;
-  ~ExternalThreadRegistration() {
-    if (registered) external_threads.fetch_sub(1, std::memory_order_relaxed);
-  }
-};
-
-thread_local ExternalThreadRegistration external_registration;
-
-void NoteExternalThread() {
-  if (external_registration.registered) return;
-  external_registration.registered = true;
-  external_threads.fetch_add(1, std::memory_order_relaxed);
-}
-
 }  // namespace
 
 struct SwitchPacket {
@@ -739,6 +681,8 @@ void Scheduler::MachineMain(Machine* machine) {
   SetCurrentMachine(nullptr);
 }
 
+void Scheduler::Park(Machine* machine, Fiber* self) { SwitchAway(machine, self, kActionPark); }
+
 void Scheduler::MakeRunnable(Fiber* fiber) {
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
   Machine* machine = CurrentMachine();
@@ -826,107 +770,6 @@ RuntimeStats Scheduler::ReadCounters() const {
   counters.long_running_fibers = long_running_fibers_.load(std::memory_order_relaxed);
   counters.deadlocks_reported = deadlocks_reported_.load(std::memory_order_relaxed);
   return counters;
-}
-
-// ---------------------------------------------------------------------------------
-// The wait protocol.
-
-Fiber* CurrentFiber() {
-  Machine* machine = CurrentMachine();
-  return machine != nullptr ? machine->current : nullptr;
-}
-
-Fiber* CurrentWaiter() {
-  if (Fiber* fiber = CurrentFiber()) return fiber;
-  if (stand_in_holder.fiber == nullptr) {
-    NoteExternalThread();
-    stand_in_holder.fiber = AcquireStandIn();
-  }
-  return stand_in_holder.fiber;
-}
-
-uint64_t BeginWait(Fiber* self, const char* reason) {
-  const uint64_t token = self->wait_token.load(std::memory_order_relaxed) + 1;  // odd
-  self->wake_reason = WakeReason::kNone;
-  self->wait_reason.store(reason, std::memory_order_relaxed);
-  if (!self->is_thread) self->state.store(FiberState::kParking, std::memory_order_relaxed);
-  // release: a waker that claims this token also sees the writes above.
-  self->wait_token.store(token, std::memory_order_release);
-  return token;
-}
-
-bool ClaimWait(Fiber* fiber, uint64_t token) {
-  uint64_t expected = token;
-  // acq_rel: acquire the waiter's BeginWait writes; release our claim.
-  return fiber->wait_token.compare_exchange_strong(expected, token + 1,
-                                                   std::memory_order_acq_rel,
-                                                   std::memory_order_relaxed);
-}
-
-void FinishWake(Fiber* fiber, WakeReason reason) {
-  fiber->wake_reason = reason;
-  if (fiber->is_thread) {
-    fiber->thread_parker.Unpark();  // release; pairs with Park's acquire
-    return;
-  }
-  // acq_rel; pairs with the CAS in AfterSwitch and the load in CommitWait.
-  const FiberState previous =
-      fiber->state.exchange(FiberState::kWakeRequested, std::memory_order_acq_rel);
-  if (previous == FiberState::kParked) {
-    fiber->scheduler->MakeRunnable(fiber);
-  } else if (previous != FiberState::kParking) {
-    Throw("FinishWake", "woken fiber was not waiting");
-  }
-}
-
-bool Wake(Fiber* fiber, uint64_t token, WakeReason reason) {
-  if (!ClaimWait(fiber, token)) return false;  // that wait already ended
-  FinishWake(fiber, reason);
-  return true;
-}
-
-WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns) {
-  if (self->is_thread) {
-    // An untimed wait of a plain thread can end only through a fiber or another
-    // thread: the deadlock detector counts it as stuck.
-    struct WaitingThreadCount {
-      bool counted;
-      explicit WaitingThreadCount(bool counted) : counted(counted) {
-        if (counted) external_threads_waiting.fetch_add(1, std::memory_order_relaxed);
-      }
-      ~WaitingThreadCount() {
-        if (counted) external_threads_waiting.fetch_sub(1, std::memory_order_relaxed);
-      }
-    } waiting_count(deadline_ns == 0);
-    while (!self->thread_parker.Park(deadline_ns)) {
-      uint64_t expected = token;
-      if (self->wait_token.compare_exchange_strong(expected, token + 1,
-                                                   std::memory_order_acq_rel,
-                                                   std::memory_order_relaxed)) {
-        self->wait_reason.store(nullptr, std::memory_order_relaxed);
-        return WakeReason::kTimedOut;
-      }
-      deadline_ns = 0;  // a waker claimed the wait; its Unpark is on the way
-    }
-    self->wait_reason.store(nullptr, std::memory_order_relaxed);
-    return self->wake_reason;
-  }
-  Machine* machine = CurrentMachine();
-  if (deadline_ns != 0) {
-    self->timer.deadline_ns = deadline_ns;
-    self->timer.token = token;
-    machine->processor->timers.Add(self);
-  }
-  // acquire; pairs with the exchange in Wake: a wake that came before we switch
-  // away needs no switch at all.
-  if (self->state.load(std::memory_order_acquire) == FiberState::kWakeRequested) {
-    self->state.store(FiberState::kRunning, std::memory_order_relaxed);
-  } else {
-    machine->scheduler->SwitchAway(machine, self, kActionPark);
-  }
-  if (deadline_ns != 0) TimerHeap::Remove(self);
-  self->wait_reason.store(nullptr, std::memory_order_relaxed);
-  return self->wake_reason;
 }
 
 }  // namespace troupe::scheduler_internal

@@ -67,6 +67,8 @@ class Scheduler {
 
   // Made runnable by a waker (Wake in the wait protocol).
   void MakeRunnable(Fiber* fiber);
+  // Fiber context, for CommitWait: switches away from `self`, which has begun a wait.
+  void Park(Machine* machine, Fiber* self);
 
   // Fiber context, around a call that may block the thread (blocking.h). Enter
   // leaves the P to be retaken by the monitor if the call lasts; Exit takes a P back,
@@ -179,6 +181,8 @@ extern std::atomic<int> external_threads_waiting;
 // Fibers waiting for an event from outside the runtime that will wake them (a socket
 // becoming ready, //net). While any do, the deadlock detector stays quiet.
 extern std::atomic<int> external_event_waits;
+// Counts the calling plain thread in external_threads (once per thread).
+void NoteExternalThread();
 
 // ---- The wait protocol (see fiber.h for the states and tokens). ----
 

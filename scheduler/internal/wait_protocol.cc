@@ -1,0 +1,192 @@
+// The wait protocol every blocking primitive is built from (declared in
+// scheduler.h; the states and tokens are explained in fiber.h), the stand-ins that let
+// plain threads wait like fibers, and the accounting of plain threads that the
+// deadlock detector relies on.
+//
+// A wait, step by step:
+//  1. BeginWait: the waiter takes a fresh odd token and marks itself kParking.
+//  2. It publishes (fiber, token) where wakers will look (a wait queue, a timer, a
+//     joiner slot), under whatever lock guards that place.
+//  3. CommitWait: it parks (a fiber switches away; a thread blocks on its futex)
+//     unless a waker got there first.
+//  4. A waker claims the token (ClaimWait: one CAS, exactly one winner per wait),
+//     may hand the waiter something, then FinishWake: a fiber that had switched
+//     away is made runnable; one still switching is left a kWakeRequested mark that
+//     the context resuming after the switch turns into runnable (scheduler.cc,
+//     AfterSwitch).
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <vector>
+
+#include "scheduler/internal/machine.h"
+#include "scheduler/internal/scheduler.h"
+#include "scheduler/internal/timer_heap.h"
+
+namespace troupe::scheduler_internal {
+
+namespace {
+
+// Thread stand-ins: one per plain thread that has ever waited on a troupe primitive.
+// Recycled through a free list, never freed, so a stale waker's pointer stays valid.
+std::mutex stand_in_mutex;
+std::vector<Fiber*>* free_stand_ins = nullptr;  // guarded by stand_in_mutex
+
+Fiber* AcquireStandIn() {
+  std::lock_guard<std::mutex> lock(stand_in_mutex);
+  if (free_stand_ins != nullptr && !free_stand_ins->empty()) {
+    Fiber* stand_in = free_stand_ins->back();
+    free_stand_ins->pop_back();
+    return stand_in;
+  }
+  Fiber* stand_in = new Fiber();
+  stand_in->is_thread = true;
+  stand_in->state.store(FiberState::kRunning, std::memory_order_relaxed);
+  return stand_in;
+}
+
+struct StandInHolder {
+  Fiber* fiber = nullptr;
+  ~StandInHolder() {
+    if (fiber == nullptr) return;
+    std::lock_guard<std::mutex> lock(stand_in_mutex);
+    if (free_stand_ins == nullptr) free_stand_ins = new std::vector<Fiber*>();
+    free_stand_ins->push_back(fiber);
+  }
+};
+
+thread_local StandInHolder stand_in_holder;
+
+}  // namespace
+
+// Plain threads that have used troupe (spawned, woken or waited), and how many of
+// them are blocked in an untimed troupe wait right now. The deadlock detector
+// (monitor.cc) reports only when every such thread is blocked: a thread that is
+// still running could yet wake a fiber. relaxed: counts read by the monitor only,
+// confirmed over several quiet checks.
+std::atomic<int> external_threads{0};
+std::atomic<int> external_threads_waiting{0};
+std::atomic<int> external_event_waits{0};
+
+namespace {
+
+struct ExternalThreadRegistration {
+  bool registered = false;
+  ~ExternalThreadRegistration() {
+    if (registered) external_threads.fetch_sub(1, std::memory_order_relaxed);
+  }
+};
+
+thread_local ExternalThreadRegistration external_registration;
+
+}  // namespace
+
+void NoteExternalThread() {
+  if (external_registration.registered) return;
+  external_registration.registered = true;
+  external_threads.fetch_add(1, std::memory_order_relaxed);
+}
+
+// ---------------------------------------------------------------------------------
+// The wait protocol.
+
+Fiber* CurrentFiber() {
+  Machine* machine = CurrentMachine();
+  return machine != nullptr ? machine->current : nullptr;
+}
+
+Fiber* CurrentWaiter() {
+  if (Fiber* fiber = CurrentFiber()) return fiber;
+  if (stand_in_holder.fiber == nullptr) {
+    NoteExternalThread();
+    stand_in_holder.fiber = AcquireStandIn();
+  }
+  return stand_in_holder.fiber;
+}
+
+uint64_t BeginWait(Fiber* self, const char* reason) {
+  const uint64_t token = self->wait_token.load(std::memory_order_relaxed) + 1;  // odd
+  self->wake_reason = WakeReason::kNone;
+  self->wait_reason.store(reason, std::memory_order_relaxed);
+  if (!self->is_thread) self->state.store(FiberState::kParking, std::memory_order_relaxed);
+  // release: a waker that claims this token also sees the writes above.
+  self->wait_token.store(token, std::memory_order_release);
+  return token;
+}
+
+bool ClaimWait(Fiber* fiber, uint64_t token) {
+  uint64_t expected = token;
+  // acq_rel: acquire the waiter's BeginWait writes; release our claim.
+  return fiber->wait_token.compare_exchange_strong(expected, token + 1,
+                                                   std::memory_order_acq_rel,
+                                                   std::memory_order_relaxed);
+}
+
+void FinishWake(Fiber* fiber, WakeReason reason) {
+  fiber->wake_reason = reason;
+  if (fiber->is_thread) {
+    fiber->thread_parker.Unpark();  // release; pairs with Park's acquire
+    return;
+  }
+  // acq_rel; pairs with the CAS in AfterSwitch and the load in CommitWait.
+  const FiberState previous =
+      fiber->state.exchange(FiberState::kWakeRequested, std::memory_order_acq_rel);
+  if (previous == FiberState::kParked) {
+    fiber->scheduler->MakeRunnable(fiber);
+  } else if (previous != FiberState::kParking) {
+    std::fprintf(stderr, "troupe: fatal error in FinishWake: woken fiber was not waiting\n");
+    std::abort();
+  }
+}
+
+bool Wake(Fiber* fiber, uint64_t token, WakeReason reason) {
+  if (!ClaimWait(fiber, token)) return false;  // that wait already ended
+  FinishWake(fiber, reason);
+  return true;
+}
+
+WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns) {
+  if (self->is_thread) {
+    // An untimed wait of a plain thread can end only through a fiber or another
+    // thread: the deadlock detector counts it as stuck.
+    struct WaitingThreadCount {
+      bool counted;
+      explicit WaitingThreadCount(bool counted) : counted(counted) {
+        if (counted) external_threads_waiting.fetch_add(1, std::memory_order_relaxed);
+      }
+      ~WaitingThreadCount() {
+        if (counted) external_threads_waiting.fetch_sub(1, std::memory_order_relaxed);
+      }
+    } waiting_count(deadline_ns == 0);
+    while (!self->thread_parker.Park(deadline_ns)) {
+      uint64_t expected = token;
+      if (self->wait_token.compare_exchange_strong(expected, token + 1,
+                                                   std::memory_order_acq_rel,
+                                                   std::memory_order_relaxed)) {
+        self->wait_reason.store(nullptr, std::memory_order_relaxed);
+        return WakeReason::kTimedOut;
+      }
+      deadline_ns = 0;  // a waker claimed the wait; its Unpark is on the way
+    }
+    self->wait_reason.store(nullptr, std::memory_order_relaxed);
+    return self->wake_reason;
+  }
+  Machine* machine = CurrentMachine();
+  if (deadline_ns != 0) {
+    self->timer.deadline_ns = deadline_ns;
+    self->timer.token = token;
+    machine->processor->timers.Add(self);
+  }
+  // acquire; pairs with the exchange in Wake: a wake that came before we switch
+  // away needs no switch at all.
+  if (self->state.load(std::memory_order_acquire) == FiberState::kWakeRequested) {
+    self->state.store(FiberState::kRunning, std::memory_order_relaxed);
+  } else {
+    machine->scheduler->Park(machine, self);
+  }
+  if (deadline_ns != 0) TimerHeap::Remove(self);
+  self->wait_reason.store(nullptr, std::memory_order_relaxed);
+  return self->wake_reason;
+}
+
+}  // namespace troupe::scheduler_internal
