@@ -16,6 +16,9 @@ packages=(
   libcaf-dev             # CAF 0.17, the actor peer programs in benchmarks/caf/
   python3                # benchmark comparison scripts
   libhttp-parser-dev     # the HTTP service's request parser
+  clang-14               # services/fuzz/run_fuzzer.sh: libFuzzer needs clang (-fsanitize=fuzzer)
+  libclang-rt-14-dev     # libFuzzer and clang's sanitizer runtimes, for services/fuzz/run_fuzzer.sh
+  wrk                    # HTTP load generator for benchmarks/http_load.sh
 )
 
 missing=()

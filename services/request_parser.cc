@@ -92,7 +92,9 @@ int RequestParser::OnMessageComplete(http_parser* parser) {
 }
 
 RequestParser::Error RequestParser::Feed(absl::string_view bytes) {
-  if (error_ != Error::kNone) return error_;
+  // http_parser_execute takes a zero length as the end of the stream; an empty read
+  // here means nothing arrived (found by the fuzzer).
+  if (error_ != Error::kNone || bytes.empty()) return error_;
   // Headers that never end are caught while they arrive, even without callbacks.
   const std::size_t parsed = http_parser_execute(&parser_, &settings_, bytes.data(), bytes.size());
   if (error_ == Error::kNone &&

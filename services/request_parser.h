@@ -30,8 +30,8 @@ class RequestParser {
   RequestParser(const RequestParser&) = delete;
   RequestParser& operator=(const RequestParser&) = delete;
 
-  // Feeds bytes. Completed requests are queued for Next(). After an error the
-  // connection must answer with ErrorStatus() and close.
+  // Feeds bytes (an empty feed changes nothing). Completed requests are queued for
+  // Next(). After an error the connection must answer with ErrorStatus() and close.
   Error Feed(absl::string_view bytes);
   bool HasRequest() const { return !ready_.empty(); }
   HttpRequest Next();

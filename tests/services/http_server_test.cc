@@ -241,6 +241,15 @@ TEST(RequestParserTest, AnySplitOfTheBytesGivesTheSameRequests) {
   }
 }
 
+TEST(RequestParserTest, AnEmptyFeedChangesNothing) {
+  RequestParser parser(ParserLimits{});
+  ASSERT_EQ(parser.Feed("PUT /kv/a HTTP/1.1\r\nContent-Leng"), RequestParser::Error::kNone);
+  ASSERT_EQ(parser.Feed(""), RequestParser::Error::kNone);  // not the end of the stream
+  ASSERT_EQ(parser.Feed("th: 2\r\n\r\nok"), RequestParser::Error::kNone);
+  ASSERT_TRUE(parser.HasRequest());
+  EXPECT_EQ(parser.Next().body, "ok");
+}
+
 TEST(HttpServerOptionsTest, InvalidOptionsAreRejected) {
   auto runtime = Runtime::Create({.procs = 1});
   ASSERT_TRUE(runtime.ok());

@@ -1,0 +1,158 @@
+// Runs every seed of the request fuzzer's corpus (services/fuzz/corpus/) through the
+// fuzzer's invariants (services/fuzz/request_checks.h), and checks the outcome of
+// named seeds. The fuzzer itself runs with services/fuzz/run_fuzzer.sh.
+#include <dirent.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "services/fuzz/request_checks.h"
+#include "services/request_parser.h"
+
+namespace troupe::services::fuzz {
+namespace {
+
+std::string CorpusDir() {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  return std::string(srcdir != nullptr ? srcdir : ".") + "/troupe/services/fuzz/corpus";
+}
+
+std::map<std::string, std::string> LoadCorpus() {
+  std::map<std::string, std::string> seeds;
+  const std::string dir = CorpusDir();
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return seeds;
+  while (dirent* entry = readdir(d)) {
+    const std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    std::ifstream in(dir + "/" + name, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    seeds[name] = bytes.str();
+  }
+  closedir(d);
+  return seeds;
+}
+
+const std::map<std::string, std::string>& Corpus() {
+  static const auto* corpus = new std::map<std::string, std::string>(LoadCorpus());
+  return *corpus;
+}
+
+CheckResult Check(const std::string& seed) {
+  auto it = Corpus().find(seed);
+  EXPECT_NE(it, Corpus().end()) << "no seed " << seed << " in " << CorpusDir();
+  if (it == Corpus().end()) return {};
+  CheckResult result = CheckRequestBytes(it->second);
+  EXPECT_EQ(result.failure, "") << seed;
+  return result;
+}
+
+TEST(RequestCorpusTest, EverySeedKeepsTheInvariants) {
+  ASSERT_GE(Corpus().size(), 10u) << "corpus not found in " << CorpusDir();
+  for (const auto& [name, bytes] : Corpus()) {
+    const CheckResult result = CheckRequestBytes(bytes);
+    EXPECT_EQ(result.failure, "") << "seed " << name;
+  }
+}
+
+TEST(RequestCorpusTest, ValidRequests) {
+  CheckResult r = Check("get_hello");
+  EXPECT_EQ(r.error_status, 0);
+  ASSERT_EQ(r.outcome.requests.size(), 1u);
+  EXPECT_EQ(r.outcome.requests[0].method, "GET");
+  EXPECT_EQ(r.outcome.requests[0].path, "/hello");
+  EXPECT_EQ(PureRoute(r.outcome.requests[0])->status, 200);
+
+  r = Check("get_hello_query");
+  ASSERT_EQ(r.outcome.requests.size(), 1u);
+  EXPECT_EQ(PureRoute(r.outcome.requests[0])->status, 200);
+
+  r = Check("get_not_found");
+  ASSERT_EQ(r.outcome.requests.size(), 1u);
+  EXPECT_EQ(PureRoute(r.outcome.requests[0])->status, 404);
+
+  r = Check("post_hello");
+  ASSERT_EQ(r.outcome.requests.size(), 1u);
+  EXPECT_EQ(PureRoute(r.outcome.requests[0])->status, 405);
+
+  r = Check("put_kv");
+  ASSERT_EQ(r.outcome.requests.size(), 1u);
+  EXPECT_EQ(r.outcome.requests[0].method, "PUT");
+  EXPECT_EQ(r.outcome.requests[0].body, "fruit");
+
+  r = Check("delete_kv");
+  ASSERT_EQ(r.outcome.requests.size(), 1u);
+  EXPECT_EQ(r.outcome.requests[0].method, "DELETE");
+  EXPECT_EQ(r.outcome.requests[0].path, "/kv/apple");
+}
+
+TEST(RequestCorpusTest, PipelinedAndKeepAlive) {
+  CheckResult r = Check("pipelined");
+  EXPECT_EQ(r.error_status, 0);
+  ASSERT_EQ(r.outcome.requests.size(), 3u);
+  EXPECT_EQ(r.outcome.requests[0].path, "/kv/apple");
+  EXPECT_EQ(r.outcome.requests[1].body, "soft");
+  EXPECT_EQ(r.outcome.requests[2].path, "/hello");
+  EXPECT_TRUE(r.outcome.requests[0].keep_alive);
+  EXPECT_FALSE(r.outcome.requests[2].keep_alive);  // Connection: close
+
+  r = Check("keep_alive");
+  ASSERT_EQ(r.outcome.requests.size(), 2u);
+  EXPECT_TRUE(r.outcome.requests[0].keep_alive);
+  EXPECT_TRUE(r.outcome.requests[1].keep_alive);
+
+  r = Check("http10");
+  ASSERT_EQ(r.outcome.requests.size(), 1u);
+  EXPECT_FALSE(r.outcome.requests[0].keep_alive);
+}
+
+TEST(RequestCorpusTest, ChunkedBodyAndBareLf) {
+  CheckResult r = Check("chunked");
+  EXPECT_EQ(r.error_status, 0);
+  ASSERT_EQ(r.outcome.requests.size(), 1u);
+  EXPECT_EQ(r.outcome.requests[0].body, "hello world");
+
+  // http-parser accepts LF without CR as a line end.
+  r = Check("bare_lf");
+  EXPECT_EQ(r.error_status, 0);
+  ASSERT_EQ(r.outcome.requests.size(), 1u);
+  EXPECT_EQ(r.outcome.requests[0].path, "/hello");
+}
+
+TEST(RequestCorpusTest, MalformedIs400) {
+  for (const char* seed : {"malformed_request_line", "malformed_version", "malformed_header",
+                           "bad_content_length"}) {
+    const CheckResult r = Check(seed);
+    EXPECT_EQ(r.error_status, 400) << seed;
+    EXPECT_EQ(r.outcome.error, RequestParser::Error::kMalformed) << seed;
+  }
+}
+
+TEST(RequestCorpusTest, OversizedHeaderIs431) {
+  const CheckResult r = Check("oversized_header");
+  EXPECT_EQ(r.error_status, 431);
+  EXPECT_TRUE(r.outcome.requests.empty());
+}
+
+TEST(RequestCorpusTest, OversizedBodyIs413) {
+  for (const char* seed : {"oversized_body", "oversized_chunked_body"}) {
+    const CheckResult r = Check(seed);
+    EXPECT_EQ(r.error_status, 413) << seed;
+    EXPECT_TRUE(r.outcome.requests.empty()) << seed;
+  }
+}
+
+TEST(RequestCorpusTest, TruncatedRequestIsPending) {
+  const CheckResult r = Check("truncated");
+  EXPECT_EQ(r.error_status, 0);
+  EXPECT_TRUE(r.outcome.requests.empty());
+}
+
+}  // namespace
+}  // namespace troupe::services::fuzz
