@@ -43,14 +43,9 @@ class ActorSystem {
   // Actor<A::MessageType>.
   template <typename A, typename... Args>
   ActorRef<typename A::MessageType> Spawn(ActorOptions options, Args... args) {
-    using M = typename A::MessageType;
-    static_assert(std::is_base_of_v<Actor<M>, A>, "A must derive from Actor<M>");
-    auto cell = MakeCell<M>(std::move(options),
-                            [args...]() -> std::unique_ptr<Actor<M>> {
-                              return std::make_unique<A>(args...);
-                            });
+    auto cell = MakeCellFor<A>(std::move(options), std::move(args)...);
     cell->Start(runtime_);
-    return ActorRef<M>(std::move(cell));
+    return ActorRef<typename A::MessageType>(std::move(cell));
   }
 
   // Messages that could not be delivered: sent to a stopped actor, dropped by a full
@@ -103,6 +98,18 @@ class ActorSystem {
     std::type_index type;
     std::shared_ptr<void> cell;
   };
+
+  // A cell (not started) for an actor of type A built from copies of `args`, for
+  // Spawn and Supervisor::StartChild.
+  template <typename A, typename... Args>
+  std::shared_ptr<actors_internal::ActorCell<typename A::MessageType>> MakeCellFor(
+      ActorOptions options, Args... args) {
+    using M = typename A::MessageType;
+    static_assert(std::is_base_of_v<Actor<M>, A>, "A must derive from Actor<M>");
+    return MakeCell<M>(std::move(options), [args...]() -> std::unique_ptr<Actor<M>> {
+      return std::make_unique<A>(args...);
+    });
+  }
 
   template <typename M>
   std::shared_ptr<actors_internal::ActorCell<M>> MakeCell(

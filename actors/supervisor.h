@@ -45,11 +45,7 @@ class Supervisor {
   template <typename A, typename... Args>
   ActorRef<typename A::MessageType> StartChild(ActorOptions options, Args... args) {
     using M = typename A::MessageType;
-    static_assert(std::is_base_of_v<Actor<M>, A>, "A must derive from Actor<M>");
-    auto cell = system_.MakeCell<M>(std::move(options),
-                                    [args...]() -> std::unique_ptr<Actor<M>> {
-                                      return std::make_unique<A>(args...);
-                                    });
+    auto cell = system_.MakeCellFor<A>(std::move(options), std::move(args)...);
     cell->set_supervisor(core_.get());
     core_->AddChild(cell.get(), cell.get(), cell);
     cell->Start(system_.runtime());
