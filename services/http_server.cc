@@ -74,8 +74,8 @@ void HttpServer::AcceptLoop() {
     if (counters_->connections_active.load() >= options_.max_connections) {
       counters_->connections_rejected.fetch_add(1);
       HttpResponse busy{503, "text/plain; charset=utf-8", "too many connections\n"};
+      Record(503, absl::ZeroDuration());  // before the client can see the answer
       (*connection)->Write(SerializeResponse(busy, /*keep_alive=*/false), serving_.context).IgnoreError();
-      Record(503, absl::ZeroDuration());
       continue;  // destroyed: closed
     }
     counters_->connections_active.fetch_add(1);
@@ -112,19 +112,21 @@ void HttpServer::Serve(std::unique_ptr<TcpConnection> connection) {
       const int status = RequestParser::ErrorStatus(error);
       HttpResponse rejected{status, "text/plain; charset=utf-8",
                             absl::StrCat(ReasonPhrase(status), "\n")};
+      Record(status, absl::ZeroDuration());  // before the client can see the answer
       connection->Write(SerializeResponse(rejected, /*keep_alive=*/false), serving_.context)
           .IgnoreError();
-      Record(status, absl::ZeroDuration());
       break;
     }
     while (open && parser.HasRequest()) {  // pipelined requests, in order
       const HttpRequest request = parser.Next();
       const absl::Time start = absl::Now();
       const HttpResponse response = Handle(request, serving_.context);
+      // Counted before the client can see the answer, so /metrics never lags what a
+      // client has already received.
+      Record(response.status, absl::Now() - start);
       const bool keep_alive = request.keep_alive && !draining_.load(std::memory_order_acquire);
       open = connection->Write(SerializeResponse(response, keep_alive), serving_.context).ok() &&
              keep_alive;
-      Record(response.status, absl::Now() - start);
     }
   }
   connection->Close();
