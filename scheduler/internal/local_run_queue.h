@@ -41,6 +41,10 @@ class LocalRunQueue {
   // Any thread; approximate (a racy snapshot), for idle checks and statistics.
   uint32_t SizeApprox() const;
   bool EmptyApprox() const;
+  // Owner: whether the queue proper (not the run-next slot) is empty.
+  bool QueueEmptyApprox() const {
+    return head_.load(std::memory_order_relaxed) == tail_.load(std::memory_order_relaxed);
+  }
 
  private:
   uint32_t GrabHalf(Fiber** batch, bool include_run_next);

@@ -687,8 +687,15 @@ void Scheduler::MakeRunnable(Fiber* fiber) {
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
   Machine* machine = CurrentMachine();
   if (machine != nullptr && machine->scheduler == this && machine->processor != nullptr) {
-    PushLocal(machine->processor, fiber, /*as_next=*/true);
-    WakeIdleProcessor(/*after_local_push=*/true);
+    Processor* p = machine->processor;
+    PushLocal(p, fiber, /*as_next=*/true);
+    // A woken fiber alone in run-next is what request/reply produces: the waker is
+    // about to park, and the woken one runs next right here. Starting an idle P for
+    // it would only make that P spin, find nothing, and sleep again — a futex wake
+    // and sleep per message. So wake an idle P only when more than the run-next
+    // fiber is waiting (the next wake pushes this one into the queue); a waker that
+    // keeps running instead is covered by the monitor's stranded-work check.
+    if (!p->run_queue.QueueEmptyApprox()) WakeIdleProcessor(/*after_local_push=*/true);
   } else {
     if (machine == nullptr) NoteExternalThread();
     global_queue_.Push(&fiber, 1);
