@@ -36,6 +36,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "pipeline/internal/pipeline_run.h"
+#include "pipeline/internal/result_value.h"
 #include "pipeline/pipeline_options.h"
 #include "scheduler/channel.h"
 #include "scheduler/context.h"
@@ -50,7 +51,10 @@ class PipelineBuilder {
   template <typename Function>
   auto Then(std::string name, Function function, StageOptions options = {}) && {
     using Result = std::invoke_result_t<Function&, T>;
-    using U = typename pipeline_internal::Unwrapped<Result>::type;
+    using U = typename pipeline_internal::ResultValue<Result>::type;
+    static_assert(!std::is_void_v<U>,
+                  "a stage must produce a value; end the pipeline with Sink() for a "
+                  "function returning absl::Status or void");
     PipelineBuilder<U> next(std::move(run_plan_));
     next.run_plan_.stages.push_back(pipeline_internal::MakeStage<T, U>(
         std::move(name), std::move(function), options));

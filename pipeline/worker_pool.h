@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "pipeline/future.h"
+#include "pipeline/internal/result_value.h"
 #include "scheduler/channel.h"
 #include "scheduler/context.h"
 #include "scheduler/runtime.h"
@@ -39,21 +40,6 @@ struct WorkerPoolOptions {
 };
 
 enum class SubmitMode { kWait, kFailIfFull };
-
-namespace pipeline_internal {
-template <typename R>
-struct TaskValue {
-  using type = R;
-};
-template <typename U>
-struct TaskValue<absl::StatusOr<U>> {
-  using type = U;
-};
-template <>
-struct TaskValue<absl::Status> {
-  using type = void;
-};
-}  // namespace pipeline_internal
 
 class WorkerPool {
  public:
@@ -68,7 +54,7 @@ class WorkerPool {
 
   template <typename Task>
   using ResultOf =
-      typename pipeline_internal::TaskValue<std::invoke_result_t<std::decay_t<Task>&>>::type;
+      typename pipeline_internal::ResultValue<std::invoke_result_t<std::decay_t<Task>&>>::type;
 
   // Any fiber or thread.
   template <typename Task>

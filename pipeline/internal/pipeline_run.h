@@ -35,15 +35,6 @@
 
 namespace troupe::pipeline_internal {
 
-template <typename R>
-struct Unwrapped {
-  using type = R;
-};
-template <typename U>
-struct Unwrapped<absl::StatusOr<U>> {
-  using type = U;
-};
-
 template <typename T>
 struct Item {
   uint64_t sequence;
