@@ -17,9 +17,9 @@ namespace troupe {
 
 namespace {
 
-using net_internal::Direction;
-using net_internal::PollDescriptor;
-using net_internal::Poller;
+using scheduler_internal::Direction;
+using scheduler_internal::PollDescriptor;
+using scheduler_internal::NetPoller;
 
 absl::Status ErrnoStatus(int error, absl::string_view what) {
   switch (error) {
@@ -55,16 +55,16 @@ std::string Describe(const sockaddr_in& address) {
 }
 
 absl::StatusOr<PollDescriptor*> RegisterOrClose(int fd) {
-  absl::StatusOr<PollDescriptor*> descriptor = Poller::Get().Register(fd);
+  absl::StatusOr<PollDescriptor*> descriptor = NetPoller::Get().Register(fd);
   if (!descriptor.ok()) close(fd);
   return descriptor;
 }
 
 }  // namespace
 
-TcpConnection::~TcpConnection() { Poller::Get().Retire(descriptor_); }
+TcpConnection::~TcpConnection() { NetPoller::Get().Retire(descriptor_); }
 
-void TcpConnection::Close() { Poller::Get().Release(descriptor_); }
+void TcpConnection::Close() { NetPoller::Get().Release(descriptor_); }
 
 namespace {
 bool Closed(const PollDescriptor* descriptor) {
@@ -86,7 +86,7 @@ absl::StatusOr<std::size_t> TcpConnection::Read(char* buffer, std::size_t size,
       if (Closed(descriptor_)) return absl::FailedPreconditionError("Read: connection closed");
       return ErrnoStatus(errno, "Read");
     }
-    if (absl::Status ready = Poller::Get().Wait(descriptor_, Direction::kRead, context.state().get());
+    if (absl::Status ready = NetPoller::Get().Wait(descriptor_, Direction::kRead, context.state().get());
         !ready.ok()) {
       return ready;
     }
@@ -105,7 +105,7 @@ absl::Status TcpConnection::Write(absl::string_view data, const Context& context
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return ErrnoStatus(errno, "Write");
-    if (absl::Status ready = Poller::Get().Wait(descriptor_, Direction::kWrite, context.state().get());
+    if (absl::Status ready = NetPoller::Get().Wait(descriptor_, Direction::kWrite, context.state().get());
         !ready.ok()) {
       return ready;
     }
@@ -142,9 +142,9 @@ absl::StatusOr<std::unique_ptr<TcpListener>> TcpListener::Listen(const std::stri
   return std::unique_ptr<TcpListener>(new TcpListener(*descriptor, ntohs(bound.sin_port)));
 }
 
-TcpListener::~TcpListener() { Poller::Get().Retire(descriptor_); }
+TcpListener::~TcpListener() { NetPoller::Get().Retire(descriptor_); }
 
-void TcpListener::Close() { Poller::Get().Release(descriptor_); }
+void TcpListener::Close() { NetPoller::Get().Release(descriptor_); }
 
 absl::StatusOr<std::unique_ptr<TcpConnection>> TcpListener::Accept(const Context& context) {
   if (absl::Status error = context.Err(); !error.ok()) return error;
@@ -167,7 +167,7 @@ absl::StatusOr<std::unique_ptr<TcpConnection>> TcpListener::Accept(const Context
       if (Closed(descriptor_)) return absl::FailedPreconditionError("Accept: listener closed");
       return ErrnoStatus(errno, "Accept");
     }
-    if (absl::Status ready = Poller::Get().Wait(descriptor_, Direction::kRead, context.state().get());
+    if (absl::Status ready = NetPoller::Get().Wait(descriptor_, Direction::kRead, context.state().get());
         !ready.ok()) {
       return ready;
     }
@@ -192,7 +192,7 @@ absl::StatusOr<std::unique_ptr<TcpConnection>> Dial(const std::string& host, uin
     return connection;
   }
   if (errno != EINPROGRESS) return ErrnoStatus(errno, what);
-  if (absl::Status ready = Poller::Get().Wait(*registered, Direction::kWrite, context.state().get());
+  if (absl::Status ready = NetPoller::Get().Wait(*registered, Direction::kWrite, context.state().get());
       !ready.ok()) {
     return ready;
   }

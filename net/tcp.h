@@ -1,7 +1,10 @@
 // TCP on fibers: listen, accept, connect, read and write park the calling fiber (a
 // plain thread blocks) instead of blocking an OS thread; readiness comes from the
-// netpoller (internal/poller.h). Every call takes an optional Context whose deadline
-// or cancellation bounds it (an idle connection times out that way).
+// scheduler's netpoller (scheduler/internal/net_poller.h). Every call takes an
+// optional Context whose deadline or cancellation bounds it (an idle connection
+// times out that way). Sockets are polled by a Runtime's threads: a plain thread may
+// use them only while a Runtime exists (otherwise a wait fails with
+// FailedPrecondition).
 //
 //   auto listener = troupe::TcpListener::Listen("127.0.0.1", 0);
 //   troupe::Spawn([&] {
@@ -32,7 +35,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "net/internal/poller.h"
+#include "scheduler/internal/net_poller.h"
 #include "scheduler/context.h"
 
 namespace troupe {
@@ -59,10 +62,10 @@ class TcpConnection {
   friend class TcpListener;
   friend absl::StatusOr<std::unique_ptr<TcpConnection>> Dial(const std::string&, uint16_t,
                                                              const Context&);
-  TcpConnection(net_internal::PollDescriptor* descriptor, std::string peer)
+  TcpConnection(scheduler_internal::PollDescriptor* descriptor, std::string peer)
       : descriptor_(descriptor), peer_(std::move(peer)) {}
 
-  net_internal::PollDescriptor* const descriptor_;  // freed (retired) by the destructor
+  scheduler_internal::PollDescriptor* const descriptor_;  // freed (retired) by the destructor
   std::string peer_;
 };
 
@@ -90,10 +93,10 @@ class TcpListener {
   uint16_t port() const { return port_; }
 
  private:
-  TcpListener(net_internal::PollDescriptor* descriptor, uint16_t port)
+  TcpListener(scheduler_internal::PollDescriptor* descriptor, uint16_t port)
       : descriptor_(descriptor), port_(port) {}
 
-  net_internal::PollDescriptor* const descriptor_;  // freed (retired) by the destructor
+  scheduler_internal::PollDescriptor* const descriptor_;  // freed (retired) by the destructor
   uint16_t port_;
 };
 

@@ -12,7 +12,7 @@ std::string RuntimeStats::ToString() const {
                       " wakeups=", machine_wakeups, " timers=", timers_fired,
                       " machines=", machines, " stacks=", stacks_mapped,
                       " blocking=", blocking_calls, " handoffs=", processor_handoffs,
-                      " long_running=", long_running_fibers,
+                      " long_running=", long_running_fibers, " netpoll=", netpoll_wakeups,
                       " runqueue=", runnable_global, " [",
                       absl::StrJoin(runnable_per_processor, " "), "]");
 }

@@ -1,6 +1,18 @@
-// WaitGroup: the count is an atomic; waiters queue only after seeing it non-zero
-// under waiters_lock_, and the Add that brings it to zero takes waiters_lock_ (inside
-// WakeAll) after its decrement, so a waiter either sees zero or is woken.
+// WaitGroup: the count and the number of registered waiters share one atomic word.
+//
+// A waiter registers with a CAS that requires a non-zero count, then takes
+// waiters_lock_ and queues. The Add that brings the count to zero learns from its own
+// RMW whether any waiter registered before it. If none did it returns at once and
+// never touches the object again (so a waiter that saw zero may destroy it). If some
+// did, it pops and wakes the queued waiters under waiters_lock_, and in the same
+// locked section as its last pop clears the registrations.
+//
+// Hence, under waiters_lock_, "count zero and registrations left" means that Add is
+// still on its way. A waiter that finds that (it timed out, or saw zero before
+// queueing) queues without a deadline and lets that Add wake it, instead of
+// returning while the Add may still touch the lock. A waiter that timed out while
+// the count is non-zero unregisters itself. Reusing a WaitGroup (Add after zero)
+// while a Wait has not returned is not supported, as in Go.
 #include "scheduler/wait_group.h"
 
 #include <cstdio>
@@ -17,13 +29,34 @@ using scheduler_internal::WakeReason;
 void WaitGroup::Add(int64_t delta) {
   // acq_rel: Done()'s release publishes the finished work; the acquire lets the last
   // one see everybody else's.
-  const int64_t count = count_.fetch_add(delta, std::memory_order_acq_rel) + delta;
+  const uint64_t state =
+      state_.fetch_add(static_cast<uint64_t>(delta) << 32, std::memory_order_acq_rel) +
+      (static_cast<uint64_t>(delta) << 32);
+  const int64_t count = CountOf(state);
   if (count < 0) {
     std::fprintf(stderr, "troupe: fatal error in WaitGroup::Add: negative count %lld\n",
                  static_cast<long long>(count));
     std::abort();
   }
-  if (count == 0) waiters_.WakeAll(waiters_lock_);
+  if (count != 0 || WaitersOf(state) == 0) return;  // done with the object
+  constexpr int kBatch = 32;
+  while (true) {
+    scheduler_internal::Fiber* batch[kBatch];
+    int popped = 0;
+    {
+      scheduler_internal::SpinLockHolder holder(waiters_lock_);
+      while (popped < kBatch) {
+        scheduler_internal::WaitNode* node = waiters_.PopClaimed();
+        if (node == nullptr) break;
+        batch[popped++] = node->fiber;
+      }
+      // The last batch: clear the registrations (keeping the count bits) while
+      // still holding the lock; after this unlock the object is not touched again.
+      if (popped < kBatch) state_.fetch_and(~uint64_t{0xffffffff}, std::memory_order_acq_rel);
+    }
+    for (int i = 0; i < popped; ++i) FinishWake(batch[i], WakeReason::kSignaled);
+    if (popped < kBatch) return;
+  }
 }
 
 void WaitGroup::Wait() {
@@ -32,32 +65,46 @@ void WaitGroup::Wait() {
 }
 
 bool WaitGroup::WaitUntil(absl::Time deadline) {
-  if (count_.load(std::memory_order_acquire) == 0) return true;
+  if (count() == 0) return true;
   const int64_t deadline_ns = scheduler_internal::ToMonotonicDeadline(deadline);
   if (deadline_ns == kDeadlinePassed) return false;
   return WaitWithin(deadline_ns, nullptr).ok();
 }
 
 absl::Status WaitGroup::Wait(const Context& context) {
-  if (count_.load(std::memory_order_acquire) == 0) return absl::OkStatus();
+  if (count() == 0) return absl::OkStatus();
   if (absl::Status error = context.Err(); !error.ok()) return error;
   return WaitWithin(scheduler_internal::kNoDeadline, context.state().get());
 }
 
 absl::Status WaitGroup::WaitWithin(int64_t deadline_ns,
                                    scheduler_internal::ContextState* context) {
+  // Register, unless the count is zero already. acquire on success and failure: a
+  // zero count returns, and must see the work its Done()s published.
+  uint64_t state = state_.load(std::memory_order_acquire);
+  do {
+    if (CountOf(state) == 0) return absl::OkStatus();
+  } while (!state_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel,
+                                         std::memory_order_acquire));
   waiters_lock_.Lock();
-  if (count_.load(std::memory_order_acquire) == 0) {
+  if (count() != 0) {
+    const WakeReason reason = waiters_.Wait(waiters_lock_, "wait group", deadline_ns, context);
+    if (reason == WakeReason::kSignaled) return absl::OkStatus();  // unregistered by Add
+    waiters_lock_.Lock();
+    if (count() != 0) {
+      state_.fetch_sub(1, std::memory_order_relaxed);  // unregister; nobody else will
+      waiters_lock_.Unlock();
+      return scheduler_internal::WaitOutcome(context, reason);
+    }
+  }
+  // The count is zero. Our registration is cleared by the Add that zeroed it, in a
+  // locked section; until then that Add may still touch this object, so wait for it.
+  if (WaitersOf(state_.load(std::memory_order_acquire)) == 0) {
     waiters_lock_.Unlock();
     return absl::OkStatus();
   }
-  const WakeReason reason = waiters_.Wait(waiters_lock_, "wait group", deadline_ns, context);
-  // Woken because the count reached zero. It may have been raised again since (a
-  // reused WaitGroup); Go's semantics return anyway, and so do we.
-  if (reason == WakeReason::kSignaled || count_.load(std::memory_order_acquire) == 0) {
-    return absl::OkStatus();
-  }
-  return scheduler_internal::WaitOutcome(context, reason);
+  (void)waiters_.Wait(waiters_lock_, "wait group", scheduler_internal::kNoDeadline, nullptr);
+  return absl::OkStatus();
 }
 
 }  // namespace troupe

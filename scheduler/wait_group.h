@@ -4,6 +4,11 @@
 //
 // Memory ordering: everything written before a Done() is visible after the Wait()
 // that it releases.
+//
+// Lifetime: a WaitGroup may be destroyed as soon as a Wait has returned, provided no
+// other call on it is still in progress: the Add that brings the count to zero does
+// not touch the object afterwards unless a waiter is registered (and then only until
+// it has woken the waiters).
 #ifndef TROUPE_SCHEDULER_WAIT_GROUP_H_
 #define TROUPE_SCHEDULER_WAIT_GROUP_H_
 
@@ -20,7 +25,7 @@ namespace troupe {
 
 class WaitGroup {
  public:
-  explicit WaitGroup(int64_t initial = 0) : count_(initial) {}
+  explicit WaitGroup(int64_t initial = 0) : state_(static_cast<uint64_t>(initial) << 32) {}
   WaitGroup(const WaitGroup&) = delete;
   WaitGroup& operator=(const WaitGroup&) = delete;
 
@@ -36,12 +41,18 @@ class WaitGroup {
   // OK once the count is zero, or `context`'s Err() if it is done first.
   [[nodiscard]] absl::Status Wait(const Context& context);
 
-  int64_t count() const { return count_.load(std::memory_order_acquire); }
+  int64_t count() const { return CountOf(state_.load(std::memory_order_acquire)); }
 
  private:
   absl::Status WaitWithin(int64_t deadline_ns, scheduler_internal::ContextState* context);
 
-  std::atomic<int64_t> count_;
+  static int64_t CountOf(uint64_t state) { return static_cast<int64_t>(state) >> 32; }
+  static uint32_t WaitersOf(uint64_t state) { return static_cast<uint32_t>(state); }
+
+  // The count in the high 32 bits, the number of registered waiters in the low 32.
+  // One word, so that the Add that reaches zero learns in the same atomic step
+  // whether anybody waits: if nobody does, it is done with the object.
+  std::atomic<uint64_t> state_;
   scheduler_internal::SpinLock waiters_lock_;
   scheduler_internal::WaitQueue waiters_ ABSL_GUARDED_BY(waiters_lock_);
 };

@@ -14,7 +14,9 @@
 //     every plain thread that has used troupe blocked in an untimed troupe wait, and
 //     fibers alive — confirmed on kDeadlockConfirmations consecutive checks with no
 //     scheduling activity in between — then reports the parked fibers;
-//  4. prints the schedtrace line when asked (TROUPE_SCHEDTRACE=<ms>), and the fiber
+//  4. polls the network when no thread has for NetPoller::kMonitorPollNs (every P
+//     busy, none blocked in epoll), so busy Ps cannot starve fibers waiting on I/O;
+//  5. prints the schedtrace line when asked (TROUPE_SCHEDTRACE=<ms>), and the fiber
 //     dump after a SIGQUIT (sigquit_dump.h).
 //
 // The tick is 20 us while some M is in a blocking call (a P hand-off should be quick)
@@ -23,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "scheduler/internal/net_poller.h"
 #include "scheduler/internal/scheduler.h"
 #include "scheduler/internal/sigquit_dump.h"
 
@@ -62,6 +65,7 @@ void Scheduler::MonitorMain() {
     const int64_t now = MonotonicNanos();
     const bool retook = RetakeBlockedProcessors(now);
     WakeIdleProcessorForStrandedWork();
+    PollNetworkIfForgotten(now);
     CheckLongRunningFibers(now);
     CheckForDeadlock();
     if (options_.dump_on_sigquit && SigquitCount() != sigquits_seen_) {
@@ -96,6 +100,19 @@ void Scheduler::WakeIdleProcessorForStrandedWork() {
       WakeIdleProcessor(/*after_local_push=*/false);
       return;
     }
+  }
+}
+
+void Scheduler::PollNetworkIfForgotten(int64_t now) {
+  // Ps that never run dry never poll, and with none idle nobody blocks in epoll.
+  NetPoller* poller = NetPoller::IfStarted();
+  if (poller == nullptr || !poller->WorthPolling() ||
+      now - poller->last_poll_ns() < NetPoller::kMonitorPollNs) {
+    return;
+  }
+  // Woken fibers go to their schedulers' global queues (this thread holds no P).
+  if (const int woken = poller->PollAndWake(); woken != 0) {
+    netpoll_wakeups_.fetch_add(woken, std::memory_order_relaxed);  // statistic
   }
 }
 
@@ -163,7 +180,7 @@ void Scheduler::CheckForDeadlock() {
       idle_processor_count_.load(std::memory_order_acquire) == procs() &&
       global_queue_.SizeApprox() == 0 &&
       blocking_machines_.load(std::memory_order_acquire) == 0 && EarliestTimer() == 0 &&
-      external_event_waits.load(std::memory_order_relaxed) == 0 &&
+      (NetPoller::IfStarted() == nullptr || NetPoller::IfStarted()->waiters() == 0) &&
       external_threads.load(std::memory_order_relaxed) ==
           external_threads_waiting.load(std::memory_order_relaxed);
   if (!quiet || activity != deadlock_activity_) {

@@ -72,6 +72,7 @@
 
 #include "absl/time/clock.h"
 #include "scheduler/internal/guard_page_handler.h"
+#include "scheduler/internal/net_poller.h"
 #include "scheduler/internal/spin_lock.h"
 
 namespace troupe::scheduler_internal {
@@ -154,10 +155,13 @@ Scheduler::Scheduler(SchedulerOptions options)
   InstallGuardPageHandler();
   const int procs = options_.procs;
   processors_.reserve(procs);
-  std::lock_guard<std::mutex> lock(idle_mutex_);
-  for (int i = 0; i < procs; ++i) processors_.push_back(std::make_unique<Processor>(i));
-  for (int i = procs - 1; i >= 0; --i) PutIdleProcessorLocked(processors_[i].get());
+  {
+    std::lock_guard<std::mutex> lock(idle_mutex_);
+    for (int i = 0; i < procs; ++i) processors_.push_back(std::make_unique<Processor>(i));
+    for (int i = procs - 1; i >= 0; --i) PutIdleProcessorLocked(processors_[i].get());
+  }
   monitor_ = std::thread([this] { MonitorMain(); });
+  NetPoller::AttachScheduler(this);  // not under idle_mutex_: see the lock order there
 }
 
 Scheduler::~Scheduler() {
@@ -167,6 +171,9 @@ Scheduler::~Scheduler() {
     shutting_down_.store(true, std::memory_order_seq_cst);
     for (auto& machine : machines_) machines.push_back(machine.get());
   }
+  // After shutting_down_: interrupts our M if it is blocked in epoll, and sockets'
+  // waiters stop asking us to poll.
+  NetPoller::DetachScheduler(this);
   monitor_parker_.Unpark();
   monitor_.join();
   for (Machine* machine : machines) machine->parker.Unpark();
@@ -542,6 +549,14 @@ Fiber* Scheduler::FindRunnable(Machine* machine) {
       StopSpinning(machine);
       return fiber;
     }
+    // Ready I/O before stealing (Go's findrunnable does the same): the woken fibers
+    // land in this P's queue.
+    if (NetPoller* poller = NetPoller::IfStarted(); poller != nullptr && poller->WorthPolling()) {
+      if (const int woken = poller->PollAndWake(); woken != 0) {
+        netpoll_wakeups_.fetch_add(woken, std::memory_order_relaxed);  // statistic
+        continue;
+      }
+    }
     const int busy = procs() - idle_processor_count_.load(std::memory_order_relaxed);
     if (machine->spinning ||
         2 * spinning_machines_.load(std::memory_order_relaxed) < busy) {
@@ -581,6 +596,10 @@ Fiber* Scheduler::FindRunnable(Machine* machine) {
 
 bool Scheduler::WaitForProcessor(Machine* machine) {
   while (machine->processor == nullptr) {
+    if (SleepInNetPoller(machine)) {
+      if (shutting_down_.load(std::memory_order_relaxed)) return false;
+      continue;
+    }
     {
       std::lock_guard<std::mutex> lock(idle_mutex_);
       if (shutting_down_.load(std::memory_order_relaxed)) return false;
@@ -612,6 +631,29 @@ bool Scheduler::WaitForProcessor(Machine* machine) {
     if (shutting_down_.load(std::memory_order_relaxed)) return false;
     machine->processor = TakeIdleProcessorLocked();
     machine->spinning = false;
+  }
+  return true;
+}
+
+bool Scheduler::SleepInNetPoller(Machine* machine) {
+  NetPoller* poller = NetPoller::IfStarted();
+  if (poller == nullptr || !poller->WorthBlocking()) return false;
+  NetPoller::ReadyEvents ready;
+  if (!poller->BlockUntilReady(EarliestTimer(), shutting_down_, ready)) return false;
+  machine_parks_.fetch_add(1, std::memory_order_relaxed);  // statistic: it slept
+  // A P first, so that the fibers woken below queue on it and run on this M, with no
+  // hand-off to another thread. Also when the sleep ended for a timer: the P fires it.
+  {
+    std::lock_guard<std::mutex> lock(idle_mutex_);
+    if (!shutting_down_.load(std::memory_order_relaxed)) {
+      machine->processor = TakeIdleProcessorLocked();
+      machine->spinning = false;
+    }
+  }
+  // Without a P (all busy, or shutting down) the woken fibers go to their
+  // schedulers' global queues; nothing fetched is dropped.
+  if (const int woken = poller->Wake(ready); woken != 0) {
+    netpoll_wakeups_.fetch_add(woken, std::memory_order_relaxed);  // statistic
   }
   return true;
 }
@@ -776,6 +818,7 @@ RuntimeStats Scheduler::ReadCounters() const {
   counters.processor_handoffs = processor_handoffs_.load(std::memory_order_relaxed);
   counters.long_running_fibers = long_running_fibers_.load(std::memory_order_relaxed);
   counters.deadlocks_reported = deadlocks_reported_.load(std::memory_order_relaxed);
+  counters.netpoll_wakeups = netpoll_wakeups_.load(std::memory_order_relaxed);
   return counters;
 }
 

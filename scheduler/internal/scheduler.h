@@ -79,6 +79,10 @@ class Scheduler {
   // Any thread: the live fibers and what they are doing.
   std::vector<FiberInfo> DumpFibers();
 
+  // Any thread: a fiber or thread began waiting for a socket while no thread is
+  // blocked in epoll (net_poller.h); starts an idle P, which polls before it sleeps.
+  void WakeIdleProcessorToPoll() { WakeIdleProcessor(/*after_local_push=*/false); }
+
   // Any thread: record which fiber runs on which machine (trace.h).
   void StartTrace();
   Trace StopTrace();
@@ -98,6 +102,10 @@ class Scheduler {
   // Loop context, without a P: sleeps until handed one (or a timer is due and a P is
   // idle). False on shutdown.
   bool WaitForProcessor(Machine* machine);
+  // WaitForProcessor's sleep when sockets are registered: blocks in epoll instead of
+  // on the futex (net_poller.h). False if another thread is blocked there already.
+  // True once it returned: with a P taken to run the fibers it woke, or without one.
+  bool SleepInNetPoller(Machine* machine);
   Fiber* FindRunnableWithoutStealing(Processor* p);
   Fiber* FindRunnable(Machine* machine);  // loop context; parks the M; null = shut down
   Fiber* TrySteal(Processor* p, bool include_run_next);
@@ -127,6 +135,7 @@ class Scheduler {
   void MonitorMain();
   bool RetakeBlockedProcessors(int64_t now);
   void WakeIdleProcessorForStrandedWork();
+  void PollNetworkIfForgotten(int64_t now);
   void CheckLongRunningFibers(int64_t now);
   void CheckForDeadlock();
   void PrintSchedTrace(int64_t now);
@@ -157,6 +166,7 @@ class Scheduler {
   std::atomic<uint64_t> processor_handoffs_{0};
   std::atomic<uint64_t> long_running_fibers_{0};
   std::atomic<uint64_t> deadlocks_reported_{0};
+  std::atomic<uint64_t> netpoll_wakeups_{0};  // fibers this runtime's threads woke from epoll
 
   // Monitor state; only the monitor thread touches the non-atomic parts.
   std::thread monitor_;
@@ -178,9 +188,6 @@ class Scheduler {
 // (scheduler.cc); read by the deadlock detector.
 extern std::atomic<int> external_threads;
 extern std::atomic<int> external_threads_waiting;
-// Fibers waiting for an event from outside the runtime that will wake them (a socket
-// becoming ready, //net). While any do, the deadlock detector stays quiet.
-extern std::atomic<int> external_event_waits;
 // Counts the calling plain thread in external_threads (once per thread).
 void NoteExternalThread();
 

@@ -66,7 +66,6 @@ thread_local StandInHolder stand_in_holder;
 // confirmed over several quiet checks.
 std::atomic<int> external_threads{0};
 std::atomic<int> external_threads_waiting{0};
-std::atomic<int> external_event_waits{0};
 
 namespace {
 

@@ -80,6 +80,8 @@ TEST_P(TcpTest, EchoAcrossManyConcurrentFibers) {
     ASSERT_TRUE(server.Join().ok());
   });
   EXPECT_EQ(echoed.load(), kClients * kMessages);
+  // Readiness was collected by the runtime's own threads (no poller thread exists).
+  EXPECT_GT(runtime().Stats().netpoll_wakeups, 0u);
 }
 
 TEST_P(TcpTest, ReadDeadlineAndCancellation) {
@@ -180,7 +182,61 @@ TEST_P(TcpTest, PlainThreadClientTalksToAFiberServer) {
   ASSERT_TRUE(server.Join().ok());
 }
 
+TEST_P(TcpTest, SocketsMakeProgressWhileEveryProcessorIsBusy) {
+  // Every P runs a fiber that only yields, so no P ever runs dry to poll and none is
+  // idle to block in epoll: the monitor's poll must find the ready socket.
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  std::atomic<bool> served{false};
+  std::vector<JoinHandle> spinners;
+  for (int i = 0; i < GetParam(); ++i) {
+    spinners.push_back(runtime().Spawn([&] {
+      while (!served.load()) this_fiber::Yield();
+    }));
+  }
+  JoinHandle server = runtime().Spawn([&] {
+    auto connection = (*listener)->Accept();
+    ASSERT_TRUE(connection.ok());
+    absl::StatusOr<std::string> ping = ReadExactly(**connection, 4);
+    ASSERT_TRUE(ping.ok());
+    ASSERT_TRUE((*connection)->Write("pong").ok());
+    served.store(true);
+  });
+  auto connection = Dial("127.0.0.1", (*listener)->port());
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE((*connection)->Write("ping").ok());
+  absl::StatusOr<std::string> pong = ReadExactly(**connection, 4);
+  ASSERT_TRUE(pong.ok()) << pong.status();
+  EXPECT_EQ(*pong, "pong");
+  ASSERT_TRUE(server.Join().ok());
+  for (JoinHandle& spinner : spinners) ASSERT_TRUE(spinner.Join().ok());
+}
+
 TROUPE_INSTANTIATE_OVER_PROCS(TcpTest);
+
+TEST(NetPollerTest, APlainThreadWithoutARuntimeGetsAStatusInsteadOfHanging) {
+  // Sockets are polled by a Runtime's threads; with none in the process, nobody
+  // would ever wake this thread.
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  absl::StatusOr<std::unique_ptr<TcpConnection>> accepted = (*listener)->Accept();
+  EXPECT_EQ(accepted.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(accepted.status().message().find("no troupe Runtime"), absl::string_view::npos)
+      << accepted.status();
+}
+
+TEST(NetPollerTest, ARuntimeShutsDownWhileItsIdleThreadWaitsInEpoll) {
+  // With a socket registered, an idle M sleeps in epoll rather than on its futex;
+  // destroying the runtime must wake it (the test hangs otherwise).
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  for (int round = 0; round < 20; ++round) {
+    auto runtime = Runtime::Create({.procs = 1 + round % 2});
+    ASSERT_TRUE(runtime.ok());
+    ASSERT_TRUE((*runtime)->Spawn([] {}).Join().ok());
+    runtime->reset();
+  }
+}
 
 }  // namespace
 }  // namespace troupe
