@@ -10,8 +10,8 @@
 // Hence, under waiters_lock_, "count zero and registrations left" means that Add is
 // still on its way. A waiter that finds that (it timed out, or saw zero before
 // queueing) queues without a deadline and lets that Add wake it, instead of
-// returning while the Add may still touch the lock. A waiter that timed out while
-// the count is non-zero unregisters itself. Reusing a WaitGroup (Add after zero)
+// returning while the Add may still touch the lock. A waiter that timed out
+// unregisters itself with a CAS that requires a non-zero count. Reusing a WaitGroup (Add after zero)
 // while a Wait has not returned is not supported, as in Go.
 #include "scheduler/wait_group.h"
 
@@ -91,10 +91,16 @@ absl::Status WaitGroup::WaitWithin(int64_t deadline_ns,
     const WakeReason reason = waiters_.Wait(waiters_lock_, "wait group", deadline_ns, context);
     if (reason == WakeReason::kSignaled) return absl::OkStatus();  // unregistered by Add
     waiters_lock_.Lock();
-    if (count() != 0) {
-      state_.fetch_sub(1, std::memory_order_relaxed);  // unregister; nobody else will
-      waiters_lock_.Unlock();
-      return scheduler_internal::WaitOutcome(context, reason);
+    // Unregister, but only while the count is non-zero (in the same CAS): once an
+    // Add has zeroed it with our registration counted, that Add is coming to the
+    // lock, and we must not return before it is done.
+    uint64_t now = state_.load(std::memory_order_acquire);
+    while (CountOf(now) != 0) {
+      if (state_.compare_exchange_weak(now, now - 1, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+        waiters_lock_.Unlock();
+        return scheduler_internal::WaitOutcome(context, reason);
+      }
     }
   }
   // The count is zero. Our registration is cleared by the Add that zeroed it, in a
