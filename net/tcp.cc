@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -72,24 +73,43 @@ bool Closed(const PollDescriptor* descriptor) {
 }
 }  // namespace
 
+void TcpConnection::SetReadTimeout(absl::Duration timeout) {
+  read_timeout_ns_ = timeout == absl::InfiniteDuration()
+                         ? 0
+                         : std::max<int64_t>(1, absl::ToInt64Nanoseconds(timeout));
+}
+
 absl::StatusOr<std::size_t> TcpConnection::Read(char* buffer, std::size_t size,
                                                 const Context& context) {
   if (absl::Status error = context.Err(); !error.ok()) return error;
+  // The read timeout counts from the first wait, and only if there is one.
+  int64_t deadline_ns = 0;
+  auto wait_for_data = [&]() -> absl::Status {
+    if (read_timeout_ns_ != 0 && deadline_ns == 0) {
+      deadline_ns = scheduler_internal::MonotonicNanos() + read_timeout_ns_;
+    }
+    return NetPoller::Get().Wait(descriptor_, Direction::kRead, deadline_ns,
+                                 context.state().get());
+  };
+  if (drained_) {
+    drained_ = false;
+    if (absl::Status ready = wait_for_data(); !ready.ok()) return ready;
+  }
   while (true) {
     const int fd = descriptor_->fd.load(std::memory_order_acquire);
     if (fd < 0) return absl::FailedPreconditionError("Read: connection closed");
     const ssize_t n = read(fd, buffer, size);
-    if (n > 0) return static_cast<std::size_t>(n);
+    if (n > 0) {
+      drained_ = static_cast<std::size_t>(n) < size;
+      return static_cast<std::size_t>(n);
+    }
     if (n == 0) return absl::OutOfRangeError("Read: connection closed by peer");
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) {
       if (Closed(descriptor_)) return absl::FailedPreconditionError("Read: connection closed");
       return ErrnoStatus(errno, "Read");
     }
-    if (absl::Status ready = NetPoller::Get().Wait(descriptor_, Direction::kRead, context.state().get());
-        !ready.ok()) {
-      return ready;
-    }
+    if (absl::Status ready = wait_for_data(); !ready.ok()) return ready;
   }
 }
 
@@ -105,7 +125,8 @@ absl::Status TcpConnection::Write(absl::string_view data, const Context& context
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return ErrnoStatus(errno, "Write");
-    if (absl::Status ready = NetPoller::Get().Wait(descriptor_, Direction::kWrite, context.state().get());
+    if (absl::Status ready =
+            NetPoller::Get().Wait(descriptor_, Direction::kWrite, 0, context.state().get());
         !ready.ok()) {
       return ready;
     }
@@ -167,7 +188,8 @@ absl::StatusOr<std::unique_ptr<TcpConnection>> TcpListener::Accept(const Context
       if (Closed(descriptor_)) return absl::FailedPreconditionError("Accept: listener closed");
       return ErrnoStatus(errno, "Accept");
     }
-    if (absl::Status ready = NetPoller::Get().Wait(descriptor_, Direction::kRead, context.state().get());
+    if (absl::Status ready =
+            NetPoller::Get().Wait(descriptor_, Direction::kRead, 0, context.state().get());
         !ready.ok()) {
       return ready;
     }
@@ -192,7 +214,8 @@ absl::StatusOr<std::unique_ptr<TcpConnection>> Dial(const std::string& host, uin
     return connection;
   }
   if (errno != EINPROGRESS) return ErrnoStatus(errno, what);
-  if (absl::Status ready = NetPoller::Get().Wait(*registered, Direction::kWrite, context.state().get());
+  if (absl::Status ready =
+          NetPoller::Get().Wait(*registered, Direction::kWrite, 0, context.state().get());
       !ready.ok()) {
     return ready;
   }

@@ -35,6 +35,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "scheduler/internal/net_poller.h"
 #include "scheduler/context.h"
 
@@ -47,9 +48,14 @@ class TcpConnection {
   TcpConnection& operator=(const TcpConnection&) = delete;
 
   // Reads at least one byte (at most `size`) and returns how many; OutOfRange once
-  // the peer has closed its side and everything was read.
+  // the peer has closed its side and everything was read; DeadlineExceeded if the
+  // read timeout passes while it waits for data.
   absl::StatusOr<std::size_t> Read(char* buffer, std::size_t size,
                                    const Context& context = Context());
+  // Every later Read gives up with DeadlineExceeded after waiting `timeout` for data
+  // (an idle connection times out), on top of its context. absl::InfiniteDuration()
+  // (the default) turns it off. Cheaper per read than a context with a timeout.
+  void SetReadTimeout(absl::Duration timeout);
   // Writes all of `data`, parking while the socket's buffer is full.
   absl::Status Write(absl::string_view data, const Context& context = Context());
   // Closes; parked readers and writers fail with FailedPrecondition. Idempotent.
@@ -67,6 +73,11 @@ class TcpConnection {
 
   scheduler_internal::PollDescriptor* const descriptor_;  // freed (retired) by the destructor
   std::string peer_;
+  int64_t read_timeout_ns_ = 0;  // 0: none
+  // The last Read returned less than it asked for, so the socket was empty then:
+  // the next Read waits for readiness before calling read(2), which would most
+  // likely only say EAGAIN (a request/response peer sends after our reply).
+  bool drained_ = false;
 };
 
 struct ListenOptions {

@@ -90,12 +90,11 @@ void HttpServer::Serve(std::unique_ptr<TcpConnection> connection) {
   RequestParser parser(options_.limits);
   char buffer[16 * 1024];
   bool open = true;
+  // A client that sends nothing for idle_timeout is cut off (idle or slow clients);
+  // shutdown cancels a waiting read at once through serving_.context.
+  connection->SetReadTimeout(options_.idle_timeout);
   while (open && !draining_.load(std::memory_order_acquire)) {
-    // A client must complete a request within idle_timeout (slow or idle clients
-    // are cut off); shutdown cancels the wait at once.
-    auto [read_context, cancel] = WithTimeout(serving_.context, options_.idle_timeout);
-    absl::StatusOr<std::size_t> n = connection->Read(buffer, sizeof(buffer), read_context);
-    cancel.Cancel();
+    absl::StatusOr<std::size_t> n = connection->Read(buffer, sizeof(buffer), serving_.context);
     if (!n.ok()) {
       if (n.status().code() == absl::StatusCode::kDeadlineExceeded) {
         counters_->idle_timeouts.fetch_add(1);

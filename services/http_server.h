@@ -8,7 +8,7 @@
 //
 // Keep-alive and pipelining are supported. Bad input never crashes the server:
 // malformed requests get 400, oversized headers 431, oversized bodies 413, a client
-// that sends nothing complete within `idle_timeout` is disconnected, connections
+// that sends nothing for `idle_timeout` is disconnected, connections
 // beyond `max_connections` get 503; each is counted in /metrics.
 //
 // Shutdown: stop accepting, let requests in flight finish within a grace period,

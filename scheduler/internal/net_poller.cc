@@ -171,7 +171,7 @@ int NetPoller::Dispatch(PollDescriptor* descriptor, uint16_t sequence, uint32_t 
 }
 
 absl::Status NetPoller::Wait(PollDescriptor* descriptor, Direction direction,
-                             ContextState* context) {
+                             int64_t deadline_ns, ContextState* context) {
   const uint32_t bit = static_cast<uint32_t>(direction);
   WaitNode node;
   node.fiber = CurrentWaiter();
@@ -204,7 +204,7 @@ absl::Status NetPoller::Wait(PollDescriptor* descriptor, Direction direction,
   WaitNode context_node;
   context_node.fiber = node.fiber;
   context_node.token = node.token;
-  const int64_t deadline = JoinContextWait(context, &context_node, 0);
+  const int64_t deadline = JoinContextWait(context, &context_node, deadline_ns);
   const WakeReason reason = CommitWait(node.fiber, node.token, deadline);
   LeaveContextWait(context, &context_node);
   waiters_.fetch_sub(1, std::memory_order_relaxed);

@@ -90,10 +90,12 @@ class NetPoller {
   // Releases if needed and returns the descriptor to the pool. No operation may be
   // using it any more.
   void Retire(PollDescriptor* descriptor);
-  // Parks until `direction` is ready (OK; retry the system call), or until
+  // Parks until `direction` is ready (OK; retry the system call), until
+  // `deadline_ns` (MonotonicNanos; 0 = none) passes (DeadlineExceeded), or until
   // `context` (may be null) is done (its error). FailedPrecondition if the socket
   // was closed, or if a plain thread waits while no Runtime exists to poll.
-  absl::Status Wait(PollDescriptor* descriptor, Direction direction, ContextState* context);
+  absl::Status Wait(PollDescriptor* descriptor, Direction direction, int64_t deadline_ns,
+                    ContextState* context);
 
   // ---- The scheduler's side. ----
   // Every live scheduler is attached, so that waiters can ask one to poll. These do

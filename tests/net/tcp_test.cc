@@ -108,6 +108,22 @@ TEST_P(TcpTest, ReadDeadlineAndCancellation) {
     absl::StatusOr<std::size_t> read = (*connection)->Read(buffer, sizeof(buffer), cancellable);
     EXPECT_EQ(read.status().code(), absl::StatusCode::kCancelled);
     ASSERT_TRUE(canceller.Join().ok());
+    // The connection's own read timeout, without a context deadline; it applies to
+    // every later read, and InfiniteDuration turns it off again.
+    (*connection)->SetReadTimeout(absl::Milliseconds(5));
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ((*connection)->Read(buffer, sizeof(buffer)).status().code(),
+                absl::StatusCode::kDeadlineExceeded);
+    }
+    (*connection)->SetReadTimeout(absl::InfiniteDuration());
+    auto [cancellable_again, cancel_again] = WithCancel(Context());
+    JoinHandle second_canceller = Spawn([cancel = cancel_again] {
+      this_fiber::Yield();
+      cancel.Cancel(absl::CancelledError("shutting down"));
+    });
+    EXPECT_EQ((*connection)->Read(buffer, sizeof(buffer), cancellable_again).status().code(),
+              absl::StatusCode::kCancelled);
+    ASSERT_TRUE(second_canceller.Join().ok());
     done.Release();
     ASSERT_TRUE(silent_server.Join().ok());
   });
