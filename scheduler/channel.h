@@ -109,6 +109,17 @@ class Channel {
     }
   }
   // Never parks. kOk (the value is in *out), kEmpty or kClosed (drained).
+  [[nodiscard]] ChannelStatus TryRecv(std::optional<T>* out) {
+    Storage storage;
+    switch (core_.TryRecv(storage.address())) {
+      case scheduler_internal::ChannelResult::kDone:
+        out->emplace(storage.Take());
+        return ChannelStatus::kOk;
+      case scheduler_internal::ChannelResult::kClosed: return ChannelStatus::kClosed;
+      default: return ChannelStatus::kEmpty;
+    }
+  }
+  // As above, for element types that can be assigned to.
   [[nodiscard]] ChannelStatus TryRecv(T* out) {
     Storage storage;
     switch (core_.TryRecv(storage.address())) {

@@ -144,41 +144,55 @@ TEST_P(PipelineTest, CancellingFromOutsideStopsEveryStage) {
   });
 }
 
-TEST_P(PipelineTest, ASlowSinkBoundsTheItemsInFlight) {
-  // Items taken from the source but not yet through the sink never exceed the sum of
-  // the capacities plus one per fiber.
-  constexpr std::size_t kCapacityA = 4;
-  constexpr std::size_t kCapacityB = 3;
-  constexpr std::size_t kCapacitySink = 2;
-  constexpr int kParallelism = 2;
+// Runs a fast source into two stages and a slow sink with the given capacities, and
+// returns the most items ever taken from the source but not yet through the sink.
+int WorstItemsInFlight(std::size_t capacity_a, std::size_t capacity_b,
+                       std::size_t capacity_sink, int parallelism) {
   std::atomic<int> emitted{0};
   std::atomic<int> sunk{0};
   std::atomic<int> worst{0};
-  RunInFiber([&] {
-    absl::Status status =
-        Pipeline<int>::From([&](const Context&) -> std::optional<int> {
-          if (emitted.load() == 5000) return std::nullopt;
-          const int in_flight = emitted.fetch_add(1) + 1 - sunk.load();
-          int seen = worst.load();
-          while (in_flight > seen && !worst.compare_exchange_weak(seen, in_flight)) {
-          }
-          return 1;
-        })
-            .Then("a", [](int x) { return x; }, {.parallelism = kParallelism, .capacity = kCapacityA})
-            .Then("b", [](int x) { return x; }, {.parallelism = kParallelism, .capacity = kCapacityB})
-            .Sink("slow",
-                  [&](int) {
-                    this_fiber::Yield();
-                    this_fiber::Yield();
-                    sunk.fetch_add(1);
-                  },
-                  {.capacity = kCapacitySink})
-            .Run();
-    ASSERT_TRUE(status.ok()) << status;
-  });
+  absl::Status status =
+      Pipeline<int>::From([&](const Context&) -> std::optional<int> {
+        if (emitted.load() == 5000) return std::nullopt;
+        const int in_flight = emitted.fetch_add(1) + 1 - sunk.load();
+        int seen = worst.load();
+        while (in_flight > seen && !worst.compare_exchange_weak(seen, in_flight)) {
+        }
+        return 1;
+      })
+          .Then("a", [](int x) { return x; }, {.parallelism = parallelism, .capacity = capacity_a})
+          .Then("b", [](int x) { return x; }, {.parallelism = parallelism, .capacity = capacity_b})
+          .Sink("slow",
+                [&](int) {
+                  this_fiber::Yield();
+                  this_fiber::Yield();
+                  sunk.fetch_add(1);
+                },
+                {.capacity = capacity_sink})
+          .Run();
+  EXPECT_TRUE(status.ok()) << status;
   EXPECT_EQ(sunk.load(), 5000);
-  const int bound = kCapacityA + kCapacityB + kCapacitySink + 2 * kParallelism + 1 + 1;
-  EXPECT_LE(worst.load(), bound);
+  return worst.load();
+}
+
+TEST_P(PipelineTest, ASlowSinkBoundsTheItemsInFlight) {
+  // Items taken from the source but not yet through the sink never exceed what the
+  // stages may hold (capacity + parallelism x batch each; pipeline_run.h), plus the
+  // one the source is emitting.
+  using pipeline_internal::BatchSize;
+  constexpr int kParallelism = 2;
+  struct Capacities {
+    std::size_t a, b, sink;
+  };
+  for (const Capacities& c : {Capacities{4, 3, 2}, Capacities{64, 40, 16}}) {
+    SCOPED_TRACE(::testing::Message() << "capacities " << c.a << "/" << c.b << "/" << c.sink);
+    int worst = 0;
+    RunInFiber([&] { worst = WorstItemsInFlight(c.a, c.b, c.sink, kParallelism); });
+    const std::size_t bound = c.a + kParallelism * BatchSize(c.a, kParallelism) + c.b +
+                              kParallelism * BatchSize(c.b, kParallelism) + c.sink +
+                              BatchSize(c.sink, 1) + 1;
+    EXPECT_LE(static_cast<std::size_t>(worst), bound);
+  }
 }
 
 TEST_P(PipelineTest, ASourceErrorFailsThePipeline) {
