@@ -40,7 +40,7 @@ struct HttpServerOptions {
   uint16_t port = 8080;  // 0: any free port (see HttpServer::port())
   int max_connections = 10'000;
   absl::Duration idle_timeout = absl::Seconds(30);
-  ParserLimits limits;
+  ParserLimits limits{};
   int kv_shards = 4;
 };
 

@@ -66,7 +66,9 @@ class HttpServerTest : public ::testing::Test {
     server_ = *std::move(server);
   }
   void TearDown() override {
-    if (server_ != nullptr) EXPECT_TRUE(server_->Shutdown(absl::Seconds(60)).ok());
+    if (server_ != nullptr) {
+      EXPECT_TRUE(server_->Shutdown(absl::Seconds(60)).ok());
+    }
     server_.reset();
   }
   template <typename F>
