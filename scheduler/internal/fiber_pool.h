@@ -1,5 +1,5 @@
 // FiberPool: where Fiber records come from. Records are built in slabs, recycled
-// through a per-P FiberCache (no lock) and a shared list (a mutex), and destroyed only
+// through a TieredFreeList (a per-P cache without a lock, a shared list), destroyed only
 // with the pool, so a pointer to a finished fiber stays valid for the runtime's life
 // (fiber.h relies on it).
 //
@@ -16,18 +16,14 @@
 
 #include "absl/base/thread_annotations.h"
 #include "scheduler/internal/fiber.h"
+#include "scheduler/internal/tiered_free_list.h"
 
 namespace troupe::scheduler_internal {
 
-// A P's private stash of free records. Used only by the thread that owns the P.
-class FiberCache {
- public:
-  static constexpr std::size_t kMaxCached = 256;
+inline constexpr std::size_t kMaxCachedFibers = 256;  // per P
 
- private:
-  friend class FiberPool;
-  std::vector<Fiber*> free_;
-};
+// A P's private stash of free records. Used only by the thread that holds the P.
+using FiberCache = TieredFreeList<Fiber*, kMaxCachedFibers>::Cache;
 
 class FiberPool {
  public:
@@ -40,23 +36,23 @@ class FiberPool {
 
   // `cache` may be null (a thread that holds no P): the shared list is used.
   Fiber* Allocate(FiberCache* cache);
-  void Release(FiberCache* cache, Fiber* fiber);
-  void Drain(FiberCache& cache);
+  void Release(FiberCache* cache, Fiber* fiber) { free_.Put(cache, fiber); }
+  void Drain(FiberCache& cache) { free_.Drain(cache); }
 
   // Calls `visit(fiber)` for every record ever built, free or not, under the pool's
   // lock (records are only read racily, through their atomics).
   template <typename Visit>
   void ForEachRecord(Visit&& visit) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(slabs_mutex_);
     for (Fiber* slab : slabs_) {
       for (std::size_t i = 0; i < kSlabRecords; ++i) visit(&slab[i]);
     }
   }
 
  private:
-  std::mutex mutex_;
-  std::vector<Fiber*> shared_free_ ABSL_GUARDED_BY(mutex_);
-  std::vector<Fiber*> slabs_ ABSL_GUARDED_BY(mutex_);
+  TieredFreeList<Fiber*, kMaxCachedFibers> free_;
+  std::mutex slabs_mutex_;
+  std::vector<Fiber*> slabs_ ABSL_GUARDED_BY(slabs_mutex_);
 };
 
 }  // namespace troupe::scheduler_internal

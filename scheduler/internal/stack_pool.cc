@@ -54,51 +54,9 @@ Stack StackPool::MapNew() {
 }
 
 Stack StackPool::Allocate(StackCache* cache) {
-  if (cache != nullptr && !cache->free_.empty()) {
-    Stack stack = cache->free_.back();
-    cache->free_.pop_back();
-    return stack;
-  }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (cache == nullptr) {
-      if (!shared_free_.empty()) {
-        Stack stack = shared_free_.back();
-        shared_free_.pop_back();
-        return stack;
-      }
-    } else {
-      // Refill half a cache at once so the next allocations stay lock-free.
-      std::size_t take = std::min(shared_free_.size(), StackCache::kMaxCached / 2);
-      for (std::size_t i = 0; i < take; ++i) {
-        cache->free_.push_back(shared_free_.back());
-        shared_free_.pop_back();
-      }
-    }
-  }
-  if (cache != nullptr && !cache->free_.empty()) return Allocate(cache);
+  Stack stack;
+  if (free_.Take(cache, &stack)) return stack;
   return MapNew();
-}
-
-void StackPool::Release(StackCache* cache, Stack stack) {
-  if (cache == nullptr) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    shared_free_.push_back(stack);
-    return;
-  }
-  cache->free_.push_back(stack);
-  if (cache->free_.size() <= StackCache::kMaxCached) return;
-  std::lock_guard<std::mutex> lock(mutex_);
-  while (cache->free_.size() > StackCache::kMaxCached / 2) {
-    shared_free_.push_back(cache->free_.back());
-    cache->free_.pop_back();
-  }
-}
-
-void StackPool::Drain(StackCache& cache) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (const Stack& stack : cache.free_) shared_free_.push_back(stack);
-  cache.free_.clear();
 }
 
 }  // namespace troupe::scheduler_internal

@@ -10,8 +10,7 @@
 // A fiber holds a stack only from its first run to its exit (scheduler.cc).
 //
 // Ownership: Allocate/Release may be called from any thread. Each caller passes its
-// own StackCache (one per P) so the common case takes no lock; a cache that grows past
-// its limit returns half of its stacks to the shared list, which is under a mutex.
+// own StackCache (one per P) so the common case takes no lock (tiered_free_list.h).
 #ifndef TROUPE_SCHEDULER_INTERNAL_STACK_POOL_H_
 #define TROUPE_SCHEDULER_INTERNAL_STACK_POOL_H_
 
@@ -21,6 +20,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "scheduler/internal/tiered_free_list.h"
 
 namespace troupe::scheduler_internal {
 
@@ -34,15 +34,10 @@ struct Stack {
 
 class StackPool;
 
-// A P's private stash of free stacks. Used only by the thread that owns the P.
-class StackCache {
- public:
-  static constexpr std::size_t kMaxCached = 64;
+inline constexpr std::size_t kMaxCachedStacks = 64;  // per P
 
- private:
-  friend class StackPool;
-  std::vector<Stack> free_;
-};
+// A P's private stash of free stacks. Used only by the thread that holds the P.
+using StackCache = TieredFreeList<Stack, kMaxCachedStacks>::Cache;
 
 class StackPool {
  public:
@@ -60,9 +55,9 @@ class StackPool {
   Stack Allocate(StackCache* cache);
   // Gives `stack` back, to `cache`, or to the shared list when `cache` is null (a
   // thread that holds no P).
-  void Release(StackCache* cache, Stack stack);
+  void Release(StackCache* cache, Stack stack) { free_.Put(cache, stack); }
   // Moves everything in `cache` to the shared list (when a P is destroyed).
-  void Drain(StackCache& cache);
+  void Drain(StackCache& cache) { free_.Drain(cache); }
 
   std::size_t usable_size() const { return usable_size_; }
   std::size_t stacks_mapped() const {
@@ -73,8 +68,8 @@ class StackPool {
   Stack MapNew();
 
   const std::size_t usable_size_;
+  TieredFreeList<Stack, kMaxCachedStacks> free_;
   std::mutex mutex_;
-  std::vector<Stack> shared_free_ ABSL_GUARDED_BY(mutex_);
   std::vector<Stack> all_ ABSL_GUARDED_BY(mutex_);  // every mapping, for the destructor
   std::atomic<std::size_t> stacks_mapped_{0};
 };

@@ -12,7 +12,7 @@
 namespace troupe::scheduler_internal {
 namespace {
 
-constexpr std::size_t kMaxCached = StackCache::kMaxCached;
+constexpr std::size_t kMaxCached = kMaxCachedStacks;
 
 class StackPoolTest : public ::testing::Test {
  protected:
