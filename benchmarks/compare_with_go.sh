@@ -53,6 +53,8 @@ BENCHMARKS=(
   "BM_ActorPingPong    //benchmarks:actor_bench      actorpingpong  actor_peers"
   "BM_ActorFanIn/1024  //benchmarks:actor_bench      actorfanin     actor_peers"
   "BM_ActorFanIn/0     //benchmarks:actor_bench      -              actor_peers"
+  "BM_TcpPingPong/1    //benchmarks:net_bench        tcppingpong    -"
+  "BM_TcpPingPong/16   //benchmarks:net_bench        tcppingpong    -"
 )
 
 REPS="${REPS:-5}"
