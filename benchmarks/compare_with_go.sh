@@ -4,7 +4,8 @@
 # Runs the troupe benchmarks listed in BENCHMARKS below (BM_SpawnJoin and
 # BM_Skynet from //benchmarks:scheduler_bench; BM_ChanPingPong, BM_ChanStream
 # and BM_Select4 from //benchmarks:channel_bench; BM_ActorPingPong and
-# BM_ActorFanIn from //benchmarks:actor_bench), their Go peers in
+# BM_ActorFanIn from //benchmarks:actor_bench; BM_TcpPingPong from
+# //benchmarks:net_bench), their Go peers in
 # benchmarks/go/ and, for the actor benchmarks, their CAF peers in
 # benchmarks/caf/, then prints a table of median items/s for each and the
 # ratios troupe/Go and troupe/CAF ("n/a" where a benchmark has no peer). The
