@@ -8,7 +8,7 @@
 namespace troupe::actors_internal {
 
 ActorCellBase::ActorCellBase(ActorSystem* system, uint64_t id, ActorOptions options)
-    : system_(system), id_(id), options_(std::move(options)) {
+    : room_(options.mailbox_capacity), system_(system), id_(id), options_(std::move(options)) {
   exit_.actor_id = id_;
   exit_.name = options_.name;
 }
