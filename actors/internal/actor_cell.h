@@ -12,6 +12,14 @@
 // Tell takes a slot in the room before it pushes; the run loop gives slots back in
 // batches.
 //
+// Unbounded mailboxes: a Tell never fails or parks, but a sender fiber that finds the
+// mailbox deeper than kDeepMailbox yields its processor a few times first, so that
+// the actor (often on the same processor) can catch up. Without that, many senders
+// outrun one actor, the backlog grows past what the envelope pool keeps, and every
+// further message costs an allocation. The yields are bounded (kCatchUpYields) and
+// skipped by plain threads and by the actor's own fiber, so a Tell still completes
+// even while the actor is blocked.
+//
 // Delivery guarantee: a message accepted by Tell is either handled by the actor or
 // reported as a dead letter — never lost. The last step of the run loop marks the
 // cell stopped (seq_cst) and then drains the mailbox into dead letters; a Tell pushes
@@ -82,6 +90,7 @@ class ActorCell final : public ActorCellBase,
         return room;
       }
     } else {
+      LetActorCatchUp();
       room_.Take();
     }
     Envelope* envelope = NewEnvelope(Envelope::kUser);
@@ -152,6 +161,11 @@ class ActorCell final : public ActorCellBase,
     Envelopes().Put(std::unique_ptr<Envelope>(envelope));
   }
 
+  // An unbounded mailbox at least this deep makes sender fibers yield before they
+  // push (see the top of this file), at most kCatchUpYields times per Tell.
+  static constexpr int64_t kDeepMailbox = 1024;
+  static constexpr int kCatchUpYields = 4;
+
   absl::Status ReserveRoom(const Context& context) {
     switch (options().overflow) {
       case MailboxOverflow::kBlockSender:
@@ -168,6 +182,16 @@ class ActorCell final : public ActorCellBase,
             options().mailbox_capacity, "); the message was dropped as a dead letter"));
     }
     return absl::OkStatus();
+  }
+
+  // Unbounded mailboxes, before a Tell takes its slot; see the top of this file.
+  void LetActorCatchUp() {
+    if (room_.count() < kDeepMailbox) return;  // racy hint; the common case
+    scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
+    if (self == nullptr || self->owner_tag == id()) return;  // a thread; the actor itself
+    for (int i = 0; i < kCatchUpYields && room_.count() >= kDeepMailbox; ++i) {
+      this_fiber::Yield();
+    }
   }
 
   // The envelope's slot in room_ is taken already.
