@@ -11,14 +11,10 @@
 // that counts them and parks senders on a full bounded mailbox (mailbox_room.h): a
 // Tell takes a slot in the room before it pushes; the run loop gives slots back in
 // batches.
-//
-// Unbounded mailboxes: a Tell never fails or parks, but a sender fiber that finds the
-// mailbox deeper than kDeepMailbox yields its processor a few times first, so that
-// the actor (often on the same processor) can catch up. Without that, many senders
-// outrun one actor, the backlog grows past what the envelope pool keeps, and every
-// further message costs an allocation. The yields are bounded (kCatchUpYields) and
-// skipped by plain threads and by the actor's own fiber, so a Tell still completes
-// even while the actor is blocked.
+// An unbounded mailbox has a soft bound (mailbox_room.h): a sender fiber that finds it
+// very deep parks briefly until the actor catches up. The actor's own fiber and plain
+// threads are exempt: the actor would wait for itself, and a thread never waits on
+// an unbounded mailbox.
 //
 // Delivery guarantee: a message accepted by Tell is either handled by the actor or
 // reported as a dead letter — never lost. The last step of the run loop marks the
@@ -90,7 +86,7 @@ class ActorCell final : public ActorCellBase,
         return room;
       }
     } else {
-      LetActorCatchUp();
+      if (room_.deep()) WaitUntilShallow();
       room_.Take();
     }
     Envelope* envelope = NewEnvelope(Envelope::kUser);
@@ -161,11 +157,6 @@ class ActorCell final : public ActorCellBase,
     Envelopes().Put(std::unique_ptr<Envelope>(envelope));
   }
 
-  // An unbounded mailbox at least this deep makes sender fibers yield before they
-  // push (see the top of this file), at most kCatchUpYields times per Tell.
-  static constexpr int64_t kDeepMailbox = 1024;
-  static constexpr int kCatchUpYields = 4;
-
   absl::Status ReserveRoom(const Context& context) {
     switch (options().overflow) {
       case MailboxOverflow::kBlockSender:
@@ -185,13 +176,10 @@ class ActorCell final : public ActorCellBase,
   }
 
   // Unbounded mailboxes, before a Tell takes its slot; see the top of this file.
-  void LetActorCatchUp() {
-    if (room_.count() < kDeepMailbox) return;  // racy hint; the common case
+  void WaitUntilShallow() {
     scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
     if (self == nullptr || self->owner_tag == id()) return;  // a thread; the actor itself
-    for (int i = 0; i < kCatchUpYields && room_.count() >= kDeepMailbox; ++i) {
-      this_fiber::Yield();
-    }
+    room_.WaitUntilShallow();
   }
 
   // The envelope's slot in room_ is taken already.
@@ -206,16 +194,17 @@ class ActorCell final : public ActorCellBase,
   }
 
   // Counts one envelope out of the mailbox (the actor's fiber only). Slots go back
-  // to room_ in batches (room_.batch(): an eighth of a bounded capacity), not one
+  // to room_ in batches (room_.batch(): an eighth of the capacity), not one
   // message at a time: the run loop then pays no atomic per message, and a parked
   // sender woken for a batch of room can queue several messages per wake-up. The
   // batch is flushed whenever the actor goes to sleep, so a sender is never left
   // waiting on an empty mailbox.
   void Dequeued() {
-    if (++unreleased_ >= room_.batch()) ReleaseSlots(/*wake_all=*/false);
+    if (++unreleased_ >= room_.batch()) ReleaseSlots();
   }
-  void ReleaseSlots(bool wake_all) {
-    room_.Release(unreleased_, wake_all);
+  void ReleaseSlots() {
+    if (unreleased_ == 0) return;  // no new room: nobody to wake (mailbox_room.h)
+    room_.Release(unreleased_);
     unreleased_ = 0;
   }
 
@@ -228,7 +217,7 @@ class ActorCell final : public ActorCellBase,
       if (envelope->kind == Envelope::kUser) ReportDeadLetter("actor stopped");
       Recycle(envelope);
     }
-    if (drained > 0) room_.Release(drained, /*wake_all=*/false);  // room is closed by now
+    if (drained > 0) room_.Release(drained);  // room is closed by now
   }
 
   // Runs `step` on the instance, turning an escaping exception into a status.
@@ -313,7 +302,7 @@ class ActorCell final : public ActorCellBase,
       std::optional<Stashed> unstashed;
       Envelope* envelope = nullptr;
       if (!NextMessage(&unstashed, &envelope)) {
-        ReleaseSlots(/*wake_all=*/true);  // invariant 4 of mailbox_room.h
+        ReleaseSlots();  // invariant 4 of mailbox_room.h
         queue_.WaitForMessage();
         handled_this_turn = 0;
         continue;
@@ -355,7 +344,7 @@ class ActorCell final : public ActorCellBase,
     MarkStopped(reason);
     // Senders parked on a full mailbox: let them all through; their messages find
     // the actor stopped and become dead letters.
-    ReleaseSlots(/*wake_all=*/true);
+    ReleaseSlots();
     room_.Close();
     DrainAsDeadLetters();
     AnnounceStopped();

@@ -1,11 +1,11 @@
 #include "actors/internal/mailbox_room.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "scheduler/internal/context_state.h"
 #include "scheduler/internal/deadline.h"
 #include "scheduler/internal/scheduler.h"
+#include "scheduler/internal/thread_parker.h"
 
 namespace troupe::actors_internal {
 
@@ -16,11 +16,10 @@ using scheduler_internal::WakeReason;
 
 MailboxRoom::MailboxRoom(std::size_t capacity)
     : bounded_(capacity > 0),
-      capacity_(capacity > 0 ? static_cast<int64_t>(capacity)
-                             : std::numeric_limits<int64_t>::max()),
-      // Bounded: an eighth of the capacity, so parked senders get room back in
-      // chunks worth a wake-up. Unbounded: the count is only a statistic and a hint.
-      batch_(capacity > 0 ? std::max<int64_t>(1, static_cast<int64_t>(capacity) / 8) : 64) {}
+      limit_(capacity > 0 ? static_cast<int64_t>(capacity) : kSoftLimit),
+      // An eighth of the limit: parked senders get room back in chunks worth a
+      // wake-up, and the receiver touches the shared count once per chunk.
+      batch_(std::max<int64_t>(1, (capacity > 0 ? static_cast<int64_t>(capacity) : kSoftLimit) / 8)) {}
 
 absl::Status MailboxRoom::Reserve(const Context& context) {
   if (TryReserve()) return absl::OkStatus();
@@ -34,54 +33,111 @@ absl::Status MailboxRoom::Reserve(const Context& context) {
 
 bool MailboxRoom::ParkUntilRoom(scheduler_internal::ContextState* context,
                                 absl::Status* status) {
+  *status = absl::OkStatus();
   lock_.Lock();
   if (closed_) {
     lock_.Unlock();
     Take();
-    *status = absl::OkStatus();
     return true;
   }
-  // Under lock_: sees every Release that ran before (invariant 2).
-  if (TryReserve()) {
+  // seq_cst, both: the sender's half of invariant 2. We park only after a seq_cst
+  // read saw the mailbox full.
+  parked_hint_.fetch_add(1, std::memory_order_seq_cst);
+  int64_t count = count_.load(std::memory_order_seq_cst);
+  while (count < limit_) {
+    if (count_.compare_exchange_weak(count, count + 1, std::memory_order_seq_cst,
+                                     std::memory_order_seq_cst)) {
+      parked_hint_.fetch_sub(1, std::memory_order_relaxed);  // never parked
+      lock_.Unlock();
+      return true;
+    }
+  }
+  WakeReason reason;
+  switch (Park(context, scheduler_internal::kNoDeadline, &reason)) {
+    case kHanded:
+      return true;
+    case kRetry:
+      return false;
+    default:  // no Release claimed this wait: it holds no slot
+      *status = scheduler_internal::WaitOutcome(context, reason);
+      return true;
+  }
+}
+
+void MailboxRoom::WaitUntilShallow() {
+  lock_.Lock();
+  if (closed_) {
     lock_.Unlock();
-    *status = absl::OkStatus();
-    return true;
+    return;
   }
+  // relaxed, both: only compared with themselves after the wait (stall detection).
+  const uint64_t releases = releases_.load(std::memory_order_relaxed);
+  const int64_t soft_limit = soft_limit_.load(std::memory_order_relaxed);
+  // seq_cst, both: the sender's half of invariant 2.
+  parked_hint_.fetch_add(1, std::memory_order_seq_cst);
+  // relaxed: soft_limit_ is a hint (see deep()).
+  if (count_.load(std::memory_order_seq_cst) < soft_limit) {
+    parked_hint_.fetch_sub(1, std::memory_order_relaxed);  // never parked
+    lock_.Unlock();
+    return;
+  }
+  WakeReason reason;
+  Park(/*context=*/nullptr, scheduler_internal::MonotonicNanos() + kStallTimeoutNs, &reason);
+  if (reason == WakeReason::kTimedOut &&
+      releases_.load(std::memory_order_relaxed) == releases) {
+    // The actor gave nothing back while we waited: let kSoftLimit more messages in
+    // before senders park again (until its next Release). Once per limit: the
+    // senders that parked under the same limit and time out too raise nothing.
+    // relaxed: a hint.
+    int64_t expected = soft_limit;
+    soft_limit_.compare_exchange_strong(expected, soft_limit + kSoftLimit,
+                                        std::memory_order_relaxed);
+  }
+}
+
+int MailboxRoom::Park(scheduler_internal::ContextState* context, int64_t deadline_ns,
+                      WakeReason* reason) {
   WaitNode node;
   node.fiber = scheduler_internal::CurrentWaiter();
-  node.token = scheduler_internal::BeginWait(node.fiber, "mailbox full");
+  node.token = scheduler_internal::BeginWait(node.fiber, bounded_ ? "mailbox full" : "mailbox deep");
   parked_.PushBack(&node);
   lock_.Unlock();
   WaitNode context_node;
   context_node.fiber = node.fiber;
   context_node.token = node.token;
-  const int64_t deadline_ns =
-      scheduler_internal::JoinContextWait(context, &context_node, scheduler_internal::kNoDeadline);
-  const WakeReason reason = scheduler_internal::CommitWait(node.fiber, node.token, deadline_ns);
+  deadline_ns = scheduler_internal::JoinContextWait(context, &context_node, deadline_ns);
+  *reason = scheduler_internal::CommitWait(node.fiber, node.token, deadline_ns);
   scheduler_internal::LeaveContextWait(context, &context_node);
-  if (reason == WakeReason::kSignaled) {
-    // Release wrote the outcome before FinishWake, whose acq_rel exchange pairs with
-    // the acquire in CommitWait: it is visible here.
-    if (node.outcome == kHanded) {
-      *status = absl::OkStatus();
-      return true;
-    }
-    return false;  // kRetry
-  }
-  {
+  if (*reason != WakeReason::kSignaled) {
     SpinLockHolder holder(lock_);
-    parked_.Remove(&node);  // no Release claimed this wait: it holds no slot
+    parked_.Remove(&node);
   }
-  *status = scheduler_internal::WaitOutcome(context, reason);
-  return true;
+  // relaxed: we are out of parked_ now, so Release may skip lock_ for us.
+  parked_hint_.fetch_sub(1, std::memory_order_relaxed);
+  // A Release wrote the outcome before FinishWake, whose acq_rel exchange pairs with
+  // the acquire in CommitWait: it is visible here.
+  return *reason == WakeReason::kSignaled ? node.outcome : 0;
 }
 
-void MailboxRoom::Release(int64_t count, bool wake_all) {
-  if (!bounded()) {
-    // relaxed: a statistic; nobody parks on an unbounded mailbox.
-    if (count > 0) count_.fetch_sub(count, std::memory_order_relaxed);
-    return;
+void MailboxRoom::Release(int64_t count) {
+  if (!bounded_) {
+    // relaxed, both: hints for WaitUntilShallow (stall detection), nothing more.
+    releases_.fetch_add(1, std::memory_order_relaxed);
+    if (soft_limit_.load(std::memory_order_relaxed) != kSoftLimit) {
+      soft_limit_.store(kSoftLimit, std::memory_order_relaxed);  // the actor moves again
+    }
   }
+  // relaxed: only chooses the path; the seq_cst load below decides.
+  if (parked_hint_.load(std::memory_order_relaxed) == 0) {
+    // seq_cst, both: Release's half of invariant 2.
+    if (count > 0) count_.fetch_sub(count, std::memory_order_seq_cst);
+    if (parked_hint_.load(std::memory_order_seq_cst) == 0) return;
+    count = 0;  // given back already: the senders we wake retry
+  }
+  WakeParked(count, /*wake_all=*/false);
+}
+
+void MailboxRoom::WakeParked(int64_t count, bool wake_all) {
   constexpr int kWakeBatch = 32;  // wake-ups finished per round, outside the lock
   int64_t to_wake = -1;           // decided in the first round, under the lock
   while (true) {
@@ -92,12 +148,17 @@ void MailboxRoom::Release(int64_t count, bool wake_all) {
       if (to_wake < 0) {
         if (parked_.empty()) {
           to_wake = 0;
-        } else if (wake_all || closed_) {
+        } else if (wake_all || closed_) {  // Close
           to_wake = std::numeric_limits<int64_t>::max();
         } else {
-          // relaxed: a heuristic; fast-path senders may change it at any moment.
-          const int64_t free = capacity_ - (count_.load(std::memory_order_relaxed) - count);
-          to_wake = std::max<int64_t>(1, free / batch_);
+          // One sender per batch of room; a woken sender takes more on the fast
+          // path. At least two: the scheduler puts the first woken fiber in this
+          // processor's run-next slot and wakes an idle processor only for more,
+          // so with one the senders would all wait for this processor (measured:
+          // a third fewer messages per second). relaxed: a heuristic; senders
+          // change the count at any moment.
+          const int64_t room = limit_ - (count_.load(std::memory_order_relaxed) - count);
+          to_wake = std::max<int64_t>(2, room / batch_);
         }
       }
       int64_t handed = 0;
@@ -107,15 +168,17 @@ void MailboxRoom::Release(int64_t count, bool wake_all) {
           to_wake = 0;
           break;
         }
-        // Invariant 3: the oldest woken senders get the freed slots themselves.
-        node->outcome = handed < count ? kHanded : kRetry;
+        // Invariant 3: the oldest woken senders of a bounded mailbox get the freed
+        // slots themselves. (A soft-bound sender needs no slot.)
+        node->outcome = bounded_ && handed < count ? kHanded : kRetry;
         if (node->outcome == kHanded) ++handed;
         woken[woken_count++] = node->fiber;
         --to_wake;
       }
-      // relaxed: lock_ orders this against parking senders (invariant 2); the
-      // handed slots stay taken, now on their senders' behalf.
-      if (count > handed) count_.fetch_sub(count - handed, std::memory_order_relaxed);
+      // seq_cst: Release's half of invariant 2 (lock_ orders it for the senders
+      // queued here; the seq_cst keeps the total order for those still counting
+      // themselves in). The handed slots stay taken, now on their senders' behalf.
+      if (count > handed) count_.fetch_sub(count - handed, std::memory_order_seq_cst);
       count = 0;  // given back (or handed on); later rounds only tell senders to retry
     }
     for (int i = 0; i < woken_count; ++i) {
@@ -130,7 +193,7 @@ void MailboxRoom::Close() {
     SpinLockHolder holder(lock_);
     closed_ = true;
   }
-  Release(0, /*wake_all=*/true);
+  WakeParked(0, /*wake_all=*/true);
 }
 
 }  // namespace troupe::actors_internal

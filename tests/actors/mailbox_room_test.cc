@@ -47,7 +47,7 @@ TEST(MailboxRoomCountTest, TryReserveStopsAtTheCapacity) {
   EXPECT_FALSE(room.TryReserve());
   room.Take();  // a system message gets in regardless
   EXPECT_EQ(room.count(), 3);
-  room.Release(2, /*wake_all=*/false);
+  room.Release(2);
   EXPECT_TRUE(room.TryReserve());
   EXPECT_FALSE(room.TryReserve());
 }
@@ -57,8 +57,41 @@ TEST(MailboxRoomCountTest, UnboundedOnlyCounts) {
   EXPECT_FALSE(room.bounded());
   for (int i = 0; i < 1000; ++i) room.Take();
   EXPECT_EQ(room.count(), 1000);
-  room.Release(1000, /*wake_all=*/true);
+  room.Release(1000);
   EXPECT_EQ(room.count(), 0);
+}
+
+// Nothing is released while the sender waits: the wait ends on its timeout, and the
+// limit rises until the next Release, so the following senders do not wait again.
+TEST_P(MailboxRoomTest, ASoftBoundWaitOnAStalledReceiverRaisesTheLimit) {
+  constexpr int64_t kLimit = MailboxRoom::kSoftLimit;
+  MailboxRoom room(0);
+  for (int64_t i = 0; i < kLimit - 1; ++i) room.Take();
+  EXPECT_FALSE(room.deep());
+  room.Take();
+  EXPECT_TRUE(room.deep());
+  RunInFiber([&] { room.WaitUntilShallow(); });  // returns after kStallTimeoutNs
+  EXPECT_FALSE(room.deep());
+  for (int64_t i = 0; i < kLimit; ++i) room.Take();
+  EXPECT_TRUE(room.deep());  // raised by kSoftLimit, once
+  room.Release(1);           // the receiver moves: back to kSoftLimit
+  EXPECT_TRUE(room.deep());
+  room.Release(2 * kLimit - 1);
+  EXPECT_EQ(room.count(), 0);
+  EXPECT_FALSE(room.deep());
+}
+
+TEST_P(MailboxRoomTest, ASoftBoundWaitEndsWhenTheReceiverMakesRoom) {
+  constexpr int64_t kLimit = MailboxRoom::kSoftLimit;
+  MailboxRoom room(0);
+  for (int64_t i = 0; i < kLimit; ++i) room.Take();
+  RunInFiber([&] {
+    JoinHandle sender = Spawn([&] { room.WaitUntilShallow(); });
+    this_fiber::Yield();  // on one processor, the sender parks here
+    room.Release(room.batch());
+    ASSERT_TRUE(sender.Join().ok());
+  });
+  EXPECT_FALSE(room.deep());
 }
 
 TEST_P(MailboxRoomTest, AParkedSenderIsHandedTheFreedSlot) {
@@ -67,7 +100,7 @@ TEST_P(MailboxRoomTest, AParkedSenderIsHandedTheFreedSlot) {
     ASSERT_TRUE(room.TryReserve());
     JoinHandle sender = Spawn([&] { EXPECT_TRUE(room.Reserve(Context::Background()).ok()); });
     this_fiber::Yield();  // on one processor, the sender parks here
-    room.Release(1, /*wake_all=*/false);
+    room.Release(1);
     ASSERT_TRUE(sender.Join().ok());
   });
   // Either handed the released slot or took it itself: one slot taken either way.
@@ -87,7 +120,7 @@ TEST_P(MailboxRoomTest, CancellingTheContextEndsAParkedSendWithoutASlot) {
     ASSERT_TRUE(sender.Join().ok());
   });
   EXPECT_EQ(room.count(), 1);
-  room.Release(1, /*wake_all=*/false);
+  room.Release(1);
   EXPECT_EQ(room.count(), 0);
 }
 
@@ -129,8 +162,7 @@ TEST_P(MailboxRoomTest, ManySendersSmallCapacityNoLostWakeUp) {
       }));
     }
     // The receiver: gives back what was reserved, a batch at a time, and all of it
-    // (waking every parked sender) when it has caught up, as an actor does before it
-    // sleeps.
+    // when it has caught up, as an actor does before it sleeps.
     const absl::Time give_up = absl::Now() + absl::Seconds(30);
     int64_t released = 0;
     while (released < kSenders * kPerSender && absl::Now() < give_up) {
@@ -140,7 +172,7 @@ TEST_P(MailboxRoomTest, ManySendersSmallCapacityNoLostWakeUp) {
         continue;
       }
       const int64_t take = std::min(waiting, room.batch());
-      room.Release(take, /*wake_all=*/take == waiting);
+      room.Release(take);
       released += take;
     }
     EXPECT_EQ(released, kSenders * kPerSender) << "senders stuck; count " << room.count();
