@@ -55,6 +55,9 @@ void ActorCellBase::RequestRestart(const absl::Status& why) {
 }
 
 bool ActorCellBase::TakeRestartRequest(absl::Status* why) {
+  // relaxed: the run loop asks before every message; a request is rare, and the
+  // exchange below acquires it.
+  if (!restart_.load(std::memory_order_relaxed)) return false;
   if (!restart_.exchange(false, std::memory_order_acq_rel)) return false;
   std::lock_guard<std::mutex> lock(request_mutex_);
   *why = restart_reason_;
