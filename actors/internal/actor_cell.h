@@ -1,8 +1,8 @@
 // ActorCell<M>: a running actor — its typed mailbox, its instance, and the run loop
 // in its own fiber. Users see it through ActorRef<M> (actor.h).
 //
-// Messages travel in pooled Envelopes (scheduler/pool.h), so a Tell allocates nothing
-// once the pool is warm. Besides user messages the mailbox carries the actor's own
+// Messages travel in recycled Envelopes (envelope_cache.h), so a Tell allocates
+// nothing once the cache is warm. Besides user messages the mailbox carries the actor's own
 // system messages: stop (graceful: everything queued before it is handled first), a
 // nudge (wakes the loop to look at a kill or restart request), and a linked actor's
 // exit.
@@ -38,10 +38,10 @@
 #include "absl/strings/str_cat.h"
 #include "actors/actor_options.h"
 #include "actors/internal/actor_cell_base.h"
+#include "actors/internal/envelope_cache.h"
 #include "actors/internal/mailbox_queue.h"
 #include "scheduler/context.h"
 #include "scheduler/internal/scheduler.h"
-#include "scheduler/pool.h"
 #include "scheduler/runtime.h"
 #include "scheduler/this_fiber.h"
 
@@ -140,21 +140,16 @@ class ActorCell final : public ActorCellBase,
     Context context;
   };
 
-  static Pool<Envelope>& Envelopes() {
-    static Pool<Envelope>* pool =
-        new Pool<Envelope>([] { return std::make_unique<Envelope>(); }, /*capacity_per_shard=*/256);
-    return *pool;
-  }
   static Envelope* NewEnvelope(typename Envelope::Kind kind) {
-    Envelope* envelope = Envelopes().Get().release();
+    Envelope* envelope = EnvelopeCache<Envelope>::Get();
     envelope->kind = kind;
     return envelope;
   }
   static void Recycle(Envelope* envelope) {
     envelope->message.reset();
-    envelope->context = Context();
+    if (envelope->context.state() != nullptr) envelope->context = Context();
     envelope->linked_exit.reset();
-    Envelopes().Put(std::unique_ptr<Envelope>(envelope));
+    EnvelopeCache<Envelope>::Put(envelope);
   }
 
   absl::Status ReserveRoom(const Context& context) {
