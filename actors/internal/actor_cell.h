@@ -189,7 +189,7 @@ class ActorCell final : public ActorCellBase,
   }
 
   // Counts one envelope out of the mailbox (the actor's fiber only). Slots go back
-  // to room_ in batches (room_.batch(): an eighth of the capacity), not one
+  // to room_ in batches (room_.batch(): a quarter of the capacity), not one
   // message at a time: the run loop then pays no atomic per message, and a parked
   // sender woken for a batch of room can queue several messages per wake-up. The
   // batch is flushed whenever the actor goes to sleep, so a sender is never left

@@ -17,9 +17,12 @@ using scheduler_internal::WakeReason;
 MailboxRoom::MailboxRoom(std::size_t capacity)
     : bounded_(capacity > 0),
       limit_(capacity > 0 ? static_cast<int64_t>(capacity) : kSoftLimit),
-      // An eighth of the limit: parked senders get room back in chunks worth a
-      // wake-up, and the receiver touches the shared count once per chunk.
-      batch_(std::max<int64_t>(1, (capacity > 0 ? static_cast<int64_t>(capacity) : kSoftLimit) / 8)) {}
+      // A quarter of the limit: parked senders get room back in chunks worth a
+      // wake-up, and the receiver touches the shared count once per chunk. (Fan-in
+      // of 100 senders, 1024 slots: an eighth gave 10% fewer messages per second,
+      // a half 5% more, but a half would let an actor that blocks inside Receive
+      // hold half its mailbox's room.)
+      batch_(std::max<int64_t>(1, (capacity > 0 ? static_cast<int64_t>(capacity) : kSoftLimit) / 4)) {}
 
 absl::Status MailboxRoom::Reserve(const Context& context) {
   if (TryReserve()) return absl::OkStatus();
