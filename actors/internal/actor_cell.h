@@ -1,11 +1,20 @@
 // ActorCell<M>: a running actor — its typed mailbox, its instance, and the run loop
 // in its own fiber. Users see it through ActorRef<M> (actor.h).
 //
-// Messages travel in pooled Envelopes (scheduler/pool.h), so a Tell allocates nothing
-// once the pool is warm. Besides user messages the mailbox carries the actor's own
+// Messages travel in recycled Envelopes (envelope_cache.h), so a Tell allocates
+// nothing once the cache is warm. Besides user messages the mailbox carries the actor's own
 // system messages: stop (graceful: everything queued before it is handled first), a
 // nudge (wakes the loop to look at a kill or restart request), and a linked actor's
 // exit.
+//
+// The mailbox is the MailboxQueue of envelopes (mailbox_queue.h) plus the MailboxRoom
+// that counts them and parks senders on a full bounded mailbox (mailbox_room.h): a
+// Tell takes a slot in the room before it pushes; the run loop gives slots back in
+// batches.
+// An unbounded mailbox has a soft bound (mailbox_room.h): a sender fiber that finds it
+// very deep parks briefly until the actor catches up. The actor's own fiber and plain
+// threads are exempt: the actor would wait for itself, and a thread never waits on
+// an unbounded mailbox.
 //
 // Delivery guarantee: a message accepted by Tell is either handled by the actor or
 // reported as a dead letter — never lost. The last step of the run loop marks the
@@ -29,12 +38,11 @@
 #include "absl/strings/str_cat.h"
 #include "actors/actor_options.h"
 #include "actors/internal/actor_cell_base.h"
+#include "actors/internal/envelope_cache.h"
 #include "actors/internal/mailbox_queue.h"
 #include "scheduler/context.h"
 #include "scheduler/internal/scheduler.h"
-#include "scheduler/pool.h"
 #include "scheduler/runtime.h"
-#include "scheduler/semaphore.h"
 #include "scheduler/this_fiber.h"
 
 namespace troupe {
@@ -51,13 +59,7 @@ class ActorCell final : public ActorCellBase,
   using Factory = std::function<std::unique_ptr<Actor<M>>()>;
 
   ActorCell(ActorSystem* system, uint64_t id, ActorOptions options, Factory factory)
-      : ActorCellBase(system, id, std::move(options)), factory_(std::move(factory)) {
-    if (this->options().mailbox_capacity > 0) {
-      capacity_ = std::make_unique<Semaphore>(
-          static_cast<int64_t>(this->options().mailbox_capacity));
-      permit_batch_ = std::max<int64_t>(1, static_cast<int64_t>(this->options().mailbox_capacity) / 8);
-    }
-  }
+      : ActorCellBase(system, id, std::move(options)), factory_(std::move(factory)) {}
 
   ~ActorCell() override {
     while (MailboxNode* node = queue_.Pop()) Recycle(static_cast<Envelope*>(node));
@@ -76,13 +78,16 @@ class ActorCell final : public ActorCellBase,
       return absl::FailedPreconditionError(
           absl::StrCat("actor ", Describe(), " has stopped; the message is a dead letter"));
     }
-    if (capacity_ != nullptr) {
+    if (room_.bounded()) {
       if (absl::Status room = ReserveRoom(context); !room.ok()) {
         if (options().overflow == MailboxOverflow::kDrop) {
           ReportDeadLetter("mailbox full");
         }
         return room;
       }
+    } else {
+      if (room_.deep()) WaitUntilShallow();
+      room_.Take();
     }
     Envelope* envelope = NewEnvelope(Envelope::kUser);
     envelope->message.emplace(std::forward<Message>(message));
@@ -92,13 +97,13 @@ class ActorCell final : public ActorCellBase,
   }
 
   // Graceful stop: handled after everything already queued.
-  void RequestStop() { Push(NewEnvelope(Envelope::kStop)); }
+  void RequestStop() { PushSystem(NewEnvelope(Envelope::kStop)); }
 
   // A linked actor ended; handled in order, in this actor's fiber.
   void DeliverLinkedExit(const ActorExit& exit) {
     Envelope* envelope = NewEnvelope(Envelope::kLinkedExit);
     envelope->linked_exit = exit;
-    Push(envelope);
+    PushSystem(envelope);
   }
 
   // ---- For Actor<M>, from the actor's own fiber. ----
@@ -120,7 +125,7 @@ class ActorCell final : public ActorCellBase,
   }
 
  protected:
-  void Nudge() override { Push(NewEnvelope(Envelope::kNudge)); }
+  void Nudge() override { PushSystem(NewEnvelope(Envelope::kNudge)); }
 
  private:
   struct Envelope : MailboxNode {
@@ -135,34 +140,29 @@ class ActorCell final : public ActorCellBase,
     Context context;
   };
 
-  static Pool<Envelope>& Envelopes() {
-    static Pool<Envelope>* pool =
-        new Pool<Envelope>([] { return std::make_unique<Envelope>(); }, /*capacity_per_shard=*/256);
-    return *pool;
-  }
   static Envelope* NewEnvelope(typename Envelope::Kind kind) {
-    Envelope* envelope = Envelopes().Get().release();
+    Envelope* envelope = EnvelopeCache<Envelope>::Get();
     envelope->kind = kind;
     return envelope;
   }
   static void Recycle(Envelope* envelope) {
     envelope->message.reset();
-    envelope->context = Context();
+    if (envelope->context.state() != nullptr) envelope->context = Context();
     envelope->linked_exit.reset();
-    Envelopes().Put(std::unique_ptr<Envelope>(envelope));
+    EnvelopeCache<Envelope>::Put(envelope);
   }
 
   absl::Status ReserveRoom(const Context& context) {
     switch (options().overflow) {
       case MailboxOverflow::kBlockSender:
-        return capacity_->Acquire(context);
+        return room_.Reserve(context);
       case MailboxOverflow::kReject:
-        if (capacity_->TryAcquire()) return absl::OkStatus();
+        if (room_.TryReserve()) return absl::OkStatus();
         return absl::ResourceExhaustedError(absl::StrCat(
             "mailbox of actor ", Describe(), " is full (capacity ",
             options().mailbox_capacity, "); the message was not sent"));
       case MailboxOverflow::kDrop:
-        if (capacity_->TryAcquire()) return absl::OkStatus();
+        if (room_.TryReserve()) return absl::OkStatus();
         return absl::ResourceExhaustedError(absl::StrCat(
             "mailbox of actor ", Describe(), " is full (capacity ",
             options().mailbox_capacity, "); the message was dropped as a dead letter"));
@@ -170,39 +170,49 @@ class ActorCell final : public ActorCellBase,
     return absl::OkStatus();
   }
 
+  // Unbounded mailboxes, before a Tell takes its slot; see the top of this file.
+  void WaitUntilShallow() {
+    scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
+    if (self == nullptr || self->owner_tag == id()) return;  // a thread; the actor itself
+    room_.WaitUntilShallow();
+  }
+
+  // The envelope's slot in room_ is taken already.
   void Push(Envelope* envelope) {
-    depth_.fetch_add(1, std::memory_order_relaxed);  // statistic
     queue_.Push(envelope);
     if (stopped()) DrainAsDeadLetters();  // see the delivery guarantee above
   }
+  // System messages take a slot regardless of the capacity: they never wait.
+  void PushSystem(Envelope* envelope) {
+    room_.Take();
+    Push(envelope);
+  }
 
-  // Takes one envelope out of the mailbox's accounting (the actor's fiber only).
-  // A bounded mailbox gives room back to parked senders in batches of an eighth of
-  // its capacity, not one message at a time: one wake-up then lets a sender queue
-  // several messages, instead of every message costing a park and a wake. The
+  // Counts one envelope out of the mailbox (the actor's fiber only). Slots go back
+  // to room_ in batches (room_.batch(): a quarter of the capacity), not one
+  // message at a time: the run loop then pays no atomic per message, and a parked
+  // sender woken for a batch of room can queue several messages per wake-up. The
   // batch is flushed whenever the actor goes to sleep, so a sender is never left
   // waiting on an empty mailbox.
-  void Dequeued(Envelope* envelope) {
-    depth_.fetch_sub(1, std::memory_order_relaxed);
-    if (capacity_ != nullptr && envelope->kind == Envelope::kUser &&
-        ++unreleased_permits_ >= permit_batch_) {
-      FlushPermits();
-    }
+  void Dequeued() {
+    if (++unreleased_ >= room_.batch()) ReleaseSlots();
   }
-  void FlushPermits() {
-    if (unreleased_permits_ == 0) return;
-    capacity_->Release(unreleased_permits_);
-    unreleased_permits_ = 0;
+  void ReleaseSlots() {
+    if (unreleased_ == 0) return;  // no new room: nobody to wake (mailbox_room.h)
+    room_.Release(unreleased_);
+    unreleased_ = 0;
   }
 
   void DrainAsDeadLetters() {
     std::lock_guard<std::mutex> lock(drain_mutex_);  // makes us the single consumer
+    int64_t drained = 0;
     while (MailboxNode* node = queue_.Pop()) {
       Envelope* envelope = static_cast<Envelope*>(node);
-      depth_.fetch_sub(1, std::memory_order_relaxed);  // permits no longer matter
+      ++drained;
       if (envelope->kind == Envelope::kUser) ReportDeadLetter("actor stopped");
       Recycle(envelope);
     }
+    if (drained > 0) room_.Release(drained);  // room is closed by now
   }
 
   // Runs `step` on the instance, turning an escaping exception into a status.
@@ -250,7 +260,7 @@ class ActorCell final : public ActorCellBase,
     MailboxNode* node = queue_.Pop();
     if (node == nullptr) return false;
     *envelope = static_cast<Envelope*>(node);
-    Dequeued(*envelope);
+    Dequeued();
     return true;
   }
 
@@ -287,7 +297,7 @@ class ActorCell final : public ActorCellBase,
       std::optional<Stashed> unstashed;
       Envelope* envelope = nullptr;
       if (!NextMessage(&unstashed, &envelope)) {
-        if (capacity_ != nullptr) FlushPermits();
+        ReleaseSlots();  // invariant 4 of mailbox_room.h
         queue_.WaitForMessage();
         handled_this_turn = 0;
         continue;
@@ -329,7 +339,8 @@ class ActorCell final : public ActorCellBase,
     MarkStopped(reason);
     // Senders parked on a full mailbox: let them all through; their messages find
     // the actor stopped and become dead letters.
-    if (capacity_ != nullptr) capacity_->Release(int64_t{1} << 40);
+    ReleaseSlots();
+    room_.Close();
     DrainAsDeadLetters();
     AnnounceStopped();
   }
@@ -339,9 +350,7 @@ class ActorCell final : public ActorCellBase,
   MailboxQueue queue_;
   Factory factory_;
   std::unique_ptr<Actor<M>> actor_;      // the actor's fiber only
-  std::unique_ptr<Semaphore> capacity_;  // bounded mailboxes only
-  int64_t permit_batch_ = 1;             // bounded mailboxes only
-  int64_t unreleased_permits_ = 0;       // the actor's fiber only
+  int64_t unreleased_ = 0;  // slots taken out of queue_, not yet back in room_; the actor's fiber only
   std::mutex drain_mutex_;
   const Context background_;
   const Context* current_context_ = nullptr;  // the actor's fiber only

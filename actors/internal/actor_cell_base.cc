@@ -8,7 +8,7 @@
 namespace troupe::actors_internal {
 
 ActorCellBase::ActorCellBase(ActorSystem* system, uint64_t id, ActorOptions options)
-    : system_(system), id_(id), options_(std::move(options)) {
+    : room_(options.mailbox_capacity), system_(system), id_(id), options_(std::move(options)) {
   exit_.actor_id = id_;
   exit_.name = options_.name;
 }
@@ -55,6 +55,9 @@ void ActorCellBase::RequestRestart(const absl::Status& why) {
 }
 
 bool ActorCellBase::TakeRestartRequest(absl::Status* why) {
+  // relaxed: the run loop asks before every message; a request is rare, and the
+  // exchange below acquires it.
+  if (!restart_.load(std::memory_order_relaxed)) return false;
   if (!restart_.exchange(false, std::memory_order_acq_rel)) return false;
   std::lock_guard<std::mutex> lock(request_mutex_);
   *why = restart_reason_;

@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "actors/actor_options.h"
+#include "actors/internal/mailbox_room.h"
 #include "scheduler/context.h"
 #include "scheduler/wait_group.h"
 
@@ -59,8 +60,9 @@ class ActorCellBase : public Supervisable {
   bool alive() const { return state_.load(std::memory_order_acquire) == State::kRunning; }
   bool stopped() const { return state_.load(std::memory_order_acquire) == State::kStopped; }
   uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
-  // Messages queued and not yet taken (approximate).
-  int64_t mailbox_depth() const { return depth_.load(std::memory_order_relaxed); }
+  // Messages queued and not yet handled (approximate: the actor's fiber gives them
+  // back in batches, and exactly whenever it goes to sleep).
+  int64_t mailbox_depth() const { return room_.count(); }
 
   // Any thread. `on_exit` runs once the actor has stopped (at once if it has).
   void AddMonitor(std::function<void(const ActorExit&)> on_exit);
@@ -95,7 +97,7 @@ class ActorCellBase : public Supervisable {
   void AnnounceStopped();
   void ReportDeadLetter(const char* reason);
 
-  std::atomic<int64_t> depth_{0};
+  MailboxRoom room_;  // the mailbox's count, and its parked senders if bounded
 
  private:
   ActorSystem* const system_;
@@ -103,8 +105,10 @@ class ActorCellBase : public Supervisable {
   const ActorOptions options_;
   SupervisorCore* supervisor_ = nullptr;
 
-  std::atomic<State> state_{State::kRunning};
-  std::atomic<uint64_t> processed_{0};  // written by the actor's fiber only
+  std::atomic<State> state_{State::kRunning};  // read by every Tell
+  // Written by the actor's fiber for every message: on a line of its own, or every
+  // Tell's read of state_ would miss the cache.
+  alignas(64) std::atomic<uint64_t> processed_{0};
   std::atomic<bool> kill_{false};
   std::atomic<bool> restart_{false};
   mutable std::mutex request_mutex_;  // guards the reasons below and monitors_

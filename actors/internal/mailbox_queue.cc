@@ -43,6 +43,9 @@ MailboxNode* MailboxQueue::Pop() {
   }
   if (next != nullptr) {
     tail_.store(next, std::memory_order_relaxed);
+    // The next Pop reads `next`'s link, most likely written on another core: start
+    // moving its line here while the caller handles `tail`.
+    __builtin_prefetch(next);
     return tail;
   }
   // `tail` is the last node we know of. If a producer has pushed past it, its link is

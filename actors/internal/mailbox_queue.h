@@ -66,10 +66,13 @@ class MailboxQueue {
   void PushNode(MailboxNode* node);
 
   alignas(64) std::atomic<MailboxNode*> head_;  // most recent push; producers
+  // On the producers' line: every Push reads it right after its exchange on head_,
+  // and the consumer writes it only when it goes to sleep. (Beside tail_, which the
+  // consumer writes on every Pop, each Push would miss the cache reading it.)
+  std::atomic<uint32_t> state_{kAwake};
   // Consumer-owned; atomic only so EmptyApprox may peek.
   alignas(64) std::atomic<MailboxNode*> tail_;
   MailboxNode stub_;
-  std::atomic<uint32_t> state_{kAwake};
   // The sleeping consumer's wait, published to producers by the seq_cst store of
   // kSleeping and read by the producer that wins the exchange.
   scheduler_internal::Fiber* sleeper_ = nullptr;

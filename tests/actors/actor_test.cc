@@ -345,6 +345,63 @@ TEST_P(ActorTest, BlockingMailboxParksTheSender) {
   EXPECT_EQ(sent.load(), 20);
 }
 
+// An unbounded mailbox parks senders only briefly (its soft bound): a sender can
+// queue far more than the soft limit while the actor is blocked, even when the
+// actor waits for that very sender.
+TEST_P(ActorTest, UnboundedTellNeverWaitsForABlockedActor) {
+  constexpr int kMessages = 3 * actors_internal::MailboxRoom::kSoftLimit;
+  Semaphore gate(0);
+  ActorRef<GateMessage> actor = system().Spawn<Gated>({.name = "blocked"});
+  RunInFiber([&] {
+    ASSERT_TRUE(actor.Tell(Block{&gate}).ok());
+    for (int i = 0; i < kMessages; ++i) ASSERT_TRUE(actor.Tell(Add{1}).ok());
+    EXPECT_GE(actor.mailbox_depth(), kMessages);  // the actor is still blocked
+    gate.Release();  // what it was waiting for, from the sender
+  });
+  actor.Stop();
+  ASSERT_TRUE(actor.AwaitStop().ok());
+  EXPECT_EQ(actor.processed(), kMessages + 1u);
+}
+
+// Tells itself far more than the soft limit from inside Receive; its own fiber never
+// parks on its own mailbox.
+struct Flood {
+  int messages;
+  Semaphore* done;
+};
+struct Tick {};
+using FloodMessage = std::variant<Flood, Tick>;
+class SelfFlooder : public Actor<FloodMessage> {
+ public:
+  void Receive(FloodMessage& message) override {
+    if (auto* flood = std::get_if<Flood>(&message)) {
+      expected_ = flood->messages;
+      done_ = flood->done;
+      for (int i = 0; i < flood->messages; ++i) {
+        if (!self().Tell(Tick{}).ok()) throw std::runtime_error("self-tell failed");
+      }
+    } else if (++ticks_ == expected_) {
+      done_->Release();
+    }
+  }
+
+ private:
+  int expected_ = 0;
+  int ticks_ = 0;
+  Semaphore* done_ = nullptr;
+};
+
+TEST_P(ActorTest, AnActorTellingItselfPastTheSoftLimitNeverParks) {
+  constexpr int kMessages = 3 * actors_internal::MailboxRoom::kSoftLimit;
+  Semaphore done(0);
+  ActorRef<FloodMessage> actor = system().Spawn<SelfFlooder>({});
+  RunInFiber([&] {
+    ASSERT_TRUE(actor.Tell(Flood{kMessages, &done}).ok());
+    done.Acquire();
+  });
+  EXPECT_EQ(actor.processed(), kMessages + 1u);
+}
+
 TEST_P(ActorTest, RegistryFindsActorsByNameAndForgetsStoppedOnes) {
   ActorRef<CounterMessage> counter = system().Spawn<Counter>({.name = "totals"});
   ASSERT_TRUE(system().Register("totals", counter).ok());
