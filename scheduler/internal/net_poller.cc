@@ -95,7 +95,12 @@ absl::StatusOr<PollDescriptor*> NetPoller::Register(int fd) {
   epoll_event event{};
   event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   event.data.u64 = (uint64_t{sequence} << kSequenceShift) | reinterpret_cast<uintptr_t>(descriptor);
-  registered_.fetch_add(1, std::memory_order_relaxed);
+  // seq_cst: ordered before the load of blocked_poller_ below; an M decides whether
+  // to block in epoll after loading registered_. Either it sees the socket, or we
+  // see no blocker and start an idle P, which polls and then blocks in epoll. So
+  // while sockets exist, an idle M waits in epoll rather than on its futex, and
+  // the sockets' waiters are not left to the monitor's 10 ms poll.
+  registered_.fetch_add(1, std::memory_order_seq_cst);
   registrations_published_.fetch_add(1, std::memory_order_release);
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
     const int error = errno;
@@ -108,6 +113,10 @@ absl::StatusOr<PollDescriptor*> NetPoller::Register(int fd) {
     descriptor->next_free = free_descriptors_;
     free_descriptors_ = descriptor;
     return absl::InternalError(absl::StrCat("epoll_ctl(ADD, ", fd, "): ", std::strerror(error)));
+  }
+  if (!blocked_poller_.load(std::memory_order_seq_cst)) {
+    Fiber* self = CurrentFiber();
+    RequestPoller(self != nullptr ? self->scheduler : nullptr);
   }
   return descriptor;
 }
@@ -193,13 +202,15 @@ absl::Status NetPoller::Wait(PollDescriptor* descriptor, Direction direction,
                                                                      : "socket write");
     (direction == Direction::kRead ? descriptor->reader : descriptor->writer) = &node;
   }
-  // seq_cst: the increment is ordered before the load of blocked_poller_ below, and
-  // an M decides whether to block in epoll only after loading registered_ (raised
-  // before any wait on the socket could start): either a thread is blocked in epoll
-  // already or about to be, or we ask for an M that will poll.
-  waiters_.fetch_add(1, std::memory_order_seq_cst);
-  if (!blocked_poller_.load(std::memory_order_seq_cst)) {
-    RequestPoller(node.fiber->is_thread ? nullptr : node.fiber->scheduler);
+  waiters_.fetch_add(1, std::memory_order_relaxed);  // read by pollers and the monitor
+  // A fiber needs no help: its P polls when it runs dry, and its M blocks in epoll
+  // when idle. A plain thread has no P: unless a thread is blocked in epoll
+  // already, have an idle P start (it polls, then blocks in epoll). Asking on every
+  // fiber's wait would wake an idle P per read, which then takes the epoll role
+  // from the M that was about to poll for itself: a futex wake and a thread hop per
+  // message. (seq_cst: see Register.)
+  if (node.fiber->is_thread && !blocked_poller_.load(std::memory_order_seq_cst)) {
+    RequestPoller(nullptr);
   }
   WaitNode context_node;
   context_node.fiber = node.fiber;

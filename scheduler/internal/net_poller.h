@@ -13,10 +13,12 @@
 //    fibers, so they run on that M with no hand-off to another thread.
 //  - Each runtime's monitor polls when no thread has polled for kMonitorPollNs, so
 //    Ps that never run dry cannot starve I/O.
-//  - A waiter that parks while no thread is blocked in epoll asks a scheduler to
-//    start an idle P (which polls, then blocks in epoll), so an idle runtime never
-//    leaves a ready socket unnoticed. A plain thread may wait on a socket only while a
-//    troupe Runtime exists in the process to poll for it; without one, Wait says so.
+//  - Registering a socket, or a plain thread parking on one, while no thread is
+//    blocked in epoll asks a scheduler to start an idle P (which polls, then blocks
+//    in epoll), so Ms that went to sleep before any socket existed do not leave
+//    ready sockets to the monitor. A fiber's wait asks nothing: its own P polls when
+//    it runs dry. A plain thread may wait on a socket only while a troupe Runtime
+//    exists in the process to poll for it; without one, Wait says so.
 //
 // Each socket is registered once, edge-triggered, for both directions. A descriptor
 // keeps one parked reader and one parked writer, and a "ready" bit per direction for
