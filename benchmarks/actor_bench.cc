@@ -16,23 +16,15 @@
 #include "actors/actor.h"
 #include "actors/actor_system.h"
 #include "actors/internal/mailbox_queue.h"
-#include "benchmarks/allocation_counter.h"
 #include "benchmark/benchmark.h"
+#include "benchmarks/allocation_counter.h"
+#include "benchmarks/shared_runtime.h"
 #include "concurrentqueue/concurrentqueue.h"
 #include "scheduler/runtime.h"
 #include "scheduler/semaphore.h"
 
 namespace troupe::benchmarks {
 namespace {
-
-Runtime& SharedRuntime() {
-  static Runtime* runtime = [] {
-    auto created = Runtime::Create();
-    if (!created.ok()) std::abort();
-    return created->release();
-  }();
-  return *runtime;
-}
 
 ActorSystem& SharedSystem() {
   static ActorSystem* system = new ActorSystem(SharedRuntime());

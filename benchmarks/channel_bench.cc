@@ -10,23 +10,12 @@
 
 #include "benchmark/benchmark.h"
 #include "scheduler/channel.h"
+#include "benchmarks/shared_runtime.h"
 #include "scheduler/runtime.h"
 #include "scheduler/select.h"
 
 namespace troupe::benchmarks {
 namespace {
-
-Runtime& SharedRuntime() {
-  static Runtime* runtime = [] {
-    auto created = Runtime::Create();
-    if (!created.ok()) {
-      std::fprintf(stderr, "channel_bench: %s\n", created.status().ToString().c_str());
-      std::exit(2);
-    }
-    return created->release();
-  }();
-  return *runtime;
-}
 
 void RunOrDie(absl::AnyInvocable<void() &&> body) {
   absl::Status status = SharedRuntime().Run(std::move(body));

@@ -12,22 +12,11 @@
 
 #include "benchmark/benchmark.h"
 #include "net/tcp.h"
+#include "benchmarks/shared_runtime.h"
 #include "scheduler/runtime.h"
 
 namespace troupe::benchmarks {
 namespace {
-
-Runtime& SharedRuntime() {
-  static Runtime* runtime = [] {
-    auto created = Runtime::Create();
-    if (!created.ok()) {
-      std::fprintf(stderr, "net_bench: %s\n", created.status().ToString().c_str());
-      std::exit(2);
-    }
-    return created->release();
-  }();
-  return *runtime;
-}
 
 void Check(const absl::Status& status) {
   if (!status.ok()) {

@@ -13,31 +13,14 @@
 #include "scheduler/context.h"
 #include "scheduler/runtime.h"
 #include "scheduler/this_fiber.h"
+#include "tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {
 
 using actors_internal::MailboxRoom;
 
-class MailboxRoomTest : public ::testing::TestWithParam<int> {
- protected:
-  void SetUp() override {
-    auto runtime = Runtime::Create({.procs = GetParam()});
-    ASSERT_TRUE(runtime.ok()) << runtime.status();
-    runtime_ = *std::move(runtime);
-  }
-  void TearDown() override {
-    EXPECT_EQ(runtime_->Stats().fibers_alive(), 0u) << runtime_->Stats().ToString();
-  }
-  template <typename F>
-  void RunInFiber(F&& body) {
-    absl::Status status = runtime_->Run(std::forward<F>(body));
-    ASSERT_TRUE(status.ok()) << status;
-  }
-
- private:
-  std::unique_ptr<Runtime> runtime_;
-};
+using MailboxRoomTest = testing::RuntimeTest;
 
 TEST(MailboxRoomCountTest, TryReserveStopsAtTheCapacity) {
   MailboxRoom room(2);
@@ -183,10 +166,7 @@ TEST_P(MailboxRoomTest, ManySendersSmallCapacityNoLostWakeUp) {
   EXPECT_EQ(room.count(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Procs, MailboxRoomTest, ::testing::Values(1, 2, 4),
-                         [](const ::testing::TestParamInfo<int>& info) {
-                           return "procs" + std::to_string(info.param);
-                         });
+TROUPE_INSTANTIATE_OVER_PROCS(MailboxRoomTest);
 
 }  // namespace
 }  // namespace troupe

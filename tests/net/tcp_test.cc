@@ -51,6 +51,21 @@ JoinHandle StartEchoServer(TcpListener& listener) {
   });
 }
 
+// Accepts one connection on `runtime`, reads "ping", answers "pong", then calls
+// `after`.
+template <typename After>
+JoinHandle ServePingPongOnce(Runtime& runtime, TcpListener& listener, After after) {
+  return runtime.Spawn([&listener, after] {
+    auto connection = listener.Accept();
+    ASSERT_TRUE(connection.ok());
+    absl::StatusOr<std::string> ping = ReadExactly(**connection, 4);
+    ASSERT_TRUE(ping.ok());
+    ASSERT_EQ(*ping, "ping");
+    ASSERT_TRUE((*connection)->Write("pong").ok());
+    after();
+  });
+}
+
 TEST_P(TcpTest, EchoAcrossManyConcurrentFibers) {
   constexpr int kClients = 50;
   constexpr int kMessages = 20;
@@ -182,13 +197,7 @@ TEST_P(TcpTest, ClosingTheListenerWakesAParkedAccept) {
 TEST_P(TcpTest, PlainThreadClientTalksToAFiberServer) {
   auto listener = TcpListener::Listen("127.0.0.1", 0);
   ASSERT_TRUE(listener.ok());
-  JoinHandle server = runtime().Spawn([&] {
-    auto connection = (*listener)->Accept();
-    ASSERT_TRUE(connection.ok());
-    absl::StatusOr<std::string> ping = ReadExactly(**connection, 4);
-    ASSERT_TRUE(ping.ok());
-    ASSERT_TRUE((*connection)->Write("pong").ok());
-  });
+  JoinHandle server = ServePingPongOnce(runtime(), **listener, [] {});
   auto connection = Dial("127.0.0.1", (*listener)->port());  // a plain thread blocks
   ASSERT_TRUE(connection.ok());
   ASSERT_TRUE((*connection)->Write("ping").ok());
@@ -210,14 +219,7 @@ TEST_P(TcpTest, SocketsMakeProgressWhileEveryProcessorIsBusy) {
       while (!served.load()) this_fiber::Yield();
     }));
   }
-  JoinHandle server = runtime().Spawn([&] {
-    auto connection = (*listener)->Accept();
-    ASSERT_TRUE(connection.ok());
-    absl::StatusOr<std::string> ping = ReadExactly(**connection, 4);
-    ASSERT_TRUE(ping.ok());
-    ASSERT_TRUE((*connection)->Write("pong").ok());
-    served.store(true);
-  });
+  JoinHandle server = ServePingPongOnce(runtime(), **listener, [&] { served.store(true); });
   auto connection = Dial("127.0.0.1", (*listener)->port());
   ASSERT_TRUE(connection.ok());
   ASSERT_TRUE((*connection)->Write("ping").ok());
