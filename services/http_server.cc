@@ -231,6 +231,8 @@ std::string HttpServer::Metrics() const {
   gauge("troupe_runtime_switches_total", "Fiber switches.", "counter", stats.switches);
   gauge("troupe_runtime_steals_total", "Fibers moved by work stealing.", "counter", stats.fibers_stolen);
   gauge("troupe_runtime_parks_total", "Times an idle thread went to sleep.", "counter", stats.machine_parks);
+  gauge("troupe_runtime_netpoll_wakeups_total", "Fibers made runnable by the netpoller.", "counter",
+        stats.netpoll_wakeups);
   absl::StrAppend(&out, "# HELP troupe_runtime_runqueue Runnable fibers queued per processor.\n",
                   "# TYPE troupe_runtime_runqueue gauge\n");
   for (std::size_t p = 0; p < stats.runnable_per_processor.size(); ++p) {

@@ -196,6 +196,7 @@ TEST_F(HttpServerTest, MetricsExposeRuntimeAndActors) {
     for (const char* series :
          {"troupe_http_requests_total{code=\"204\"} 1", "troupe_http_request_duration_seconds_bucket",
           "troupe_runtime_fibers", "troupe_runtime_runqueue{processor=\"1\"}",
+          "troupe_runtime_netpoll_wakeups_total",
           "troupe_actor_mailbox_depth{actor=\"kv-0\"}", "troupe_actor_processed_total{actor=\"kv-1\"}"}) {
       EXPECT_TRUE(absl::StrContains(metrics.body, series)) << series << "\n" << metrics.body;
     }
