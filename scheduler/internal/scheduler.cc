@@ -49,6 +49,12 @@
 // publisher sees the idle P with no spinner and wakes an M, or the M's re-check sees
 // the work. At most half of the busy Ps' worth of Ms spin at once.
 //
+// Network I/O (net_poller.h). A P that finds nothing locally polls epoll without
+// blocking before it steals; an M about to sleep without a P sleeps in epoll_wait
+// instead of its futex when sockets exist and no other thread does, and on ready
+// I/O takes an idle P before waking the fibers, so they run on it with no hand-off.
+// Such an M is not on the idle list: a P that needs an M meanwhile gets another one.
+//
 // Timers. A fiber's wait timer lives in the heap of the P it armed it on. Every P
 // fires its own due timers when it schedules; a spinning M fires other Ps' due timers
 // while it steals; an M that sleeps sleeps only until the earliest timer of any P.
