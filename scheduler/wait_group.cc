@@ -39,24 +39,11 @@ void WaitGroup::Add(int64_t delta) {
     std::abort();
   }
   if (count != 0 || WaitersOf(state) == 0) return;  // done with the object
-  constexpr int kBatch = 32;
-  while (true) {
-    scheduler_internal::Fiber* batch[kBatch];
-    int popped = 0;
-    {
-      scheduler_internal::SpinLockHolder holder(waiters_lock_);
-      while (popped < kBatch) {
-        scheduler_internal::WaitNode* node = waiters_.PopClaimed();
-        if (node == nullptr) break;
-        batch[popped++] = node->fiber;
-      }
-      // The last batch: clear the registrations (keeping the count bits) while
-      // still holding the lock; after this unlock the object is not touched again.
-      if (popped < kBatch) state_.fetch_and(~uint64_t{0xffffffff}, std::memory_order_acq_rel);
-    }
-    for (int i = 0; i < popped; ++i) FinishWake(batch[i], WakeReason::kSignaled);
-    if (popped < kBatch) return;
-  }
+  // Clear the registrations (keeping the count bits) under the lock of the last
+  // batch; after that unlock the object is not touched again.
+  waiters_.WakeAll(waiters_lock_, [this] {
+    state_.fetch_and(~uint64_t{0xffffffff}, std::memory_order_acq_rel);
+  });
 }
 
 void WaitGroup::Wait() {

@@ -76,7 +76,7 @@ namespace troupe::actors_internal {
 class MailboxRoom {
  public:
   // Depth at which an unbounded mailbox parks its sender fibers (see above): well
-  // within what the envelope pool keeps (scheduler/pool.h).
+  // within what the envelope cache keeps (envelope_cache.h).
   static constexpr int64_t kSoftLimit = 1024;
   // How long a sender parks on an unbounded mailbox whose actor gives nothing back.
   static constexpr int64_t kStallTimeoutNs = 1'000'000;

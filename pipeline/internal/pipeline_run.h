@@ -180,13 +180,26 @@ StagePlan MakeSource(Source source) {
   return plan;
 }
 
-template <typename T, typename U, typename Function>
-StagePlan MakeStage(std::string name, Function function, StageOptions options) {
-  const int parallelism = std::max(options.parallelism, 1);
-  const std::size_t capacity = std::max<std::size_t>(options.capacity, 1);
+// The plan of a stage with a channel in front of it (a Then stage or the sink): its
+// name and the channel's maker. Applies the options' floors first: parallelism and
+// capacity below 1 mean 1 (pipeline_options.h).
+template <typename T>
+StagePlan PlanFedByChannel(const std::string& name, StageOptions& options) {
+  options.parallelism = std::max(options.parallelism, 1);
+  options.capacity = std::max<std::size_t>(options.capacity, 1);
   StagePlan plan;
   plan.name = name;
-  plan.make_input = [capacity] { return std::make_shared<Channel<Item<T>>>(capacity); };
+  plan.make_input = [capacity = options.capacity] {
+    return std::make_shared<Channel<Item<T>>>(capacity);
+  };
+  return plan;
+}
+
+template <typename T, typename U, typename Function>
+StagePlan MakeStage(std::string name, Function function, StageOptions options) {
+  StagePlan plan = PlanFedByChannel<T>(name, options);
+  const int parallelism = options.parallelism;
+  const std::size_t capacity = options.capacity;
   plan.start = [name, function = std::move(function), parallelism, capacity](
                    RunState& run, void* input, void* output, bool ordered,
                    std::vector<JoinHandle>& fibers) mutable {
@@ -284,11 +297,9 @@ StagePlan MakeStage(std::string name, Function function, StageOptions options) {
 
 template <typename T, typename Function>
 StagePlan MakeSink(std::string name, Function function, StageOptions options) {
-  const int parallelism = std::max(options.parallelism, 1);
-  const std::size_t capacity = std::max<std::size_t>(options.capacity, 1);
-  StagePlan plan;
-  plan.name = name;
-  plan.make_input = [capacity] { return std::make_shared<Channel<Item<T>>>(capacity); };
+  StagePlan plan = PlanFedByChannel<T>(name, options);
+  const int parallelism = options.parallelism;
+  const std::size_t capacity = options.capacity;
   plan.start = [name, function = std::move(function), parallelism, capacity](
                    RunState& run, void* input, void*, bool, std::vector<JoinHandle>& fibers) mutable {
     auto* in = static_cast<Channel<Item<T>>*>(input);

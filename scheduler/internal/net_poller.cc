@@ -149,25 +149,21 @@ int NetPoller::Dispatch(PollDescriptor* descriptor, uint16_t sequence, uint32_t 
   {
     SpinLockHolder holder(descriptor->lock);
     if (descriptor->sequence != sequence) return 0;  // an event for an earlier socket
-    const bool readable = events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR);
-    const bool writable = events & (EPOLLOUT | EPOLLHUP | EPOLLERR);
-    if (readable) {
-      if (descriptor->reader != nullptr &&
-          ClaimWait(descriptor->reader->fiber, descriptor->reader->token)) {
-        woken[0] = descriptor->reader->fiber;
+    // The parked waiter of one direction is claimed (woken below, unlocked), or the
+    // edge is kept in `ready` for the next waiter.
+    auto ready = [descriptor](WaitNode*& waiter, Direction direction, Fiber** woken_fiber) {
+      if (waiter != nullptr && ClaimWait(waiter->fiber, waiter->token)) {
+        *woken_fiber = waiter->fiber;
       } else {
-        descriptor->ready |= static_cast<uint32_t>(Direction::kRead);
+        descriptor->ready |= static_cast<uint32_t>(direction);
       }
-      descriptor->reader = nullptr;
+      waiter = nullptr;
+    };
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+      ready(descriptor->reader, Direction::kRead, &woken[0]);
     }
-    if (writable) {
-      if (descriptor->writer != nullptr &&
-          ClaimWait(descriptor->writer->fiber, descriptor->writer->token)) {
-        woken[1] = descriptor->writer->fiber;
-      } else {
-        descriptor->ready |= static_cast<uint32_t>(Direction::kWrite);
-      }
-      descriptor->writer = nullptr;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
+      ready(descriptor->writer, Direction::kWrite, &woken[1]);
     }
   }
   int count = 0;

@@ -68,24 +68,4 @@ bool WaitQueue::WakeOne(SpinLock& lock) {
   return true;
 }
 
-int WaitQueue::WakeAll(SpinLock& lock) {
-  constexpr int kBatch = 32;
-  int woken = 0;
-  while (true) {
-    Fiber* batch[kBatch];
-    int count = 0;
-    {
-      SpinLockHolder holder(lock);
-      while (count < kBatch) {
-        WaitNode* node = PopClaimed();
-        if (node == nullptr) break;
-        batch[count++] = node->fiber;
-      }
-    }
-    for (int i = 0; i < count; ++i) FinishWake(batch[i], WakeReason::kSignaled);
-    woken += count;
-    if (count < kBatch) return woken;
-  }
-}
-
 }  // namespace troupe::scheduler_internal

@@ -77,8 +77,16 @@ class WaitQueue {
 
   // Lock not held. Wakes the oldest waiter that is still waiting; false if none is.
   bool WakeOne(SpinLock& lock);
-  // Lock not held. Wakes every waiter that is waiting; returns how many.
-  int WakeAll(SpinLock& lock);
+  // Lock not held. Wakes every waiter that is waiting; returns how many. Waiters are
+  // popped under the lock in batches and woken after it is released.
+  // `last_locked()` runs under the lock in the last batch, once the queue is empty:
+  // a primitive settles its own state there, atomically with the last pop (a
+  // WaitGroup clears its registrations, after which it is never touched again).
+  template <typename LastLocked>
+  int WakeAll(SpinLock& lock, LastLocked&& last_locked);
+  int WakeAll(SpinLock& lock) {
+    return WakeAll(lock, [] {});
+  }
 
  private:
   void Unlink(WaitNode* node);
@@ -107,6 +115,28 @@ WakeReason WaitQueue::Wait(SpinLock& lock, const char* reason, int64_t deadline_
     Remove(&node);
   }
   return result;
+}
+
+template <typename LastLocked>
+int WaitQueue::WakeAll(SpinLock& lock, LastLocked&& last_locked) {
+  constexpr int kBatch = 32;
+  int woken = 0;
+  while (true) {
+    Fiber* batch[kBatch];
+    int count = 0;
+    {
+      SpinLockHolder holder(lock);
+      while (count < kBatch) {
+        WaitNode* node = PopClaimed();
+        if (node == nullptr) break;
+        batch[count++] = node->fiber;
+      }
+      if (count < kBatch) last_locked();
+    }
+    for (int i = 0; i < count; ++i) FinishWake(batch[i], WakeReason::kSignaled);
+    woken += count;
+    if (count < kBatch) return woken;
+  }
 }
 
 }  // namespace troupe::scheduler_internal
