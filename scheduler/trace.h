@@ -13,7 +13,7 @@ namespace troupe {
 struct TraceSlice {
   int thread = 0;         // the machine (OS thread) index within the runtime
   uint64_t fiber = 0;     // the fiber's id
-  int64_t start_ns = 0;   // absl::GetCurrentTimeNanos() clock
+  int64_t start_ns = 0;   // a monotonic clock: compare slices only with each other
   int64_t end_ns = 0;
 };
 

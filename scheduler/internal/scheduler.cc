@@ -76,7 +76,6 @@
 #include <immintrin.h>
 #endif
 
-#include "absl/time/clock.h"
 #include "scheduler/internal/guard_page_handler.h"
 #include "scheduler/internal/net_poller.h"
 #include "scheduler/internal/spin_lock.h"
@@ -239,7 +238,7 @@ void Scheduler::BeginRunning(Machine* machine, Fiber* fiber) {
   p->counters.switches.Add();
   // relaxed: tracing is switched on and off for whole runs; a slice more or less at
   // the edges is fine.
-  if (tracing_.load(std::memory_order_relaxed)) machine->slice_start_ns = absl::GetCurrentTimeNanos();
+  if (tracing_.load(std::memory_order_relaxed)) machine->slice_start_ns = MonotonicNanos();
 }
 
 void Scheduler::EndTraceSlice(Machine* machine, Fiber* fiber) {
@@ -250,7 +249,7 @@ void Scheduler::EndTraceSlice(Machine* machine, Fiber* fiber) {
   } else {
     machine->trace.slices.push_back(TraceSlice{machine->id, fiber->id.load(std::memory_order_relaxed),
                                                machine->slice_start_ns,
-                                               absl::GetCurrentTimeNanos()});
+                                               MonotonicNanos()});
   }
   machine->slice_start_ns = 0;
 }
