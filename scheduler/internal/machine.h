@@ -5,6 +5,8 @@
 #ifndef TROUPE_SCHEDULER_INTERNAL_MACHINE_H_
 #define TROUPE_SCHEDULER_INTERNAL_MACHINE_H_
 
+#include <sys/types.h>
+
 #include <thread>
 
 #include "scheduler/internal/execution_context.h"
@@ -24,6 +26,7 @@ struct Machine {
   Scheduler* const scheduler;
   const int id;
   std::thread thread;
+  pid_t thread_id = 0;  // the kernel's id of `thread`; set before the M first parks
   ExecutionContext loop_context;  // the thread's own stack (scheduling loop)
   Processor* processor = nullptr;  // held P; only this thread changes it while running
   Processor* blocking_processor = nullptr;  // the P left behind during a blocking call
@@ -33,6 +36,7 @@ struct Machine {
   // Set, under Scheduler::idle_mutex_, by whoever wakes this M with a P to run.
   Processor* handed_processor = nullptr;
   bool handed_spinning = false;
+  bool steered = false;  // its waker narrowed its CPU affinity (wake_placement.h)
   Machine* next_idle = nullptr;  // guarded by Scheduler::idle_mutex_
 
   // Tracing (trace.h): the running slice's start (this thread only), and the slices

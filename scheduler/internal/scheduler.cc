@@ -47,7 +47,9 @@
 // list, leaves the spinning state (seq_cst RMW), issues a seq_cst fence, and only then
 // re-checks every queue and timer before it sleeps. By the fences, either the
 // publisher sees the idle P with no spinner and wakes an M, or the M's re-check sees
-// the work. At most half of the busy Ps' worth of Ms spin at once.
+// the work. At most half of the busy Ps' worth of Ms spin at once. A woken M is
+// steered off its waker's CPU (wake_placement.h), so that it does not preempt the
+// waker, which holds a P, on a virtual machine whose idle vCPUs look busy.
 //
 // Network I/O (net_poller.h). A P that finds nothing locally polls epoll without
 // blocking before it steals; an M about to sleep without a P sleeps in epoll_wait
@@ -624,11 +626,14 @@ bool Scheduler::WaitForProcessor(Machine* machine) {
       machine->processor = machine->handed_processor;
       machine->spinning = machine->handed_spinning;
       machine->handed_processor = nullptr;
-      if (!woken) {  // their Unpark is on its way: consume it now
-        idle_mutex_.unlock();
-        machine->parker.Park();
-        idle_mutex_.lock();
-      }
+      const bool steered = machine->steered;
+      machine->steered = false;
+      idle_mutex_.unlock();
+      // Outside the lock: the steering was done under it, and no other comes before
+      // this M is on the idle list again.
+      if (steered) wake_placement_.Restore();
+      if (!woken) machine->parker.Park();  // their Unpark is on its way: consume it
+      idle_mutex_.lock();
       return true;
     }
     // Timed out (or a shutdown Unpark): leave the idle list and look for timers.
@@ -706,6 +711,9 @@ void Scheduler::StartMachine(Processor* p, bool spinning) {
       idle_machines_ = machine->next_idle;
       machine->handed_processor = p;
       machine->handed_spinning = spinning;
+      // Under the lock, so that the wakee, which reads `steered` under it, restores
+      // its placement only after this.
+      machine->steered = wake_placement_.SteerAway(machine->thread_id);
     } else {
       machines_.push_back(std::make_unique<Machine>(this, static_cast<int>(machines_.size())));
       machine = machines_.back().get();
@@ -721,6 +729,10 @@ void Scheduler::StartMachine(Processor* p, bool spinning) {
 
 void Scheduler::MachineMain(Machine* machine) {
   SetCurrentMachine(machine);
+  {
+    std::lock_guard<std::mutex> lock(idle_mutex_);  // read under it by StartMachine
+    machine->thread_id = WakePlacement::CurrentThreadId();
+  }
   prctl(PR_SET_TIMERSLACK, 1UL);  // timers precise to microseconds, not 50 us
   InstallAlternateSignalStack();   // so a stack overflow can be reported
   machine->loop_context.AdoptCurrentThread();

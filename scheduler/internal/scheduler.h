@@ -21,6 +21,7 @@
 #include "scheduler/internal/machine.h"
 #include "scheduler/internal/processor.h"
 #include "scheduler/internal/stack_pool.h"
+#include "scheduler/internal/wake_placement.h"
 #include "scheduler/fiber_info.h"
 #include "scheduler/runtime_stats.h"
 #include "scheduler/trace.h"
@@ -151,6 +152,7 @@ class Scheduler {
 
   // Idle Ps and idle Ms.
   std::mutex idle_mutex_;
+  const WakePlacement wake_placement_;
   Processor* idle_processors_ ABSL_GUARDED_BY(idle_mutex_) = nullptr;
   Machine* idle_machines_ ABSL_GUARDED_BY(idle_mutex_) = nullptr;
   std::vector<std::unique_ptr<Machine>> machines_ ABSL_GUARDED_BY(idle_mutex_);
