@@ -79,6 +79,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
       absl::ToInt64Nanoseconds(resolved->long_running_threshold);
   scheduler_options.log_long_running = resolved->log_long_running_fibers;
   scheduler_options.dump_on_sigquit = resolved->dump_on_sigquit;
+  scheduler_options.steer_wakeups = resolved->steer_wakeups;
   scheduler_options.on_deadlock = resolved->on_deadlock;
   return std::unique_ptr<Runtime>(
       new Runtime(std::make_unique<Scheduler>(std::move(scheduler_options))));

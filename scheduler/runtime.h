@@ -69,6 +69,15 @@ struct RuntimeOptions {
   // process-wide handler.
   bool dump_on_sigquit = true;
 
+  // Start a woken OS thread on another CPU than the thread that woke it, by
+  // narrowing its CPU affinity until it runs (two sched_setaffinity calls per thread
+  // wake-up, none per fiber switch). Without it, Linux guests on KVM put most
+  // wake-ups on the waker's CPU, even with the other CPU idle, and the woken thread
+  // preempts the waker (BENCHMARKS.md: open-loop p95/p99). The CPUs the process may
+  // use are read when the runtime starts; turn this off if something else changes
+  // the affinity of the runtime's threads later.
+  bool steer_wakeups = true;
+
   // Called (on the runtime's monitor thread) when every fiber is parked and nothing
   // can wake them: no timer, no blocking call, and every plain thread that has used
   // troupe is itself blocked in a troupe wait. The default, like Go, prints

@@ -157,6 +157,7 @@ __attribute__((noinline, noipa)) void SetCurrentMachine(Machine* machine) {
 Scheduler::Scheduler(SchedulerOptions options)
     : options_(std::move(options)),
       stack_pool_(options_.stack_size),
+      wake_placement_(options_.steer_wakeups),
       start_ns_(MonotonicNanos()),
       progress_(options_.procs) {
   InstallGuardPageHandler();

@@ -37,6 +37,7 @@ struct SchedulerOptions {
   int64_t long_running_threshold_ns = 10'000'000;
   bool log_long_running = false;
   bool dump_on_sigquit = true;
+  bool steer_wakeups = true;
   DeadlockHandler on_deadlock;  // empty: print the report and exit(2), as Go does
 };
 

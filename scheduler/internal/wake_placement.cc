@@ -5,9 +5,9 @@
 
 namespace troupe::scheduler_internal {
 
-WakePlacement::WakePlacement() {
+WakePlacement::WakePlacement(bool enabled) {
   CPU_ZERO(&allowed_);
-  if (sched_getaffinity(0, sizeof(allowed_), &allowed_) == 0) {
+  if (enabled && sched_getaffinity(0, sizeof(allowed_), &allowed_) == 0) {
     enabled_ = CPU_COUNT(&allowed_) >= 2;
   }
 }

@@ -25,8 +25,8 @@ namespace troupe::scheduler_internal {
 
 class WakePlacement {
  public:
-  // Reads the CPUs the calling thread may use.
-  WakePlacement();
+  // Reads the CPUs the calling thread may use. With `enabled` false, does nothing.
+  explicit WakePlacement(bool enabled = true);
 
   // The calling thread's kernel id, for SteerAway.
   static pid_t CurrentThreadId();

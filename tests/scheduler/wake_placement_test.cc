@@ -95,5 +95,16 @@ TEST(WakePlacementTest, SteersTheWakeeOffTheCallersCpuUntilItRestores) {
   EXPECT_TRUE(CPU_EQUAL(&restored, &allowed));
 }
 
+TEST(WakePlacementTest, DisabledLeavesTheWakeeAlone) {
+  const cpu_set_t allowed = AffinityOf(0);
+  const WakePlacement placement(/*enabled=*/false);
+  Wakee wakee(placement);
+  const pid_t wakee_id = wakee.id();
+  EXPECT_FALSE(placement.SteerAway(wakee_id));
+  cpu_set_t after = AffinityOf(wakee_id);
+  EXPECT_TRUE(CPU_EQUAL(&after, &allowed));
+  wakee.RestoreAndReport();
+}
+
 }  // namespace
 }  // namespace troupe::scheduler_internal
