@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -82,6 +83,8 @@ void TcpConnection::SetReadTimeout(absl::Duration timeout) {
 absl::StatusOr<std::size_t> TcpConnection::Read(char* buffer, std::size_t size,
                                                 const Context& context) {
   if (absl::Status error = context.Err(); !error.ok()) return error;
+  if (absl::Status locked = read_mutex_.Lock(context); !locked.ok()) return locked;
+  std::unique_lock<Mutex> reading(read_mutex_, std::adopt_lock);
   // The read timeout counts from the first wait, and only if there is one.
   int64_t deadline_ns = 0;
   auto wait_for_data = [&]() -> absl::Status {
@@ -115,6 +118,8 @@ absl::StatusOr<std::size_t> TcpConnection::Read(char* buffer, std::size_t size,
 
 absl::Status TcpConnection::Write(absl::string_view data, const Context& context) {
   if (absl::Status error = context.Err(); !error.ok()) return error;
+  if (absl::Status locked = write_mutex_.Lock(context); !locked.ok()) return locked;
+  std::unique_lock<Mutex> writing(write_mutex_, std::adopt_lock);
   while (!data.empty()) {
     const int fd = descriptor_->fd.load(std::memory_order_acquire);
     if (fd < 0) return absl::FailedPreconditionError("Write: connection closed");
@@ -169,6 +174,8 @@ void TcpListener::Close() { NetPoller::Get().Release(descriptor_); }
 
 absl::StatusOr<std::unique_ptr<TcpConnection>> TcpListener::Accept(const Context& context) {
   if (absl::Status error = context.Err(); !error.ok()) return error;
+  if (absl::Status locked = accept_mutex_.Lock(context); !locked.ok()) return locked;
+  std::unique_lock<Mutex> accepting(accept_mutex_, std::adopt_lock);
   while (true) {
     const int listening = descriptor_->fd.load(std::memory_order_acquire);
     if (listening < 0) return absl::FailedPreconditionError("Accept: listener closed");

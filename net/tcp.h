@@ -38,6 +38,7 @@
 #include "absl/time/time.h"
 #include "scheduler/internal/net_poller.h"
 #include "scheduler/context.h"
+#include "scheduler/mutex.h"
 
 namespace troupe {
 
@@ -49,7 +50,8 @@ class TcpConnection {
 
   // Reads at least one byte (at most `size`) and returns how many; OutOfRange once
   // the peer has closed its side and everything was read; DeadlineExceeded if the
-  // read timeout passes while it waits for data.
+  // read timeout passes while it waits for data. Concurrent Reads of one connection
+  // are served one at a time (as Go's net.Conn does); so are concurrent Writes.
   absl::StatusOr<std::size_t> Read(char* buffer, std::size_t size,
                                    const Context& context = Context());
   // Every later Read gives up with DeadlineExceeded after waiting `timeout` for data
@@ -74,10 +76,14 @@ class TcpConnection {
   scheduler_internal::PollDescriptor* const descriptor_;  // freed (retired) by the destructor
   std::string peer_;
   int64_t read_timeout_ns_ = 0;  // 0: none
+  // One Read and one Write at a time: the netpoller keeps one parked waiter per
+  // direction of a socket (net_poller.h).
+  Mutex read_mutex_;
+  Mutex write_mutex_;
   // The last Read returned less than it asked for, so the socket was empty then:
   // the next Read waits for readiness before calling read(2), which would most
   // likely only say EAGAIN (a request/response peer sends after our reply).
-  bool drained_ = false;
+  bool drained_ = false;  // guarded by read_mutex_
 };
 
 struct ListenOptions {
@@ -96,7 +102,8 @@ class TcpListener {
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
 
-  // Parks until a connection arrives.
+  // Parks until a connection arrives. Any number of fibers may accept at once; they
+  // take turns at the socket.
   absl::StatusOr<std::unique_ptr<TcpConnection>> Accept(const Context& context = Context());
   // Stops listening; a parked Accept fails with FailedPrecondition.
   void Close();
@@ -109,6 +116,7 @@ class TcpListener {
 
   scheduler_internal::PollDescriptor* const descriptor_;  // freed (retired) by the destructor
   uint16_t port_;
+  Mutex accept_mutex_;  // one accepting fiber at the socket at a time (see TcpConnection)
 };
 
 // Connects to `host`:`port` (IPv4), parking until connected.

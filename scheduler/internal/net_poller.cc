@@ -194,9 +194,18 @@ absl::Status NetPoller::Wait(PollDescriptor* descriptor, Direction direction,
       descriptor->ready &= ~bit;
       return absl::OkStatus();
     }
+    WaitNode*& slot = direction == Direction::kRead ? descriptor->reader : descriptor->writer;
+    if (slot != nullptr) {
+      // One waiter per direction: a second would take the first one's place, and
+      // the first would never be woken.
+      return absl::FailedPreconditionError(absl::StrCat(
+          "another fiber or thread is already waiting to ",
+          direction == Direction::kRead ? "read from (or accept on)" : "write to",
+          " this socket; take turns (net/tcp.h does)"));
+    }
     node.token = BeginWait(node.fiber, direction == Direction::kRead ? "socket read"
                                                                      : "socket write");
-    (direction == Direction::kRead ? descriptor->reader : descriptor->writer) = &node;
+    slot = &node;
   }
   waiters_.fetch_add(1, std::memory_order_relaxed);  // read by pollers and the monitor
   // A fiber needs no help: its P polls when it runs dry, and its M blocks in epoll

@@ -95,7 +95,8 @@ class NetPoller {
   // Parks until `direction` is ready (OK; retry the system call), until
   // `deadline_ns` (MonotonicNanos; 0 = none) passes (DeadlineExceeded), or until
   // `context` (may be null) is done (its error). FailedPrecondition if the socket
-  // was closed, or if a plain thread waits while no Runtime exists to poll.
+  // was closed, if another waiter is parked for the same direction (callers take
+  // turns), or if a plain thread waits while no Runtime exists to poll.
   absl::Status Wait(PollDescriptor* descriptor, Direction direction, int64_t deadline_ns,
                     ContextState* context);
 

@@ -194,6 +194,75 @@ TEST_P(TcpTest, ClosingTheListenerWakesAParkedAccept) {
   });
 }
 
+TEST_P(TcpTest, ManyFibersAcceptOnOneListener) {
+  // Every acceptor is parked on the listener before any client dials: each of them
+  // must get a connection. (A socket direction keeps one parked waiter; Accept makes
+  // the acceptors take turns.)
+  constexpr int kAcceptors = 16;
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  RunInFiber([&] {
+    // The bound only turns a lost acceptor into a failure instead of a hang.
+    const ContextWithCancel timeout = WithTimeout(Context::Background(), absl::Seconds(60));
+    const Context& bounded = timeout.context;
+    std::atomic<int> served{0};
+    std::vector<JoinHandle> acceptors;
+    for (int i = 0; i < kAcceptors; ++i) {
+      acceptors.push_back(Spawn([&] {
+        auto connection = (*listener)->Accept(bounded);
+        ASSERT_TRUE(connection.ok()) << connection.status();
+        absl::StatusOr<std::string> ping = ReadExactly(**connection, 4, bounded);
+        ASSERT_TRUE(ping.ok()) << ping.status();
+        ASSERT_TRUE((*connection)->Write("pong").ok());
+        served.fetch_add(1);
+      }));
+    }
+    for (int i = 0; i < 100; ++i) this_fiber::Yield();
+    std::vector<JoinHandle> clients;
+    for (int i = 0; i < kAcceptors; ++i) {
+      clients.push_back(Spawn([&] {
+        auto connection = Dial("127.0.0.1", (*listener)->port());
+        ASSERT_TRUE(connection.ok());
+        ASSERT_TRUE((*connection)->Write("ping").ok());
+        absl::StatusOr<std::string> pong = ReadExactly(**connection, 4, bounded);
+        ASSERT_TRUE(pong.ok()) << pong.status();
+        EXPECT_EQ(*pong, "pong");
+      }));
+    }
+    for (JoinHandle& client : clients) ASSERT_TRUE(client.Join().ok());
+    for (JoinHandle& acceptor : acceptors) ASSERT_TRUE(acceptor.Join().ok());
+    EXPECT_EQ(served.load(), kAcceptors);
+  });
+}
+
+TEST_P(TcpTest, ConcurrentReadsOfOneConnectionTakeTurns) {
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  RunInFiber([&] {
+    const ContextWithCancel timeout = WithTimeout(Context::Background(), absl::Seconds(60));
+    const Context& bounded = timeout.context;
+    auto client = Dial("127.0.0.1", (*listener)->port());
+    ASSERT_TRUE(client.ok());
+    auto server = (*listener)->Accept(bounded);
+    ASSERT_TRUE(server.ok());
+    std::atomic<int> bytes{0};
+    std::vector<JoinHandle> readers;
+    for (int i = 0; i < 2; ++i) {
+      readers.push_back(Spawn([&] {
+        char byte;
+        absl::StatusOr<std::size_t> n = (*server)->Read(&byte, 1, bounded);
+        ASSERT_TRUE(n.ok()) << n.status();
+        bytes.fetch_add(static_cast<int>(*n));
+      }));
+    }
+    for (int i = 0; i < 100; ++i) this_fiber::Yield();  // both readers wait
+    ASSERT_TRUE((*client)->Write("a").ok());
+    ASSERT_TRUE((*client)->Write("b").ok());
+    for (JoinHandle& reader : readers) ASSERT_TRUE(reader.Join().ok());
+    EXPECT_EQ(bytes.load(), 2);
+  });
+}
+
 TEST_P(TcpTest, PlainThreadClientTalksToAFiberServer) {
   auto listener = TcpListener::Listen("127.0.0.1", 0);
   ASSERT_TRUE(listener.ok());
