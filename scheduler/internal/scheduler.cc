@@ -629,12 +629,14 @@ bool Scheduler::WaitForProcessor(Machine* machine) {
       machine->handed_processor = nullptr;
       const bool steered = machine->steered;
       machine->steered = false;
-      idle_mutex_.unlock();
-      // Outside the lock: the steering was done under it, and no other comes before
-      // this M is on the idle list again.
-      if (steered) wake_placement_.Restore();
-      if (!woken) machine->parker.Park();  // their Unpark is on its way: consume it
-      idle_mutex_.lock();
+      if (steered || !woken) {
+        idle_mutex_.unlock();
+        // Outside the lock: the steering was done under it, and no other comes
+        // before this M is on the idle list again.
+        if (steered) wake_placement_.Restore();
+        if (!woken) machine->parker.Park();  // their Unpark is on its way: consume it
+        idle_mutex_.lock();
+      }
       return true;
     }
     // Timed out (or a shutdown Unpark): leave the idle list and look for timers.
