@@ -2,11 +2,15 @@
 
 #include <sched.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "scheduler/channel.h"
+#include "scheduler/runtime.h"
 
 namespace troupe::scheduler_internal {
 namespace {
@@ -104,6 +108,50 @@ TEST(WakePlacementTest, DisabledLeavesTheWakeeAlone) {
   cpu_set_t after = AffinityOf(wakee_id);
   EXPECT_TRUE(CPU_EQUAL(&after, &allowed));
   wakee.RestoreAndReport();
+}
+
+// The runtime's side: a woken M widens its affinity before it runs anything, so no
+// fiber ever runs on a narrowed thread, however often Ms park and wake.
+TEST(WakePlacementTest, FibersAlwaysRunOnThreadsThatMayUseEveryCpu) {
+  const cpu_set_t allowed = AffinityOf(0);
+  auto runtime = Runtime::Create({.procs = 2});
+  ASSERT_TRUE(runtime.ok()) << runtime.status();
+  std::atomic<int> checks{0};
+  std::atomic<int> narrowed{0};
+  auto check = [&] {
+    cpu_set_t mine = AffinityOf(0);
+    checks.fetch_add(1);
+    if (!CPU_EQUAL(&mine, &allowed)) narrowed.fetch_add(1);
+  };
+  // Each round ends with every fiber done, so the Ms park; the next one wakes them.
+  for (int round = 0; round < 200; ++round) {
+    ASSERT_TRUE((*runtime)
+                    ->Run([&] {
+                      Channel<int> ping(0);
+                      Channel<int> pong(0);
+                      std::vector<JoinHandle> fibers;
+                      fibers.push_back(Spawn([&] {
+                        for (int i = 0; i < 10; ++i) {
+                          check();
+                          ASSERT_TRUE(ping.Send(i).ok());
+                          ASSERT_TRUE(pong.Recv().has_value());
+                        }
+                      }));
+                      fibers.push_back(Spawn([&] {
+                        for (int i = 0; i < 10; ++i) {
+                          ASSERT_TRUE(ping.Recv().has_value());
+                          check();
+                          ASSERT_TRUE(pong.Send(i).ok());
+                        }
+                      }));
+                      for (JoinHandle& fiber : fibers) ASSERT_TRUE(fiber.Join().ok());
+                    })
+                    .ok());
+  }
+  EXPECT_EQ(checks.load(), 200 * 2 * 10);
+  EXPECT_EQ(narrowed.load(), 0);
+  // The check means something only if Ms were woken (and so steered) on the way.
+  if (CPU_COUNT(&allowed) >= 2) EXPECT_GT((*runtime)->Stats().machine_wakeups, 0u);
 }
 
 }  // namespace
