@@ -151,7 +151,9 @@ TEST(WakePlacementTest, FibersAlwaysRunOnThreadsThatMayUseEveryCpu) {
   EXPECT_EQ(checks.load(), 200 * 2 * 10);
   EXPECT_EQ(narrowed.load(), 0);
   // The check means something only if Ms were woken (and so steered) on the way.
-  if (CPU_COUNT(&allowed) >= 2) EXPECT_GT((*runtime)->Stats().machine_wakeups, 0u);
+  if (CPU_COUNT(&allowed) >= 2) {
+    EXPECT_GT((*runtime)->Stats().machine_wakeups, 0u);
+  }
 }
 
 }  // namespace
