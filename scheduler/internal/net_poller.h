@@ -21,10 +21,11 @@
 //    exists in the process to poll for it; without one, Wait says so.
 //
 // Each socket is registered once, edge-triggered, for both directions. A descriptor
-// keeps one parked reader and one parked writer, and a "ready" bit per direction for
-// an edge that arrived while nobody was parked, so a waiter that checks the bits under
-// the descriptor's lock before parking cannot miss an edge (pollers set bits and pick
-// waiters under the same lock).
+// keeps one parked reader and one parked writer (callers of one direction take turns,
+// as net/tcp.h does; a second waiter is refused with a status, never queued over the
+// first), and a "ready" bit per direction for an edge that arrived while nobody was
+// parked, so a waiter that checks the bits under the descriptor's lock before parking
+// cannot miss an edge (pollers set bits and pick waiters under the same lock).
 //
 // Descriptors are pooled and never freed: an event fetched by one thread may be
 // dispatched after another thread has released (even re-registered) its socket. Every
