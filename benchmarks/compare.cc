@@ -28,6 +28,7 @@
 #include "absl/strings/str_split.h"
 #include "benchmarks/compare_designs.h"
 #include "benchmarks/compare_report.h"
+#include "benchmarks/core_transfer.h"
 #include "scheduler/runtime.h"
 #include "scheduler/trace.h"
 
@@ -166,6 +167,7 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(int procs_flag, int64_t ca
     std::fprintf(stderr, "  %-12s %-7s %10.0f records/s%s\n", r.design.c_str(), r.runtime.c_str(),
                  r.throughput_rps, r.error.empty() ? "" : ("  ERROR: " + r.error).c_str());
   };
+  header->transfer_before = MeasureCoreTransfer();
   results.push_back(RunCeiling(procs, *options));
   progress(results.back());
   for (const std::string& design : designs) {
@@ -183,6 +185,7 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(int procs_flag, int64_t ca
       progress(results.back());
     }
   }
+  header->transfer_after = MeasureCoreTransfer();
   // Every design must reproduce the ceiling's checksum.
   const uint64_t reference = results.front().checksum;
   for (DesignResult& r : results) {

@@ -27,6 +27,14 @@ std::string Describe(const ReportHeader& h) {
                                     : std::string("closed loop"));
 }
 
+std::string DescribeTransfer(const std::optional<CoreTransfer>& t) {
+  return t ? absl::StrFormat("%.0f ns", t->one_way_ns) : std::string("n/a");
+}
+
+std::string TransferJson(const std::optional<CoreTransfer>& t) {
+  return t ? absl::StrFormat("%.1f", t->one_way_ns) : std::string("null");
+}
+
 std::string EscapeJson(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -44,7 +52,16 @@ std::string EscapeJson(const std::string& text) {
 
 std::string FormatTable(const ReportHeader& header, const std::vector<DesignResult>& results) {
   const DesignResult* ceiling = Find(results, "ceiling", "threads");
-  std::string out = absl::StrCat("\nPattern comparison: ", Describe(header), "\n\n");
+  std::string out = absl::StrCat("\nPattern comparison: ", Describe(header), "\n");
+  if (header.transfer_before || header.transfer_after) {
+    const CoreTransfer& t = header.transfer_before ? *header.transfer_before : *header.transfer_after;
+    absl::StrAppendFormat(&out,
+                          "Cache-line transfer between CPU %d and CPU %d: %s before the run, %s "
+                          "after (see core_transfer.h)\n",
+                          t.from_cpu, t.to_cpu, DescribeTransfer(header.transfer_before),
+                          DescribeTransfer(header.transfer_after));
+  }
+  out += "\n";
   absl::StrAppendFormat(&out, "%-12s %-7s %12s %9s %8s %9s %9s %9s %9s %8s %10s %10s %8s %7s %s\n",
                         "design", "runtime", "records/s", "%ceiling", "vs Go", "p50 us", "p95 us",
                         "p99 us", "max us", "RSS MiB", "allocs/rec", "switches", "steals",
@@ -85,9 +102,10 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
 std::string FormatJson(const ReportHeader& header, const std::vector<DesignResult>& results) {
   std::string out = absl::StrFormat(
       "{\"records\": %d, \"size\": %d, \"procs\": %d, \"parallelism\": %d, \"capacity\": %d, "
-      "\"rate\": %.0f, \"results\": [\n",
+      "\"rate\": %.0f, \"core_transfer_ns_before\": %s, \"core_transfer_ns_after\": %s, "
+      "\"results\": [\n",
       header.records, header.size, header.procs, header.parallelism, header.capacity,
-      header.rate);
+      header.rate, TransferJson(header.transfer_before), TransferJson(header.transfer_after));
   for (std::size_t i = 0; i < results.size(); ++i) {
     const DesignResult& r = results[i];
     absl::StrAppendFormat(

@@ -5,11 +5,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "benchmarks/compare_designs.h"
+#include "benchmarks/core_transfer.h"
 #include "scheduler/trace.h"
 
 namespace troupe::benchmarks {
@@ -21,6 +23,9 @@ struct ReportHeader {
   int parallelism;
   std::size_t capacity;
   double rate;
+  // Measured just before the ceiling and just after the last design (core_transfer.h);
+  // empty on a single CPU.
+  std::optional<CoreTransfer> transfer_before, transfer_after;
 };
 
 std::string FormatTable(const ReportHeader& header, const std::vector<DesignResult>& results);

@@ -72,7 +72,7 @@ ChannelResult ChannelCore::AttemptRecvLocked(void* out, Fiber** wake) {
     void* oldest = Slot(head_);
     ops_->move_construct(out, oldest);
     ops_->destroy(oldest);
-    head_ = (head_ + 1) % capacity_;
+    if (++head_ == capacity_) head_ = 0;
     SetCount(count_ - 1);
     // The buffer has room again: the oldest parked sender's value goes to the back.
     if (WaitNode* sender = senders_.PopClaimed()) {

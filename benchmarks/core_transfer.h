@@ -1,0 +1,29 @@
+// How long one cache line takes to move from one core to another on this machine,
+// measured by two threads pinned to two CPUs that bounce a counter between them.
+//
+// Why the comparison reports it: every record a queue hands to another core moves
+// its cache lines, and the ceiling (plain threads, no queues) moves none. On the
+// shared VM these benchmarks were written on, the host sometimes places the two
+// virtual CPUs far apart: the transfer then takes about 165 ns instead of about
+// 30 ns, for tens of seconds at a time, and every queue-based design (troupe's and
+// Go's alike) loses about a quarter of its throughput while the ceiling does not
+// move. A run is only comparable with another measured at a similar transfer time.
+#ifndef TROUPE_BENCHMARKS_CORE_TRANSFER_H_
+#define TROUPE_BENCHMARKS_CORE_TRANSFER_H_
+
+#include <optional>
+
+namespace troupe::benchmarks {
+
+struct CoreTransfer {
+  int from_cpu;
+  int to_cpu;
+  double one_way_ns;  // median of several rounds
+};
+
+// Nothing if the process may run on fewer than two CPUs. Takes 10-100 ms.
+std::optional<CoreTransfer> MeasureCoreTransfer();
+
+}  // namespace troupe::benchmarks
+
+#endif  // TROUPE_BENCHMARKS_CORE_TRANSFER_H_
