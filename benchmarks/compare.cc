@@ -170,6 +170,11 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(int procs_flag, int64_t ca
   header->transfer_before = MeasureCoreTransfer();
   results.push_back(RunCeiling(procs, *options));
   progress(results.back());
+  // Each Go design runs right after troupe's version of it, so that the two see the
+  // machine in the same state as far as possible (core_transfer.h: it can change
+  // within seconds on a shared VM).
+  const std::string go_binary = absl::GetFlag(FLAGS_go_binary);
+  std::vector<DesignResult> go_results;
   for (const std::string& design : designs) {
     if (traces != nullptr) (*runtime)->StartTrace();
     if (design == "worker_pool") results.push_back(RunWorkerPool(**runtime, *options));
@@ -177,14 +182,12 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(int procs_flag, int64_t ca
     if (design == "actors") results.push_back(RunActors(**runtime, *options));
     if (traces != nullptr) traces->emplace_back(design, (*runtime)->StopTrace());
     progress(results.back());
-  }
-  const std::string go_binary = absl::GetFlag(FLAGS_go_binary);
-  if (!go_binary.empty()) {
-    for (const std::string& design : designs) {
-      results.push_back(RunGo(go_binary, design, procs, *options));
-      progress(results.back());
+    if (!go_binary.empty()) {
+      go_results.push_back(RunGo(go_binary, design, procs, *options));
+      progress(go_results.back());
     }
   }
+  results.insert(results.end(), go_results.begin(), go_results.end());
   header->transfer_after = MeasureCoreTransfer();
   // Every design must reproduce the ceiling's checksum.
   const uint64_t reference = results.front().checksum;

@@ -1,10 +1,16 @@
 // The pattern comparison's designs compute the same checksum as the plain-thread
-// ceiling and as a sequential reference, closed and open loop.
+// ceiling and as a sequential reference, closed and open loop; the report carries the
+// machine's core-to-core transfer time.
+#include <sched.h>
+
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "benchmarks/compare_designs.h"
 #include "benchmarks/compare_report.h"
 #include "benchmarks/compare_workload.h"
+#include "benchmarks/core_transfer.h"
 #include "gtest/gtest.h"
 #include "scheduler/runtime.h"
 
@@ -67,6 +73,35 @@ TEST(CompareReportTest, GoResultLinesAreRead) {
   EXPECT_EQ(result.peak_rss_kb, 1024);
   EXPECT_EQ(result.checksum, 0xffu);
   EXPECT_FALSE(ParseResultJson("{\"design\": \"actors\"}", &result));
+}
+
+TEST(CoreTransferTest, MeasuresBetweenTwoDistinctAllowedCpusOrSaysItCannot) {
+  cpu_set_t allowed;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+  const std::optional<CoreTransfer> transfer = MeasureCoreTransfer();
+  if (CPU_COUNT(&allowed) < 2) {
+    EXPECT_FALSE(transfer.has_value());
+    return;
+  }
+  ASSERT_TRUE(transfer.has_value());
+  EXPECT_NE(transfer->from_cpu, transfer->to_cpu);
+  EXPECT_TRUE(CPU_ISSET(transfer->from_cpu, &allowed));
+  EXPECT_TRUE(CPU_ISSET(transfer->to_cpu, &allowed));
+  EXPECT_GT(transfer->one_way_ns, 0.0);
+}
+
+TEST(CompareReportTest, TheTableAndJsonCarryTheTransferTimes) {
+  ReportHeader header{.records = 10, .size = 8, .procs = 2, .parallelism = 2, .capacity = 4,
+                      .rate = 0, .transfer_before = CoreTransfer{0, 1, 31.0},
+                      .transfer_after = std::nullopt};
+  DesignResult ceiling;
+  ceiling.design = "ceiling";
+  ceiling.runtime = "threads";
+  EXPECT_NE(FormatTable(header, {ceiling}).find("CPU 0 and CPU 1: 31 ns before the run, n/a after"),
+            std::string::npos);
+  const std::string json = FormatJson(header, {ceiling});
+  EXPECT_NE(json.find("\"core_transfer_ns_before\": 31.0, \"core_transfer_ns_after\": null"),
+            std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Procs, CompareTest, ::testing::Values(1, 2, 4));
