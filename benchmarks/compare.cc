@@ -170,6 +170,8 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(int procs_flag, int64_t ca
   header->transfer_before = MeasureCoreTransfer();
   results.push_back(RunCeiling(procs, *options));
   progress(results.back());
+  results.push_back(RunHandoffBound(procs, *options));
+  progress(results.back());
   // Each Go design runs right after troupe's version of it, so that the two see the
   // machine in the same state as far as possible (core_transfer.h: it can change
   // within seconds on a shared VM).

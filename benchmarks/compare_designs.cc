@@ -55,6 +55,20 @@ int64_t PeakRssKb() {
   return 0;
 }
 
+// p50/p95/p99/max of `latencies_ns` (not empty; reordered) into `result`, in µs.
+void SummarizeLatencies(std::vector<int64_t>& latencies_ns, DesignResult* result) {
+  std::vector<int64_t>& l = latencies_ns;
+  auto percentile = [&](double q) {
+    const std::size_t k = std::min(l.size() - 1, static_cast<std::size_t>(q * (l.size() - 1)));
+    std::nth_element(l.begin(), l.begin() + k, l.end());
+    return static_cast<double>(l[k]) / 1000.0;
+  };
+  result->p50_us = percentile(0.50);
+  result->p95_us = percentile(0.95);
+  result->p99_us = percentile(0.99);
+  result->max_us = static_cast<double>(*std::max_element(l.begin(), l.end())) / 1000.0;
+}
+
 // Everything one run shares: the record pool, the source's clock, the sink's totals.
 class Run {
  public:
@@ -115,16 +129,7 @@ class Run {
                      std::to_string(options_.workload.count);
       return result;
     }
-    std::vector<int64_t>& l = latencies_ns_;
-    auto percentile = [&](double q) {
-      const std::size_t k = std::min(l.size() - 1, static_cast<std::size_t>(q * (l.size() - 1)));
-      std::nth_element(l.begin(), l.begin() + k, l.end());
-      return static_cast<double>(l[k]) / 1000.0;
-    };
-    result.p50_us = percentile(0.50);
-    result.p95_us = percentile(0.95);
-    result.p99_us = percentile(0.99);
-    result.max_us = static_cast<double>(*std::max_element(l.begin(), l.end())) / 1000.0;
+    SummarizeLatencies(latencies_ns_, &result);
     return result;
   }
 
@@ -315,6 +320,159 @@ DesignResult RunCeiling(int threads, const DesignOptions& options) {
   result.seconds = static_cast<double>(NowNs() - start) / 1e9;
   result.throughput_rps = static_cast<double>(w.count) / result.seconds;
   for (uint64_t sum : sums) result.checksum += sum;
+  result.allocs_per_record =
+      static_cast<double>(AllocationCount() - allocations_before) / static_cast<double>(w.count);
+  result.peak_rss_kb = PeakRssKb();
+  return result;
+}
+
+namespace {
+
+// A bounded single-producer single-consumer ring of record pointers, lock-free: the
+// cheapest hand-off between two threads there is (no parking, no fairness, no close).
+// The producer owns tail_ and its slot index; the consumer owns head_ and its own.
+// Release on the index a side publishes, acquire on the one it reads: a record's
+// contents are visible to whoever pops it.
+class SpscRing {
+ public:
+  explicit SpscRing(std::size_t capacity) : slots_(capacity) {}
+
+  bool TryPush(Record* record) {
+    const uint64_t tail = tail_.load(std::memory_order_relaxed);
+    if (tail - head_seen_ == slots_.size()) {
+      head_seen_ = head_.load(std::memory_order_acquire);
+      if (tail - head_seen_ == slots_.size()) return false;
+    }
+    slots_[push_index_] = record;
+    if (++push_index_ == slots_.size()) push_index_ = 0;
+    tail_.store(tail + 1, std::memory_order_release);
+    return true;
+  }
+
+  Record* TryPop() {
+    const uint64_t head = head_.load(std::memory_order_relaxed);
+    if (head == tail_seen_) {
+      tail_seen_ = tail_.load(std::memory_order_acquire);
+      if (head == tail_seen_) return nullptr;
+    }
+    Record* record = slots_[pop_index_];
+    if (++pop_index_ == slots_.size()) pop_index_ = 0;
+    head_.store(head + 1, std::memory_order_release);
+    return record;
+  }
+
+ private:
+  std::vector<Record*> slots_;
+  alignas(64) std::atomic<uint64_t> tail_{0};  // pushes so far
+  uint64_t head_seen_ = 0;                     // the producer's last look at head_
+  std::size_t push_index_ = 0;
+  alignas(64) std::atomic<uint64_t> head_{0};  // pops so far
+  uint64_t tail_seen_ = 0;                     // the consumer's last look at tail_
+  std::size_t pop_index_ = 0;
+};
+
+void Pause() { __builtin_ia32_pause(); }
+
+}  // namespace
+
+DesignResult RunHandoffBound(int threads, const DesignOptions& options) {
+  const WorkloadParams& w = options.workload;
+  ResetPeakRss();
+  const uint64_t allocations_before = AllocationCount();
+  const int workers = threads - 1;
+  std::vector<std::unique_ptr<SpscRing>> to_worker, from_worker;
+  for (int i = 0; i < workers; ++i) {
+    to_worker.push_back(std::make_unique<SpscRing>(options.capacity));
+    from_worker.push_back(std::make_unique<SpscRing>(options.capacity));
+  }
+  std::vector<std::unique_ptr<Record>> owned;  // every record, for the end
+  std::vector<Record*> free_records;
+  std::vector<int64_t> latencies_ns(static_cast<std::size_t>(w.count));
+  int64_t received = 0;
+  uint64_t checksum = 0;
+  std::atomic<bool> done{false};
+
+  std::vector<std::thread> worker_threads;
+  for (int i = 0; i < workers; ++i) {
+    worker_threads.emplace_back([&, i] {
+      while (!done.load(std::memory_order_relaxed)) {
+        Record* record = to_worker[i]->TryPop();
+        if (record == nullptr) {
+          Pause();
+          continue;
+        }
+        ProcessRecord(*record, w);
+        while (!from_worker[i]->TryPush(record)) Pause();
+      }
+    });
+  }
+  // The source, the sink and one worker, on this thread.
+  auto sink = [&](Record* record) {
+    latencies_ns[received++] = NowNs() - record->emitted_ns;
+    checksum += record->hash;
+    free_records.push_back(record);
+  };
+  auto drain = [&] {
+    bool any = false;
+    for (auto& ring : from_worker) {
+      while (Record* record = ring->TryPop()) {
+        sink(record);
+        any = true;
+      }
+    }
+    return any;
+  };
+  const int64_t start = NowNs();
+  int next_worker = 0;
+  for (int64_t id = 0; id < w.count; ++id) {
+    if (free_records.empty()) {
+      owned.push_back(std::make_unique<Record>());
+      owned.back()->payload = std::make_unique<uint8_t[]>(w.size);
+      free_records.push_back(owned.back().get());
+    }
+    Record* record = free_records.back();
+    free_records.pop_back();
+    record->id = id;
+    FillPayload(id, record->payload.get(), w.size);
+    if (options.rate > 0) {
+      const int64_t due = start + static_cast<int64_t>(static_cast<double>(id) * 1e9 / options.rate);
+      while (NowNs() < due) {
+        if (!drain()) Pause();
+      }
+      record->emitted_ns = due;
+    } else {
+      record->emitted_ns = NowNs();
+    }
+    // To the next worker with room, or else this thread does it itself.
+    bool handed = false;
+    for (int k = 0; k < workers && !handed; ++k) {
+      const int i = (next_worker + k) % workers;
+      if (to_worker[i]->TryPush(record)) {
+        handed = true;
+        next_worker = (i + 1) % workers;
+      }
+    }
+    if (!handed) {
+      ProcessRecord(*record, w);
+      sink(record);
+    }
+    drain();
+  }
+  while (received < w.count) {
+    if (!drain()) Pause();
+  }
+  const int64_t end = NowNs();
+  done.store(true, std::memory_order_relaxed);
+  for (std::thread& t : worker_threads) t.join();
+
+  DesignResult result;
+  result.design = "handoff";
+  result.runtime = "threads";
+  result.records = received;
+  result.seconds = static_cast<double>(end - start) / 1e9;
+  result.throughput_rps = static_cast<double>(received) / result.seconds;
+  result.checksum = checksum;
+  SummarizeLatencies(latencies_ns, &result);
   result.allocs_per_record =
       static_cast<double>(AllocationCount() - allocations_before) / static_cast<double>(w.count);
   result.peak_rss_kb = PeakRssKb();

@@ -41,6 +41,13 @@ DesignResult RunWorkerPool(Runtime& runtime, const DesignOptions& options);
 DesignResult RunPipeline(Runtime& runtime, const DesignOptions& options);
 DesignResult RunActors(Runtime& runtime, const DesignOptions& options);
 DesignResult RunCeiling(int threads, const DesignOptions& options);
+// The same records through the least coordination a design with one source and one
+// sink can have: plain threads that spin on lock-free single-producer rings of
+// `capacity` records, one pair per extra thread; the source's thread hands each
+// record to the next worker with room, processes it itself when none has any, and is
+// the sink. No parking, fairness or closing, so not a design to use, but the bound
+// for any design that moves records between cores (reported as design "handoff").
+DesignResult RunHandoffBound(int threads, const DesignOptions& options);
 
 }  // namespace troupe::benchmarks
 

@@ -94,8 +94,9 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
         troupe ? absl::StrCat(r.steals) : "-", troupe ? absl::StrCat(r.parks) : "-", r.checksum);
   }
   out += "\n%ceiling: throughput as a share of the ceiling (the same work on plain threads, no "
-         "queues).\nvs Go: troupe's throughput over Go's for the same design, measured in this "
-         "run.\n";
+         "queues).\nhandoff: one source thread handing records to the others over lock-free "
+         "spinning rings;\n  the bound for any design that moves records between cores.\n"
+         "vs Go: troupe's throughput over Go's for the same design, measured in this run.\n";
   return out;
 }
 
@@ -191,7 +192,8 @@ std::string FormatHtmlDocument(const std::string& sections) {
       "<!doctype html><html><head><meta charset=\"utf-8\"><title>troupe pattern comparison"
       "</title><style>body{font-family:sans-serif;margin:2em;max-width:60em}pre{background:"
       "#f4f4f4;padding:1em;overflow-x:auto}</style></head><body><h1>Pattern comparison</h1>"
-      "<p>Blue: troupe. Green: Go. Grey: the ceiling (plain threads, no queues).</p>",
+      "<p>Blue: troupe. Green: Go. Grey: plain threads: the ceiling (no queues) and the "
+      "handoff bound (lock-free spinning rings from one source thread).</p>",
       sections, "</body></html>\n");
 }
 

@@ -44,7 +44,8 @@ TEST_P(CompareTest, EveryDesignReproducesTheChecksum) {
   for (double rate : {0.0, 200'000.0}) {
     options.rate = rate;
     for (const DesignResult& result :
-         {RunCeiling(GetParam(), options), RunWorkerPool(**runtime, options),
+         {RunCeiling(GetParam(), options), RunHandoffBound(GetParam(), options),
+          RunWorkerPool(**runtime, options),
           RunPipeline(**runtime, options), RunActors(**runtime, options)}) {
       EXPECT_TRUE(result.error.empty()) << result.design << ": " << result.error;
       EXPECT_EQ(result.checksum, expected) << result.design << " at rate " << rate;
