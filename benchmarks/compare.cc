@@ -163,34 +163,37 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(int procs_flag, int64_t ca
                options->rate > 0 ? absl::StrCat("open loop at ", options->rate, " records/s").c_str()
                                  : "closed loop");
   std::vector<DesignResult> results;
-  auto progress = [&](const DesignResult& r) {
-    std::fprintf(stderr, "  %-12s %-7s %10.0f records/s%s\n", r.design.c_str(), r.runtime.c_str(),
-                 r.throughput_rps, r.error.empty() ? "" : ("  ERROR: " + r.error).c_str());
+  // Each row carries the slower of the transfer probes just before and just after it:
+  // a row measured while the machine's cores were far apart reads as such.
+  std::optional<CoreTransfer> probe = MeasureCoreTransfer();
+  if (probe) {
+    header->transfer_from_cpu = probe->from_cpu;
+    header->transfer_to_cpu = probe->to_cpu;
+  }
+  auto finish_row = [&](DesignResult row, std::vector<DesignResult>* into) {
+    const std::optional<CoreTransfer> after = MeasureCoreTransfer();
+    if (probe && after) row.core_transfer_ns = std::max(probe->one_way_ns, after->one_way_ns);
+    probe = after;
+    std::fprintf(stderr, "  %-12s %-7s %10.0f records/s%s\n", row.design.c_str(),
+                 row.runtime.c_str(), row.throughput_rps,
+                 row.error.empty() ? "" : ("  ERROR: " + row.error).c_str());
+    into->push_back(std::move(row));
   };
-  header->transfer_before = MeasureCoreTransfer();
-  results.push_back(RunCeiling(procs, *options));
-  progress(results.back());
-  results.push_back(RunHandoffBound(procs, *options));
-  progress(results.back());
+  finish_row(RunCeiling(procs, *options), &results);
+  finish_row(RunHandoffBound(procs, *options), &results);
   // Each Go design runs right after troupe's version of it, so that the two see the
-  // machine in the same state as far as possible (core_transfer.h: it can change
-  // within seconds on a shared VM).
+  // machine in the same state as far as possible.
   const std::string go_binary = absl::GetFlag(FLAGS_go_binary);
   std::vector<DesignResult> go_results;
   for (const std::string& design : designs) {
     if (traces != nullptr) (*runtime)->StartTrace();
-    if (design == "worker_pool") results.push_back(RunWorkerPool(**runtime, *options));
-    if (design == "pipeline") results.push_back(RunPipeline(**runtime, *options));
-    if (design == "actors") results.push_back(RunActors(**runtime, *options));
+    if (design == "worker_pool") finish_row(RunWorkerPool(**runtime, *options), &results);
+    if (design == "pipeline") finish_row(RunPipeline(**runtime, *options), &results);
+    if (design == "actors") finish_row(RunActors(**runtime, *options), &results);
     if (traces != nullptr) traces->emplace_back(design, (*runtime)->StopTrace());
-    progress(results.back());
-    if (!go_binary.empty()) {
-      go_results.push_back(RunGo(go_binary, design, procs, *options));
-      progress(go_results.back());
-    }
+    if (!go_binary.empty()) finish_row(RunGo(go_binary, design, procs, *options), &go_results);
   }
   results.insert(results.end(), go_results.begin(), go_results.end());
-  header->transfer_after = MeasureCoreTransfer();
   // Every design must reproduce the ceiling's checksum.
   const uint64_t reference = results.front().checksum;
   for (DesignResult& r : results) {

@@ -31,6 +31,9 @@ struct DesignResult {
   uint64_t checksum = 0;
   // troupe only: scheduler counters over the run.
   uint64_t switches = 0, steals = 0, parks = 0;
+  // The slower of the core-to-core transfer probes just before and just after this
+  // row (core_transfer.h), in ns; negative if not measured.
+  double core_transfer_ns = -1;
   std::string error;  // non-empty if the design failed
 };
 

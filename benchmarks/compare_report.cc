@@ -27,12 +27,8 @@ std::string Describe(const ReportHeader& h) {
                                     : std::string("closed loop"));
 }
 
-std::string DescribeTransfer(const std::optional<CoreTransfer>& t) {
-  return t ? absl::StrFormat("%.0f ns", t->one_way_ns) : std::string("n/a");
-}
-
-std::string TransferJson(const std::optional<CoreTransfer>& t) {
-  return t ? absl::StrFormat("%.1f", t->one_way_ns) : std::string("null");
+std::string TransferJson(double ns) {
+  return ns >= 0 ? absl::StrFormat("%.1f", ns) : std::string("null");
 }
 
 std::string EscapeJson(const std::string& text) {
@@ -53,19 +49,17 @@ std::string EscapeJson(const std::string& text) {
 std::string FormatTable(const ReportHeader& header, const std::vector<DesignResult>& results) {
   const DesignResult* ceiling = Find(results, "ceiling", "threads");
   std::string out = absl::StrCat("\nPattern comparison: ", Describe(header), "\n");
-  if (header.transfer_before || header.transfer_after) {
-    const CoreTransfer& t = header.transfer_before ? *header.transfer_before : *header.transfer_after;
+  if (header.transfer_from_cpu >= 0) {
     absl::StrAppendFormat(&out,
-                          "Cache-line transfer between CPU %d and CPU %d: %s before the run, %s "
-                          "after (see core_transfer.h)\n",
-                          t.from_cpu, t.to_cpu, DescribeTransfer(header.transfer_before),
-                          DescribeTransfer(header.transfer_after));
+                          "xfer ns: one cache line's move from CPU %d to CPU %d, the slower of "
+                          "the probes before and after the row (core_transfer.h)\n",
+                          header.transfer_from_cpu, header.transfer_to_cpu);
   }
   out += "\n";
-  absl::StrAppendFormat(&out, "%-12s %-7s %12s %9s %8s %9s %9s %9s %9s %8s %10s %10s %8s %7s %s\n",
+  absl::StrAppendFormat(&out, "%-12s %-7s %12s %9s %8s %9s %9s %9s %9s %8s %10s %10s %8s %7s %7s %s\n",
                         "design", "runtime", "records/s", "%ceiling", "vs Go", "p50 us", "p95 us",
                         "p99 us", "max us", "RSS MiB", "allocs/rec", "switches", "steals",
-                        "parks", "checksum");
+                        "parks", "xfer ns", "checksum");
   for (const DesignResult& r : results) {
     if (!r.error.empty()) {
       absl::StrAppendFormat(&out, "%-12s %-7s ERROR: %s\n", r.design, r.runtime, r.error);
@@ -84,14 +78,15 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
     const bool has_latency = r.design != "ceiling";
     const bool troupe = r.runtime == "troupe";
     absl::StrAppendFormat(
-        &out, "%-12s %-7s %12.0f %9s %8s %9s %9s %9s %9s %8.1f %10.3f %10s %8s %7s 0x%016x\n",
+        &out, "%-12s %-7s %12.0f %9s %8s %9s %9s %9s %9s %8.1f %10.3f %10s %8s %7s %7s 0x%016x\n",
         r.design, r.runtime, r.throughput_rps, of_ceiling, vs_go,
         has_latency ? absl::StrFormat("%.0f", r.p50_us) : "-",
         has_latency ? absl::StrFormat("%.0f", r.p95_us) : "-",
         has_latency ? absl::StrFormat("%.0f", r.p99_us) : "-",
         has_latency ? absl::StrFormat("%.0f", r.max_us) : "-", r.peak_rss_kb / 1024.0,
         r.allocs_per_record, troupe ? absl::StrCat(r.switches) : "-",
-        troupe ? absl::StrCat(r.steals) : "-", troupe ? absl::StrCat(r.parks) : "-", r.checksum);
+        troupe ? absl::StrCat(r.steals) : "-", troupe ? absl::StrCat(r.parks) : "-",
+        r.core_transfer_ns >= 0 ? absl::StrFormat("%.0f", r.core_transfer_ns) : "-", r.checksum);
   }
   out += "\n%ceiling: throughput as a share of the ceiling (the same work on plain threads, no "
          "queues).\nhandoff: one source thread handing records to the others over lock-free "
@@ -103,10 +98,9 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
 std::string FormatJson(const ReportHeader& header, const std::vector<DesignResult>& results) {
   std::string out = absl::StrFormat(
       "{\"records\": %d, \"size\": %d, \"procs\": %d, \"parallelism\": %d, \"capacity\": %d, "
-      "\"rate\": %.0f, \"core_transfer_ns_before\": %s, \"core_transfer_ns_after\": %s, "
-      "\"results\": [\n",
+      "\"rate\": %.0f, \"results\": [\n",
       header.records, header.size, header.procs, header.parallelism, header.capacity,
-      header.rate, TransferJson(header.transfer_before), TransferJson(header.transfer_after));
+      header.rate);
   for (std::size_t i = 0; i < results.size(); ++i) {
     const DesignResult& r = results[i];
     absl::StrAppendFormat(
@@ -115,10 +109,11 @@ std::string FormatJson(const ReportHeader& header, const std::vector<DesignResul
         "\"throughput_rps\": %.1f, \"p50_us\": %.1f, \"p95_us\": %.1f, \"p99_us\": %.1f, "
         "\"max_us\": %.1f, \"peak_rss_kb\": %d, \"allocs_per_record\": %.4f, "
         "\"checksum\": \"0x%016x\", \"switches\": %d, \"steals\": %d, \"parks\": %d, "
-        "\"error\": \"%s\"}%s\n",
+        "\"core_transfer_ns\": %s, \"error\": \"%s\"}%s\n",
         r.design, r.runtime, r.records, r.seconds, r.throughput_rps, r.p50_us, r.p95_us,
         r.p99_us, r.max_us, r.peak_rss_kb, r.allocs_per_record, r.checksum, r.switches,
-        r.steals, r.parks, EscapeJson(r.error), i + 1 < results.size() ? "," : "");
+        r.steals, r.parks, TransferJson(r.core_transfer_ns), EscapeJson(r.error),
+        i + 1 < results.size() ? "," : "");
   }
   out += "]}\n";
   return out;

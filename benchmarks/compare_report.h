@@ -5,13 +5,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "benchmarks/compare_designs.h"
-#include "benchmarks/core_transfer.h"
 #include "scheduler/trace.h"
 
 namespace troupe::benchmarks {
@@ -23,9 +21,8 @@ struct ReportHeader {
   int parallelism;
   std::size_t capacity;
   double rate;
-  // Measured just before the ceiling and just after the last design (core_transfer.h);
-  // empty on a single CPU.
-  std::optional<CoreTransfer> transfer_before, transfer_after;
+  // The CPUs between which each row's core_transfer_ns was measured; -1 if it was not.
+  int transfer_from_cpu = -1, transfer_to_cpu = -1;
 };
 
 std::string FormatTable(const ReportHeader& header, const std::vector<DesignResult>& results);

@@ -93,16 +93,22 @@ TEST(CoreTransferTest, MeasuresBetweenTwoDistinctAllowedCpusOrSaysItCannot) {
 
 TEST(CompareReportTest, TheTableAndJsonCarryTheTransferTimes) {
   ReportHeader header{.records = 10, .size = 8, .procs = 2, .parallelism = 2, .capacity = 4,
-                      .rate = 0, .transfer_before = CoreTransfer{0, 1, 31.0},
-                      .transfer_after = std::nullopt};
+                      .rate = 0, .transfer_from_cpu = 0, .transfer_to_cpu = 1};
   DesignResult ceiling;
   ceiling.design = "ceiling";
   ceiling.runtime = "threads";
-  EXPECT_NE(FormatTable(header, {ceiling}).find("CPU 0 and CPU 1: 31 ns before the run, n/a after"),
-            std::string::npos);
-  const std::string json = FormatJson(header, {ceiling});
-  EXPECT_NE(json.find("\"core_transfer_ns_before\": 31.0, \"core_transfer_ns_after\": null"),
-            std::string::npos);
+  ceiling.throughput_rps = 100;
+  ceiling.core_transfer_ns = 31.0;
+  DesignResult unmeasured = ceiling;
+  unmeasured.design = "handoff";
+  unmeasured.core_transfer_ns = -1;
+  const std::string table = FormatTable(header, {ceiling, unmeasured});
+  EXPECT_NE(table.find("from CPU 0 to CPU 1"), std::string::npos) << table;
+  EXPECT_NE(table.find(" 31 0x"), std::string::npos) << table;
+  EXPECT_NE(table.find(" - 0x"), std::string::npos) << table;
+  const std::string json = FormatJson(header, {ceiling, unmeasured});
+  EXPECT_NE(json.find("\"core_transfer_ns\": 31.0,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"core_transfer_ns\": null,"), std::string::npos) << json;
 }
 
 INSTANTIATE_TEST_SUITE_P(Procs, CompareTest, ::testing::Values(1, 2, 4));
