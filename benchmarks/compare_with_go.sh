@@ -97,6 +97,14 @@ for prog in ${CAF_PROGS[@]+"${CAF_PROGS[@]}"}; do
   "$CXX" -O2 -std=c++17 -pthread "benchmarks/caf/$prog.cpp" -o "$TMP/caf/$prog" -lcaf_core
 done
 
+# The machine's core-to-core transfer time before each group (core_transfer.h): on
+# a shared VM it can change within seconds, and every benchmark that moves data
+# between cores with it.
+bazel build -c opt //benchmarks:core_transfer >/dev/null 2>&1
+TRANSFER_BIN="$(bazel info -c opt bazel-bin 2>/dev/null)/benchmarks/core_transfer"
+transfer() { "$TRANSFER_BIN" 2>/dev/null | cut -d' ' -f1-2 || echo "n/a"; }
+TRANSFERS="before troupe $(transfer)"
+
 # b. Run the troupe benchmarks: one `bazel run` per target, filtered to that
 # target's benchmarks, each writing its own JSON file.
 TROUPE_JSONS=()
@@ -122,6 +130,8 @@ else
   done
 fi
 
+TRANSFERS+=", before Go $(transfer)"
+
 # c. Run the Go and CAF programs, each into its own result file.
 for prog in "${GO_PROGS[@]}"; do
   echo "== running Go $prog (-procs $PROCS -reps $REPS)" >&2
@@ -137,7 +147,8 @@ done
 
 # d. Print the table (text to stdout, Markdown to $TMP/compare_with_go.md).
 MD="$TMP/compare_with_go.md"
-FOOTER="$(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc=$(nproc), procs=$PROCS, reps=$REPS"
+TRANSFERS+=", at the end $(transfer)"
+FOOTER="$(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc=$(nproc), procs=$PROCS, reps=$REPS; core-to-core transfer: $TRANSFERS"
 printf '%s\n' "${BENCHMARKS[@]}" >"$TMP/benchmarks.txt"
 python3 - "$TMP" "$MD" "$FOOTER" ${TROUPE_JSONS[@]+"${TROUPE_JSONS[@]}"} <<'PY'
 import json
