@@ -371,7 +371,23 @@ class SpscRing {
   std::size_t pop_index_ = 0;
 };
 
-void Pause() { __builtin_ia32_pause(); }
+// A spinning thread's wait: pause, and after a while also give the CPU away, so that
+// with more threads than CPUs (--procs above the CPU count) the thread with the data
+// still gets to run.
+class SpinWait {
+ public:
+  void Wait() {
+    if (++spins_ % 64 == 0) {
+      std::this_thread::yield();
+    } else {
+      __builtin_ia32_pause();
+    }
+  }
+  void Reset() { spins_ = 0; }
+
+ private:
+  uint32_t spins_ = 0;
+};
 
 }  // namespace
 
@@ -395,14 +411,16 @@ DesignResult RunHandoffBound(int threads, const DesignOptions& options) {
   std::vector<std::thread> worker_threads;
   for (int i = 0; i < workers; ++i) {
     worker_threads.emplace_back([&, i] {
+      SpinWait spin;
       while (!done.load(std::memory_order_relaxed)) {
         Record* record = to_worker[i]->TryPop();
         if (record == nullptr) {
-          Pause();
+          spin.Wait();
           continue;
         }
+        spin.Reset();
         ProcessRecord(*record, w);
-        while (!from_worker[i]->TryPush(record)) Pause();
+        while (!from_worker[i]->TryPush(record)) spin.Wait();
       }
     });
   }
@@ -436,8 +454,9 @@ DesignResult RunHandoffBound(int threads, const DesignOptions& options) {
     FillPayload(id, record->payload.get(), w.size);
     if (options.rate > 0) {
       const int64_t due = start + static_cast<int64_t>(static_cast<double>(id) * 1e9 / options.rate);
+      SpinWait spin;
       while (NowNs() < due) {
-        if (!drain()) Pause();
+        if (!drain()) spin.Wait();
       }
       record->emitted_ns = due;
     } else {
@@ -458,8 +477,9 @@ DesignResult RunHandoffBound(int threads, const DesignOptions& options) {
     }
     drain();
   }
+  SpinWait spin;
   while (received < w.count) {
-    if (!drain()) Pause();
+    if (!drain()) spin.Wait();
   }
   const int64_t end = NowNs();
   done.store(true, std::memory_order_relaxed);
