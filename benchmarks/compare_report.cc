@@ -27,6 +27,9 @@ std::string Describe(const ReportHeader& h) {
                                     : std::string("closed loop"));
 }
 
+// The spread of the rows' transfer times beyond which the table warns.
+constexpr double kTransferSpreadWarning = 2.0;
+
 std::string TransferJson(double ns) {
   return ns >= 0 ? absl::StrFormat("%.1f", ns) : std::string("null");
 }
@@ -87,6 +90,21 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
         r.allocs_per_record, troupe ? absl::StrCat(r.switches) : "-",
         troupe ? absl::StrCat(r.steals) : "-", troupe ? absl::StrCat(r.parks) : "-",
         r.core_transfer_ns >= 0 ? absl::StrFormat("%.0f", r.core_transfer_ns) : "-", r.checksum);
+  }
+  // Rows measured while the cores were near and rows measured while they were far
+  // apart do not compare: say so rather than leave a misleading ratio unremarked.
+  double fastest = 0, slowest = 0;
+  for (const DesignResult& r : results) {
+    if (r.core_transfer_ns < 0) continue;
+    if (fastest == 0 || r.core_transfer_ns < fastest) fastest = r.core_transfer_ns;
+    slowest = std::max(slowest, r.core_transfer_ns);
+  }
+  if (fastest > 0 && slowest > kTransferSpreadWarning * fastest) {
+    absl::StrAppendFormat(&out,
+                          "\nWARNING: the core-to-core transfer time moved from %.0f to %.0f ns "
+                          "during this run (xfer ns):\n  rows measured at very different values "
+                          "are not comparable; run again.\n",
+                          fastest, slowest);
   }
   out += "\n%ceiling: throughput as a share of the ceiling (the same work on plain threads, no "
          "queues).\nhandoff: one source thread handing records to the others over lock-free "

@@ -106,6 +106,15 @@ TEST(CompareReportTest, TheTableAndJsonCarryTheTransferTimes) {
   EXPECT_NE(table.find("from CPU 0 to CPU 1"), std::string::npos) << table;
   EXPECT_NE(table.find(" 31 0x"), std::string::npos) << table;
   EXPECT_NE(table.find(" - 0x"), std::string::npos) << table;
+  EXPECT_EQ(table.find("WARNING"), std::string::npos) << table;
+  DesignResult far = ceiling;
+  far.design = "worker_pool";
+  far.runtime = "troupe";
+  far.core_transfer_ns = 165.0;
+  const std::string mixed = FormatTable(header, {ceiling, far});
+  EXPECT_NE(mixed.find("WARNING: the core-to-core transfer time moved from 31 to 165 ns"),
+            std::string::npos)
+      << mixed;
   const std::string json = FormatJson(header, {ceiling, unmeasured});
   EXPECT_NE(json.find("\"core_transfer_ns\": 31.0,"), std::string::npos) << json;
   EXPECT_NE(json.find("\"core_transfer_ns\": null,"), std::string::npos) << json;
