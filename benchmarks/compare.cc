@@ -1,7 +1,8 @@
 // The pattern comparison: one workload (compare_workload.h), three concurrency
-// designs — worker pool, pipeline, actors — on troupe, the same three in Go, and a
-// ceiling (plain threads, no queues), side by side. It answers "which design should
-// my service use, and what does each cost?".
+// designs — worker pool, pipeline, actors — on troupe, the same three in Go, a
+// ceiling (plain threads, no queues) and a handoff bound (plain threads handing
+// records over lock-free rings), side by side. It answers "which design should my
+// service use, and what does each cost?".
 //
 //   bazel run -c opt //benchmarks:compare                      # the default workload
 //   bazel run -c opt //benchmarks:compare -- --rate=200000     # open loop
@@ -9,7 +10,8 @@
 //
 // For each design: throughput, latency from emission to the sink (p50/p95/p99/max),
 // peak RSS, heap allocations per record, scheduler counters, and the checksum, which
-// every design must reproduce (a mismatch is an error, exit status 1).
+// every design must reproduce (a mismatch is an error, exit status 1). Each row also
+// carries the machine's core-to-core transfer time around it (core_transfer.h).
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>

@@ -1,6 +1,10 @@
 // The designs of the pattern comparison. Each shares the same source (records
 // generated on the fly into pooled buffers, closed or open loop) and the same sink
-// (checksum, latency), so only the coordination in between differs.
+// (checksum, latency), so only the coordination in between differs. Two references
+// on plain threads come with them: the ceiling (the work split evenly, no queues,
+// no clock reads) and the handoff bound (one source handing records over lock-free
+// rings, with the designs' clock reads: the best a design that moves records
+// between cores can do).
 #include "benchmarks/compare_designs.h"
 
 #include <algorithm>

@@ -102,7 +102,9 @@ done
 # between cores with it.
 bazel build -c opt //benchmarks:core_transfer >/dev/null 2>&1
 TRANSFER_BIN="$(bazel info -c opt bazel-bin 2>/dev/null)/benchmarks/core_transfer"
-transfer() { "$TRANSFER_BIN" 2>/dev/null | cut -d' ' -f1-2 || echo "n/a"; }
+transfer() {
+  if [[ -x "$TRANSFER_BIN" ]]; then "$TRANSFER_BIN" | cut -d' ' -f1-2; else echo "n/a"; fi
+}
 TRANSFERS="before troupe $(transfer)"
 
 # b. Run the troupe benchmarks: one `bazel run` per target, filtered to that

@@ -21,8 +21,11 @@ struct CoreTransfer {
   double one_way_ns;  // median of several rounds
 };
 
-// Nothing if the process may run on fewer than two CPUs. Takes 10-100 ms.
-std::optional<CoreTransfer> MeasureCoreTransfer();
+// The median of `rounds` rounds of `transfers_per_round` transfers between the first
+// two CPUs the process may use; nothing if it may use fewer than two. The defaults
+// take 10-100 ms.
+std::optional<CoreTransfer> MeasureCoreTransfer(long transfers_per_round = 100'000,
+                                                int rounds = 5);
 
 }  // namespace troupe::benchmarks
 
