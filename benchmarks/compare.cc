@@ -30,6 +30,7 @@
 #include "absl/strings/str_split.h"
 #include "benchmarks/compare_designs.h"
 #include "benchmarks/compare_report.h"
+#include "benchmarks/compare_summary.h"
 #include "benchmarks/core_transfer.h"
 #include "scheduler/runtime.h"
 #include "scheduler/trace.h"
@@ -50,6 +51,9 @@ ABSL_FLAG(std::string, html, "", "also write a self-contained HTML report with c
 ABSL_FLAG(std::string, trace, "",
           "write a Chrome trace (chrome://tracing, Perfetto) of fiber run slices per thread "
           "for the troupe designs to this file; use with a short run (--records=20000)");
+ABSL_FLAG(int, repeat, 1,
+          "run the whole comparison this many times and end with the medians, split by "
+          "the machine's state (compare_summary.h)");
 ABSL_FLAG(std::string, sweep_procs, "", "comma-separated processor counts to sweep over");
 ABSL_FLAG(std::string, sweep_capacity, "", "comma-separated capacities to sweep over");
 
@@ -228,34 +232,58 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  const int repeat = absl::GetFlag(FLAGS_repeat);
+  if (repeat < 1 || (repeat > 1 && (!sweep_procs->empty() || !sweep_capacity->empty()))) {
+    std::fprintf(stderr,
+                 "compare: --repeat must be at least 1, and above 1 only without "
+                 "--sweep_procs and --sweep_capacity; got %d\n",
+                 repeat);
+    return 2;
+  }
   std::vector<int64_t> procs_values = sweep_procs->empty() ? std::vector<int64_t>{absl::GetFlag(FLAGS_procs)} : *sweep_procs;
   std::vector<int64_t> capacity_values = sweep_capacity->empty() ? std::vector<int64_t>{0} : *sweep_capacity;
   const bool sweeping = procs_values.size() * capacity_values.size() > 1;
   const std::string trace_path = absl::GetFlag(FLAGS_trace);
   std::vector<std::pair<std::string, troupe::Trace>> traces;
 
-  bool failed = false;
-  std::string json = sweeping ? "[\n" : "";
-  std::string html_body;
-  int step = 0;
-  const int steps = static_cast<int>(procs_values.size() * capacity_values.size());
+  // Every comparison to run: each sweep point, `repeat` times.
+  std::vector<std::pair<int64_t, int64_t>> points;  // (procs, capacity)
   for (int64_t procs : procs_values) {
     for (int64_t capacity : capacity_values) {
-      ++step;
-      if (sweeping) std::fprintf(stderr, "sweep %d/%d: procs=%" PRId64 " capacity=%" PRId64 "\n", step, steps, procs, capacity);
-      ReportHeader header{};
-      auto results = CompareOnce(static_cast<int>(procs), capacity, designs,
-                                 trace_path.empty() ? nullptr : &traces, &header);
-      if (!results.ok()) {
-        std::fprintf(stderr, "compare: %s\n", std::string(results.status().message()).c_str());
-        return 2;
-      }
-      for (const DesignResult& r : *results) failed |= !r.error.empty();
-      std::fputs(FormatTable(header, *results).c_str(), stdout);
-      json += FormatJson(header, *results);
-      if (sweeping) json += step < steps ? ",\n" : "]\n";
-      html_body += FormatHtmlSection(header, *results);
+      for (int run = 0; run < repeat; ++run) points.emplace_back(procs, capacity);
     }
+  }
+  const int steps = static_cast<int>(points.size());
+  bool failed = false;
+  std::string json = steps > 1 ? "[\n" : "";
+  std::string html_body;
+  std::vector<std::vector<DesignResult>> runs;
+  for (int step = 1; step <= steps; ++step) {
+    const auto [procs, capacity] = points[step - 1];
+    if (sweeping) {
+      std::fprintf(stderr, "sweep %d/%d: procs=%" PRId64 " capacity=%" PRId64 "\n", step, steps,
+                   procs, capacity);
+    } else if (repeat > 1) {
+      std::fprintf(stderr, "run %d/%d\n", step, steps);
+    }
+    ReportHeader header{};
+    auto results = CompareOnce(static_cast<int>(procs), capacity, designs,
+                               trace_path.empty() ? nullptr : &traces, &header);
+    if (!results.ok()) {
+      std::fprintf(stderr, "compare: %s\n", std::string(results.status().message()).c_str());
+      return 2;
+    }
+    for (const DesignResult& r : *results) failed |= !r.error.empty();
+    std::fputs(FormatTable(header, *results).c_str(), stdout);
+    json += FormatJson(header, *results);
+    if (steps > 1) json += step < steps ? ",\n" : "]\n";
+    html_body += FormatHtmlSection(header, *results);
+    runs.push_back(*std::move(results));
+  }
+  if (repeat > 1) {
+    const std::string summary = FormatRepeatSummary(runs);
+    std::fputs(summary.c_str(), stdout);
+    html_body += "<h2>Summary</h2><pre>" + summary + "</pre>\n";
   }
   if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
     if (path == "-") {

@@ -6,9 +6,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "benchmarks/compare_designs.h"
 #include "benchmarks/compare_report.h"
+#include "benchmarks/compare_summary.h"
 #include "benchmarks/compare_workload.h"
 #include "benchmarks/core_transfer.h"
 #include "gtest/gtest.h"
@@ -119,6 +121,44 @@ TEST(CompareReportTest, TheTableAndJsonCarryTheTransferTimes) {
   const std::string json = FormatJson(header, {ceiling, unmeasured});
   EXPECT_NE(json.find("\"core_transfer_ns\": 31.0,"), std::string::npos) << json;
   EXPECT_NE(json.find("\"core_transfer_ns\": null,"), std::string::npos) << json;
+}
+
+DesignResult Row(const std::string& design, const std::string& runtime, double throughput,
+                 double transfer_ns) {
+  DesignResult row;
+  row.design = design;
+  row.runtime = runtime;
+  row.throughput_rps = throughput;
+  row.p50_us = throughput / 1000;  // any distinct value to find in the summary
+  row.core_transfer_ns = transfer_ns;
+  return row;
+}
+
+TEST(CompareSummaryTest, RowsAreSplitByStateAndRatiosPairOnlyRowsInTheSameState) {
+  const std::vector<std::vector<DesignResult>> runs = {
+      // Near throughout: 80% of the ceiling, 1.25x Go.
+      {Row("ceiling", "threads", 1000, 30), Row("worker_pool", "troupe", 800, 30),
+       Row("worker_pool", "go", 640, 35)},
+      // Near again: 90%, 1.5x Go.
+      {Row("ceiling", "threads", 1000, 31), Row("worker_pool", "troupe", 900, 40),
+       Row("worker_pool", "go", 600, 33)},
+      // troupe far (over 2x the fastest probe, 30 ns), Go near: no ratio from this run.
+      {Row("ceiling", "threads", 1000, 30), Row("worker_pool", "troupe", 650, 165),
+       Row("worker_pool", "go", 620, 32)},
+  };
+  const std::string summary = FormatRepeatSummary(runs);
+  // Near troupe: two rows, median of 80% and 90%, ratios 1.25 and 1.50.
+  EXPECT_NE(summary.find("near  worker_pool  troupe      2        850     85.0 (80.0-90.0)"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("1.38 (1.25-1.50) n=2"), std::string::npos) << summary;
+  // Far troupe: one row, and no Go row of the same state to pair with.
+  EXPECT_NE(summary.find("far   worker_pool  troupe      1        650     65.0 (65.0-65.0)"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("near  worker_pool  go          3        620"), std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("(30 ns)"), std::string::npos) << summary;
 }
 
 INSTANTIATE_TEST_SUITE_P(Procs, CompareTest, ::testing::Values(1, 2, 4));
