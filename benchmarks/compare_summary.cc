@@ -36,6 +36,7 @@ const DesignResult* Find(const std::vector<DesignResult>& run, const std::string
 
 struct Samples {
   std::vector<double> throughput, of_ceiling, p50, p95, p99, vs_go;
+  int p99_pairs = 0, p99_at_most_go = 0;  // same-state pairs with Go; troupe's p99 <= Go's
 };
 
 }  // namespace
@@ -79,6 +80,8 @@ std::string FormatRepeatSummary(const std::vector<std::vector<DesignResult>>& ru
         const DesignResult* go = Find(run, r.design, "go");
         if (go != nullptr && state(*go) == state(r)) {
           s.vs_go.push_back(r.throughput_rps / go->throughput_rps);
+          ++s.p99_pairs;
+          if (r.p99_us <= go->p99_us) ++s.p99_at_most_go;
         }
       }
     }
@@ -86,16 +89,17 @@ std::string FormatRepeatSummary(const std::vector<std::vector<DesignResult>>& ru
   std::string out = absl::StrFormat(
       "\nSummary of %d runs: medians (range) over the rows of each state. near: a row whose "
       "transfer probe was at most %.0fx the fastest of all runs (%.0f ns); far: above.\n"
-      "vs Go: over the runs in which troupe's row and Go's were in the same state.\n\n",
+      "vs Go, p99<=Go: over the runs in which troupe's row and Go's were in the same state "
+      "(p99<=Go: in how many of them troupe's p99 was at most Go's).\n\n",
       static_cast<int>(runs.size()), kFarFactor, fastest);
-  absl::StrAppendFormat(&out, "%-5s %-12s %-7s %5s %10s %20s %8s %8s %8s %22s\n", "state",
+  absl::StrAppendFormat(&out, "%-5s %-12s %-7s %5s %10s %20s %8s %8s %8s %22s %9s\n", "state",
                         "design", "runtime", "rows", "records/s", "%ceiling", "p50 us",
-                        "p95 us", "p99 us", "vs Go");
+                        "p95 us", "p99 us", "vs Go", "p99<=Go");
   for (const auto& [key, s] : rows) {
     const auto& [row_state, position, design, runtime] = key;
     const bool latency = !s.p50.empty();
     absl::StrAppendFormat(
-        &out, "%-5s %-12s %-7s %5d %10.0f %20s %8s %8s %8s %22s\n", kStateNames[row_state],
+        &out, "%-5s %-12s %-7s %5d %10.0f %20s %8s %8s %8s %22s %9s\n", kStateNames[row_state],
         design, runtime,
         static_cast<int>(s.throughput.size()), Median(s.throughput),
         MedianAndRange(s.of_ceiling, "%.1f"),
@@ -103,7 +107,9 @@ std::string FormatRepeatSummary(const std::vector<std::vector<DesignResult>>& ru
         latency ? absl::StrFormat("%.0f", Median(s.p95)) : "-",
         latency ? absl::StrFormat("%.0f", Median(s.p99)) : "-",
         s.vs_go.empty() ? std::string("-")
-                        : absl::StrCat(MedianAndRange(s.vs_go, "%.2f"), " n=", s.vs_go.size()));
+                        : absl::StrCat(MedianAndRange(s.vs_go, "%.2f"), " n=", s.vs_go.size()),
+        s.p99_pairs == 0 ? std::string("-")
+                         : absl::StrCat(s.p99_at_most_go, "/", s.p99_pairs));
   }
   return out;
 }

@@ -130,6 +130,7 @@ DesignResult Row(const std::string& design, const std::string& runtime, double t
   row.runtime = runtime;
   row.throughput_rps = throughput;
   row.p50_us = throughput / 1000;  // any distinct value to find in the summary
+  row.p99_us = 1000 - throughput;  // the faster row has the lower p99
   row.core_transfer_ns = transfer_ns;
   return row;
 }
@@ -151,7 +152,8 @@ TEST(CompareSummaryTest, RowsAreSplitByStateAndRatiosPairOnlyRowsInTheSameState)
   EXPECT_NE(summary.find("near  worker_pool  troupe      2        850     85.0 (80.0-90.0)"),
             std::string::npos)
       << summary;
-  EXPECT_NE(summary.find("1.38 (1.25-1.50) n=2"), std::string::npos) << summary;
+  // p99 (set from the throughput by Row) at most Go's in both near pairs.
+  EXPECT_NE(summary.find("1.38 (1.25-1.50) n=2       2/2"), std::string::npos) << summary;
   // Far troupe: one row, and no Go row of the same state to pair with.
   EXPECT_NE(summary.find("far   worker_pool  troupe      1        650     65.0 (65.0-65.0)"),
             std::string::npos)
