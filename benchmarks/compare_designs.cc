@@ -183,6 +183,14 @@ void CheckOk(const absl::Status& status) {
 
 }  // namespace
 
+const DesignResult* FindResult(const std::vector<DesignResult>& results,
+                               const std::string& design, const std::string& runtime) {
+  for (const DesignResult& r : results) {
+    if (r.design == design && r.runtime == runtime && r.error.empty()) return &r;
+  }
+  return nullptr;
+}
+
 DesignResult RunWorkerPool(Runtime& runtime, const DesignOptions& options) {
   return Measure(runtime, options, "worker_pool", [&](Run& run) {
     Channel<RecordPtr> jobs(options.capacity);

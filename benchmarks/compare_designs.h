@@ -37,6 +37,10 @@ struct DesignResult {
   std::string error;  // non-empty if the design failed
 };
 
+// The row of `design` on `runtime` in `results` that has no error, or nullptr.
+const DesignResult* FindResult(const std::vector<DesignResult>& results,
+                               const std::string& design, const std::string& runtime);
+
 // Each runs one design to completion on `runtime` (the ceiling uses plain threads,
 // one per processor) and fills in a result; latencies are measured from emission (or,
 // open loop, from the due time) to the sink.

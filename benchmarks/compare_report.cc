@@ -12,14 +12,6 @@ namespace troupe::benchmarks {
 
 namespace {
 
-const DesignResult* Find(const std::vector<DesignResult>& results, const std::string& design,
-                         const std::string& runtime) {
-  for (const DesignResult& r : results) {
-    if (r.design == design && r.runtime == runtime && r.error.empty()) return &r;
-  }
-  return nullptr;
-}
-
 std::string Describe(const ReportHeader& h) {
   return absl::StrFormat("%d records x %d bytes, procs %d, parallelism %d, capacity %d, %s",
                          h.records, h.size, h.procs, h.parallelism, h.capacity,
@@ -50,7 +42,7 @@ std::string EscapeJson(const std::string& text) {
 }  // namespace
 
 std::string FormatTable(const ReportHeader& header, const std::vector<DesignResult>& results) {
-  const DesignResult* ceiling = Find(results, "ceiling", "threads");
+  const DesignResult* ceiling = FindResult(results, "ceiling", "threads");
   std::string out = absl::StrCat("\nPattern comparison: ", Describe(header), "\n");
   if (header.transfer_from_cpu >= 0) {
     absl::StrAppendFormat(&out,
@@ -74,7 +66,7 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
     }
     std::string vs_go = "-";
     if (r.runtime == "troupe") {
-      if (const DesignResult* go = Find(results, r.design, "go")) {
+      if (const DesignResult* go = FindResult(results, r.design, "go")) {
         vs_go = absl::StrFormat("%.2fx", r.throughput_rps / go->throughput_rps);
       }
     }

@@ -26,17 +26,9 @@ std::string MedianAndRange(const std::vector<double>& values, const char* format
                       absl::StrFormat(format, *low), "-", absl::StrFormat(format, *high), ")");
 }
 
-const DesignResult* Find(const std::vector<DesignResult>& run, const std::string& design,
-                         const std::string& runtime) {
-  for (const DesignResult& r : run) {
-    if (r.design == design && r.runtime == runtime && r.error.empty()) return &r;
-  }
-  return nullptr;
-}
-
 struct Samples {
   std::vector<double> throughput, of_ceiling, p50, p95, p99, vs_go;
-  int p99_pairs = 0, p99_at_most_go = 0;  // same-state pairs with Go; troupe's p99 <= Go's
+  int p99_at_most_go = 0;  // same-state pairs with Go (as many as vs_go) where troupe's p99 <= Go's
 };
 
 }  // namespace
@@ -61,7 +53,7 @@ std::string FormatRepeatSummary(const std::vector<std::vector<DesignResult>>& ru
   std::map<std::tuple<int, int, std::string, std::string>, Samples> rows;
   std::map<std::pair<std::string, std::string>, int> order;
   for (const auto& run : runs) {
-    const DesignResult* ceiling = Find(run, "ceiling", "threads");
+    const DesignResult* ceiling = FindResult(run, "ceiling", "threads");
     for (const DesignResult& r : run) {
       if (!r.error.empty()) continue;
       const int position = order.emplace(std::make_pair(r.design, r.runtime),
@@ -77,21 +69,24 @@ std::string FormatRepeatSummary(const std::vector<std::vector<DesignResult>>& ru
         s.p99.push_back(r.p99_us);
       }
       if (r.runtime == "troupe") {
-        const DesignResult* go = Find(run, r.design, "go");
+        const DesignResult* go = FindResult(run, r.design, "go");
         if (go != nullptr && state(*go) == state(r)) {
           s.vs_go.push_back(r.throughput_rps / go->throughput_rps);
-          ++s.p99_pairs;
           if (r.p99_us <= go->p99_us) ++s.p99_at_most_go;
         }
       }
     }
   }
+  const std::string states =
+      fastest < 0 ? std::string("no transfer probes (one CPU): one state, all")
+                  : absl::StrFormat("near: a row whose transfer probe was at most %.0fx the "
+                                    "fastest of all runs (%.0f ns); far: above",
+                                    kFarFactor, fastest);
   std::string out = absl::StrFormat(
-      "\nSummary of %d runs: medians (range) over the rows of each state. near: a row whose "
-      "transfer probe was at most %.0fx the fastest of all runs (%.0f ns); far: above.\n"
+      "\nSummary of %d runs: medians (range) over the rows of each state. %s.\n"
       "vs Go, p99<=Go: over the runs in which troupe's row and Go's were in the same state "
       "(p99<=Go: in how many of them troupe's p99 was at most Go's).\n\n",
-      static_cast<int>(runs.size()), kFarFactor, fastest);
+      static_cast<int>(runs.size()), states);
   absl::StrAppendFormat(&out, "%-5s %-12s %-7s %5s %10s %20s %8s %8s %8s %22s %9s\n", "state",
                         "design", "runtime", "rows", "records/s", "%ceiling", "p50 us",
                         "p95 us", "p99 us", "vs Go", "p99<=Go");
@@ -108,8 +103,8 @@ std::string FormatRepeatSummary(const std::vector<std::vector<DesignResult>>& ru
         latency ? absl::StrFormat("%.0f", Median(s.p99)) : "-",
         s.vs_go.empty() ? std::string("-")
                         : absl::StrCat(MedianAndRange(s.vs_go, "%.2f"), " n=", s.vs_go.size()),
-        s.p99_pairs == 0 ? std::string("-")
-                         : absl::StrCat(s.p99_at_most_go, "/", s.p99_pairs));
+        s.vs_go.empty() ? std::string("-")
+                        : absl::StrCat(s.p99_at_most_go, "/", s.vs_go.size()));
   }
   return out;
 }
