@@ -11,7 +11,6 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -25,6 +24,7 @@
 #include "actors/actor_system.h"
 #include "pipeline/pipeline.h"
 #include "scheduler/channel.h"
+#include "scheduler/internal/thread_parker.h"
 #include "scheduler/pool.h"
 #include "scheduler/semaphore.h"
 #include "scheduler/this_fiber.h"
@@ -35,14 +35,10 @@ namespace {
 
 using RecordPtr = std::unique_ptr<Record>;
 
-// Latencies and durations on the monotonic clock: a wall-clock step cannot distort
-// them, and a read costs 23 ns here against 30 ns for absl::GetCurrentTimeNanos (two
-// per record).
-int64_t NowNs() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
+// Latencies and durations on the runtime's monotonic clock: a wall-clock step cannot
+// distort them, and a read costs 23 ns here against 30 ns for
+// absl::GetCurrentTimeNanos (two per record).
+using scheduler_internal::MonotonicNanos;
 
 // Resets the kernel's peak-RSS mark to the current RSS (Linux >= 4.0).
 void ResetPeakRss() {
@@ -97,30 +93,30 @@ class Run {
       const int64_t due =
           start_ns_ + static_cast<int64_t>(static_cast<double>(id) * 1e9 / options_.rate);
       // Never early: sleep while well ahead, then yield until due.
-      if (const int64_t ahead = due - NowNs(); ahead > 50'000) {
+      if (const int64_t ahead = due - MonotonicNanos(); ahead > 50'000) {
         this_fiber::SleepFor(absl::Nanoseconds(ahead - 50'000));
       }
-      while (NowNs() < due) this_fiber::Yield();
+      while (MonotonicNanos() < due) this_fiber::Yield();
       record->emitted_ns = due;  // latency counts from when it was due: no coordinated omission
     } else {
-      record->emitted_ns = NowNs();
+      record->emitted_ns = MonotonicNanos();
     }
     return record;
   }
 
   // The sink (one fiber at a time).
   void Sink(RecordPtr record) {
-    const int64_t now = NowNs();
+    const int64_t now = MonotonicNanos();
     latencies_ns_[received_] = now - record->emitted_ns;
     if (++received_ == options_.workload.count) end_ns_ = now;
     checksum_ += record->hash;
     pool_.Put(std::move(record));
   }
 
-  void Start() { start_ns_ = NowNs(); }
+  void Start() { start_ns_ = MonotonicNanos(); }
 
   DesignResult Finish(const char* design) {
-    const int64_t end = end_ns_ != 0 ? end_ns_ : NowNs();  // the last record's arrival
+    const int64_t end = end_ns_ != 0 ? end_ns_ : MonotonicNanos();  // the last record's arrival
     DesignResult result;
     result.design = design;
     result.runtime = "troupe";
@@ -308,7 +304,7 @@ DesignResult RunCeiling(int threads, const DesignOptions& options) {
   ResetPeakRss();
   const uint64_t allocations_before = AllocationCount();
   std::vector<uint64_t> sums(threads, 0);
-  const int64_t start = NowNs();
+  const int64_t start = MonotonicNanos();
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
@@ -329,7 +325,7 @@ DesignResult RunCeiling(int threads, const DesignOptions& options) {
   result.design = "ceiling";
   result.runtime = "threads";
   result.records = w.count;
-  result.seconds = static_cast<double>(NowNs() - start) / 1e9;
+  result.seconds = static_cast<double>(MonotonicNanos() - start) / 1e9;
   result.throughput_rps = static_cast<double>(w.count) / result.seconds;
   for (uint64_t sum : sums) result.checksum += sum;
   result.allocs_per_record =
@@ -438,7 +434,7 @@ DesignResult RunHandoffBound(int threads, const DesignOptions& options) {
   }
   // The source, the sink and one worker, on this thread.
   auto sink = [&](Record* record) {
-    latencies_ns[received++] = NowNs() - record->emitted_ns;
+    latencies_ns[received++] = MonotonicNanos() - record->emitted_ns;
     checksum += record->hash;
     free_records.push_back(record);
   };
@@ -452,7 +448,7 @@ DesignResult RunHandoffBound(int threads, const DesignOptions& options) {
     }
     return any;
   };
-  const int64_t start = NowNs();
+  const int64_t start = MonotonicNanos();
   int next_worker = 0;
   for (int64_t id = 0; id < w.count; ++id) {
     if (free_records.empty()) {
@@ -467,12 +463,12 @@ DesignResult RunHandoffBound(int threads, const DesignOptions& options) {
     if (options.rate > 0) {
       const int64_t due = start + static_cast<int64_t>(static_cast<double>(id) * 1e9 / options.rate);
       SpinWait spin;
-      while (NowNs() < due) {
+      while (MonotonicNanos() < due) {
         if (!drain()) spin.Wait();
       }
       record->emitted_ns = due;
     } else {
-      record->emitted_ns = NowNs();
+      record->emitted_ns = MonotonicNanos();
     }
     // To the next worker with room, or else this thread does it itself.
     bool handed = false;
@@ -493,7 +489,7 @@ DesignResult RunHandoffBound(int threads, const DesignOptions& options) {
   while (received < w.count) {
     if (!drain()) spin.Wait();
   }
-  const int64_t end = NowNs();
+  const int64_t end = MonotonicNanos();
   done.store(true, std::memory_order_relaxed);
   for (std::thread& t : worker_threads) t.join();
 
