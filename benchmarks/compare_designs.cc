@@ -69,6 +69,24 @@ void SummarizeLatencies(std::vector<int64_t>& latencies_ns, DesignResult* result
   result->max_us = static_cast<double>(*std::max_element(l.begin(), l.end())) / 1000.0;
 }
 
+// The row of a reference on plain threads (runtime "threads") that handled `records`
+// in `elapsed_ns`: throughput, checksum, allocations since `allocations_before` per
+// record, and peak RSS.
+DesignResult PlainThreadsResult(const char* design, int64_t records, int64_t elapsed_ns,
+                                uint64_t checksum, uint64_t allocations_before) {
+  DesignResult result;
+  result.design = design;
+  result.runtime = "threads";
+  result.records = records;
+  result.seconds = static_cast<double>(elapsed_ns) / 1e9;
+  result.throughput_rps = static_cast<double>(records) / result.seconds;
+  result.checksum = checksum;
+  result.allocs_per_record = static_cast<double>(AllocationCount() - allocations_before) /
+                             static_cast<double>(records);
+  result.peak_rss_kb = PeakRssKb();
+  return result;
+}
+
 // Everything one run shares: the record pool, the source's clock, the sink's totals.
 class Run {
  public:
@@ -321,17 +339,10 @@ DesignResult RunCeiling(int threads, const DesignOptions& options) {
     });
   }
   for (std::thread& worker : workers) worker.join();
-  DesignResult result;
-  result.design = "ceiling";
-  result.runtime = "threads";
-  result.records = w.count;
-  result.seconds = static_cast<double>(MonotonicNanos() - start) / 1e9;
-  result.throughput_rps = static_cast<double>(w.count) / result.seconds;
-  for (uint64_t sum : sums) result.checksum += sum;
-  result.allocs_per_record =
-      static_cast<double>(AllocationCount() - allocations_before) / static_cast<double>(w.count);
-  result.peak_rss_kb = PeakRssKb();
-  return result;
+  uint64_t checksum = 0;
+  for (uint64_t sum : sums) checksum += sum;
+  return PlainThreadsResult("ceiling", w.count, MonotonicNanos() - start, checksum,
+                            allocations_before);
 }
 
 namespace {
@@ -493,17 +504,9 @@ DesignResult RunHandoffBound(int threads, const DesignOptions& options) {
   done.store(true, std::memory_order_relaxed);
   for (std::thread& t : worker_threads) t.join();
 
-  DesignResult result;
-  result.design = "handoff";
-  result.runtime = "threads";
-  result.records = received;
-  result.seconds = static_cast<double>(end - start) / 1e9;
-  result.throughput_rps = static_cast<double>(received) / result.seconds;
-  result.checksum = checksum;
+  DesignResult result =
+      PlainThreadsResult("handoff", received, end - start, checksum, allocations_before);
   SummarizeLatencies(latencies_ns, &result);
-  result.allocs_per_record =
-      static_cast<double>(AllocationCount() - allocations_before) / static_cast<double>(w.count);
-  result.peak_rss_kb = PeakRssKb();
   return result;
 }
 
