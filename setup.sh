@@ -14,6 +14,7 @@ packages=(
   libbenchmark-dev       # micro-benchmarks
   golang-go              # the Go peer programs in benchmarks/
   libcaf-dev             # CAF 0.17, the actor peer programs in benchmarks/caf/
+  libboost-fiber-dev     # Boost.Fiber 1.74, the fiber peer programs in benchmarks/boost_fiber/
   python3                # benchmark comparison scripts
   libhttp-parser-dev     # the HTTP service's request parser
   clang-14               # services/fuzz/run_fuzzer.sh: libFuzzer needs clang (-fsanitize=fuzzer)
