@@ -1,7 +1,7 @@
 // The pattern comparison: one workload (compare_workload.h), three concurrency
-// designs — worker pool, pipeline, actors — on troupe, the same three in Go, a
-// ceiling (plain threads, no queues) and a handoff bound (plain threads handing
-// records over lock-free rings), side by side. It answers "which design should my
+// designs — worker pool, pipeline, actors — on troupe, the same three in Go and in
+// Boost.Fiber, a ceiling (plain threads, no queues) and a handoff bound (plain threads
+// handing records over lock-free rings), side by side. It answers "which design should my
 // service use, and what does each cost?".
 //
 //   bazel run -c opt //benchmarks:compare                      # the default workload
@@ -46,6 +46,8 @@ ABSL_FLAG(int, parallelism, 0, "fibers/actors per stage and pool workers (0: pro
 ABSL_FLAG(double, rate, 0, "open loop: records per second (0: closed loop)");
 ABSL_FLAG(std::string, designs, "worker_pool,pipeline,actors", "troupe designs to run");
 ABSL_FLAG(std::string, go_binary, "", "the Go comparison program (empty: no Go rows)");
+ABSL_FLAG(std::string, boost_fiber_binary, "",
+          "the Boost.Fiber comparison program (empty: no Boost.Fiber rows)");
 ABSL_FLAG(std::string, json, "", "also write the results as JSON to this file (- = stdout)");
 ABSL_FLAG(std::string, html, "", "also write a self-contained HTML report with charts");
 ABSL_FLAG(std::string, trace, "",
@@ -97,9 +99,10 @@ absl::StatusOr<DesignOptions> OptionsFromFlags(int procs) {
   return options;
 }
 
-// Runs one Go design as a subprocess and reads its one-line JSON result.
-DesignResult RunGo(const std::string& binary, const std::string& design, int procs,
-                   const DesignOptions& options) {
+// Runs one design of a peer runtime (the Go program, or the Boost.Fiber one; both
+// take the same flags) as a subprocess and reads its one-line JSON result.
+DesignResult RunPeer(const std::string& binary, const std::string& runtime,
+                     const std::string& design, int procs, const DesignOptions& options) {
   const std::string command = absl::StrFormat(
       "'%s' -design=%s -records=%d -size=%d -parse_rounds=%d -validate_rounds=%d "
       "-transform_rounds=%d -capacity=%d -procs=%d -parallelism=%d -rate=%d",
@@ -109,7 +112,7 @@ DesignResult RunGo(const std::string& binary, const std::string& design, int pro
       static_cast<int64_t>(options.rate));
   DesignResult result;
   result.design = design;
-  result.runtime = "go";
+  result.runtime = runtime;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) {
     result.error = "cannot start " + binary;
@@ -120,10 +123,12 @@ DesignResult RunGo(const std::string& binary, const std::string& design, int pro
   while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
   const int status = pclose(pipe);
   if (status != 0) {
-    result.error = absl::StrCat("the Go program failed (status ", status, ")");
+    result.error = absl::StrCat("the ", runtime, " program failed (status ", status, ")");
     return result;
   }
-  if (!ParseResultJson(output, &result)) result.error = "unreadable Go output: " + output;
+  if (!ParseResultJson(output, &result)) {
+    result.error = absl::StrCat("unreadable ", runtime, " output: ", output);
+  }
   return result;
 }
 
@@ -147,7 +152,8 @@ absl::StatusOr<std::vector<int64_t>> ParseList(const std::string& flag, const st
   return values;
 }
 
-// One comparison: the ceiling, the troupe designs, the Go designs, on `procs`.
+// One comparison: the ceiling, the handoff bound, the troupe designs and the peers'
+// designs, on `procs`.
 absl::StatusOr<std::vector<DesignResult>> CompareOnce(int procs_flag, int64_t capacity,
                                                       const std::vector<std::string>& designs,
                                                       std::vector<std::pair<std::string, Trace>>* traces,
@@ -187,19 +193,27 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(int procs_flag, int64_t ca
   };
   finish_row(RunCeiling(procs, *options), &results);
   finish_row(RunHandoffBound(procs, *options), &results);
-  // Each Go design runs right after troupe's version of it, so that the two see the
+  // Each peer's design runs right after troupe's version of it, so that they see the
   // machine in the same state as far as possible.
   const std::string go_binary = absl::GetFlag(FLAGS_go_binary);
-  std::vector<DesignResult> go_results;
+  const std::string boost_fiber_binary = absl::GetFlag(FLAGS_boost_fiber_binary);
+  std::vector<DesignResult> go_results, boost_fiber_results;
   for (const std::string& design : designs) {
     if (traces != nullptr) (*runtime)->StartTrace();
     if (design == "worker_pool") finish_row(RunWorkerPool(**runtime, *options), &results);
     if (design == "pipeline") finish_row(RunPipeline(**runtime, *options), &results);
     if (design == "actors") finish_row(RunActors(**runtime, *options), &results);
     if (traces != nullptr) traces->emplace_back(design, (*runtime)->StopTrace());
-    if (!go_binary.empty()) finish_row(RunGo(go_binary, design, procs, *options), &go_results);
+    if (!go_binary.empty()) {
+      finish_row(RunPeer(go_binary, kGoRuntime, design, procs, *options), &go_results);
+    }
+    if (!boost_fiber_binary.empty()) {
+      finish_row(RunPeer(boost_fiber_binary, kBoostFiberRuntime, design, procs, *options),
+                 &boost_fiber_results);
+    }
   }
   results.insert(results.end(), go_results.begin(), go_results.end());
+  results.insert(results.end(), boost_fiber_results.begin(), boost_fiber_results.end());
   // Every design must reproduce the ceiling's checksum.
   const uint64_t reference = results.front().checksum;
   for (DesignResult& r : results) {

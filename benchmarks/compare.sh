@@ -2,13 +2,15 @@
 # The pattern comparison, as `bazel run -c opt //benchmarks:compare [-- flags]`.
 #
 # Builds the Go versions of the three designs (benchmarks/go/compare; offline, needs
-# Debian's golang-go), then runs the troupe comparison with them in the same run.
+# Debian's golang-go), then runs the troupe comparison with them and with the
+# Boost.Fiber versions (benchmarks/boost_fiber, built by Bazel) in the same run.
 # Results go to stdout as a table, and to compare_results.json and
 # compare_report.html in the directory bazel was run from (override with --json=...
 # and --html=...; flags are those of compare_troupe, see compare.cc).
 set -euo pipefail
 
 binary="$(pwd)/benchmarks/compare_troupe"
+boost_fiber_binary="$(pwd)/benchmarks/boost_fiber/compare_fibers"
 workspace="${BUILD_WORKSPACE_DIRECTORY:-$(cd "$(dirname "$0")/.." && pwd)}"
 cd "${BUILD_WORKING_DIRECTORY:-$PWD}"
 
@@ -27,4 +29,5 @@ else
   echo "compare: go is not installed (./setup.sh installs it); running without the Go rows" >&2
 fi
 
-exec "$binary" --json=compare_results.json --html=compare_report.html "${go_flag[@]}" "$@"
+exec "$binary" --json=compare_results.json --html=compare_report.html "${go_flag[@]}" \
+  --boost_fiber_binary="$boost_fiber_binary" "$@"

@@ -21,7 +21,7 @@ struct DesignOptions {
 
 struct DesignResult {
   std::string design;
-  std::string runtime;  // "troupe", "go", "threads"
+  std::string runtime;  // "troupe", a peer (kGoRuntime, kBoostFiberRuntime), or "threads"
   int64_t records = 0;
   double seconds = 0;
   double throughput_rps = 0;
@@ -36,6 +36,11 @@ struct DesignResult {
   double core_transfer_ns = -1;
   std::string error;  // non-empty if the design failed
 };
+
+// The peer runtimes whose programs run the same designs (compare.cc), as rows name
+// them.
+inline constexpr const char* kGoRuntime = "go";
+inline constexpr const char* kBoostFiberRuntime = "boost.fiber";
 
 // The row of `design` on `runtime` in `results` that has no error, or nullptr.
 const DesignResult* FindResult(const std::vector<DesignResult>& results,

@@ -51,30 +51,32 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
                           header.transfer_from_cpu, header.transfer_to_cpu);
   }
   out += "\n";
-  absl::StrAppendFormat(&out, "%-12s %-7s %12s %9s %8s %9s %9s %9s %9s %8s %10s %10s %8s %7s %7s %s\n",
-                        "design", "runtime", "records/s", "%ceiling", "vs Go", "p50 us", "p95 us",
+  absl::StrAppendFormat(&out, "%-12s %-11s %12s %9s %8s %8s %9s %9s %9s %9s %8s %10s %10s %8s %7s %7s %s\n",
+                        "design", "runtime", "records/s", "%ceiling", "vs Go", "vs Boost", "p50 us", "p95 us",
                         "p99 us", "max us", "RSS MiB", "allocs/rec", "switches", "steals",
                         "parks", "xfer ns", "checksum");
   for (const DesignResult& r : results) {
     if (!r.error.empty()) {
-      absl::StrAppendFormat(&out, "%-12s %-7s ERROR: %s\n", r.design, r.runtime, r.error);
+      absl::StrAppendFormat(&out, "%-12s %-11s ERROR: %s\n", r.design, r.runtime, r.error);
       continue;
     }
     std::string of_ceiling = "-";
     if (ceiling != nullptr && &r != ceiling) {
       of_ceiling = absl::StrFormat("%.0f%%", 100.0 * r.throughput_rps / ceiling->throughput_rps);
     }
-    std::string vs_go = "-";
-    if (r.runtime == "troupe") {
-      if (const DesignResult* go = FindResult(results, r.design, "go")) {
-        vs_go = absl::StrFormat("%.2fx", r.throughput_rps / go->throughput_rps);
-      }
-    }
+    // troupe's throughput over a peer's, for troupe's rows.
+    auto versus = [&](const char* peer_runtime) -> std::string {
+      if (r.runtime != "troupe") return "-";
+      const DesignResult* peer = FindResult(results, r.design, peer_runtime);
+      if (peer == nullptr) return "-";
+      return absl::StrFormat("%.2fx", r.throughput_rps / peer->throughput_rps);
+    };
     const bool has_latency = r.design != "ceiling";
     const bool troupe = r.runtime == "troupe";
     absl::StrAppendFormat(
-        &out, "%-12s %-7s %12.0f %9s %8s %9s %9s %9s %9s %8.1f %10.3f %10s %8s %7s %7s 0x%016x\n",
-        r.design, r.runtime, r.throughput_rps, of_ceiling, vs_go,
+        &out, "%-12s %-11s %12.0f %9s %8s %8s %9s %9s %9s %9s %8.1f %10.3f %10s %8s %7s %7s 0x%016x\n",
+        r.design, r.runtime, r.throughput_rps, of_ceiling, versus(kGoRuntime),
+        versus(kBoostFiberRuntime),
         has_latency ? absl::StrFormat("%.0f", r.p50_us) : "-",
         has_latency ? absl::StrFormat("%.0f", r.p95_us) : "-",
         has_latency ? absl::StrFormat("%.0f", r.p99_us) : "-",
@@ -101,7 +103,8 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
   out += "\n%ceiling: throughput as a share of the ceiling (the same work on plain threads, no "
          "queues).\nhandoff: one source thread handing records to the others over lock-free "
          "spinning rings;\n  the bound for any design that moves records between cores.\n"
-         "vs Go: troupe's throughput over Go's for the same design, measured in this run.\n";
+         "vs Go, vs Boost: troupe's throughput over Go's and over Boost.Fiber's for the same "
+         "design,\n  measured in this run.\n";
   return out;
 }
 
@@ -142,7 +145,8 @@ std::string FormatHtmlSection(const ReportHeader& header,
   }
   auto color = [](const DesignResult& r) {
     if (r.runtime == "troupe") return "#2b7bb9";
-    if (r.runtime == "go") return "#7fb800";
+    if (r.runtime == kGoRuntime) return "#7fb800";
+    if (r.runtime == kBoostFiberRuntime) return "#e08a00";
     return "#999999";
   };
   const int bar_height = 22;
@@ -197,7 +201,7 @@ std::string FormatHtmlDocument(const std::string& sections) {
       "<!doctype html><html><head><meta charset=\"utf-8\"><title>troupe pattern comparison"
       "</title><style>body{font-family:sans-serif;margin:2em;max-width:60em}pre{background:"
       "#f4f4f4;padding:1em;overflow-x:auto}</style></head><body><h1>Pattern comparison</h1>"
-      "<p>Blue: troupe. Green: Go. Grey: plain threads: the ceiling (no queues) and the "
+      "<p>Blue: troupe. Green: Go. Orange: Boost.Fiber. Grey: plain threads: the ceiling (no queues) and the "
       "handoff bound (lock-free spinning rings from one source thread).</p>",
       sections, "</body></html>\n");
 }

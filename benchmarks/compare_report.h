@@ -1,5 +1,5 @@
 // Output of the pattern comparison: the table, JSON, and a self-contained HTML report
-// with SVG charts; and reading a Go peer's one-line JSON result.
+// with SVG charts; and reading a peer program's (Go, Boost.Fiber) one-line JSON result.
 #ifndef TROUPE_BENCHMARKS_COMPARE_REPORT_H_
 #define TROUPE_BENCHMARKS_COMPARE_REPORT_H_
 
@@ -35,7 +35,7 @@ std::string FormatHtmlDocument(const std::string& sections);
 // thread, one complete event per fiber run slice.
 std::string FormatChromeTrace(const std::vector<std::pair<std::string, Trace>>& traces);
 
-// Fills `result` from one JSON object line (as the Go program prints). False if a
+// Fills `result` from one JSON object line (as the peer programs print). False if a
 // required key is missing.
 bool ParseResultJson(const std::string& line, DesignResult* result);
 

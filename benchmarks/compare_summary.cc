@@ -27,7 +27,7 @@ std::string MedianAndRange(const std::vector<double>& values, const char* format
 }
 
 struct Samples {
-  std::vector<double> throughput, of_ceiling, p50, p95, p99, vs_go;
+  std::vector<double> throughput, of_ceiling, p50, p95, p99, vs_go, vs_boost_fiber;
   int p99_at_most_go = 0;  // same-state pairs with Go (as many as vs_go) where troupe's p99 <= Go's
 };
 
@@ -69,10 +69,14 @@ std::string FormatRepeatSummary(const std::vector<std::vector<DesignResult>>& ru
         s.p99.push_back(r.p99_us);
       }
       if (r.runtime == "troupe") {
-        const DesignResult* go = FindResult(run, r.design, "go");
+        const DesignResult* go = FindResult(run, r.design, kGoRuntime);
         if (go != nullptr && state(*go) == state(r)) {
           s.vs_go.push_back(r.throughput_rps / go->throughput_rps);
           if (r.p99_us <= go->p99_us) ++s.p99_at_most_go;
+        }
+        const DesignResult* fiber = FindResult(run, r.design, kBoostFiberRuntime);
+        if (fiber != nullptr && state(*fiber) == state(r)) {
+          s.vs_boost_fiber.push_back(r.throughput_rps / fiber->throughput_rps);
         }
       }
     }
@@ -84,27 +88,33 @@ std::string FormatRepeatSummary(const std::vector<std::vector<DesignResult>>& ru
                                     kFarFactor, fastest);
   std::string out = absl::StrFormat(
       "\nSummary of %d runs: medians (range) over the rows of each state. %s.\n"
-      "vs Go, p99<=Go: over the runs in which troupe's row and Go's were in the same state "
-      "(p99<=Go: in how many of them troupe's p99 was at most Go's).\n\n",
+      "vs Go, p99<=Go, vs Boost: over the runs in which troupe's row and the peer's were in "
+      "the same state\n(p99<=Go: in how many of them troupe's p99 was at most Go's; vs "
+      "Boost: troupe over Boost.Fiber).\n\n",
       static_cast<int>(runs.size()), states);
-  absl::StrAppendFormat(&out, "%-5s %-12s %-7s %5s %10s %20s %8s %8s %8s %22s %9s\n", "state",
-                        "design", "runtime", "rows", "records/s", "%ceiling", "p50 us",
-                        "p95 us", "p99 us", "vs Go", "p99<=Go");
+  absl::StrAppendFormat(&out, "%-5s %-12s %-11s %5s %10s %20s %8s %8s %8s %22s %9s %22s\n",
+                        "state", "design", "runtime", "rows", "records/s", "%ceiling", "p50 us",
+                        "p95 us", "p99 us", "vs Go", "p99<=Go", "vs Boost");
+  auto ratios = [](const std::vector<double>& values) {
+    return values.empty() ? std::string("-")
+                          : absl::StrCat(MedianAndRange(values, "%.2f"), " n=", values.size());
+  };
   for (const auto& [key, s] : rows) {
     const auto& [row_state, position, design, runtime] = key;
     const bool latency = !s.p50.empty();
     absl::StrAppendFormat(
-        &out, "%-5s %-12s %-7s %5d %10.0f %20s %8s %8s %8s %22s %9s\n", kStateNames[row_state],
+        &out, "%-5s %-12s %-11s %5d %10.0f %20s %8s %8s %8s %22s %9s %22s\n",
+        kStateNames[row_state],
         design, runtime,
         static_cast<int>(s.throughput.size()), Median(s.throughput),
         MedianAndRange(s.of_ceiling, "%.1f"),
         latency ? absl::StrFormat("%.0f", Median(s.p50)) : "-",
         latency ? absl::StrFormat("%.0f", Median(s.p95)) : "-",
         latency ? absl::StrFormat("%.0f", Median(s.p99)) : "-",
+        ratios(s.vs_go),
         s.vs_go.empty() ? std::string("-")
-                        : absl::StrCat(MedianAndRange(s.vs_go, "%.2f"), " n=", s.vs_go.size()),
-        s.vs_go.empty() ? std::string("-")
-                        : absl::StrCat(s.p99_at_most_go, "/", s.vs_go.size()));
+                        : absl::StrCat(s.p99_at_most_go, "/", s.vs_go.size()),
+        ratios(s.vs_boost_fiber));
   }
   return out;
 }

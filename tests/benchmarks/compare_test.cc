@@ -118,6 +118,22 @@ TEST(CompareReportTest, TheTableAndJsonCarryTheTransferTimes) {
   EXPECT_NE(mixed.find("WARNING: the core-to-core transfer time moved from 31 to 165 ns"),
             std::string::npos)
       << mixed;
+  DesignResult troupe_row = far;
+  troupe_row.core_transfer_ns = 31.0;
+  troupe_row.throughput_rps = 90;
+  DesignResult go_row = troupe_row;
+  go_row.runtime = kGoRuntime;
+  go_row.throughput_rps = 60;
+  DesignResult fiber_row = troupe_row;
+  fiber_row.runtime = kBoostFiberRuntime;
+  fiber_row.throughput_rps = 30;
+  const std::string versus = FormatTable(header, {ceiling, troupe_row, go_row, fiber_row});
+  EXPECT_NE(versus.find("worker_pool  troupe                90       90%    1.50x    3.00x"),
+            std::string::npos)
+      << versus;
+  EXPECT_NE(versus.find("worker_pool  boost.fiber           30       30%        -        -"),
+            std::string::npos)
+      << versus;
   const std::string json = FormatJson(header, {ceiling, unmeasured});
   EXPECT_NE(json.find("\"core_transfer_ns\": 31.0,"), std::string::npos) << json;
   EXPECT_NE(json.find("\"core_transfer_ns\": null,"), std::string::npos) << json;
@@ -137,28 +153,32 @@ DesignResult Row(const std::string& design, const std::string& runtime, double t
 
 TEST(CompareSummaryTest, RowsAreSplitByStateAndRatiosPairOnlyRowsInTheSameState) {
   const std::vector<std::vector<DesignResult>> runs = {
-      // Near throughout: 80% of the ceiling, 1.25x Go.
+      // Near throughout: 80% of the ceiling, 1.25x Go, 2x Boost.Fiber.
       {Row("ceiling", "threads", 1000, 30), Row("worker_pool", "troupe", 800, 30),
-       Row("worker_pool", "go", 640, 35)},
+       Row("worker_pool", "go", 640, 35), Row("worker_pool", "boost.fiber", 400, 30)},
       // Near again: 90%, 1.5x Go.
       {Row("ceiling", "threads", 1000, 31), Row("worker_pool", "troupe", 900, 40),
        Row("worker_pool", "go", 600, 33)},
-      // troupe far (over 2x the fastest probe, 30 ns), Go near: no ratio from this run.
+      // troupe far (over 2x the fastest probe, 30 ns), Go near: no ratio from this run;
+      // Boost.Fiber far too: 1.3x.
       {Row("ceiling", "threads", 1000, 30), Row("worker_pool", "troupe", 650, 165),
-       Row("worker_pool", "go", 620, 32)},
+       Row("worker_pool", "go", 620, 32), Row("worker_pool", "boost.fiber", 500, 170)},
   };
   const std::string summary = FormatRepeatSummary(runs);
   // Near troupe: two rows, median of 80% and 90%, ratios 1.25 and 1.50.
-  EXPECT_NE(summary.find("near  worker_pool  troupe      2        850     85.0 (80.0-90.0)"),
+  EXPECT_NE(summary.find("near  worker_pool  troupe          2        850     85.0 (80.0-90.0)"),
             std::string::npos)
       << summary;
   // p99 (set from the throughput by Row) at most Go's in both near pairs.
   EXPECT_NE(summary.find("1.38 (1.25-1.50) n=2       2/2"), std::string::npos) << summary;
+  // Boost.Fiber: one near pair (run 1) and one far pair (run 3).
+  EXPECT_NE(summary.find("2/2   2.00 (2.00-2.00) n=1"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("-         -   1.30 (1.30-1.30) n=1"), std::string::npos) << summary;
   // Far troupe: one row, and no Go row of the same state to pair with.
-  EXPECT_NE(summary.find("far   worker_pool  troupe      1        650     65.0 (65.0-65.0)"),
+  EXPECT_NE(summary.find("far   worker_pool  troupe          1        650     65.0 (65.0-65.0)"),
             std::string::npos)
       << summary;
-  EXPECT_NE(summary.find("near  worker_pool  go          3        620"), std::string::npos)
+  EXPECT_NE(summary.find("near  worker_pool  go              3        620"), std::string::npos)
       << summary;
   EXPECT_NE(summary.find("(30 ns)"), std::string::npos) << summary;
 }
