@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Compares troupe's benchmarks with equivalent Go and CAF programs.
+# Compares troupe's benchmarks with equivalent Go, CAF and Boost.Fiber programs.
 #
 # Runs the troupe benchmarks listed in BENCHMARKS below (BM_SpawnJoin and
 # BM_Skynet from //benchmarks:scheduler_bench; BM_ChanPingPong, BM_ChanStream
 # and BM_Select4 from //benchmarks:channel_bench; BM_ActorPingPong and
 # BM_ActorFanIn from //benchmarks:actor_bench; BM_TcpPingPong from
 # //benchmarks:net_bench), their Go peers in
-# benchmarks/go/ and, for the actor benchmarks, their CAF peers in
-# benchmarks/caf/, then prints a table of median items/s for each and the
-# ratios troupe/Go and troupe/CAF ("n/a" where a benchmark has no peer). The
-# same table is written as Markdown to $TMP/compare_with_go.md (for pasting
-# into BENCHMARKS.md).
+# benchmarks/go/, for the actor benchmarks their CAF peers in
+# benchmarks/caf/ and, for the scheduler and channel benchmarks, their
+# Boost.Fiber peers in benchmarks/boost_fiber/, then prints a table of median
+# items/s for each and the ratios troupe/Go, troupe/CAF and troupe/Boost.Fiber
+# ("n/a" where a benchmark has no peer; BM_Select4 has no Boost.Fiber peer
+# because Boost.Fiber has no select). The same table is written as Markdown to
+# $TMP/compare_with_go.md (for pasting into BENCHMARKS.md).
 #
 # BM_ActorFanIn has two variants, both reported: /1024 (a bounded mailbox of
 # capacity 1024 that parks senders when full) is compared with Go's
@@ -19,67 +21,77 @@
 # CAF 0.17's mailboxes are unbounded, so its one fan-in measurement appears in
 # both rows and /0 is the like-for-like CAF comparison.
 #
+# The Boost.Fiber peers run work_stealing on PROCS threads; their deviations
+# from troupe's workloads (BM_ChanStream's channel holds 127 values, not 64;
+# malloc'd fixedsize_stack stacks instead of a pool) are listed at the top of
+# benchmarks/boost_fiber/micro_peers.cpp.
+#
 # Usage (from anywhere): benchmarks/compare_with_go.sh
 #
 # Environment:
-#   REPS=5         timed repetitions per benchmark (troupe, Go and CAF)
+#   REPS=5         timed repetitions per benchmark (troupe and every peer)
 #   PROCS=2        worker threads: exported as TROUPE_PROCS for troupe, passed
-#                  as -procs (GOMAXPROCS; CAF's scheduler.max-threads) to the
-#                  Go and CAF programs
+#                  as -procs (GOMAXPROCS; CAF's scheduler.max-threads; the
+#                  number of Boost.Fiber work_stealing threads) to the peers
 #   SKIP_TROUPE=1  skip the troupe benchmarks (their column shows "n/a");
 #                  useful to test the peers alone
 #   SKIP_CAF=1     skip the CAF peers (their column shows "n/a")
-#   CXX=g++        compiler for the CAF peers
+#   SKIP_BOOST_FIBER=1  skip the Boost.Fiber peers (their column shows "n/a")
+#   CXX=g++        compiler for the CAF and Boost.Fiber peers
 #
 # Go is built offline (GOPROXY=off, no dependencies); needs go >= 1.19 and
-# python3. The CAF peers are single C++17 files built with $CXX -O2 against
-# Debian's libcaf-dev 0.17 (see setup.sh) into the temporary directory; they
-# are not part of the Bazel build.
+# python3. The CAF and Boost.Fiber peers are single C++17 files built with
+# $CXX -O2 against Debian's libcaf-dev 0.17 and libboost-fiber-dev 1.74 (see
+# setup.sh) into the temporary directory; they are not part of the Bazel build.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # One line per compared benchmark: troupe benchmark name (with its argument
 # where the benchmark has several), the bazel target that defines it, the Go
-# peer program (a directory under benchmarks/go/) and the CAF peer program (a
-# file benchmarks/caf/<name>.cpp); "-" where there is no peer. A peer program
-# may serve several lines: it prints one result line per repetition named after
-# the troupe benchmark, with or without the argument.
+# peer program (a directory under benchmarks/go/), the CAF peer program (a file
+# benchmarks/caf/<name>.cpp) and the Boost.Fiber peer program (a file
+# benchmarks/boost_fiber/<name>.cpp); "-" where there is no peer. A peer
+# program may serve several lines: it prints one result line per repetition
+# named after the troupe benchmark, with or without the argument.
 BENCHMARKS=(
-  "BM_SpawnJoin        //benchmarks:scheduler_bench  spawnjoin      -"
-  "BM_Skynet           //benchmarks:scheduler_bench  skynet         -"
-  "BM_ChanPingPong     //benchmarks:channel_bench    chanpingpong   -"
-  "BM_ChanStream       //benchmarks:channel_bench    chanstream     -"
-  "BM_Select4          //benchmarks:channel_bench    select4        -"
-  "BM_ActorPingPong    //benchmarks:actor_bench      actorpingpong  actor_peers"
-  "BM_ActorFanIn/1024  //benchmarks:actor_bench      actorfanin     actor_peers"
-  "BM_ActorFanIn/0     //benchmarks:actor_bench      -              actor_peers"
-  "BM_TcpPingPong/1    //benchmarks:net_bench        tcppingpong    -"
-  "BM_TcpPingPong/16   //benchmarks:net_bench        tcppingpong    -"
+  "BM_SpawnJoin        //benchmarks:scheduler_bench  spawnjoin      -            micro_peers"
+  "BM_Skynet           //benchmarks:scheduler_bench  skynet         -            micro_peers"
+  "BM_ChanPingPong     //benchmarks:channel_bench    chanpingpong   -            micro_peers"
+  "BM_ChanStream       //benchmarks:channel_bench    chanstream     -            micro_peers"
+  "BM_Select4          //benchmarks:channel_bench    select4        -            -"
+  "BM_ActorPingPong    //benchmarks:actor_bench      actorpingpong  actor_peers  -"
+  "BM_ActorFanIn/1024  //benchmarks:actor_bench      actorfanin     actor_peers  -"
+  "BM_ActorFanIn/0     //benchmarks:actor_bench      -              actor_peers  -"
+  "BM_TcpPingPong/1    //benchmarks:net_bench        tcppingpong    -            -"
+  "BM_TcpPingPong/16   //benchmarks:net_bench        tcppingpong    -            -"
 )
 
 REPS="${REPS:-5}"
 PROCS="${PROCS:-2}"
 SKIP_TROUPE="${SKIP_TROUPE:-0}"
 SKIP_CAF="${SKIP_CAF:-0}"
+SKIP_BOOST_FIBER="${SKIP_BOOST_FIBER:-0}"
 CXX="${CXX:-g++}"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/compare_with_go.XXXXXX")"  # builds and results
 
 # Distinct targets and peer programs, in list order.
-TARGETS=() GO_PROGS=() CAF_PROGS=()
+TARGETS=() GO_PROGS=() CAF_PROGS=() BOOST_FIBER_PROGS=()
 add_once() {  # add_once ARRAY VALUE: appends VALUE unless it is "-" or present
   local -n array="$1"
   [[ "$2" == - || " ${array[*]-} " == *" $2 "* ]] || array+=("$2")
 }
 for entry in "${BENCHMARKS[@]}"; do
-  read -r name target go_prog caf_prog <<<"$entry"
+  read -r name target go_prog caf_prog boost_fiber_prog <<<"$entry"
   add_once TARGETS "$target"
   add_once GO_PROGS "$go_prog"
   add_once CAF_PROGS "$caf_prog"
+  add_once BOOST_FIBER_PROGS "$boost_fiber_prog"
 done
 [[ "$SKIP_CAF" == 1 ]] && CAF_PROGS=()
+[[ "$SKIP_BOOST_FIBER" == 1 ]] && BOOST_FIBER_PROGS=()
 
-# a. Build the Go and CAF programs.
+# a. Build the Go, CAF and Boost.Fiber programs.
 echo "== building Go programs into $TMP/bin" >&2
 mkdir -p "$TMP/bin"
 (
@@ -95,6 +107,16 @@ for prog in ${CAF_PROGS[@]+"${CAF_PROGS[@]}"}; do
     exit 1
   fi
   "$CXX" -O2 -std=c++17 -pthread "benchmarks/caf/$prog.cpp" -o "$TMP/caf/$prog" -lcaf_core
+done
+for prog in ${BOOST_FIBER_PROGS[@]+"${BOOST_FIBER_PROGS[@]}"}; do
+  echo "== building Boost.Fiber $prog into $TMP/boost_fiber" >&2
+  mkdir -p "$TMP/boost_fiber"
+  if [[ ! -e /usr/include/boost/fiber/all.hpp ]]; then
+    echo "Boost.Fiber headers missing: run setup.sh (libboost-fiber-dev) or set SKIP_BOOST_FIBER=1" >&2
+    exit 1
+  fi
+  "$CXX" -O2 -std=c++17 "benchmarks/boost_fiber/$prog.cpp" -o "$TMP/boost_fiber/$prog" \
+    -lboost_fiber -lboost_context -pthread
 done
 
 # The machine's core-to-core transfer time before each group (core_transfer.h): on
@@ -134,7 +156,7 @@ fi
 
 TRANSFERS+=", before Go $(transfer)"
 
-# c. Run the Go and CAF programs, each into its own result file.
+# c. Run the Go, CAF and Boost.Fiber programs, each into its own result file.
 for prog in "${GO_PROGS[@]}"; do
   echo "== running Go $prog (-procs $PROCS -reps $REPS)" >&2
   "$TMP/bin/$prog" -procs "$PROCS" -reps "$REPS" | tee "$TMP/go_$prog.txt" >&2
@@ -145,6 +167,13 @@ fi
 for prog in ${CAF_PROGS[@]+"${CAF_PROGS[@]}"}; do
   echo "== running CAF $prog (-procs $PROCS -reps $REPS)" >&2
   "$TMP/caf/$prog" -procs "$PROCS" -reps "$REPS" | tee "$TMP/caf_$prog.txt" >&2
+done
+if [[ "$SKIP_BOOST_FIBER" == 1 ]]; then
+  echo "== SKIP_BOOST_FIBER=1: not running Boost.Fiber" >&2
+fi
+for prog in ${BOOST_FIBER_PROGS[@]+"${BOOST_FIBER_PROGS[@]}"}; do
+  echo "== running Boost.Fiber $prog (-procs $PROCS -reps $REPS)" >&2
+  "$TMP/boost_fiber/$prog" -procs "$PROCS" -reps "$REPS" | tee "$TMP/boost_fiber_$prog.txt" >&2
 done
 
 # d. Print the table (text to stdout, Markdown to $TMP/compare_with_go.md).
@@ -161,7 +190,7 @@ import sys
 tmp, md_path, footer = sys.argv[1:4]
 troupe_jsons = sys.argv[4:]
 with open(os.path.join(tmp, "benchmarks.txt")) as f:
-    entries = [line.split() for line in f if line.strip()]  # name target go caf
+    entries = [line.split() for line in f if line.strip()]  # name target go caf boost_fiber
 
 # Name components google-benchmark appends that are not arguments.
 NON_ARGS = ("real_time", "process_time", "manual_time", "min_time:",
@@ -228,13 +257,15 @@ def ratio(a, b):
     return f"{a / b:.2f}" if a is not None and b else "n/a"
 
 rows = []
-for name, _, go_prog, caf_prog in entries:
+for name, _, go_prog, caf_prog, boost_fiber_prog in entries:
     tv = troupe_value(t, name)
     gv, cv = peer_value("go", go_prog, name), peer_value("caf", caf_prog, name)
-    rows.append((name, fmt(tv), fmt(gv), ratio(tv, gv), fmt(cv), ratio(tv, cv)))
+    bv = peer_value("boost_fiber", boost_fiber_prog, name)
+    rows.append((name, fmt(tv), fmt(gv), ratio(tv, gv), fmt(cv), ratio(tv, cv),
+                 fmt(bv), ratio(tv, bv)))
 
 header = ("benchmark", "troupe items/s", "Go items/s", "troupe/Go",
-          "CAF items/s", "troupe/CAF")
+          "CAF items/s", "troupe/CAF", "Boost.Fiber items/s", "troupe/Boost.Fiber")
 widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
 def line(r):
     return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))

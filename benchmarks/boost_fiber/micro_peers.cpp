@@ -1,0 +1,353 @@
+// Boost.Fiber peers of troupe's scheduler and channel micro-benchmarks
+// (benchmarks/scheduler_bench.cc, benchmarks/channel_bench.cc): BM_SpawnJoin, BM_Skynet,
+// BM_ChanPingPong and BM_ChanStream, written with Boost.Fiber 1.74 (Debian's
+// libboost-fiber-dev). benchmarks/compare_with_go.sh builds this file into its temporary
+// directory and runs it next to troupe, the Go and the CAF peers; it is not part of the
+// Bazel build.
+//
+//   g++ -O2 -std=c++17 micro_peers.cpp -o micro_peers -lboost_fiber -lboost_context -pthread
+//   ./micro_peers -procs 2 -reps 5
+//
+// Flags: -procs N (threads that run fibers; default 2) and -reps N (timed repetitions per
+// workload; default 5); `--procs=N` spellings work too. Each workload does one untimed
+// warm-up repetition, then prints one line per timed repetition in the Go peers' format:
+//
+//   name=BM_Skynet items=1000000 seconds=0.123456 items_per_second=8.1e6
+//
+// The workloads are troupe's, with the same counts and the same items:
+// - BM_SpawnJoin: one fiber spawns 10,000 empty fibers, then joins them all. Items =
+//   fibers.
+// - BM_Skynet: a tree with fan-out 10 and 1,000,000 leaves whose every node is a fiber;
+//   leaf i returns i, each child writes its result into its parent's frame and the parent
+//   joins its children (as troupe's skynet.cc does; the Go peer uses a channel). Items =
+//   leaves.
+// - BM_ChanPingPong: two fibers bounce an int over two unbuffered_channels for 100,000
+//   round trips; the responder adds one and stops when ping is closed. Items = round
+//   trips.
+// - BM_ChanStream: a producer fiber sends 0..999,999 over a buffered_channel and closes
+//   it; the consumer sums until the channel is closed, then joins the producer. Items =
+//   messages.
+// - BM_Select4 has no peer: Boost.Fiber has no select over several channels (the
+//   comparison script shows n/a).
+// Every repetition checks its result (fibers joined, skynet's sum, the final ping-pong
+// value, the stream's sum) and aborts with a message if it is wrong, warm-up included,
+// so a broken peer never prints a number.
+//
+// How Boost.Fiber runs here: M:N, the way troupe and Go run.
+// - Scheduler: boost::fibers::algo::work_stealing on PROCS threads, the main thread and
+//   PROCS-1 worker threads, all for the whole program (like troupe's shared runtime).
+//   In 1.74 work_stealing's constructor waits until all PROCS threads have constructed
+//   theirs, so the workers start first. Each worker installs the algorithm and then
+//   parks its main fiber on a fiber condition variable until the program ends; while it
+//   waits, the thread's dispatcher runs ready fibers and steals from the other threads
+//   (Boost's documented pattern, examples/work_stealing.cpp).
+// - Each repetition's body runs in a fresh fiber that the main thread's main fiber
+//   joins, as troupe's Runtime::Run runs its body in a fiber and Go runs main in a
+//   goroutine: a thread's main fiber is pinned to its thread, an ordinary fiber may be
+//   stolen. The timing covers spawning and joining that fiber.
+// - work_stealing keeps its default suspend=false: an idle thread keeps looking for work
+//   to steal instead of sleeping. With suspend=true a sleeping thread wakes only for a
+//   timer or when one of its own fibers is made ready from another thread (notify),
+//   never for fibers spawned elsewhere, so new fibers could queue on one thread while
+//   the others sleep (read from the 1.74 sources; not measured). The price: each idle
+//   thread spins on a core for the whole run, where Go and troupe park idle threads after
+//   a short spin.
+//
+// Deviations from troupe's workloads:
+// - Channel capacity: Boost 1.74's buffered_channel needs a power-of-two capacity and
+//   holds capacity-1 elements, so BM_ChanStream's channel has capacity 128 and holds 127
+//   values where troupe's (and Go's) holds 64; 128 is the smallest power of two that
+//   holds 64.
+// - Stacks: boost::fibers::fixedsize_stack, Boost.Fiber's default allocator (a malloc
+//   per fiber, freed when the fiber is released), with troupe's default stack size of
+//   64 KiB instead of Boost's 128 KiB, so both runtimes give a fiber the same stack
+//   (troupe adds a guard page; fixedsize_stack has none). troupe pools its stacks, but
+//   Boost's pool, pooled_fixedsize_stack, cannot be used with work_stealing: its
+//   boost::pool takes no lock, and a fiber's stack is freed by whichever thread releases
+//   the fiber last, which need not be the thread that allocated it. Shared by the threads,
+//   it crashed this program in BM_Skynet with -procs 2 (segmentation fault, 3 runs of 3).
+//   The malloc'd stacks cost what a pool would not: as stacks are freed and allocated,
+//   glibc's heaps shrink and grow again, about 345,000 brk and mprotect calls for one
+//   warm-up and one timed repetition of the four workloads with -procs 2 (strace -c),
+//   nearly all of them in BM_SpawnJoin and BM_Skynet, which spawn a fiber per item.
+//
+// Memory: a spawned fiber is queued behind the fibers already ready (launch::post, the
+// default, which matches troupe's and Go's spawn: the parent keeps running), and Boost's
+// ready queues are FIFO, so BM_Skynet builds most of its tree before the first leaves
+// return. With -procs 2 this program peaked at 1.2 GB resident, with -procs 1 at 10 GB
+// (nearly all 1,111,111 fibers alive at once, at 64 KiB of stack each).
+#include <boost/fiber/all.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+constexpr std::size_t kStackSize = 64 * 1024;  // troupe's RuntimeOptions::kDefaultStackSize
+
+constexpr int kSpawnJoinFibers = 10'000;
+constexpr int64_t kSkynetLeaves = 1'000'000;
+constexpr int64_t kSkynetExpectedSum = kSkynetLeaves * (kSkynetLeaves - 1) / 2;
+constexpr int kSkynetFanOut = 10;
+constexpr int kPingPongRoundTrips = 100'000;
+constexpr int kStreamMessages = 1'000'000;
+constexpr std::size_t kStreamCapacity = 128;  // holds 127; troupe's channel holds 64
+
+struct Flags {
+  int procs = 2;
+  int reps = 5;
+};
+
+// Prints "micro_peers: <function>: <message>" and aborts. abort rather than exit: the
+// worker threads are still running fibers, and exit would destroy statics under them.
+[[noreturn]] void Fail(const char* function, const std::string& message) {
+  std::fprintf(stderr, "micro_peers: %s: %s\n", function, message.c_str());
+  std::abort();
+}
+
+// Formats v with 4 significant digits in compact exponent form, as the Go peers' report
+// package does: 8100000 -> "8.1e6", 1234567 -> "1.235e6".
+std::string Rate(double v) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.3e", v);  // e.g. "8.100e+06", "inf"
+  std::string s = buffer;
+  const std::size_t e = s.find('e');
+  if (e == std::string::npos) return s;
+  std::string mantissa = s.substr(0, e);
+  while (mantissa.back() == '0') mantissa.pop_back();
+  if (mantissa.back() == '.') mantissa.pop_back();
+  return mantissa + "e" + std::to_string(std::atoi(s.c_str() + e + 1));
+}
+
+void Report(const char* name, int64_t items, std::chrono::steady_clock::duration elapsed) {
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  std::printf("name=%s items=%lld seconds=%.6f items_per_second=%s\n", name,
+              static_cast<long long>(items), seconds, Rate(items / seconds).c_str());
+  std::fflush(stdout);
+}
+
+// Fiber context only: starts `body` in a new fiber on the calling thread's work_stealing
+// scheduler, from where another thread may steal it.
+template <typename Body>
+boost::fibers::fiber Spawn(Body&& body) {
+  return boost::fibers::fiber(std::allocator_arg, boost::fibers::fixedsize_stack(kStackSize),
+                              std::forward<Body>(body));
+}
+
+// The PROCS threads that run fibers: the constructing thread (which must be the main
+// thread, before it uses any fiber) and PROCS-1 workers. Construction returns once every
+// thread has installed work_stealing; destruction wakes the workers' main fibers and
+// joins the threads. One per process: work_stealing registers its schedulers in statics.
+class WorkStealingThreads {
+ public:
+  explicit WorkStealingThreads(int procs) {
+    for (int i = 1; i < procs; ++i) {
+      workers_.emplace_back([this, procs] {
+        boost::fibers::use_scheduling_algorithm<boost::fibers::algo::work_stealing>(procs);
+        std::unique_lock<std::mutex> lock(mutex_);
+        // Parks this thread's main fiber; the dispatcher runs and steals fibers meanwhile.
+        stop_requested_.wait(lock, [this] { return stop_; });
+      });
+    }
+    // Waits inside until the workers have installed theirs.
+    boost::fibers::use_scheduling_algorithm<boost::fibers::algo::work_stealing>(procs);
+  }
+
+  ~WorkStealingThreads() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    stop_requested_.notify_all();
+    for (std::thread& worker : workers_) worker.join();
+  }
+
+  WorkStealingThreads(const WorkStealingThreads&) = delete;
+  WorkStealingThreads& operator=(const WorkStealingThreads&) = delete;
+
+ private:
+  std::mutex mutex_;
+  boost::fibers::condition_variable_any stop_requested_;
+  bool stop_ = false;  // guarded by mutex_
+  std::vector<std::thread> workers_;
+};
+
+// Runs one repetition: `body` in a fresh fiber that the main fiber joins. Returns the
+// elapsed time and stores body's result (already checked by body) in *result.
+template <typename Body>
+std::chrono::steady_clock::duration TimeInFiber(Body& body, int64_t* result) {
+  const auto start = std::chrono::steady_clock::now();
+  Spawn([&body, result] {
+    try {
+      *result = body();
+    } catch (const std::exception& error) {  // never let it cross the fiber's switch
+      Fail("TimeInFiber", error.what());
+    }
+  }).join();
+  return std::chrono::steady_clock::now() - start;
+}
+
+// One untimed warm-up repetition, then `reps` timed ones, each reported as `items` items.
+// After the warm-up prints "<name> <result_name>=<result> (ok)" to stderr.
+template <typename Body>
+void Measure(const char* name, int64_t items, const char* result_name, const Flags& flags,
+             Body body) {
+  int64_t result = 0;
+  TimeInFiber(body, &result);
+  std::fprintf(stderr, "micro_peers: %s %s=%lld (ok)\n", name, result_name,
+               static_cast<long long>(result));
+  for (int r = 0; r < flags.reps; ++r) Report(name, items, TimeInFiber(body, &result));
+}
+
+void CheckOp(boost::fibers::channel_op_status status, const char* function) {
+  if (status != boost::fibers::channel_op_status::success) {
+    Fail(function, "channel operation failed with status " +
+                       std::to_string(static_cast<int>(status)));
+  }
+}
+
+// ---- Scheduler ----
+
+// Fiber context only: spawns kSpawnJoinFibers empty fibers into `fibers` (empty, with
+// room reserved outside the timing, as troupe's benchmark does), joins them and returns
+// how many it joined. The check is the joins themselves: join throws for a fiber it
+// cannot join, and TimeInFiber aborts on that.
+int64_t SpawnJoin(std::vector<boost::fibers::fiber>& fibers) {
+  for (int i = 0; i < kSpawnJoinFibers; ++i) fibers.push_back(Spawn([] {}));
+  for (boost::fibers::fiber& fiber : fibers) fiber.join();
+  const int64_t joined = static_cast<int64_t>(fibers.size());
+  fibers.clear();
+  return joined;
+}
+
+// Fiber context only: the sum over leaves [first, first + size); size a power of 10.
+int64_t Skynet(int64_t first, int64_t size) {
+  if (size == 1) return first;
+  const int64_t child_size = size / kSkynetFanOut;
+  int64_t results[kSkynetFanOut];
+  boost::fibers::fiber children[kSkynetFanOut];
+  for (int i = 0; i < kSkynetFanOut; ++i) {
+    children[i] = Spawn([&results, i, first, child_size] {
+      results[i] = Skynet(first + i * child_size, child_size);
+    });
+  }
+  int64_t sum = 0;
+  for (int i = 0; i < kSkynetFanOut; ++i) {
+    children[i].join();
+    sum += results[i];
+  }
+  return sum;
+}
+
+int64_t SkynetRoot() {
+  const int64_t sum = Skynet(0, kSkynetLeaves);
+  if (sum != kSkynetExpectedSum) {
+    Fail("SkynetRoot", "sum " + std::to_string(sum) + ", want " +
+                           std::to_string(kSkynetExpectedSum));
+  }
+  return sum;
+}
+
+// ---- Channels ----
+
+// Fiber context only: kPingPongRoundTrips round trips over two unbuffered channels;
+// returns the final value, which must equal the number of round trips.
+int64_t ChanPingPong() {
+  boost::fibers::unbuffered_channel<int> ping;
+  boost::fibers::unbuffered_channel<int> pong;
+  boost::fibers::fiber responder = Spawn([&] {
+    int value = 0;
+    while (ping.pop(value) == boost::fibers::channel_op_status::success) {
+      CheckOp(pong.push(value + 1), "ChanPingPong responder");
+    }
+  });
+  int value = 0;
+  for (int i = 0; i < kPingPongRoundTrips; ++i) {
+    CheckOp(ping.push(value), "ChanPingPong");
+    CheckOp(pong.pop(value), "ChanPingPong");
+  }
+  ping.close();
+  responder.join();
+  if (value != kPingPongRoundTrips) {
+    Fail("ChanPingPong", "final value " + std::to_string(value) + ", want " +
+                             std::to_string(kPingPongRoundTrips));
+  }
+  return value;
+}
+
+// Fiber context only: streams 0..kStreamMessages-1 from a producer fiber through a
+// buffered channel; returns the sum received, which must be n(n-1)/2.
+int64_t ChanStream() {
+  boost::fibers::buffered_channel<int> channel(kStreamCapacity);
+  boost::fibers::fiber producer = Spawn([&] {
+    for (int i = 0; i < kStreamMessages; ++i) CheckOp(channel.push(i), "ChanStream producer");
+    channel.close();
+  });
+  int64_t sum = 0;
+  int value = 0;
+  while (channel.pop(value) == boost::fibers::channel_op_status::success) sum += value;
+  producer.join();
+  const int64_t want = int64_t{kStreamMessages} * (kStreamMessages - 1) / 2;
+  if (sum != want) {
+    Fail("ChanStream", "sum " + std::to_string(sum) + ", want " + std::to_string(want));
+  }
+  return sum;
+}
+
+// Parses -procs/-reps (also --name and name=value spellings); exits 2 on bad input.
+Flags ParseFlags(int argc, char** argv) {
+  Flags flags;
+  auto usage = [] {
+    std::fprintf(stderr, "usage: micro_peers [-procs N] [-reps N]  (N >= 1)\n");
+    std::exit(2);
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::size_t start = arg.find_first_not_of('-');
+    if (start == 0 || start == std::string::npos) usage();
+    std::string name = arg.substr(start), value;
+    if (std::size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      usage();
+    }
+    char* end = nullptr;
+    const long parsed = std::strtol(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || parsed < 1 || parsed > 1 << 20) usage();
+    if (name == "procs") {
+      flags.procs = static_cast<int>(parsed);
+    } else if (name == "reps") {
+      flags.reps = static_cast<int>(parsed);
+    } else {
+      usage();
+    }
+  }
+  return flags;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Flags flags = ParseFlags(argc, argv);
+  WorkStealingThreads threads(flags.procs);
+
+  std::vector<boost::fibers::fiber> fibers;
+  fibers.reserve(kSpawnJoinFibers);
+  Measure("BM_SpawnJoin", kSpawnJoinFibers, "fibers", flags,
+          [&fibers] { return SpawnJoin(fibers); });
+  Measure("BM_Skynet", kSkynetLeaves, "sum", flags, SkynetRoot);
+  Measure("BM_ChanPingPong", kPingPongRoundTrips, "value", flags, ChanPingPong);
+  Measure("BM_ChanStream", kStreamMessages, "sum", flags, ChanStream);
+  return 0;
+}
