@@ -15,14 +15,15 @@
 //
 // How Boost.Fiber is set up, as a user who wants M:N scheduling would:
 // - `algo::work_stealing` on -procs threads: this one and procs-1 helpers, which
-//   install the algorithm, meet at a barrier (so no thread steals from a scheduler
-//   not yet registered) and then park their main fiber until the run ends, leaving
-//   their dispatcher to run stolen fibers.
-// - Idle threads sleep (work_stealing's `suspend = true`), as troupe's and Go's do.
-//   Boost's default, `suspend = false`, makes them spin instead (-suspend_idle=0):
-//   with anything else running on the machine that collapsed throughput here, to
-//   70-170k records/s against 420-530k sleeping (300,000 records, 2 threads, while
-//   a build ran).
+//   install the algorithm (in 1.74 each installation waits until all -procs threads
+//   have installed theirs) and then park their main fiber until the run ends,
+//   leaving their dispatcher to run stolen fibers.
+// - Idle threads spin (work_stealing's `suspend = false`, Boost's default):
+//   -suspend_idle=1 makes them sleep instead, but a sleeping thread then wakes only
+//   for its own fibers, never to take new work, and the designs ran at one thread's
+//   speed (about 540k records/s against 600-970k spinning, on a quiet machine).
+//   Spinning has its price when anything else wants the cores: while a build ran,
+//   the spinning designs fell to 70-170k records/s.
 // - Channels are `buffered_channel`. In Boost 1.74 its capacity must be a power of
 //   two and it holds one element less, so a channel of capacity c here is created
 //   with the smallest power of two above c: it holds at least c records (exactly c
@@ -41,7 +42,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -71,7 +71,7 @@ struct Flags {
   int procs = 2;
   int parallelism = 0;  // 0: procs
   int64_t rate = 0;     // records/s; 0: closed loop
-  bool suspend_idle = true;
+  bool suspend_idle = false;
 };
 
 [[noreturn]] void Fail(int code, const std::string& message) {
@@ -357,25 +357,6 @@ struct RunEnd {
   bool done = false;
 };
 
-// A one-shot barrier for plain threads (C++17 has none).
-class ThreadBarrier {
- public:
-  explicit ThreadBarrier(int count) : remaining_(count) {}
-  void ArriveAndWait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (--remaining_ == 0) {
-      all_arrived_.notify_all();
-      return;
-    }
-    all_arrived_.wait(lock, [&] { return remaining_ == 0; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable all_arrived_;
-  int remaining_;
-};
-
 int64_t PeakRssKb() {
   std::ifstream status("/proc/self/status");
   std::string line;
@@ -407,19 +388,16 @@ int Main(int argc, char** argv) {
 
   using boost::fibers::algo::work_stealing;
   const auto procs = static_cast<std::uint32_t>(flags.procs);
-  ThreadBarrier registered(flags.procs);
   RunEnd end;
   std::vector<std::thread> helpers;
   for (int t = 1; t < flags.procs; ++t) {
     helpers.emplace_back([&] {
       boost::fibers::use_scheduling_algorithm<work_stealing>(procs, flags.suspend_idle);
-      registered.ArriveAndWait();
       std::unique_lock<boost::fibers::mutex> lock(end.mutex);
       end.ended.wait(lock, [&] { return end.done; });
     });
   }
   boost::fibers::use_scheduling_algorithm<work_stealing>(procs, flags.suspend_idle);
-  registered.ArriveAndWait();
 
   Run run(flags);
   const uint64_t allocations_before = AllocationCount();
