@@ -55,18 +55,21 @@ int64_t PeakRssKb() {
   return 0;
 }
 
-// p50/p95/p99/max of `latencies_ns` (not empty; reordered) into `result`, in µs.
+// p50/p95/p99/max and the kLatencyQuantiles of `latencies_ns` (not empty; sorted in
+// place) into `result`, in µs.
 void SummarizeLatencies(std::vector<int64_t>& latencies_ns, DesignResult* result) {
   std::vector<int64_t>& l = latencies_ns;
-  auto percentile = [&](double q) {
-    const std::size_t k = std::min(l.size() - 1, static_cast<std::size_t>(q * (l.size() - 1)));
-    std::nth_element(l.begin(), l.begin() + k, l.end());
+  std::sort(l.begin(), l.end());
+  auto quantile_us = [&](double q) {
+    const auto k = std::min(l.size() - 1, static_cast<std::size_t>(q * (l.size() - 1)));
     return static_cast<double>(l[k]) / 1000.0;
   };
-  result->p50_us = percentile(0.50);
-  result->p95_us = percentile(0.95);
-  result->p99_us = percentile(0.99);
-  result->max_us = static_cast<double>(*std::max_element(l.begin(), l.end())) / 1000.0;
+  result->p50_us = quantile_us(0.50);
+  result->p95_us = quantile_us(0.95);
+  result->p99_us = quantile_us(0.99);
+  result->max_us = static_cast<double>(l.back()) / 1000.0;
+  result->latency_quantiles_us.clear();
+  for (double q : kLatencyQuantiles) result->latency_quantiles_us.push_back(quantile_us(q));
 }
 
 // The row of a reference on plain threads (runtime "threads") that handled `records`

@@ -26,6 +26,9 @@ struct DesignResult {
   double seconds = 0;
   double throughput_rps = 0;
   double p50_us = 0, p95_us = 0, p99_us = 0, max_us = 0;  // 0 for the ceiling
+  // At kLatencyQuantiles, in µs; empty for the ceiling (and for a peer that did not
+  // report them).
+  std::vector<double> latency_quantiles_us;
   int64_t peak_rss_kb = 0;
   double allocs_per_record = 0;
   uint64_t checksum = 0;

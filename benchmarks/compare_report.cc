@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace troupe::benchmarks {
 
@@ -37,6 +40,80 @@ std::string EscapeJson(const std::string& text) {
     out += c;
   }
   return out;
+}
+
+// The row's line style in the distribution chart: the design sets the dashes.
+const char* DashesOf(const std::string& design) {
+  if (design == "pipeline") return "7,4";
+  if (design == "actors") return "2,3";
+  return "none";  // worker_pool, handoff
+}
+
+// Latency distribution: one line per row over kLatencyQuantiles and the maximum, on a
+// logarithmic latency axis, so tails that differ by orders of magnitude stay visible.
+std::string FormatLatencyDistribution(const std::vector<const DesignResult*>& rows,
+                                      const std::function<const char*(const DesignResult&)>& color) {
+  std::vector<const DesignResult*> lines;
+  double low = 0, high = 0;
+  for (const DesignResult* r : rows) {
+    if (r->latency_quantiles_us.size() != kLatencyQuantileCount) continue;
+    lines.push_back(r);
+    for (double v : r->latency_quantiles_us) {
+      const double clamped = std::max(v, 0.1);
+      low = low == 0 ? clamped : std::min(low, clamped);
+    }
+    high = std::max(high, r->max_us);
+  }
+  if (lines.empty()) return "<p>No latency distribution was reported.</p>";
+  const int decade_low = static_cast<int>(std::floor(std::log10(low)));
+  const int decade_high = std::max(decade_low + 1, static_cast<int>(std::ceil(std::log10(high))));
+  const int left = 70, top = 10, width = 560, height = 260, legend_row = 16;
+  const int points = static_cast<int>(kLatencyQuantileCount) + 1;  // the quantiles, then max
+  auto x_of = [&](int i) { return left + i * width / (points - 1); };
+  auto y_of = [&](double us) {
+    const double decades = std::log10(std::max(us, 0.1)) - decade_low;
+    return top + height - static_cast<int>(height * decades / (decade_high - decade_low));
+  };
+  std::string svg = absl::StrFormat(
+      "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" "
+      "font-family=\"sans-serif\" font-size=\"12\">",
+      left + width + 40, top + height + 40 + legend_row * static_cast<int>(lines.size()));
+  for (int decade = decade_low; decade <= decade_high; ++decade) {
+    const double us = std::pow(10.0, decade);
+    const int y = y_of(us);
+    absl::StrAppendFormat(&svg,
+                          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>"
+                          "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>",
+                          left, y, left + width, y, left - 6, y + 4,
+                          us >= 1000 ? absl::StrFormat("%.0f ms", us / 1000)
+                                     : absl::StrFormat("%g us", us));
+  }
+  for (int i = 0; i < points; ++i) {
+    const std::string label =
+        i + 1 == points ? "max" : absl::StrFormat("p%g", 100 * kLatencyQuantiles[i]);
+    absl::StrAppendFormat(&svg, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>",
+                          x_of(i), top + height + 16, label);
+  }
+  for (std::size_t k = 0; k < lines.size(); ++k) {
+    const DesignResult& r = *lines[k];
+    std::string path;
+    for (int i = 0; i < points; ++i) {
+      const double us = i + 1 == points ? r.max_us : r.latency_quantiles_us[i];
+      absl::StrAppendFormat(&path, "%s%d,%d", i == 0 ? "" : " ", x_of(i), y_of(us));
+    }
+    absl::StrAppendFormat(&svg,
+                          "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" "
+                          "stroke-width=\"2\" stroke-dasharray=\"%s\"/>",
+                          path, color(r), DashesOf(r.design));
+    const int y = top + height + 34 + legend_row * static_cast<int>(k);
+    absl::StrAppendFormat(&svg,
+                          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
+                          "stroke-width=\"2\" stroke-dasharray=\"%s\"/>"
+                          "<text x=\"%d\" y=\"%d\">%s (%s)</text>",
+                          left, y - 4, left + 30, y - 4, color(r), DashesOf(r.design), left + 38,
+                          y, r.design, r.runtime);
+  }
+  return svg + "</svg>";
 }
 
 }  // namespace
@@ -111,9 +188,9 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
 std::string FormatJson(const ReportHeader& header, const std::vector<DesignResult>& results) {
   std::string out = absl::StrFormat(
       "{\"records\": %d, \"size\": %d, \"procs\": %d, \"parallelism\": %d, \"capacity\": %d, "
-      "\"rate\": %.0f, \"results\": [\n",
+      "\"rate\": %.0f, \"latency_quantiles\": [%s], \"results\": [\n",
       header.records, header.size, header.procs, header.parallelism, header.capacity,
-      header.rate);
+      header.rate, absl::StrJoin(kLatencyQuantiles, ", "));
   for (std::size_t i = 0; i < results.size(); ++i) {
     const DesignResult& r = results[i];
     absl::StrAppendFormat(
@@ -122,10 +199,13 @@ std::string FormatJson(const ReportHeader& header, const std::vector<DesignResul
         "\"throughput_rps\": %.1f, \"p50_us\": %.1f, \"p95_us\": %.1f, \"p99_us\": %.1f, "
         "\"max_us\": %.1f, \"peak_rss_kb\": %d, \"allocs_per_record\": %.4f, "
         "\"checksum\": \"0x%016x\", \"switches\": %d, \"steals\": %d, \"parks\": %d, "
-        "\"core_transfer_ns\": %s, \"error\": \"%s\"}%s\n",
+        "\"core_transfer_ns\": %s, \"latency_quantiles_us\": [%s], \"error\": \"%s\"}%s\n",
         r.design, r.runtime, r.records, r.seconds, r.throughput_rps, r.p50_us, r.p95_us,
         r.p99_us, r.max_us, r.peak_rss_kb, r.allocs_per_record, r.checksum, r.switches,
-        r.steals, r.parks, TransferJson(r.core_transfer_ns), EscapeJson(r.error),
+        r.steals, r.parks, TransferJson(r.core_transfer_ns),
+        absl::StrJoin(r.latency_quantiles_us, ", ",
+                      [](std::string* out, double v) { absl::StrAppendFormat(out, "%.1f", v); }),
+        EscapeJson(r.error),
         i + 1 < results.size() ? "," : "");
   }
   out += "]}\n";
@@ -143,7 +223,7 @@ std::string FormatHtmlSection(const ReportHeader& header,
     max_rps = std::max(max_rps, r->throughput_rps);
     if (r->design != "ceiling") max_latency = std::max(max_latency, r->p99_us);
   }
-  auto color = [](const DesignResult& r) {
+  auto color = [](const DesignResult& r) -> const char* {
     if (r.runtime == "troupe") return "#2b7bb9";
     if (r.runtime == kGoRuntime) return "#7fb800";
     if (r.runtime == kBoostFiberRuntime) return "#e08a00";
@@ -193,6 +273,9 @@ std::string FormatHtmlSection(const ReportHeader& header,
   latency += "</svg>";
   return absl::StrCat("<h2>", Describe(header), "</h2><h3>Throughput (records/s)</h3>",
                       throughput, "<h3>Latency from emission to sink</h3>", latency,
+                      "<h3>Latency distribution (log scale; solid: worker pool or handoff, "
+                      "dashed: pipeline, dotted: actors)</h3>",
+                      FormatLatencyDistribution(rows, color),
                       "<h3>Table</h3><pre>", FormatTable(header, results), "</pre>\n");
 }
 
@@ -268,6 +351,21 @@ bool ParseResultJson(const std::string& line, DesignResult* result) {
   if (!ok) return false;
   result->records = static_cast<int64_t>(records);
   result->peak_rss_kb = static_cast<int64_t>(rss);
+  // Optional (older peer programs do not print it); if present, complete.
+  result->latency_quantiles_us.clear();
+  if (std::size_t at = line.find("\"latency_quantiles_us\":"); at != std::string::npos) {
+    const std::size_t open = line.find('[', at);
+    const std::size_t close = line.find(']', at);
+    if (open == std::string::npos || close == std::string::npos || close < open) return false;
+    for (absl::string_view item :
+         absl::StrSplit(absl::string_view(line).substr(open + 1, close - open - 1), ',',
+                        absl::SkipWhitespace())) {
+      double value = 0;
+      if (!absl::SimpleAtod(item, &value)) return false;
+      result->latency_quantiles_us.push_back(value);
+    }
+    if (result->latency_quantiles_us.size() != kLatencyQuantileCount) return false;
+  }
   const std::string checksum = value_of("checksum");
   if (checksum.size() < 3) return false;
   result->checksum = std::strtoull(checksum.c_str() + 2, nullptr, 16);

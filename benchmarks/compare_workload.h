@@ -1,5 +1,6 @@
 // The workload of the pattern comparison (compare.cc), defined exactly so that the
-// Go versions (go/compare/main.go) compute the same checksum.
+// Go and Boost.Fiber versions (go/compare/main.go, boost_fiber/compare_fibers.cc)
+// compute the same checksum; and the latency quantiles every version reports.
 //
 // Records: `count` records with ids 0..count-1, each with a payload of `size` bytes:
 //   payload[j] = uint8((id * 131 + j * 7) ^ (id >> 3))           (j = 0..size-1)
@@ -75,6 +76,15 @@ inline void Validate(Record& r, const WorkloadParams& p) {
 inline void Transform(Record& r, const WorkloadParams& p) {
   r.hash = FnvRounds(r.payload.get(), p.size, r.hash, p.transform_rounds);
 }
+
+// The quantiles of the latency distribution every design reports besides
+// p50/p95/p99/max (compare_designs.h, and the peer programs' latency_quantiles_us),
+// for the report's distribution chart. Ranked alike everywhere: element
+// floor(q x (n - 1)) of the sorted latencies.
+inline constexpr double kLatencyQuantiles[] = {0.10, 0.25, 0.50, 0.75, 0.90,
+                                               0.95, 0.99, 0.999, 0.9999};
+inline constexpr std::size_t kLatencyQuantileCount =
+    sizeof(kLatencyQuantiles) / sizeof(kLatencyQuantiles[0]);
 
 // All three steps, as a design without stages (the ceiling) runs them.
 inline void ProcessRecord(Record& r, const WorkloadParams& p) {

@@ -434,6 +434,13 @@ int Main(int argc, char** argv) {
                q * static_cast<double>(latencies.size() - 1))]) /
            1e3;
   };
+  std::string quantiles;
+  for (double q : kLatencyQuantiles) {
+    char value[32];
+    std::snprintf(value, sizeof(value), "%s%.3f", quantiles.empty() ? "" : ", ",
+                  percentile_us(q));
+    quantiles += value;
+  }
   const double seconds = static_cast<double>(run.last_ns()) / 1e9;
   std::printf(
       "{\"design\": \"%s\", \"runtime\": \"boost.fiber\", \"records\": %lld, "
@@ -441,7 +448,7 @@ int Main(int argc, char** argv) {
       "\"p99_us\": %.3f, \"max_us\": %.3f, \"peak_rss_kb\": %lld, "
       "\"allocs_per_record\": %.4f, \"checksum\": \"0x%016llx\", \"procs\": %d, "
       "\"parallelism\": %d, \"capacity\": %lld, \"channel_size\": %zu, \"rate\": %lld, "
-      "\"suspend_idle\": %d}\n",
+      "\"suspend_idle\": %d, \"latency_quantiles_us\": [%s]}\n",
       flags.design.c_str(), static_cast<long long>(count), seconds,
       static_cast<double>(count) / seconds, percentile_us(0.50), percentile_us(0.95),
       percentile_us(0.99), static_cast<double>(latencies.back()) / 1e3,
@@ -449,7 +456,7 @@ int Main(int argc, char** argv) {
       static_cast<double>(allocations) / static_cast<double>(count),
       static_cast<unsigned long long>(run.checksum()), flags.procs, flags.parallelism,
       static_cast<long long>(flags.capacity), ChannelSize(flags.capacity),
-      static_cast<long long>(flags.rate), flags.suspend_idle ? 1 : 0);
+      static_cast<long long>(flags.rate), flags.suspend_idle ? 1 : 0, quantiles.c_str());
   return 0;
 }
 

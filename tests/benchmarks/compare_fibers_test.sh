@@ -18,6 +18,9 @@ for design in worker_pool pipeline actors; do
         fail "${args[*]}: no checksum check reported: $(cat "$TEST_TMPDIR/stderr")"
       [[ "$out" == *"\"design\": \"$design\", \"runtime\": \"boost.fiber\", \"records\": 20000,"* ]] ||
         fail "${args[*]}: unexpected result line: $out"
+      # Nine latency quantiles (kLatencyQuantiles in compare_workload.h).
+      [[ "$out" =~ \"latency_quantiles_us\":\ \[([0-9.]+,\ ){8}[0-9.]+\] ]] ||
+        fail "${args[*]}: no complete latency_quantiles_us: $out"
     done
   done
 done

@@ -3,6 +3,8 @@
 // machine's core-to-core transfer time.
 #include <sched.h>
 
+#include <algorithm>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +55,15 @@ TEST_P(CompareTest, EveryDesignReproducesTheChecksum) {
       EXPECT_EQ(result.checksum, expected) << result.design << " at rate " << rate;
       EXPECT_EQ(result.records, options.workload.count) << result.design;
       EXPECT_GT(result.throughput_rps, 0) << result.design;
+      if (result.design == "ceiling") continue;  // no latencies
+      // The distribution is complete, ordered, consistent with p50/p99 and below max.
+      ASSERT_EQ(result.latency_quantiles_us.size(), kLatencyQuantileCount) << result.design;
+      EXPECT_TRUE(std::is_sorted(result.latency_quantiles_us.begin(),
+                                 result.latency_quantiles_us.end()))
+          << result.design;
+      EXPECT_EQ(result.latency_quantiles_us[2], result.p50_us) << result.design;  // q = 0.50
+      EXPECT_EQ(result.latency_quantiles_us[6], result.p99_us) << result.design;  // q = 0.99
+      EXPECT_LE(result.latency_quantiles_us.back(), result.max_us) << result.design;
     }
   }
 }
@@ -75,7 +86,53 @@ TEST(CompareReportTest, GoResultLinesAreRead) {
   EXPECT_DOUBLE_EQ(result.p50_us, 1.5);
   EXPECT_EQ(result.peak_rss_kb, 1024);
   EXPECT_EQ(result.checksum, 0xffu);
+  EXPECT_TRUE(result.latency_quantiles_us.empty());  // optional, and absent here
   EXPECT_FALSE(ParseResultJson("{\"design\": \"actors\"}", &result));
+}
+
+TEST(CompareReportTest, APeersLatencyQuantilesAreReadOnlyWhenComplete) {
+  const std::string line =
+      "{\"design\": \"actors\", \"runtime\": \"boost.fiber\", \"records\": 10, "
+      "\"seconds\": 0.5, \"throughput_rps\": 20.0, \"p50_us\": 3, \"p95_us\": 6, "
+      "\"p99_us\": 7, \"max_us\": 10, \"peak_rss_kb\": 1024, \"allocs_per_record\": 0, "
+      "\"checksum\": \"0x00000000000000ff\", \"latency_quantiles_us\": [";
+  DesignResult result;
+  ASSERT_TRUE(ParseResultJson(line + "1, 2, 3, 4, 5, 6, 7, 8.5, 9]}", &result));
+  EXPECT_EQ(result.latency_quantiles_us,
+            (std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8.5, 9}));
+  EXPECT_FALSE(ParseResultJson(line + "1, 2, 3]}", &result));          // incomplete
+  EXPECT_FALSE(ParseResultJson(line + "1, 2, x, 4, 5, 6, 7, 8, 9]}", &result));  // not a number
+}
+
+TEST(CompareReportTest, TheHtmlDrawsOneDistributionLinePerRowWithQuantiles) {
+  ReportHeader header{.records = 10, .size = 8, .procs = 2, .parallelism = 2, .capacity = 4,
+                      .rate = 0};
+  DesignResult ceiling;
+  ceiling.design = "ceiling";
+  ceiling.runtime = "threads";
+  ceiling.throughput_rps = 100;
+  DesignResult troupe_row;
+  troupe_row.design = "actors";
+  troupe_row.runtime = "troupe";
+  troupe_row.throughput_rps = 90;
+  troupe_row.max_us = 5000;
+  troupe_row.latency_quantiles_us = {1, 2, 3, 4, 5, 6, 70, 800, 900};
+  DesignResult go_row = troupe_row;
+  go_row.runtime = kGoRuntime;
+  const std::string html = FormatHtmlSection(header, {ceiling, troupe_row, go_row});
+  EXPECT_NE(html.find("Latency distribution"), std::string::npos);
+  std::size_t lines = 0;
+  for (std::size_t at = html.find("<polyline"); at != std::string::npos;
+       at = html.find("<polyline", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 2u) << html;  // troupe and Go; the ceiling has no latencies
+  EXPECT_NE(html.find("p99.99"), std::string::npos);
+  EXPECT_NE(html.find(">10 ms<"), std::string::npos) << html;  // the axis reaches max
+  const std::string json = FormatJson(header, {troupe_row});
+  EXPECT_NE(json.find("\"latency_quantiles_us\": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 70.0, 800.0, 900.0]"),
+            std::string::npos)
+      << json;
 }
 
 TEST(CoreTransferTest, MeasuresBetweenTwoDistinctAllowedCpusOrSaysItCannot) {

@@ -305,6 +305,10 @@ func peakRSSKiB() int64 {
 	return -1
 }
 
+// latencyQuantiles are the quantiles printed as latency_quantiles_us, the list of
+// kLatencyQuantiles in compare_designs.h.
+var latencyQuantiles = []float64{0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99, 0.999, 0.9999}
+
 // percentile returns the q-quantile of sorted in microseconds: element
 // floor(q*(n-1)), the same rank as compare_designs.cc uses.
 func percentile(sorted []int64, q float64) float64 {
@@ -389,14 +393,19 @@ func main() {
 	secs := float64(w.lastNs) / 1e9
 	lat := w.latencies
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	quantiles := make([]string, len(latencyQuantiles))
+	for i, q := range latencyQuantiles {
+		quantiles[i] = strconv.FormatFloat(percentile(lat, q), 'f', 3, 64)
+	}
 	fmt.Printf("{\"design\": %q, \"runtime\": \"go\", \"records\": %d, \"seconds\": %.6f, "+
 		"\"throughput_rps\": %.1f, \"p50_us\": %.3f, \"p95_us\": %.3f, \"p99_us\": %.3f, "+
 		"\"max_us\": %.3f, \"peak_rss_kb\": %d, \"allocs_per_record\": %.4f, "+
 		"\"checksum\": \"0x%016x\", \"procs\": %d, \"parallelism\": %d, \"capacity\": %d, "+
-		"\"rate\": %d, \"gc_cycles\": %d}\n",
+		"\"rate\": %d, \"gc_cycles\": %d, \"latency_quantiles_us\": [%s]}\n",
 		*design, *records, secs, float64(*records)/secs,
 		percentile(lat, 0.50), percentile(lat, 0.95), percentile(lat, 0.99),
 		float64(lat[len(lat)-1])/1e3, peakRSSKiB(),
 		float64(after.Mallocs-before.Mallocs)/float64(*records),
-		w.checksum, *procs, *parallelism, *capacity, *rate, after.NumGC-before.NumGC)
+		w.checksum, *procs, *parallelism, *capacity, *rate, after.NumGC-before.NumGC,
+		strings.Join(quantiles, ", "))
 }
