@@ -1,10 +1,9 @@
 // The pattern comparison's designs compute the same checksum as the plain-thread
 // ceiling and as a sequential reference, closed and open loop; the report carries the
-// machine's core-to-core transfer time.
+// machine's core-to-core transfer time, the peers' ratios and the latency distribution.
 #include <sched.h>
 
 #include <algorithm>
-
 #include <memory>
 #include <optional>
 #include <string>
