@@ -7,7 +7,7 @@
 # BM_ActorFanIn from //benchmarks:actor_bench; BM_TcpPingPong from
 # //benchmarks:net_bench), their Go peers in
 # benchmarks/go/, for the actor benchmarks their CAF peers in
-# benchmarks/caf/ and, for the scheduler and channel benchmarks, their
+# benchmarks/caf/ and, for the scheduler, channel and actor benchmarks, their
 # Boost.Fiber peers in benchmarks/boost_fiber/, then prints a table of median
 # items/s for each and the ratios troupe/Go, troupe/CAF and troupe/Boost.Fiber
 # ("n/a" where a benchmark has no peer; BM_Select4 has no Boost.Fiber peer
@@ -16,14 +16,17 @@
 #
 # BM_ActorFanIn has two variants, both reported: /1024 (a bounded mailbox of
 # capacity 1024 that parks senders when full) is compared with Go's
-# capacity-1024 channel mailbox and with CAF; /0 (troupe's unbounded mailbox)
-# has no Go peer (Go has no unbounded channel) and is compared with CAF only.
-# CAF 0.17's mailboxes are unbounded, so its one fan-in measurement appears in
-# both rows and /0 is the like-for-like CAF comparison.
+# capacity-1024 channel mailbox, with CAF and with a Boost.Fiber
+# buffered_channel mailbox; /0 (troupe's unbounded mailbox) has no Go or
+# Boost.Fiber peer (neither has an unbounded channel) and is compared with CAF
+# only. CAF 0.17's mailboxes are unbounded, so its one fan-in measurement
+# appears in both rows and /0 is the like-for-like CAF comparison.
 #
-# The Boost.Fiber peers run work_stealing on PROCS threads; their deviations
+# The Boost.Fiber peers run work_stealing on PROCS threads, and write an actor
+# as the Go peers do, as a fiber draining its own channel; their deviations
 # from troupe's workloads (BM_ChanStream's channel holds 127 values, not 64;
-# malloc'd fixedsize_stack stacks instead of a pool) are listed at the top of
+# the actors' mailboxes hold 2047 messages, not 1024 or unbounded; malloc'd
+# fixedsize_stack stacks instead of a pool) are listed at the top of
 # benchmarks/boost_fiber/micro_peers.cpp.
 #
 # Usage (from anywhere): benchmarks/compare_with_go.sh
@@ -60,8 +63,8 @@ BENCHMARKS=(
   "BM_ChanPingPong     //benchmarks:channel_bench    chanpingpong   -            micro_peers"
   "BM_ChanStream       //benchmarks:channel_bench    chanstream     -            micro_peers"
   "BM_Select4          //benchmarks:channel_bench    select4        -            -"
-  "BM_ActorPingPong    //benchmarks:actor_bench      actorpingpong  actor_peers  -"
-  "BM_ActorFanIn/1024  //benchmarks:actor_bench      actorfanin     actor_peers  -"
+  "BM_ActorPingPong    //benchmarks:actor_bench      actorpingpong  actor_peers  micro_peers"
+  "BM_ActorFanIn/1024  //benchmarks:actor_bench      actorfanin     actor_peers  micro_peers"
   "BM_ActorFanIn/0     //benchmarks:actor_bench      -              actor_peers  -"
   "BM_TcpPingPong/1    //benchmarks:net_bench        tcppingpong    -            -"
   "BM_TcpPingPong/16   //benchmarks:net_bench        tcppingpong    -            -"

@@ -1,9 +1,9 @@
-// Boost.Fiber peers of troupe's scheduler and channel micro-benchmarks
-// (benchmarks/scheduler_bench.cc, benchmarks/channel_bench.cc): BM_SpawnJoin, BM_Skynet,
-// BM_ChanPingPong and BM_ChanStream, written with Boost.Fiber 1.74 (Debian's
-// libboost-fiber-dev). benchmarks/compare_with_go.sh builds this file into its temporary
-// directory and runs it next to troupe, the Go and the CAF peers; it is not part of the
-// Bazel build.
+// Boost.Fiber peers of troupe's scheduler, channel and actor micro-benchmarks
+// (benchmarks/scheduler_bench.cc, benchmarks/channel_bench.cc, benchmarks/actor_bench.cc):
+// BM_SpawnJoin, BM_Skynet, BM_ChanPingPong, BM_ChanStream, BM_ActorPingPong and
+// BM_ActorFanIn/1024, written with Boost.Fiber 1.74 (Debian's libboost-fiber-dev).
+// benchmarks/compare_with_go.sh builds this file into its temporary directory and runs it
+// next to troupe, the Go and the CAF peers; it is not part of the Bazel build.
 //
 //   g++ -O2 -std=c++17 micro_peers.cpp -o micro_peers -lboost_fiber -lboost_context -pthread
 //   ./micro_peers -procs 2 -reps 5
@@ -29,9 +29,30 @@
 //   messages.
 // - BM_Select4 has no peer: Boost.Fiber has no select over several channels (the
 //   comparison script shows n/a).
+// - BM_ActorPingPong: a server and a returner actor play 100,000 round trips. A fiber
+//   sends the server a Serve; the server hits ball 0 to the returner, the returner sends
+//   every ball straight back and the server hits the next one until the last one
+//   returns, then replies on the Serve's reply channel with the balls it received.
+//   Items = messages (2 per round trip).
+// - BM_ActorFanIn/1024: 100 sender fibers each send 10,000 Counts to one sink actor whose
+//   mailbox is bounded, so a full mailbox parks its senders. A fiber sends the sink an
+//   Expect of 1,000,000 messages with a reply channel, spawns the senders and joins
+//   them, then waits for the sink's reply. Items = messages.
+// - BM_ActorFanIn/0 has no peer: troupe's unbounded mailbox would need an unbounded
+//   channel, which Boost.Fiber lacks (as Go does; the comparison script shows n/a).
 // Every repetition checks its result (fibers joined, skynet's sum, the final ping-pong
-// value, the stream's sum) and aborts with a message if it is wrong, warm-up included,
-// so a broken peer never prints a number.
+// value, the stream's sum, the balls each player received, the Counts the sink
+// received) and aborts with a message if it is wrong, warm-up included, so a broken
+// peer never prints a number.
+//
+// Actors: Boost.Fiber has none, so an actor is written as the Go peers
+// (benchmarks/go/actorpingpong, benchmarks/go/actorfanin) write one: a fiber that drains
+// its own buffered_channel mailbox, one message at a time, until the mailbox is closed.
+// The messages are troupe's (std::variant<Ball, Serve>, std::variant<Count, Expect>);
+// an ask is a message that carries a reply channel. The actors (server, returner,
+// sink) are spawned once, before the warm-up and outside the timing, and live until
+// every repetition of their workload has run, as troupe's do; the fan-in's senders are
+// spawned inside the timing, as troupe's sender fibers are.
 //
 // How Boost.Fiber runs here: M:N, the way troupe and Go run.
 // - Scheduler: boost::fibers::algo::work_stealing on PROCS threads, the main thread and
@@ -58,6 +79,16 @@
 //   holds capacity-1 elements, so BM_ChanStream's channel has capacity 128 and holds 127
 //   values where troupe's (and Go's) holds 64; 128 is the smallest power of two that
 //   holds 64.
+// - Mailboxes, by the same rule: capacity 2048, the smallest power of two that holds
+//   1024, so a mailbox holds 2047 messages where BM_ActorFanIn/1024's bounded mailbox
+//   (and the Go peer's channel) holds 1024: the fan-in's senders park only once 2047
+//   Counts wait, not 1024. BM_ActorPingPong's mailboxes are the same where troupe's are
+//   unbounded (the Go peer's hold 1024): no mailbox there ever holds more than one
+//   message, so no send parks in any of the three.
+// - Replies: the server and the sink reply on a buffered_channel of capacity 2 (holds 1,
+//   as the Go peers' make(chan int64, 1)) where troupe's actors release a Semaphore. The
+//   Serve or Expect is sent, and the reply awaited, by the repetition's fiber, where
+//   troupe's benchmark thread does both outside any fiber.
 // - Stacks: boost::fibers::fixedsize_stack, Boost.Fiber's default allocator (a malloc
 //   per fiber, freed when the fiber is released), with troupe's default stack size of
 //   64 KiB instead of Boost's 128 KiB, so both runtimes give a fiber the same stack
@@ -87,6 +118,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace {
@@ -100,6 +132,12 @@ constexpr int kSkynetFanOut = 10;
 constexpr int kPingPongRoundTrips = 100'000;
 constexpr int kStreamMessages = 1'000'000;
 constexpr std::size_t kStreamCapacity = 128;  // holds 127; troupe's channel holds 64
+constexpr int64_t kActorPingPongRoundTrips = 100'000;
+constexpr int kFanInSenders = 100;
+constexpr int64_t kFanInMessagesPerSender = 10'000;
+constexpr int64_t kFanInMessages = kFanInSenders * kFanInMessagesPerSender;
+constexpr std::size_t kMailboxCapacity = 2048;  // holds 2047; troupe's bounded one 1024
+constexpr std::size_t kReplyCapacity = 2;       // holds 1, as Go's make(chan int64, 1)
 
 struct Flags {
   int procs = 2;
@@ -302,6 +340,201 @@ int64_t ChanStream() {
   return sum;
 }
 
+// ---- Actors ----
+
+// An actor's mailbox; its fiber pops one message at a time until it is closed.
+template <typename Message>
+using Mailbox = boost::fibers::buffered_channel<Message>;
+
+// The channel an actor answers an ask on (capacity kReplyCapacity: the reply never parks
+// the actor).
+using Reply = boost::fibers::buffered_channel<int64_t>;
+
+struct Ball {
+  int64_t round;
+};
+// Starts a rally of `rounds` round trips; the server pushes the balls it received onto
+// *done when the last one comes back.
+struct Serve {
+  int64_t rounds;
+  Reply* done;
+};
+using PlayerMessage = std::variant<Ball, Serve>;
+
+// The server (once served) or the returner of BM_ActorPingPong.
+class Player {
+ public:
+  // Before the player's fiber starts.
+  void set_partner(Player* partner) { partner_ = partner; }
+
+  // Fiber context only; the player's own fiber. Receives until the mailbox is closed.
+  void Run() {
+    PlayerMessage message;
+    while (mailbox_.pop(message) == boost::fibers::channel_op_status::success) {
+      Receive(message);
+    }
+  }
+
+  // Any fiber. Parks the caller while the mailbox is full.
+  void Send(const PlayerMessage& message) { CheckOp(mailbox_.push(message), "Player::Send"); }
+
+  // Any fiber; the fiber's Run returns once the messages already sent are received.
+  void Close() { mailbox_.close(); }
+
+  // Balls received in the current rally. Another fiber may read it after the server's
+  // reply, and reset it before the next Serve: the returner counts each ball before
+  // sending it back, so the pushes and pops of the server's mailbox and of the reply
+  // order its last write before that read, and the next Serve's pushes order the reset
+  // before its next write (as in the Go peer).
+  int64_t received() const { return received_; }
+  void ResetReceived() { received_ = 0; }
+
+ private:
+  void Receive(const PlayerMessage& message) {
+    if (const Serve* serve = std::get_if<Serve>(&message)) {
+      rally_ = *serve;
+      received_ = 0;
+      partner_->Send(Ball{0});
+      return;
+    }
+    const int64_t round = std::get<Ball>(message).round;
+    ++received_;
+    if (rally_.done == nullptr) {  // the returner
+      partner_->Send(Ball{round});
+    } else if (round + 1 == rally_.rounds) {
+      CheckOp(rally_.done->push(received_), "Player::Receive reply");
+      rally_ = Serve{};  // none
+    } else {
+      partner_->Send(Ball{round + 1});
+    }
+  }
+
+  Mailbox<PlayerMessage> mailbox_{kMailboxCapacity};
+  Player* partner_ = nullptr;
+  int64_t received_ = 0;  // owned by the player's fiber; see received()
+  Serve rally_{};         // the current rally (server only); done == nullptr: none
+};
+
+// Fiber context only: one rally of kActorPingPongRoundTrips round trips between two
+// idle players; returns the messages received, which must be the round trips once from
+// each player.
+int64_t ActorPingPong(Player& server, Player& returner) {
+  Reply done(kReplyCapacity);
+  server.Send(Serve{kActorPingPongRoundTrips, &done});
+  int64_t server_received = 0;
+  CheckOp(done.pop(server_received), "ActorPingPong");
+  const int64_t returner_received = returner.received();
+  returner.ResetReceived();
+  if (server_received != kActorPingPongRoundTrips ||
+      returner_received != kActorPingPongRoundTrips) {
+    Fail("ActorPingPong", "server received " + std::to_string(server_received) +
+                              ", returner " + std::to_string(returner_received) +
+                              " balls, want " + std::to_string(kActorPingPongRoundTrips) +
+                              " each");
+  }
+  return server_received + returner_received;
+}
+
+// Main fiber only: starts the two players' fibers, measures their rallies, then closes
+// their mailboxes and joins them.
+void MeasureActorPingPong(const Flags& flags) {
+  Player server, returner;
+  server.set_partner(&returner);
+  returner.set_partner(&server);
+  boost::fibers::fiber server_fiber = Spawn([&server] { server.Run(); });
+  boost::fibers::fiber returner_fiber = Spawn([&returner] { returner.Run(); });
+  Measure("BM_ActorPingPong", 2 * kActorPingPongRoundTrips, "messages", flags,
+          [&server, &returner] { return ActorPingPong(server, returner); });
+  server.Close();
+  returner.Close();
+  server_fiber.join();
+  returner_fiber.join();
+}
+
+struct Count {};
+// Announces `messages` Counts; the sink pushes the Counts it received onto *done once
+// they have all arrived.
+struct Expect {
+  int64_t messages;
+  Reply* done;
+};
+using SinkMessage = std::variant<Count, Expect>;
+
+// BM_ActorFanIn's sink.
+class Sink {
+ public:
+  // Fiber context only; the sink's own fiber. Receives until the mailbox is closed.
+  void Run() {
+    SinkMessage message;
+    while (mailbox_.pop(message) == boost::fibers::channel_op_status::success) {
+      Receive(message);
+    }
+  }
+
+  // Any fiber. Parks the caller while the mailbox is full.
+  void Send(const SinkMessage& message) { CheckOp(mailbox_.push(message), "Sink::Send"); }
+
+  // Any fiber; the fiber's Run returns once the messages already sent are received.
+  void Close() { mailbox_.close(); }
+
+ private:
+  void Receive(const SinkMessage& message) {
+    if (const Expect* expect = std::get_if<Expect>(&message)) {
+      remaining_ += expect->messages;
+      done_ = expect->done;
+    } else {
+      --remaining_;
+      ++counted_;
+    }
+    if (remaining_ == 0 && done_ != nullptr) {
+      CheckOp(done_->push(counted_), "Sink::Receive reply");
+      done_ = nullptr;
+      counted_ = 0;
+    }
+  }
+
+  Mailbox<SinkMessage> mailbox_{kMailboxCapacity};
+  // Owned by the sink's fiber. remaining_ would go negative if Counts arrived before
+  // their Expect, as troupe's and the Go peer's sinks allow; here the Expect is pushed
+  // before the senders start, so it arrives first.
+  int64_t remaining_ = 0;
+  int64_t counted_ = 0;
+  Reply* done_ = nullptr;
+};
+
+// Fiber context only: one fan-in of kFanInSenders sender fibers into an idle sink;
+// returns the Counts the sink received, which must be kFanInMessages.
+int64_t ActorFanIn(Sink& sink) {
+  Reply done(kReplyCapacity);
+  sink.Send(Expect{kFanInMessages, &done});
+  std::vector<boost::fibers::fiber> senders;
+  senders.reserve(kFanInSenders);
+  for (int s = 0; s < kFanInSenders; ++s) {
+    senders.push_back(Spawn([&sink] {
+      for (int64_t i = 0; i < kFanInMessagesPerSender; ++i) sink.Send(Count{});
+    }));
+  }
+  for (boost::fibers::fiber& sender : senders) sender.join();
+  int64_t counted = 0;
+  CheckOp(done.pop(counted), "ActorFanIn");
+  if (counted != kFanInMessages) {
+    Fail("ActorFanIn", "sink received " + std::to_string(counted) + " Counts, want " +
+                           std::to_string(kFanInMessages));
+  }
+  return counted;
+}
+
+// Main fiber only: starts the sink's fiber, measures the fan-ins, then closes its mailbox
+// and joins it.
+void MeasureActorFanIn(const Flags& flags) {
+  Sink sink;
+  boost::fibers::fiber sink_fiber = Spawn([&sink] { sink.Run(); });
+  Measure("BM_ActorFanIn/1024", kFanInMessages, "messages", flags,
+          [&sink] { return ActorFanIn(sink); });
+  sink.Close();
+  sink_fiber.join();
+}
+
 // Parses -procs/-reps (also --name and name=value spellings); exits 2 on bad input.
 Flags ParseFlags(int argc, char** argv) {
   Flags flags;
@@ -349,5 +582,7 @@ int main(int argc, char** argv) {
   Measure("BM_Skynet", kSkynetLeaves, "sum", flags, SkynetRoot);
   Measure("BM_ChanPingPong", kPingPongRoundTrips, "value", flags, ChanPingPong);
   Measure("BM_ChanStream", kStreamMessages, "sum", flags, ChanStream);
+  MeasureActorPingPong(flags);
+  MeasureActorFanIn(flags);
   return 0;
 }
