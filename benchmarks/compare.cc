@@ -1,8 +1,8 @@
 // The pattern comparison: one workload (compare_workload.h), three concurrency
 // designs — worker pool, pipeline, actors — on troupe, the same three in Go and in
-// Boost.Fiber, a ceiling (plain threads, no queues) and a handoff bound (plain threads
-// handing records over lock-free rings), side by side. It answers "which design should my
-// service use, and what does each cost?".
+// Boost.Fiber, a ceiling (plain threads, no queues) and a handoff bound (plain
+// threads handing records over lock-free rings), side by side. It answers "which
+// design should my service use, and what does each cost?".
 //
 //   bazel run -c opt //benchmarks:compare                      # the default workload
 //   bazel run -c opt //benchmarks:compare -- --rate=200000     # open loop

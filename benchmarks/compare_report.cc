@@ -51,8 +51,9 @@ const char* DashesOf(const std::string& design) {
 
 // Latency distribution: one line per row over kLatencyQuantiles and the maximum, on a
 // logarithmic latency axis, so tails that differ by orders of magnitude stay visible.
-std::string FormatLatencyDistribution(const std::vector<const DesignResult*>& rows,
-                                      const std::function<const char*(const DesignResult&)>& color) {
+std::string FormatLatencyDistribution(
+    const std::vector<const DesignResult*>& rows,
+    const std::function<const char*(const DesignResult&)>& color) {
   std::vector<const DesignResult*> lines;
   double low = 0, high = 0;
   for (const DesignResult* r : rows) {
@@ -128,10 +129,11 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
                           header.transfer_from_cpu, header.transfer_to_cpu);
   }
   out += "\n";
-  absl::StrAppendFormat(&out, "%-12s %-11s %12s %9s %8s %8s %9s %9s %9s %9s %8s %10s %10s %8s %7s %7s %s\n",
-                        "design", "runtime", "records/s", "%ceiling", "vs Go", "vs Boost", "p50 us", "p95 us",
-                        "p99 us", "max us", "RSS MiB", "allocs/rec", "switches", "steals",
-                        "parks", "xfer ns", "checksum");
+  absl::StrAppendFormat(
+      &out, "%-12s %-11s %12s %9s %8s %8s %9s %9s %9s %9s %8s %10s %10s %8s %7s %7s %s\n",
+      "design", "runtime", "records/s", "%ceiling", "vs Go", "vs Boost", "p50 us", "p95 us",
+      "p99 us", "max us", "RSS MiB", "allocs/rec", "switches", "steals", "parks", "xfer ns",
+      "checksum");
   for (const DesignResult& r : results) {
     if (!r.error.empty()) {
       absl::StrAppendFormat(&out, "%-12s %-11s ERROR: %s\n", r.design, r.runtime, r.error);
@@ -151,7 +153,8 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
     const bool has_latency = r.design != "ceiling";
     const bool troupe = r.runtime == "troupe";
     absl::StrAppendFormat(
-        &out, "%-12s %-11s %12.0f %9s %8s %8s %9s %9s %9s %9s %8.1f %10.3f %10s %8s %7s %7s 0x%016x\n",
+        &out,
+        "%-12s %-11s %12.0f %9s %8s %8s %9s %9s %9s %9s %8.1f %10.3f %10s %8s %7s %7s 0x%016x\n",
         r.design, r.runtime, r.throughput_rps, of_ceiling, versus(kGoRuntime),
         versus(kBoostFiberRuntime),
         has_latency ? absl::StrFormat("%.0f", r.p50_us) : "-",
@@ -284,8 +287,9 @@ std::string FormatHtmlDocument(const std::string& sections) {
       "<!doctype html><html><head><meta charset=\"utf-8\"><title>troupe pattern comparison"
       "</title><style>body{font-family:sans-serif;margin:2em;max-width:60em}pre{background:"
       "#f4f4f4;padding:1em;overflow-x:auto}</style></head><body><h1>Pattern comparison</h1>"
-      "<p>Blue: troupe. Green: Go. Orange: Boost.Fiber. Grey: plain threads: the ceiling (no queues) and the "
-      "handoff bound (lock-free spinning rings from one source thread).</p>",
+      "<p>Blue: troupe. Green: Go. Orange: Boost.Fiber. Grey: plain threads: the ceiling "
+      "(no queues) and the handoff bound (lock-free spinning rings from one source "
+      "thread).</p>",
       sections, "</body></html>\n");
 }
 

@@ -8,8 +8,8 @@
 // if it is at most kFarFactor times the fastest probe of all the runs, *far*
 // otherwise. Within a state, each figure is the median over the rows of that state,
 // a row's share of the ceiling is taken against the ceiling of its own run, and
-// troupe/Go is the median over runs in which both rows of the pair were in the same
-// state.
+// troupe/Go and troupe/Boost.Fiber are medians over runs in which both rows of the
+// pair were in the same state.
 #ifndef TROUPE_BENCHMARKS_COMPARE_SUMMARY_H_
 #define TROUPE_BENCHMARKS_COMPARE_SUMMARY_H_
 

@@ -74,9 +74,11 @@ struct Flags {
   bool suspend_idle = false;
 };
 
+// _Exit, not exit: the helper threads may still be running fibers, and exit would
+// destroy Boost.Fiber's static schedulers under them.
 [[noreturn]] void Fail(int code, const std::string& message) {
   std::fprintf(stderr, "compare_fibers: %s\n", message.c_str());
-  std::exit(code);
+  std::_Exit(code);
 }
 
 // Go-style flags (-name=value), the ones benchmarks/go/compare takes.

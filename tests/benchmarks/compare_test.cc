@@ -129,7 +129,8 @@ TEST(CompareReportTest, TheHtmlDrawsOneDistributionLinePerRowWithQuantiles) {
   EXPECT_NE(html.find("p99.99"), std::string::npos);
   EXPECT_NE(html.find(">10 ms<"), std::string::npos) << html;  // the axis reaches max
   const std::string json = FormatJson(header, {troupe_row});
-  EXPECT_NE(json.find("\"latency_quantiles_us\": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 70.0, 800.0, 900.0]"),
+  EXPECT_NE(json.find("\"latency_quantiles_us\": "
+                      "[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 70.0, 800.0, 900.0]"),
             std::string::npos)
       << json;
 }
