@@ -109,7 +109,7 @@ for prog in ${CAF_PROGS[@]+"${CAF_PROGS[@]}"}; do
     echo "CAF headers missing: run setup.sh (libcaf-dev) or set SKIP_CAF=1" >&2
     exit 1
   fi
-  "$CXX" -O2 -std=c++17 -pthread "benchmarks/caf/$prog.cpp" -o "$TMP/caf/$prog" -lcaf_core
+  "$CXX" -O2 -std=c++17 -pthread -I . "benchmarks/caf/$prog.cpp" -o "$TMP/caf/$prog" -lcaf_core
 done
 for prog in ${BOOST_FIBER_PROGS[@]+"${BOOST_FIBER_PROGS[@]}"}; do
   echo "== building Boost.Fiber $prog into $TMP/boost_fiber" >&2
@@ -118,7 +118,7 @@ for prog in ${BOOST_FIBER_PROGS[@]+"${BOOST_FIBER_PROGS[@]}"}; do
     echo "Boost.Fiber headers missing: run setup.sh (libboost-fiber-dev) or set SKIP_BOOST_FIBER=1" >&2
     exit 1
   fi
-  "$CXX" -O2 -std=c++17 "benchmarks/boost_fiber/$prog.cpp" -o "$TMP/boost_fiber/$prog" \
+  "$CXX" -O2 -std=c++17 -I . "benchmarks/boost_fiber/$prog.cpp" -o "$TMP/boost_fiber/$prog" \
     -lboost_fiber -lboost_context -pthread
 done
 
@@ -160,24 +160,19 @@ fi
 TRANSFERS+=", before Go $(transfer)"
 
 # c. Run the Go, CAF and Boost.Fiber programs, each into its own result file.
-for prog in "${GO_PROGS[@]}"; do
-  echo "== running Go $prog (-procs $PROCS -reps $REPS)" >&2
-  "$TMP/bin/$prog" -procs "$PROCS" -reps "$REPS" | tee "$TMP/go_$prog.txt" >&2
-done
-if [[ "$SKIP_CAF" == 1 ]]; then
-  echo "== SKIP_CAF=1: not running CAF" >&2
-fi
-for prog in ${CAF_PROGS[@]+"${CAF_PROGS[@]}"}; do
-  echo "== running CAF $prog (-procs $PROCS -reps $REPS)" >&2
-  "$TMP/caf/$prog" -procs "$PROCS" -reps "$REPS" | tee "$TMP/caf_$prog.txt" >&2
-done
-if [[ "$SKIP_BOOST_FIBER" == 1 ]]; then
-  echo "== SKIP_BOOST_FIBER=1: not running Boost.Fiber" >&2
-fi
-for prog in ${BOOST_FIBER_PROGS[@]+"${BOOST_FIBER_PROGS[@]}"}; do
-  echo "== running Boost.Fiber $prog (-procs $PROCS -reps $REPS)" >&2
-  "$TMP/boost_fiber/$prog" -procs "$PROCS" -reps "$REPS" | tee "$TMP/boost_fiber_$prog.txt" >&2
-done
+run_peers() {  # run_peers LABEL DIR PREFIX PROG...: each into $TMP/PREFIX_PROG.txt
+  local label="$1" dir="$2" prefix="$3" prog
+  shift 3
+  for prog in "$@"; do
+    echo "== running $label $prog (-procs $PROCS -reps $REPS)" >&2
+    "$dir/$prog" -procs "$PROCS" -reps "$REPS" | tee "$TMP/${prefix}_$prog.txt" >&2
+  done
+}
+run_peers Go "$TMP/bin" go "${GO_PROGS[@]}"
+[[ "$SKIP_CAF" == 1 ]] && echo "== SKIP_CAF=1: not running CAF" >&2
+run_peers CAF "$TMP/caf" caf ${CAF_PROGS[@]+"${CAF_PROGS[@]}"}
+[[ "$SKIP_BOOST_FIBER" == 1 ]] && echo "== SKIP_BOOST_FIBER=1: not running Boost.Fiber" >&2
+run_peers Boost.Fiber "$TMP/boost_fiber" boost_fiber ${BOOST_FIBER_PROGS[@]+"${BOOST_FIBER_PROGS[@]}"}
 
 # d. Print the table (text to stdout, Markdown to $TMP/compare_with_go.md).
 MD="$TMP/compare_with_go.md"

@@ -93,6 +93,21 @@ inline void ProcessRecord(Record& r, const WorkloadParams& p) {
   Transform(r, p);
 }
 
+// The checksum every design must reproduce, computed sequentially on the calling
+// thread (a reference for tests and for the peer programs' self-check).
+inline uint64_t SequentialChecksum(const WorkloadParams& w) {
+  Record record;
+  record.payload = std::make_unique<uint8_t[]>(w.size);
+  uint64_t sum = 0;
+  for (int64_t id = 0; id < w.count; ++id) {
+    record.id = id;
+    FillPayload(id, record.payload.get(), w.size);
+    ProcessRecord(record, w);
+    sum += record.hash;
+  }
+  return sum;
+}
+
 }  // namespace troupe::benchmarks
 
 #endif  // TROUPE_BENCHMARKS_COMPARE_WORKLOAD_H_

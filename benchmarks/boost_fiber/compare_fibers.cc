@@ -368,19 +368,6 @@ int64_t PeakRssKb() {
   return -1;
 }
 
-uint64_t SequentialChecksum(const WorkloadParams& w) {
-  Record record;
-  record.payload = std::make_unique<uint8_t[]>(w.size);
-  uint64_t sum = 0;
-  for (int64_t id = 0; id < w.count; ++id) {
-    record.id = id;
-    FillPayload(id, record.payload.get(), w.size);
-    ProcessRecord(record, w);
-    sum += record.hash;
-  }
-  return sum;
-}
-
 int Main(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
   // The reference pass costs a whole extra run; like the Go program, only for small runs.

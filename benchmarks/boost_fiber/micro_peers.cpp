@@ -121,7 +121,13 @@
 #include <variant>
 #include <vector>
 
+#include "benchmarks/peer_program.h"
+
 namespace {
+
+using troupe::benchmarks::ParsePeerFlags;
+using troupe::benchmarks::PeerFlags;
+using troupe::benchmarks::ReportRepetition;
 
 constexpr std::size_t kStackSize = 64 * 1024;  // troupe's RuntimeOptions::kDefaultStackSize
 
@@ -139,11 +145,6 @@ constexpr int64_t kFanInMessages = kFanInSenders * kFanInMessagesPerSender;
 constexpr std::size_t kMailboxCapacity = 2048;  // holds 2047; troupe's bounded one 1024
 constexpr std::size_t kReplyCapacity = 2;       // holds 1, as Go's make(chan int64, 1)
 
-struct Flags {
-  int procs = 2;
-  int reps = 5;
-};
-
 // Prints "micro_peers: <function>: <message>" and aborts. abort rather than exit: the
 // worker threads are still running fibers, and exit would destroy statics under them.
 [[noreturn]] void Fail(const char* function, const std::string& message) {
@@ -151,26 +152,6 @@ struct Flags {
   std::abort();
 }
 
-// Formats v with 4 significant digits in compact exponent form, as the Go peers' report
-// package does: 8100000 -> "8.1e6", 1234567 -> "1.235e6".
-std::string Rate(double v) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.3e", v);  // e.g. "8.100e+06", "inf"
-  std::string s = buffer;
-  const std::size_t e = s.find('e');
-  if (e == std::string::npos) return s;
-  std::string mantissa = s.substr(0, e);
-  while (mantissa.back() == '0') mantissa.pop_back();
-  if (mantissa.back() == '.') mantissa.pop_back();
-  return mantissa + "e" + std::to_string(std::atoi(s.c_str() + e + 1));
-}
-
-void Report(const char* name, int64_t items, std::chrono::steady_clock::duration elapsed) {
-  const double seconds = std::chrono::duration<double>(elapsed).count();
-  std::printf("name=%s items=%lld seconds=%.6f items_per_second=%s\n", name,
-              static_cast<long long>(items), seconds, Rate(items / seconds).c_str());
-  std::fflush(stdout);
-}
 
 // Fiber context only: starts `body` in a new fiber on the calling thread's work_stealing
 // scheduler, from where another thread may steal it.
@@ -236,13 +217,13 @@ std::chrono::steady_clock::duration TimeInFiber(Body& body, int64_t* result) {
 // One untimed warm-up repetition, then `reps` timed ones, each reported as `items` items.
 // After the warm-up prints "<name> <result_name>=<result> (ok)" to stderr.
 template <typename Body>
-void Measure(const char* name, int64_t items, const char* result_name, const Flags& flags,
+void Measure(const char* name, int64_t items, const char* result_name, const PeerFlags& flags,
              Body body) {
   int64_t result = 0;
   TimeInFiber(body, &result);
   std::fprintf(stderr, "micro_peers: %s %s=%lld (ok)\n", name, result_name,
                static_cast<long long>(result));
-  for (int r = 0; r < flags.reps; ++r) Report(name, items, TimeInFiber(body, &result));
+  for (int r = 0; r < flags.reps; ++r) ReportRepetition(name, items, TimeInFiber(body, &result));
 }
 
 void CheckOp(boost::fibers::channel_op_status status, const char* function) {
@@ -437,7 +418,7 @@ int64_t ActorPingPong(Player& server, Player& returner) {
 
 // Main fiber only: starts the two players' fibers, measures their rallies, then closes
 // their mailboxes and joins them.
-void MeasureActorPingPong(const Flags& flags) {
+void MeasureActorPingPong(const PeerFlags& flags) {
   Player server, returner;
   server.set_partner(&returner);
   returner.set_partner(&server);
@@ -526,7 +507,7 @@ int64_t ActorFanIn(Sink& sink) {
 
 // Main fiber only: starts the sink's fiber, measures the fan-ins, then closes its mailbox
 // and joins it.
-void MeasureActorFanIn(const Flags& flags) {
+void MeasureActorFanIn(const PeerFlags& flags) {
   Sink sink;
   boost::fibers::fiber sink_fiber = Spawn([&sink] { sink.Run(); });
   Measure("BM_ActorFanIn/1024", kFanInMessages, "messages", flags,
@@ -535,44 +516,11 @@ void MeasureActorFanIn(const Flags& flags) {
   sink_fiber.join();
 }
 
-// Parses -procs/-reps (also --name and name=value spellings); exits 2 on bad input.
-Flags ParseFlags(int argc, char** argv) {
-  Flags flags;
-  auto usage = [] {
-    std::fprintf(stderr, "usage: micro_peers [-procs N] [-reps N]  (N >= 1)\n");
-    std::exit(2);
-  };
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::size_t start = arg.find_first_not_of('-');
-    if (start == 0 || start == std::string::npos) usage();
-    std::string name = arg.substr(start), value;
-    if (std::size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      usage();
-    }
-    char* end = nullptr;
-    const long parsed = std::strtol(value.c_str(), &end, 10);
-    if (value.empty() || *end != '\0' || parsed < 1 || parsed > 1 << 20) usage();
-    if (name == "procs") {
-      flags.procs = static_cast<int>(parsed);
-    } else if (name == "reps") {
-      flags.reps = static_cast<int>(parsed);
-    } else {
-      usage();
-    }
-  }
-  return flags;
-}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Flags flags = ParseFlags(argc, argv);
+  const PeerFlags flags = ParsePeerFlags("micro_peers", argc, argv);
   WorkStealingThreads threads(flags.procs);
 
   std::vector<boost::fibers::fiber> fibers;

@@ -36,7 +36,13 @@
 #include <cstring>
 #include <string>
 
+#include "benchmarks/peer_program.h"
+
 namespace {
+
+using troupe::benchmarks::ParsePeerFlags;
+using troupe::benchmarks::PeerFlags;
+using troupe::benchmarks::ReportRepetition;
 
 using ServeAtom = caf::atom_constant<caf::atom("serve")>;
 using BallAtom = caf::atom_constant<caf::atom("ball")>;
@@ -47,31 +53,6 @@ constexpr int64_t kRounds = 100'000;
 constexpr int kSenders = 100;
 constexpr int64_t kPerSender = 10'000;
 
-struct Flags {
-  int procs = 2;
-  int reps = 5;
-};
-
-// Formats v with 4 significant digits in compact exponent form, as the Go peers' report
-// package does: 8100000 -> "8.1e6", 1234567 -> "1.235e6".
-std::string Rate(double v) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.3e", v);  // e.g. "8.100e+06", "inf"
-  std::string s = buffer;
-  const std::size_t e = s.find('e');
-  if (e == std::string::npos) return s;
-  std::string mantissa = s.substr(0, e);
-  while (mantissa.back() == '0') mantissa.pop_back();
-  if (mantissa.back() == '.') mantissa.pop_back();
-  return mantissa + "e" + std::to_string(std::atoi(s.c_str() + e + 1));
-}
-
-void Report(const char* name, int64_t items, std::chrono::steady_clock::duration elapsed) {
-  const double seconds = std::chrono::duration<double>(elapsed).count();
-  std::printf("name=%s items=%lld seconds=%.6f items_per_second=%s\n", name,
-              static_cast<long long>(items), seconds, Rate(items / seconds).c_str());
-  std::fflush(stdout);
-}
 
 [[noreturn]] void Fail(const std::string& message) {
   std::fprintf(stderr, "actor_peers: %s\n", message.c_str());
@@ -121,7 +102,7 @@ caf::behavior Server(caf::stateful_actor<ServerState>* self, caf::actor returner
   };
 }
 
-void RunPingPong(caf::actor_system& system, const Flags& flags) {
+void RunPingPong(caf::actor_system& system, const PeerFlags& flags) {
   caf::actor returner = system.spawn(Returner);
   caf::actor server = system.spawn(Server, returner);
   caf::scoped_actor self{system};
@@ -141,7 +122,7 @@ void RunPingPong(caf::actor_system& system, const Flags& flags) {
   rep();  // untimed warm-up
   std::fprintf(stderr, "actor_peers: ping-pong round_trips=%lld messages=%lld (ok)\n",
                static_cast<long long>(kRounds), static_cast<long long>(2 * kRounds));
-  for (int r = 0; r < flags.reps; ++r) Report("BM_ActorPingPong", 2 * kRounds, rep());
+  for (int r = 0; r < flags.reps; ++r) ReportRepetition("BM_ActorPingPong", 2 * kRounds, rep());
   self->send_exit(server, caf::exit_reason::user_shutdown);
   self->send_exit(returner, caf::exit_reason::user_shutdown);
 }
@@ -188,7 +169,7 @@ void Sender(caf::event_based_actor* self, const caf::actor& sink, int64_t messag
   for (int64_t i = 0; i < messages; ++i) self->send(sink, CountAtom::value);
 }
 
-void RunFanIn(caf::actor_system& system, const Flags& flags) {
+void RunFanIn(caf::actor_system& system, const PeerFlags& flags) {
   constexpr int64_t kMessages = kSenders * kPerSender;
   caf::actor sink = system.spawn(Sink);
   caf::scoped_actor self{system};
@@ -210,48 +191,15 @@ void RunFanIn(caf::actor_system& system, const Flags& flags) {
   rep();  // untimed warm-up
   std::fprintf(stderr, "actor_peers: fan-in senders=%d messages=%lld (ok)\n", kSenders,
                static_cast<long long>(kMessages));
-  for (int r = 0; r < flags.reps; ++r) Report("BM_ActorFanIn", kMessages, rep());
+  for (int r = 0; r < flags.reps; ++r) ReportRepetition("BM_ActorFanIn", kMessages, rep());
   self->send_exit(sink, caf::exit_reason::user_shutdown);
 }
 
-// Parses -procs/-reps (also --name and name=value spellings); exits 2 on bad input.
-Flags ParseFlags(int argc, char** argv) {
-  Flags flags;
-  auto usage = [] {
-    std::fprintf(stderr, "usage: actor_peers [-procs N] [-reps N]  (N >= 1)\n");
-    std::exit(2);
-  };
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::size_t start = arg.find_first_not_of('-');
-    if (start == 0 || start == std::string::npos) usage();
-    std::string name = arg.substr(start), value;
-    if (std::size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      usage();
-    }
-    char* end = nullptr;
-    const long parsed = std::strtol(value.c_str(), &end, 10);
-    if (value.empty() || *end != '\0' || parsed < 1 || parsed > 1 << 20) usage();
-    if (name == "procs") {
-      flags.procs = static_cast<int>(parsed);
-    } else if (name == "reps") {
-      flags.reps = static_cast<int>(parsed);
-    } else {
-      usage();
-    }
-  }
-  return flags;
-}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Flags flags = ParseFlags(argc, argv);
+  const PeerFlags flags = ParsePeerFlags("actor_peers", argc, argv);
   caf::actor_system_config config;
   config.set("scheduler.max-threads", static_cast<size_t>(flags.procs));
   caf::actor_system system{config};

@@ -20,19 +20,6 @@
 namespace troupe::benchmarks {
 namespace {
 
-uint64_t SequentialChecksum(const WorkloadParams& w) {
-  Record record;
-  record.payload = std::make_unique<uint8_t[]>(w.size);
-  uint64_t sum = 0;
-  for (int64_t id = 0; id < w.count; ++id) {
-    record.id = id;
-    FillPayload(id, record.payload.get(), w.size);
-    ProcessRecord(record, w);
-    sum += record.hash;
-  }
-  return sum;
-}
-
 class CompareTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(CompareTest, EveryDesignReproducesTheChecksum) {
