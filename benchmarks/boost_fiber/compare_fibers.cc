@@ -150,7 +150,7 @@ std::size_t ChannelSize(int64_t capacity) {
 }
 
 // Recycled records: a shared free list, reached in batches by one taker (the source)
-// and one giver (the sink), each through its own RecordBatch.
+// and one giver (the sink), each through a vector of its own.
 class RecordPool {
  public:
   static constexpr std::size_t kBatch = 32;
