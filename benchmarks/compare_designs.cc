@@ -24,6 +24,7 @@
 #include "actors/actor_system.h"
 #include "pipeline/pipeline.h"
 #include "scheduler/channel.h"
+#include "scheduler/internal/spin_lock.h"
 #include "scheduler/internal/thread_parker.h"
 #include "scheduler/pool.h"
 #include "scheduler/semaphore.h"
@@ -402,7 +403,7 @@ class SpinWait {
     if (++spins_ % 64 == 0) {
       std::this_thread::yield();
     } else {
-      __builtin_ia32_pause();
+      scheduler_internal::CpuRelax();
     }
   }
   void Reset() { spins_ = 0; }

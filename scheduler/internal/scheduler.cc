@@ -74,10 +74,6 @@
 #include <exception>
 #include <new>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 #include "scheduler/internal/guard_page_handler.h"
 #include "scheduler/internal/net_poller.h"
 #include "scheduler/internal/spin_lock.h"
@@ -104,12 +100,6 @@ thread_local Machine* current_machine = nullptr;
 [[noreturn]] void Throw(const char* function, const char* what) {
   std::fprintf(stderr, "troupe: fatal error in %s: %s\n", function, what);
   std::abort();
-}
-
-void CpuRelax() {
-#if defined(__x86_64__)
-  _mm_pause();
-#endif
 }
 
 uint32_t NextRandom(uint32_t& state) {  // xorshift32; per-M, no sharing

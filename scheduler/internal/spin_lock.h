@@ -18,6 +18,14 @@
 
 namespace troupe::scheduler_internal {
 
+// One step of a busy-wait: tells the CPU we are spinning (x86 `pause`), which saves
+// power and lets the sibling hyperthread run.
+inline void CpuRelax() {
+#if defined(__x86_64__)
+  _mm_pause();
+#endif
+}
+
 class ABSL_LOCKABLE SpinLock {
  public:
   void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
@@ -26,9 +34,7 @@ class ABSL_LOCKABLE SpinLock {
     while (locked_.exchange(true, std::memory_order_acquire)) {
       while (locked_.load(std::memory_order_relaxed)) {
         if (++spins < 64) {
-#if defined(__x86_64__)
-          _mm_pause();
-#endif
+          CpuRelax();
         } else {
           std::this_thread::yield();
         }
