@@ -152,7 +152,6 @@ constexpr std::size_t kReplyCapacity = 2;       // holds 1, as Go's make(chan in
   std::abort();
 }
 
-
 // Fiber context only: starts `body` in a new fiber on the calling thread's work_stealing
 // scheduler, from where another thread may steal it.
 template <typename Body>
@@ -323,9 +322,29 @@ int64_t ChanStream() {
 
 // ---- Actors ----
 
-// An actor's mailbox; its fiber pops one message at a time until it is closed.
-template <typename Message>
-using Mailbox = boost::fibers::buffered_channel<Message>;
+// An actor as the Go peers write one: a fiber draining its own channel mailbox, one
+// message at a time, until the mailbox is closed. `Derived` handles each message in
+// Receive(const Message&) (static dispatch: no virtual call per message).
+template <typename Derived, typename Message>
+class ChannelActor {
+ public:
+  // Fiber context only; the actor's own fiber. Receives until the mailbox is closed.
+  void Run() {
+    Message message;
+    while (mailbox_.pop(message) == boost::fibers::channel_op_status::success) {
+      static_cast<Derived*>(this)->Receive(message);
+    }
+  }
+
+  // Any fiber. Parks the caller while the mailbox is full.
+  void Send(const Message& message) { CheckOp(mailbox_.push(message), "ChannelActor::Send"); }
+
+  // Any fiber; Run returns once the messages already sent are received.
+  void Close() { mailbox_.close(); }
+
+ private:
+  boost::fibers::buffered_channel<Message> mailbox_{kMailboxCapacity};
+};
 
 // The channel an actor answers an ask on (capacity kReplyCapacity: the reply never parks
 // the actor).
@@ -343,24 +362,10 @@ struct Serve {
 using PlayerMessage = std::variant<Ball, Serve>;
 
 // The server (once served) or the returner of BM_ActorPingPong.
-class Player {
+class Player : public ChannelActor<Player, PlayerMessage> {
  public:
   // Before the player's fiber starts.
   void set_partner(Player* partner) { partner_ = partner; }
-
-  // Fiber context only; the player's own fiber. Receives until the mailbox is closed.
-  void Run() {
-    PlayerMessage message;
-    while (mailbox_.pop(message) == boost::fibers::channel_op_status::success) {
-      Receive(message);
-    }
-  }
-
-  // Any fiber. Parks the caller while the mailbox is full.
-  void Send(const PlayerMessage& message) { CheckOp(mailbox_.push(message), "Player::Send"); }
-
-  // Any fiber; the fiber's Run returns once the messages already sent are received.
-  void Close() { mailbox_.close(); }
 
   // Balls received in the current rally. Another fiber may read it after the server's
   // reply, and reset it before the next Serve: the returner counts each ball before
@@ -371,6 +376,7 @@ class Player {
   void ResetReceived() { received_ = 0; }
 
  private:
+  friend class ChannelActor<Player, PlayerMessage>;
   void Receive(const PlayerMessage& message) {
     if (const Serve* serve = std::get_if<Serve>(&message)) {
       rally_ = *serve;
@@ -390,7 +396,6 @@ class Player {
     }
   }
 
-  Mailbox<PlayerMessage> mailbox_{kMailboxCapacity};
   Player* partner_ = nullptr;
   int64_t received_ = 0;  // owned by the player's fiber; see received()
   Serve rally_{};         // the current rally (server only); done == nullptr: none
@@ -442,23 +447,9 @@ struct Expect {
 using SinkMessage = std::variant<Count, Expect>;
 
 // BM_ActorFanIn's sink.
-class Sink {
- public:
-  // Fiber context only; the sink's own fiber. Receives until the mailbox is closed.
-  void Run() {
-    SinkMessage message;
-    while (mailbox_.pop(message) == boost::fibers::channel_op_status::success) {
-      Receive(message);
-    }
-  }
-
-  // Any fiber. Parks the caller while the mailbox is full.
-  void Send(const SinkMessage& message) { CheckOp(mailbox_.push(message), "Sink::Send"); }
-
-  // Any fiber; the fiber's Run returns once the messages already sent are received.
-  void Close() { mailbox_.close(); }
-
+class Sink : public ChannelActor<Sink, SinkMessage> {
  private:
+  friend class ChannelActor<Sink, SinkMessage>;
   void Receive(const SinkMessage& message) {
     if (const Expect* expect = std::get_if<Expect>(&message)) {
       remaining_ += expect->messages;
@@ -474,7 +465,6 @@ class Sink {
     }
   }
 
-  Mailbox<SinkMessage> mailbox_{kMailboxCapacity};
   // Owned by the sink's fiber. remaining_ would go negative if Counts arrived before
   // their Expect, as troupe's and the Go peer's sinks allow; here the Expect is pushed
   // before the senders start, so it arrives first.
@@ -515,7 +505,6 @@ void MeasureActorFanIn(const PeerFlags& flags) {
   sink.Close();
   sink_fiber.join();
 }
-
 
 }  // namespace
 
