@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 
 namespace troupe::benchmarks {
@@ -83,8 +84,7 @@ inline void Transform(Record& r, const WorkloadParams& p) {
 // floor(q x (n - 1)) of the sorted latencies.
 inline constexpr double kLatencyQuantiles[] = {0.10, 0.25, 0.50, 0.75, 0.90,
                                                0.95, 0.99, 0.999, 0.9999};
-inline constexpr std::size_t kLatencyQuantileCount =
-    sizeof(kLatencyQuantiles) / sizeof(kLatencyQuantiles[0]);
+inline constexpr std::size_t kLatencyQuantileCount = std::size(kLatencyQuantiles);
 
 // All three steps, as a design without stages (the ceiling) runs them.
 inline void ProcessRecord(Record& r, const WorkloadParams& p) {
