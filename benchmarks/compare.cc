@@ -186,7 +186,7 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(int procs_flag, int64_t ca
     const std::optional<CoreTransfer> after = MeasureCoreTransfer();
     if (probe && after) row.core_transfer_ns = std::max(probe->one_way_ns, after->one_way_ns);
     probe = after;
-    std::fprintf(stderr, "  %-12s %-7s %10.0f records/s%s\n", row.design.c_str(),
+    std::fprintf(stderr, "  %-12s %-11s %10.0f records/s%s\n", row.design.c_str(),
                  row.runtime.c_str(), row.throughput_rps,
                  row.error.empty() ? "" : ("  ERROR: " + row.error).c_str());
     into->push_back(std::move(row));
