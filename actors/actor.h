@@ -35,9 +35,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "actors/actor_options.h"
-#include "actors/internal/actor_cell.h"
-#include "scheduler/context.h"
+#include "troupe/actors/actor_options.h"
+#include "troupe/actors/internal/actor_cell.h"
+#include "troupe/scheduler/context.h"
 
 namespace troupe {
 

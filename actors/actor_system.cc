@@ -1,4 +1,4 @@
-#include "actors/actor_system.h"
+#include "troupe/actors/actor_system.h"
 
 #include <cstdio>
 #include <vector>

@@ -24,10 +24,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "actors/actor.h"
-#include "actors/actor_options.h"
-#include "actors/internal/actor_cell.h"
-#include "scheduler/runtime.h"
+#include "troupe/actors/actor.h"
+#include "troupe/actors/actor_options.h"
+#include "troupe/actors/internal/actor_cell.h"
+#include "troupe/scheduler/runtime.h"
 
 namespace troupe {
 

@@ -20,11 +20,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "actors/actor.h"
-#include "actors/actor_system.h"
-#include "scheduler/internal/scheduler.h"
-#include "scheduler/channel.h"
-#include "scheduler/context.h"
+#include "troupe/actors/actor.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/context.h"
 
 namespace troupe {
 
@@ -71,8 +70,7 @@ template <typename T, typename M, typename MakeRequest>
 absl::StatusOr<T> Ask(const ActorRef<M>& actor, MakeRequest&& make_request,
                       const Context& context = Context()) {
   // An actor asking another: record who waits for whom, refusing a cycle.
-  const scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
-  const uint64_t caller = self != nullptr ? self->owner_tag : 0;
+  const uint64_t caller = actors_internal::CurrentActorId();
   ActorSystem& system = actor.cell()->system();
   if (caller != 0) {
     if (absl::Status cycle = system.BeginAsk(caller, actor.id()); !cycle.ok()) return cycle;

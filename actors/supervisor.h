@@ -22,10 +22,10 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "actors/actor.h"
-#include "actors/actor_system.h"
-#include "actors/internal/supervisor_core.h"
-#include "actors/supervisor_options.h"
+#include "troupe/actors/actor.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/actors/internal/supervisor_core.h"
+#include "troupe/actors/supervisor_options.h"
 
 namespace troupe {
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load benchmark: troupe's services/http_server against the same service in Go's
-# net/http (benchmarks/go/httpservice), both with 2 processors, driven by wrk on
+# net/http (benchmarks/peers/go/httpservice), both with 2 processors, driven by wrk on
 # 127.0.0.1 in the same run with the same connection counts.
 #
 #   benchmarks/http_load.sh                      # 64 and 400 connections, 5 s each
@@ -31,11 +31,11 @@ cleanup() {
 trap cleanup EXIT
 
 # --- build -------------------------------------------------------------------
-echo "http_load: building //services:http_server (-c opt) and benchmarks/go/httpservice" >&2
+echo "http_load: building //services:http_server (-c opt) and benchmarks/peers/go/httpservice" >&2
 (cd "$ROOT" && bazel build -c opt //services:http_server >"$WORK/bazel.log" 2>&1) ||
   { cat "$WORK/bazel.log" >&2; exit 1; }
 TROUPE_BIN="$ROOT/bazel-bin/services/http_server"
-(cd "$ROOT/benchmarks/go" &&
+(cd "$ROOT/benchmarks/peers/go" &&
   GOFLAGS=-mod=mod GOPROXY=off GOCACHE="${GOCACHE:-/tmp/troupe-gocache-0}" \
     go build -o "$WORK/httpservice" ./httpservice)
 GO_BIN="$WORK/httpservice"

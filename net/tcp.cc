@@ -1,4 +1,4 @@
-#include "net/tcp.h"
+#include "troupe/net/tcp.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -14,6 +14,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "troupe/scheduler/internal/clock.h"
+#include "troupe/scheduler/internal/net_poller.h"
 
 namespace troupe {
 

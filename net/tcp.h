@@ -36,11 +36,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "scheduler/internal/net_poller.h"
-#include "scheduler/context.h"
-#include "scheduler/mutex.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/mutex.h"
 
 namespace troupe {
+
+namespace scheduler_internal {
+struct PollDescriptor;  // the netpoller's record of a socket (internal/net_poller.h)
+}  // namespace scheduler_internal
 
 class TcpConnection {
  public:

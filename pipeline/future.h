@@ -13,8 +13,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "scheduler/channel.h"
-#include "scheduler/context.h"
+#include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/context.h"
 
 namespace troupe {
 

@@ -35,12 +35,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "pipeline/internal/pipeline_run.h"
-#include "pipeline/internal/result_value.h"
-#include "pipeline/pipeline_options.h"
-#include "scheduler/channel.h"
-#include "scheduler/context.h"
-#include "scheduler/runtime.h"
+#include "troupe/pipeline/internal/pipeline_run.h"
+#include "troupe/pipeline/internal/result_value.h"
+#include "troupe/pipeline/pipeline_options.h"
+#include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/runtime.h"
 
 namespace troupe {
 

@@ -1,4 +1,4 @@
-#include "pipeline/worker_pool.h"
+#include "troupe/pipeline/worker_pool.h"
 
 #include <optional>
 

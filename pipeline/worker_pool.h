@@ -26,11 +26,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "pipeline/future.h"
-#include "pipeline/internal/result_value.h"
-#include "scheduler/channel.h"
-#include "scheduler/context.h"
-#include "scheduler/runtime.h"
+#include "troupe/pipeline/future.h"
+#include "troupe/pipeline/internal/result_value.h"
+#include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/runtime.h"
 
 namespace troupe {
 

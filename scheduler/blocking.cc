@@ -1,7 +1,7 @@
-#include "scheduler/blocking.h"
+#include "troupe/scheduler/blocking.h"
 
-#include "scheduler/internal/machine.h"
-#include "scheduler/internal/scheduler.h"
+#include "troupe/scheduler/internal/machine.h"
+#include "troupe/scheduler/internal/scheduler.h"
 
 namespace troupe::scheduler_internal {
 

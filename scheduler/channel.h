@@ -35,10 +35,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "scheduler/context.h"
-#include "scheduler/internal/channel_core.h"
-#include "scheduler/internal/context_state.h"
-#include "scheduler/internal/deadline.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/internal/channel_core.h"
+#include "troupe/scheduler/internal/context_state.h"
+#include "troupe/scheduler/internal/deadline.h"
 
 namespace troupe {
 

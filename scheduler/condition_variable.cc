@@ -2,11 +2,11 @@
 // before releasing the mutex, so a notifier that changes the condition under the
 // mutex afterwards always finds it queued: no wake-up is lost between the unlock and
 // the park.
-#include "scheduler/condition_variable.h"
+#include "troupe/scheduler/condition_variable.h"
 
-#include "scheduler/internal/context_state.h"
-#include "scheduler/internal/deadline.h"
-#include "scheduler/internal/scheduler.h"
+#include "troupe/scheduler/internal/context_state.h"
+#include "troupe/scheduler/internal/deadline.h"
+#include "troupe/scheduler/internal/fiber.h"
 
 namespace troupe {
 

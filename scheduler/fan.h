@@ -23,9 +23,9 @@
 #include <utility>
 #include <vector>
 
-#include "scheduler/channel.h"
-#include "scheduler/join_handle.h"
-#include "scheduler/runtime.h"
+#include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/join_handle.h"
+#include "troupe/scheduler/runtime.h"
 
 namespace troupe {
 

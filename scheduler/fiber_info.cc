@@ -1,4 +1,4 @@
-#include "scheduler/fiber_info.h"
+#include "troupe/scheduler/fiber_info.h"
 
 #include "absl/strings/str_cat.h"
 

@@ -1,12 +1,12 @@
-#include "scheduler/join_handle.h"
+#include "troupe/scheduler/join_handle.h"
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "scheduler/internal/context_state.h"
-#include "scheduler/internal/fiber.h"
-#include "scheduler/internal/wait_queue.h"
-#include "scheduler/internal/scheduler.h"
+#include "troupe/scheduler/internal/context_state.h"
+#include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/wait_queue.h"
+#include "troupe/scheduler/internal/scheduler.h"
 
 namespace troupe {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
-#include "scheduler/context.h"
+#include "troupe/scheduler/context.h"
 
 namespace troupe {
 

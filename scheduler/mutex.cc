@@ -11,11 +11,11 @@
 //
 // Barging is allowed (a running fiber may take the mutex ahead of a woken one): it
 // keeps the lock hot on the running core, as Go's sync.Mutex in normal mode does.
-#include "scheduler/mutex.h"
+#include "troupe/scheduler/mutex.h"
 
-#include "scheduler/internal/context_state.h"
-#include "scheduler/internal/deadline.h"
-#include "scheduler/internal/scheduler.h"
+#include "troupe/scheduler/internal/context_state.h"
+#include "troupe/scheduler/internal/deadline.h"
+#include "troupe/scheduler/internal/fiber.h"
 
 namespace troupe {
 

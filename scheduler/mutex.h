@@ -12,9 +12,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "scheduler/context.h"
-#include "scheduler/internal/spin_lock.h"
-#include "scheduler/internal/wait_queue.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/internal/spin_lock.h"
+#include "troupe/scheduler/internal/wait_queue.h"
 
 namespace troupe {
 

@@ -1,6 +1,6 @@
-#include "scheduler/pool.h"
+#include "troupe/scheduler/pool.h"
 
-#include "scheduler/internal/machine.h"
+#include "troupe/scheduler/internal/machine.h"
 
 namespace troupe::scheduler_internal {
 

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
-#include "scheduler/internal/spin_lock.h"
+#include "troupe/scheduler/internal/spin_lock.h"
 
 namespace troupe {
 

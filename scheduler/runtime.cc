@@ -1,4 +1,4 @@
-#include "scheduler/runtime.h"
+#include "troupe/scheduler/runtime.h"
 
 #include <unistd.h>
 
@@ -8,8 +8,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "scheduler/internal/scheduler.h"
-#include "scheduler/internal/stack_pool.h"
+#include "troupe/scheduler/internal/scheduler.h"
+#include "troupe/scheduler/internal/stack_pool.h"
+#include "troupe/scheduler/internal/fatal.h"
 
 namespace troupe {
 
@@ -112,16 +113,17 @@ std::size_t Runtime::stack_size() const { return scheduler_->stack_size(); }
 
 namespace scheduler_internal {
 
-Fiber* CreateFiberOn(Scheduler& scheduler) { return scheduler.CreateFiber(); }
+NewFiber CreateFiberOn(Scheduler& scheduler) {
+  Fiber* fiber = scheduler.CreateFiber();
+  return NewFiber{fiber, &fiber->body};
+}
 
 void StartFiber(Fiber* fiber) { fiber->scheduler->StartFiber(fiber); }
 
 Scheduler& CurrentSchedulerOrDie(const char* caller) {
   Fiber* self = CurrentFiber();
   if (self == nullptr) {
-    std::fprintf(stderr, "troupe: fatal error in %s: called from a plain thread; use "
-                         "Runtime::Spawn\n", caller);
-    std::abort();
+    Fatal(caller, "called from a plain thread; use Runtime::Spawn");
   }
   return *self->scheduler;
 }

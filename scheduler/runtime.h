@@ -23,17 +23,18 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "scheduler/fiber_info.h"
-#include "scheduler/internal/fiber.h"
-#include "scheduler/join_handle.h"
-#include "scheduler/runtime_stats.h"
-#include "scheduler/trace.h"
+#include "troupe/scheduler/fiber_info.h"
+#include "troupe/scheduler/internal/fiber_body.h"
+#include "troupe/scheduler/join_handle.h"
+#include "troupe/scheduler/runtime_stats.h"
+#include "troupe/scheduler/trace.h"
 
 namespace troupe {
 
 namespace scheduler_internal {
 class Scheduler;
-}
+struct Fiber;
+}  // namespace scheduler_internal
 
 struct RuntimeOptions {
   static constexpr int kMaxProcs = 1024;
@@ -141,28 +142,35 @@ JoinHandle Spawn(Body&& body);
 [[nodiscard]] absl::StatusOr<RuntimeOptions> ResolveRuntimeOptions(RuntimeOptions options);
 
 namespace scheduler_internal {
-// The two halves of a spawn (scheduler.h), reachable without the Scheduler's
-// definition.
-Fiber* CreateFiberOn(Scheduler& scheduler);
+// The two halves of a spawn (scheduler.h), reachable without the Scheduler's or the
+// fiber record's definition: CreateFiberOn returns a record whose body the caller
+// builds in place, then StartFiber makes it runnable.
+struct NewFiber {
+  Fiber* fiber;
+  FiberBody* body;
+};
+NewFiber CreateFiberOn(Scheduler& scheduler);
 Scheduler& CurrentSchedulerOrDie(const char* caller);
 void StartFiber(Fiber* fiber);
+
+template <typename Body>
+JoinHandle SpawnOn(Scheduler& scheduler, Body&& body) {
+  const NewFiber created = CreateFiberOn(scheduler);
+  created.body->Emplace(std::forward<Body>(body));
+  StartFiber(created.fiber);
+  return JoinHandle(created.fiber);
+}
 }  // namespace scheduler_internal
 
 template <typename Body>
 JoinHandle Runtime::Spawn(Body&& body) {
-  scheduler_internal::Fiber* fiber = scheduler_internal::CreateFiberOn(*scheduler_);
-  fiber->body.Emplace(std::forward<Body>(body));
-  scheduler_internal::StartFiber(fiber);
-  return JoinHandle(fiber);
+  return scheduler_internal::SpawnOn(*scheduler_, std::forward<Body>(body));
 }
 
 template <typename Body>
 JoinHandle Spawn(Body&& body) {
-  scheduler_internal::Fiber* fiber = scheduler_internal::CreateFiberOn(
-      scheduler_internal::CurrentSchedulerOrDie("troupe::Spawn"));
-  fiber->body.Emplace(std::forward<Body>(body));
-  scheduler_internal::StartFiber(fiber);
-  return JoinHandle(fiber);
+  return scheduler_internal::SpawnOn(scheduler_internal::CurrentSchedulerOrDie("troupe::Spawn"),
+                                     std::forward<Body>(body));
 }
 
 }  // namespace troupe

@@ -1,4 +1,4 @@
-#include "scheduler/runtime_stats.h"
+#include "troupe/scheduler/runtime_stats.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"

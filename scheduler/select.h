@@ -28,11 +28,11 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "scheduler/channel.h"
-#include "scheduler/context.h"
-#include "scheduler/join_handle.h"
-#include "scheduler/internal/deadline.h"
-#include "scheduler/internal/select_engine.h"
+#include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/join_handle.h"
+#include "troupe/scheduler/internal/deadline.h"
+#include "troupe/scheduler/internal/select_engine.h"
 
 namespace troupe {
 

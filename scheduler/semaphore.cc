@@ -7,14 +7,15 @@
 //     to permits_. A waiter that was handed a permit returns without touching
 //     permits_; one whose wait timed out was never handed one (PopClaimed skips a
 //     wait whose timer claimed it first).
-#include "scheduler/semaphore.h"
+#include "troupe/scheduler/semaphore.h"
 
 #include <cstdio>
 #include <cstdlib>
 
-#include "scheduler/internal/context_state.h"
-#include "scheduler/internal/deadline.h"
-#include "scheduler/internal/scheduler.h"
+#include "troupe/scheduler/internal/context_state.h"
+#include "troupe/scheduler/internal/deadline.h"
+#include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/fatal.h"
 
 namespace troupe {
 
@@ -24,9 +25,7 @@ using scheduler_internal::WakeReason;
 
 Semaphore::Semaphore(int64_t permits) : permits_(permits) {
   if (permits < 0) {
-    std::fprintf(stderr, "troupe: fatal error in Semaphore: negative permits %lld\n",
-                 static_cast<long long>(permits));
-    std::abort();
+    scheduler_internal::Fatal("Semaphore", "negative permits %lld", static_cast<long long>(permits));
   }
 }
 
@@ -74,9 +73,7 @@ absl::Status Semaphore::AcquireWithin(int64_t deadline_ns,
 
 void Semaphore::Release(int64_t count) {
   if (count < 1) {
-    std::fprintf(stderr, "troupe: fatal error in Semaphore::Release: count %lld < 1\n",
-                 static_cast<long long>(count));
-    std::abort();
+    scheduler_internal::Fatal("Semaphore::Release", "count %lld < 1", static_cast<long long>(count));
   }
   while (count > 0) {
     scheduler_internal::WaitNode* waiter;

@@ -1,13 +1,14 @@
-#include "scheduler/this_fiber.h"
+#include "troupe/scheduler/this_fiber.h"
 
 #include <algorithm>
 #include <thread>
 
-#include "scheduler/internal/context_state.h"
-#include "scheduler/internal/deadline.h"
-#include "scheduler/internal/wait_queue.h"
-#include "scheduler/internal/machine.h"
-#include "scheduler/internal/scheduler.h"
+#include "troupe/scheduler/internal/clock.h"
+#include "troupe/scheduler/internal/context_state.h"
+#include "troupe/scheduler/internal/deadline.h"
+#include "troupe/scheduler/internal/wait_queue.h"
+#include "troupe/scheduler/internal/machine.h"
+#include "troupe/scheduler/internal/scheduler.h"
 
 namespace troupe::this_fiber {
 

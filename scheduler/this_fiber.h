@@ -7,7 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "scheduler/context.h"
+#include "troupe/scheduler/context.h"
 
 namespace troupe::this_fiber {
 

@@ -13,13 +13,14 @@
 // returning while the Add may still touch the lock. A waiter that timed out
 // unregisters itself with a CAS that requires a non-zero count. Reusing a WaitGroup (Add after zero)
 // while a Wait has not returned is not supported, as in Go.
-#include "scheduler/wait_group.h"
+#include "troupe/scheduler/wait_group.h"
 
 #include <cstdio>
 #include <cstdlib>
 
-#include "scheduler/internal/context_state.h"
-#include "scheduler/internal/deadline.h"
+#include "troupe/scheduler/internal/context_state.h"
+#include "troupe/scheduler/internal/deadline.h"
+#include "troupe/scheduler/internal/fatal.h"
 
 namespace troupe {
 
@@ -34,9 +35,8 @@ void WaitGroup::Add(int64_t delta) {
       (static_cast<uint64_t>(delta) << 32);
   const int64_t count = CountOf(state);
   if (count < 0) {
-    std::fprintf(stderr, "troupe: fatal error in WaitGroup::Add: negative count %lld\n",
-                 static_cast<long long>(count));
-    std::abort();
+    scheduler_internal::Fatal("WaitGroup::Add", "negative count %lld",
+                              static_cast<long long>(count));
   }
   if (count != 0 || WaitersOf(state) == 0) return;  // done with the object
   // Clear the registrations (keeping the count bits) under the lock of the last

@@ -1,4 +1,4 @@
-#include "services/http_message.h"
+#include "troupe/services/http_message.h"
 
 #include "absl/strings/str_cat.h"
 

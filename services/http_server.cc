@@ -1,4 +1,4 @@
-#include "services/http_server.h"
+#include "troupe/services/http_server.h"
 
 #include <array>
 #include <utility>

@@ -24,14 +24,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "actors/actor_system.h"
-#include "net/tcp.h"
-#include "scheduler/context.h"
-#include "scheduler/runtime.h"
-#include "scheduler/wait_group.h"
-#include "services/http_message.h"
-#include "services/kv_store.h"
-#include "services/request_parser.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/net/tcp.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/wait_group.h"
+#include "troupe/services/http_message.h"
+#include "troupe/services/kv_store.h"
+#include "troupe/services/request_parser.h"
 
 namespace troupe::services {
 

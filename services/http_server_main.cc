@@ -13,8 +13,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/time/time.h"
-#include "scheduler/runtime.h"
-#include "services/http_server.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/services/http_server.h"
 
 ABSL_FLAG(std::string, host, "127.0.0.1", "IPv4 address to listen on");
 ABSL_FLAG(int, port, 8080, "TCP port (0: any free port)");

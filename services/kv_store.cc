@@ -1,4 +1,4 @@
-#include "services/kv_store.h"
+#include "troupe/services/kv_store.h"
 
 #include <algorithm>
 #include <utility>

@@ -12,10 +12,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "actors/actor.h"
-#include "actors/actor_system.h"
-#include "actors/reply.h"
-#include "scheduler/context.h"
+#include "troupe/actors/actor.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/actors/reply.h"
+#include "troupe/scheduler/context.h"
 
 namespace troupe::services {
 

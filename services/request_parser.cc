@@ -1,4 +1,4 @@
-#include "services/request_parser.h"
+#include "troupe/services/request_parser.h"
 
 #include <climits>
 #include <utility>

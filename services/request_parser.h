@@ -13,7 +13,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "services/http_message.h"
+#include "troupe/services/http_message.h"
 
 namespace troupe::services {
 

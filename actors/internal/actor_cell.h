@@ -36,14 +36,13 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "actors/actor_options.h"
-#include "actors/internal/actor_cell_base.h"
-#include "actors/internal/envelope_cache.h"
-#include "actors/internal/mailbox_queue.h"
-#include "scheduler/context.h"
-#include "scheduler/internal/scheduler.h"
-#include "scheduler/runtime.h"
-#include "scheduler/this_fiber.h"
+#include "troupe/actors/actor_options.h"
+#include "troupe/actors/internal/actor_cell_base.h"
+#include "troupe/actors/internal/envelope_cache.h"
+#include "troupe/actors/internal/mailbox_queue.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/this_fiber.h"
 
 namespace troupe {
 
@@ -172,8 +171,7 @@ class ActorCell final : public ActorCellBase,
 
   // Unbounded mailboxes, before a Tell takes its slot; see the top of this file.
   void WaitUntilShallow() {
-    scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
-    if (self == nullptr || self->owner_tag == id()) return;  // a thread; the actor itself
+    if (OnPlainThread() || CurrentActorId() == id()) return;  // a thread; the actor itself
     room_.WaitUntilShallow();
   }
 
@@ -275,7 +273,7 @@ class ActorCell final : public ActorCellBase,
 
   void Run() {
     // Label this fiber as this actor's (ask-cycle detection, actor_system.h).
-    scheduler_internal::CurrentFiber()->owner_tag = id();
+    SetCurrentActorId(id());
     absl::Status reason;
     bool running = true;
     if (absl::Status failure = StartInstance(); !failure.ok()) {

@@ -1,11 +1,27 @@
-#include "actors/internal/actor_cell_base.h"
+#include "troupe/actors/internal/actor_cell_base.h"
 
 #include <utility>
 
-#include "actors/actor_system.h"
-#include "actors/internal/supervisor_core.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/actors/internal/supervisor_core.h"
+#include "troupe/scheduler/internal/fatal.h"
+#include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/wait_protocol.h"
 
 namespace troupe::actors_internal {
+
+uint64_t CurrentActorId() {
+  const scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
+  return self != nullptr ? self->owner_tag : 0;
+}
+
+void SetCurrentActorId(uint64_t id) {
+  scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
+  if (self == nullptr) scheduler_internal::Fatal("SetCurrentActorId", "not on a fiber");
+  self->owner_tag = id;
+}
+
+bool OnPlainThread() { return scheduler_internal::CurrentFiber() == nullptr; }
 
 ActorCellBase::ActorCellBase(ActorSystem* system, uint64_t id, ActorOptions options)
     : room_(options.mailbox_capacity), system_(system), id_(id), options_(std::move(options)) {

@@ -21,10 +21,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "actors/actor_options.h"
-#include "actors/internal/mailbox_room.h"
-#include "scheduler/context.h"
-#include "scheduler/wait_group.h"
+#include "troupe/actors/actor_options.h"
+#include "troupe/actors/internal/mailbox_room.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/wait_group.h"
 
 namespace troupe {
 
@@ -41,6 +41,14 @@ class Supervisable {
 };
 
 class SupervisorCore;
+
+// The id of the actor whose fiber is calling, or 0 (a plain thread, or a fiber that
+// is no actor's). An actor's run loop labels its fiber with SetCurrentActorId.
+uint64_t CurrentActorId();
+// Fiber context only: labels the calling fiber as actor `id`'s.
+void SetCurrentActorId(uint64_t id);
+// True on a plain thread (which never waits for an unbounded mailbox).
+bool OnPlainThread();
 
 enum class FailureDecision : uint8_t { kRestart, kStop };
 

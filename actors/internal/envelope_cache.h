@@ -36,8 +36,8 @@
 
 #include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
-#include "actors/internal/mailbox_queue.h"
-#include "scheduler/internal/spin_lock.h"
+#include "troupe/actors/internal/mailbox_queue.h"
+#include "troupe/scheduler/internal/spin_lock.h"
 
 namespace troupe::actors_internal {
 

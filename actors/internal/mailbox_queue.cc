@@ -1,6 +1,7 @@
-#include "actors/internal/mailbox_queue.h"
+#include "troupe/actors/internal/mailbox_queue.h"
 
-#include "scheduler/internal/scheduler.h"
+#include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/wait_protocol.h"
 
 namespace troupe::actors_internal {
 

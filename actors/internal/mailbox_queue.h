@@ -30,7 +30,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/wait_protocol.h"
 
 namespace troupe::actors_internal {
 

@@ -1,11 +1,12 @@
-#include "actors/internal/mailbox_room.h"
+#include "troupe/actors/internal/mailbox_room.h"
 
 #include <algorithm>
 
-#include "scheduler/internal/context_state.h"
-#include "scheduler/internal/deadline.h"
-#include "scheduler/internal/scheduler.h"
-#include "scheduler/internal/thread_parker.h"
+#include "troupe/scheduler/internal/context_state.h"
+#include "troupe/scheduler/internal/deadline.h"
+#include "troupe/scheduler/internal/clock.h"
+#include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/wait_protocol.h"
 
 namespace troupe::actors_internal {
 

@@ -1,4 +1,4 @@
-#include "actors/internal/supervisor_core.h"
+#include "troupe/actors/internal/supervisor_core.h"
 
 #include <algorithm>
 

@@ -19,8 +19,8 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "actors/internal/actor_cell_base.h"
-#include "actors/supervisor_options.h"
+#include "troupe/actors/internal/actor_cell_base.h"
+#include "troupe/actors/supervisor_options.h"
 
 namespace troupe::actors_internal {
 

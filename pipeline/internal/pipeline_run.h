@@ -40,11 +40,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "pipeline/pipeline_options.h"
-#include "scheduler/channel.h"
-#include "scheduler/context.h"
-#include "scheduler/runtime.h"
-#include "scheduler/semaphore.h"
+#include "troupe/pipeline/pipeline_options.h"
+#include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/semaphore.h"
 
 namespace troupe::pipeline_internal {
 

@@ -31,7 +31,9 @@
 // are subtle, and with fibers most channel operations either hand off directly to a
 // parked partner or find the buffer non-full/non-empty in a few nanoseconds under an
 // uncontended spin lock.
-#include "scheduler/internal/channel_core.h"
+#include "troupe/scheduler/internal/channel_core.h"
+
+#include "troupe/scheduler/internal/fiber.h"
 
 #include <vector>
 

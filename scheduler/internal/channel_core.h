@@ -10,9 +10,9 @@
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
-#include "scheduler/internal/context_state.h"
-#include "scheduler/internal/spin_lock.h"
-#include "scheduler/internal/wait_queue.h"
+#include "troupe/scheduler/internal/context_state.h"
+#include "troupe/scheduler/internal/spin_lock.h"
+#include "troupe/scheduler/internal/wait_queue.h"
 
 namespace troupe::scheduler_internal {
 

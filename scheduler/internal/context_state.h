@@ -20,8 +20,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "scheduler/internal/spin_lock.h"
-#include "scheduler/internal/wait_queue.h"
+#include "troupe/scheduler/internal/spin_lock.h"
+#include "troupe/scheduler/internal/wait_queue.h"
 
 namespace troupe::scheduler_internal {
 

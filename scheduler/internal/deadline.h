@@ -8,7 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "scheduler/internal/thread_parker.h"
+#include "troupe/scheduler/internal/clock.h"
 
 namespace troupe::scheduler_internal {
 

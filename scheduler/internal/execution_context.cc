@@ -21,7 +21,8 @@
 //    __tsan_switch_to_fiber immediately before the jump. Flag 0 makes TSan order the
 //    switcher's past before the resumed fiber's future, which is the truth: they run
 //    one after the other on the same thread.
-#include "scheduler/internal/execution_context.h"
+#include "troupe/scheduler/internal/execution_context.h"
+#include "troupe/scheduler/internal/fatal.h"
 
 #include <boost/context/detail/fcontext.hpp>
 
@@ -130,8 +131,7 @@ void ExecutionContext::ExitTo(ExecutionContext& to, void* packet) {
   Transfer transfer{this, &to, packet};
   StartSwitchAnnotation(to, /*exiting=*/true);
   fctx::jump_fcontext(to.handle_, &transfer);
-  std::fprintf(stderr, "troupe: ExecutionContext::ExitTo: a finished fiber was resumed\n");
-  std::abort();
+  Fatal("ExecutionContext::ExitTo", "a finished fiber was resumed");
 }
 
 void ExecutionContext::RunFirstEntry(void* suspended_handle, void* raw_transfer) {
@@ -139,8 +139,7 @@ void ExecutionContext::RunFirstEntry(void* suspended_handle, void* raw_transfer)
   ExecutionContext* self = transfer->to;
   void* packet = CompleteSwitch(suspended_handle, transfer);
   self->entry_(packet);
-  std::fprintf(stderr, "troupe: ExecutionContext::RunFirstEntry: entry returned\n");
-  std::abort();
+  Fatal("ExecutionContext::RunFirstEntry", "entry returned");
 }
 
 }  // namespace troupe::scheduler_internal

@@ -28,10 +28,11 @@
 #include <cstdint>
 #include <string>
 
-#include "scheduler/internal/execution_context.h"
-#include "scheduler/internal/fiber_body.h"
-#include "scheduler/internal/stack_pool.h"
-#include "scheduler/internal/thread_parker.h"
+#include "troupe/scheduler/internal/execution_context.h"
+#include "troupe/scheduler/internal/fiber_body.h"
+#include "troupe/scheduler/internal/stack_pool.h"
+#include "troupe/scheduler/internal/thread_parker.h"
+#include "troupe/scheduler/internal/wake_reason.h"
 
 namespace troupe::scheduler_internal {
 
@@ -50,13 +51,6 @@ enum class FiberState : uint8_t {
 
 const char* FiberStateName(FiberState state);
 
-enum class WakeReason : uint8_t {
-  kNone,
-  kSignaled,  // the event it waited for happened
-  kTimedOut,  // its deadline passed first
-  kCancelled,  // the context it waited with was cancelled
-};
-
 // A timer that wakes one wait of one fiber. Embedded in the Fiber: a fiber waits for
 // at most one thing at a time. Fields other than `heap`/`index` are written by the
 // fiber before arming and read by the heap under its lock.
@@ -72,7 +66,7 @@ struct WaitTimer {
 struct alignas(64) Fiber {
   ExecutionContext context;
   Stack stack;  // from the first run to the exit; empty otherwise
-  Scheduler* scheduler = nullptr;
+  Scheduler* scheduler = nullptr;  // opaque below the scheduling layer
   std::atomic<uint64_t> id{0};  // atomic only because fiber dumps read it concurrently
   FiberBody body;
   std::string failure;  // what escaped the body (an exception's what()), if anything

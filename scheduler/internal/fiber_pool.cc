@@ -1,4 +1,4 @@
-#include "scheduler/internal/fiber_pool.h"
+#include "troupe/scheduler/internal/fiber_pool.h"
 
 #include <new>
 

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "scheduler/internal/fiber.h"
-#include "scheduler/internal/tiered_free_list.h"
+#include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/tiered_free_list.h"
 
 namespace troupe::scheduler_internal {
 

@@ -1,4 +1,4 @@
-#include "scheduler/internal/global_run_queue.h"
+#include "troupe/scheduler/internal/global_run_queue.h"
 
 #include <algorithm>
 

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "scheduler/internal/fiber.h"
-#include "scheduler/internal/local_run_queue.h"
+#include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/local_run_queue.h"
 
 namespace troupe::scheduler_internal {
 

@@ -1,4 +1,4 @@
-#include "scheduler/internal/guard_page_handler.h"
+#include "troupe/scheduler/internal/guard_page_handler.h"
 
 #include <signal.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <mutex>
 
-#include "scheduler/internal/machine.h"
+#include "troupe/scheduler/internal/machine.h"
 
 namespace troupe::scheduler_internal {
 

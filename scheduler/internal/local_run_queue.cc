@@ -22,7 +22,8 @@
 //
 // Rejected alternative: a lock per queue. Stealing is rare but pushes and pops happen
 // on every switch; a lock there costs an atomic RMW pair and invites convoys.
-#include "scheduler/internal/local_run_queue.h"
+#include "troupe/scheduler/internal/local_run_queue.h"
+#include "troupe/scheduler/internal/fatal.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -82,8 +83,7 @@ Fiber* LocalRunQueue::StealHalfInto(LocalRunQueue& into, bool include_run_next) 
   // `into` is the thief's own, empty queue: the pushes cannot fail.
   for (uint32_t i = 0; i + 1 < count; ++i) {
     if (!into.TryPush(batch[i])) {
-      std::fprintf(stderr, "troupe: LocalRunQueue::StealHalfInto: thief queue full\n");
-      std::abort();
+      Fatal("LocalRunQueue::StealHalfInto", "thief queue full");
     }
   }
   return batch[count - 1];

@@ -11,7 +11,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/fiber.h"
 
 namespace troupe::scheduler_internal {
 

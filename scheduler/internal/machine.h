@@ -9,12 +9,12 @@
 
 #include <thread>
 
-#include "scheduler/internal/execution_context.h"
-#include "scheduler/internal/fiber.h"
-#include "scheduler/internal/processor.h"
-#include "scheduler/internal/spin_lock.h"
-#include "scheduler/internal/thread_parker.h"
-#include "scheduler/trace.h"
+#include "troupe/scheduler/internal/execution_context.h"
+#include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/processor.h"
+#include "troupe/scheduler/internal/spin_lock.h"
+#include "troupe/scheduler/internal/thread_parker.h"
+#include "troupe/scheduler/trace.h"
 
 namespace troupe::scheduler_internal {
 

@@ -25,9 +25,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "scheduler/internal/net_poller.h"
-#include "scheduler/internal/scheduler.h"
-#include "scheduler/internal/sigquit_dump.h"
+#include "troupe/scheduler/internal/clock.h"
+#include "troupe/scheduler/internal/net_poller.h"
+#include "troupe/scheduler/internal/scheduler.h"
+#include "troupe/scheduler/internal/sigquit_dump.h"
 
 namespace troupe::scheduler_internal {
 
@@ -181,8 +182,7 @@ void Scheduler::CheckForDeadlock() {
       global_queue_.SizeApprox() == 0 &&
       blocking_machines_.load(std::memory_order_acquire) == 0 && EarliestTimer() == 0 &&
       (NetPoller::IfStarted() == nullptr || NetPoller::IfStarted()->waiters() == 0) &&
-      external_threads.load(std::memory_order_relaxed) ==
-          external_threads_waiting.load(std::memory_order_relaxed);
+      ExternalThreads() == ExternalThreadsWaiting();
   if (!quiet || activity != deadlock_activity_) {
     deadlock_activity_ = activity;
     deadlock_quiet_checks_ = 0;

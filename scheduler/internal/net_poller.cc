@@ -1,4 +1,4 @@
-#include "scheduler/internal/net_poller.h"
+#include "troupe/scheduler/internal/net_poller.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "scheduler/internal/scheduler.h"
+#include "troupe/scheduler/internal/clock.h"
+#include "troupe/scheduler/internal/fatal.h"
+#include "troupe/scheduler/internal/fiber.h"
 
 namespace troupe::scheduler_internal {
 
@@ -27,15 +29,14 @@ std::atomic<NetPoller*> started_poller{nullptr};
 // The live schedulers (NetPoller::AttachScheduler). Lock order: this mutex, then a
 // scheduler's idle lock.
 std::mutex schedulers_mutex;
-std::vector<Scheduler*>& Schedulers() {
-  static auto* schedulers = new std::vector<Scheduler*>();  // guarded by schedulers_mutex
+struct AttachedScheduler {
+  const void* key;
+  PollingScheduler* scheduler;
+};
+std::vector<AttachedScheduler>& Schedulers() {
+  // guarded by schedulers_mutex
+  static auto* schedulers = new std::vector<AttachedScheduler>();
   return *schedulers;
-}
-
-[[noreturn]] void Fatal(const char* function, const char* what) {
-  std::fprintf(stderr, "troupe: fatal error in NetPoller::%s: %s: %s\n", function, what,
-               std::strerror(errno));
-  std::abort();
 }
 
 }  // namespace
@@ -54,11 +55,15 @@ NetPoller* NetPoller::IfStarted() { return started_poller.load(std::memory_order
 NetPoller::NetPoller() {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0) Fatal("NetPoller", "epoll_create1/eventfd");
+  if (epoll_fd_ < 0 || wake_fd_ < 0) {
+    Fatal("NetPoller::NetPoller", "epoll_create1/eventfd: %s", std::strerror(errno));
+  }
   epoll_event event{};
   event.events = EPOLLIN;  // level-triggered: every blocker sees an Interrupt
   event.data.u64 = kWakeFdData;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) != 0) Fatal("NetPoller", "epoll_ctl");
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) != 0) {
+    Fatal("NetPoller::NetPoller", "epoll_ctl: %s", std::strerror(errno));
+  }
   // epoll_pwait2 (Linux 5.11) takes a nanosecond timeout; older kernels round the
   // sleep up to whole milliseconds instead.
   const timespec zero{0, 0};
@@ -80,7 +85,8 @@ absl::StatusOr<PollDescriptor*> NetPoller::Register(int fd) {
   if (descriptor == nullptr) {
     descriptor = new PollDescriptor();  // pooled for the process: see the header
     if ((reinterpret_cast<uintptr_t>(descriptor) & ~kPointerMask) != 0) {
-      Fatal("Register", "descriptor address does not fit in 48 bits");
+      Fatal("NetPoller::Register", "descriptor address %p does not fit in 48 bits",
+            static_cast<void*>(descriptor));
     }
   }
   uint16_t sequence;
@@ -236,16 +242,19 @@ absl::Status NetPoller::Wait(PollDescriptor* descriptor, Direction direction,
 // ---------------------------------------------------------------------------------
 // Polling.
 
-void NetPoller::AttachScheduler(Scheduler* scheduler) {
+void NetPoller::AttachScheduler(const void* key, PollingScheduler* scheduler) {
   std::lock_guard<std::mutex> lock(schedulers_mutex);
-  Schedulers().push_back(scheduler);
+  Schedulers().push_back(AttachedScheduler{key, scheduler});
 }
 
-void NetPoller::DetachScheduler(Scheduler* scheduler) {
+void NetPoller::DetachScheduler(const void* key) {
   {
     std::lock_guard<std::mutex> lock(schedulers_mutex);
-    std::vector<Scheduler*>& schedulers = Schedulers();
-    schedulers.erase(std::remove(schedulers.begin(), schedulers.end(), scheduler),
+    std::vector<AttachedScheduler>& schedulers = Schedulers();
+    schedulers.erase(std::remove_if(schedulers.begin(), schedulers.end(),
+                                    [key](const AttachedScheduler& attached) {
+                                      return attached.key == key;
+                                    }),
                      schedulers.end());
   }
   // Its M may be the one blocked in epoll.
@@ -257,16 +266,15 @@ bool NetPoller::AnySchedulerAttached() {
   return !Schedulers().empty();
 }
 
-void NetPoller::RequestPoller(Scheduler* preferred) {
+void NetPoller::RequestPoller(const void* preferred) {
   // Holding the lock keeps the target from being destroyed under us
   // (DetachScheduler takes it).
   std::lock_guard<std::mutex> lock(schedulers_mutex);
-  const std::vector<Scheduler*>& schedulers = Schedulers();
+  const std::vector<AttachedScheduler>& schedulers = Schedulers();
   if (schedulers.empty()) return;
-  Scheduler* target = preferred;
-  if (target == nullptr ||
-      std::find(schedulers.begin(), schedulers.end(), target) == schedulers.end()) {
-    target = schedulers.front();
+  PollingScheduler* target = schedulers.front().scheduler;
+  for (const AttachedScheduler& attached : schedulers) {
+    if (attached.key == preferred) target = attached.scheduler;
   }
   target->WakeIdleProcessorToPoll();
 }
@@ -296,7 +304,7 @@ int NetPoller::Fetch(ReadyEvents& ready, const timespec* timeout) {
       count = epoll_wait(epoll_fd_, ready.events, ReadyEvents::kCapacity, timeout_ms);
     }
   } while (count < 0 && errno == EINTR);
-  if (count < 0) Fatal("Fetch", "epoll_wait");
+  if (count < 0) Fatal("NetPoller::Fetch", "epoll_wait: %s", std::strerror(errno));
   if (count > 0) registrations_published_.load(std::memory_order_acquire);  // see header
   last_poll_ns_.store(MonotonicNanos(), std::memory_order_relaxed);
   ready.count = count;

@@ -45,13 +45,23 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "scheduler/internal/context_state.h"
-#include "scheduler/internal/spin_lock.h"
-#include "scheduler/internal/wait_queue.h"
+#include "troupe/scheduler/internal/clock.h"
+#include "troupe/scheduler/internal/context_state.h"
+#include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/spin_lock.h"
+#include "troupe/scheduler/internal/wait_queue.h"
 
 namespace troupe::scheduler_internal {
 
-class Scheduler;
+// What a scheduler offers the poller (Scheduler implements it): start an idle P,
+// which polls before it sleeps.
+class PollingScheduler {
+ public:
+  virtual void WakeIdleProcessorToPoll() = 0;
+
+ protected:
+  ~PollingScheduler() = default;
+};
 
 enum class Direction : uint8_t { kRead = 1, kWrite = 2 };
 
@@ -102,10 +112,11 @@ class NetPoller {
                     ContextState* context);
 
   // ---- The scheduler's side. ----
-  // Every live scheduler is attached, so that waiters can ask one to poll. These do
-  // not create the poller.
-  static void AttachScheduler(Scheduler* scheduler);
-  static void DetachScheduler(Scheduler* scheduler);
+  // Every live scheduler is attached, so that waiters can ask one to poll; `key` is
+  // the value fibers of that scheduler carry in Fiber::scheduler. These do not
+  // create the poller.
+  static void AttachScheduler(const void* key, PollingScheduler* scheduler);
+  static void DetachScheduler(const void* key);
   // Fibers and threads parked on sockets (the deadlock detector reads it).
   int waiters() const { return waiters_.load(std::memory_order_acquire); }
   // Worth a non-blocking poll: somebody waits and no thread is blocked in epoll.
@@ -133,9 +144,9 @@ class NetPoller {
   NetPoller();
   int Fetch(ReadyEvents& ready, const struct timespec* timeout);
   int Dispatch(PollDescriptor* descriptor, uint16_t sequence, uint32_t events);
-  // A parked waiter needs somebody to poll for it: start an idle P of `preferred`
-  // (its own scheduler) or of any attached one.
-  static void RequestPoller(Scheduler* preferred);
+  // A parked waiter needs somebody to poll for it: start an idle P of the scheduler
+  // keyed `preferred` (its own) or of any attached one.
+  static void RequestPoller(const void* preferred);
   static bool AnySchedulerAttached();
 
   int epoll_fd_ = -1;

@@ -7,10 +7,10 @@
 #include <atomic>
 #include <cstdint>
 
-#include "scheduler/internal/fiber_pool.h"
-#include "scheduler/internal/local_run_queue.h"
-#include "scheduler/internal/stack_pool.h"
-#include "scheduler/internal/timer_heap.h"
+#include "troupe/scheduler/internal/fiber_pool.h"
+#include "troupe/scheduler/internal/local_run_queue.h"
+#include "troupe/scheduler/internal/stack_pool.h"
+#include "troupe/scheduler/internal/timer_heap.h"
 
 namespace troupe::scheduler_internal {
 

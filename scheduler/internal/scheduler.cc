@@ -64,7 +64,7 @@
 // Rejected alternatives: always switching through the loop context (two jumps per
 // switch instead of one); a lock around each run queue (a lock on every switch);
 // one global timer heap (a shared lock on every timed wait).
-#include "scheduler/internal/scheduler.h"
+#include "troupe/scheduler/internal/scheduler.h"
 
 #include <sys/prctl.h>
 
@@ -74,9 +74,12 @@
 #include <exception>
 #include <new>
 
-#include "scheduler/internal/guard_page_handler.h"
-#include "scheduler/internal/net_poller.h"
-#include "scheduler/internal/spin_lock.h"
+#include "troupe/scheduler/internal/clock.h"
+#include "troupe/scheduler/internal/fatal.h"
+#include "troupe/scheduler/internal/guard_page_handler.h"
+#include "troupe/scheduler/internal/net_poller.h"
+#include "troupe/scheduler/internal/spin_lock.h"
+#include "troupe/scheduler/internal/timer_heap.h"
 
 namespace troupe::scheduler_internal {
 
@@ -97,11 +100,6 @@ constexpr uint64_t kFiberIdBatch = 64;
 
 thread_local Machine* current_machine = nullptr;
 
-[[noreturn]] void Throw(const char* function, const char* what) {
-  std::fprintf(stderr, "troupe: fatal error in %s: %s\n", function, what);
-  std::abort();
-}
-
 uint32_t NextRandom(uint32_t& state) {  // xorshift32; per-M, no sharing
   state ^= state << 13;
   state ^= state >> 17;
@@ -118,18 +116,6 @@ struct SwitchPacket {
 
 void FiberMain(void* packet);
 
-const char* FiberStateName(FiberState state) {
-  switch (state) {
-    case FiberState::kRunnable: return "runnable";
-    case FiberState::kRunning: return "running";
-    case FiberState::kParking: return "parking";
-    case FiberState::kParked: return "waiting";
-    case FiberState::kWakeRequested: return "waking";
-    case FiberState::kDead: return "dead";
-  }
-  return "unknown";
-}
-
 // Out of line and opaque to interprocedural analysis: see machine.h.
 __attribute__((noinline, noipa)) Machine* CurrentMachine() {
   Machine* machine = current_machine;
@@ -142,6 +128,40 @@ __attribute__((noinline, noipa)) void SetCurrentMachine(Machine* machine) {
 }
 
 // ---------------------------------------------------------------------------------
+// The scheduler's side of the wait protocol (wait_protocol.h).
+
+namespace {
+
+Fiber* CurrentFiberOnMachine() {
+  Machine* machine = CurrentMachine();
+  return machine != nullptr ? machine->current : nullptr;
+}
+
+void ParkCurrentFiber(Fiber* self, uint64_t token, int64_t deadline_ns) {
+  Machine* machine = CurrentMachine();
+  if (deadline_ns != 0) {
+    self->timer.deadline_ns = deadline_ns;
+    self->timer.token = token;
+    machine->processor->timers.Add(self);
+  }
+  // acquire; pairs with the exchange in FinishWake: a wake that came before we switch
+  // away needs no switch at all.
+  if (self->state.load(std::memory_order_acquire) == FiberState::kWakeRequested) {
+    self->state.store(FiberState::kRunning, std::memory_order_relaxed);
+  } else {
+    machine->scheduler->Park(machine, self);
+  }
+  if (deadline_ns != 0) TimerHeap::Remove(self);
+}
+
+void MakeWokenFiberRunnable(Fiber* fiber) { fiber->scheduler->MakeRunnable(fiber); }
+
+constexpr SchedulerHooks kSchedulerHooks{&CurrentFiberOnMachine, &ParkCurrentFiber,
+                                         &MakeWokenFiberRunnable};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------
 // Construction and shutdown.
 
 Scheduler::Scheduler(SchedulerOptions options)
@@ -151,6 +171,7 @@ Scheduler::Scheduler(SchedulerOptions options)
       start_ns_(MonotonicNanos()),
       progress_(options_.procs) {
   InstallGuardPageHandler();
+  InstallSchedulerHooks(&kSchedulerHooks);
   const int procs = options_.procs;
   processors_.reserve(procs);
   {
@@ -159,7 +180,7 @@ Scheduler::Scheduler(SchedulerOptions options)
     for (int i = procs - 1; i >= 0; --i) PutIdleProcessorLocked(processors_[i].get());
   }
   monitor_ = std::thread([this] { MonitorMain(); });
-  NetPoller::AttachScheduler(this);  // not under idle_mutex_: see the lock order there
+  NetPoller::AttachScheduler(this, this);  // not under idle_mutex_: see the lock order there
 }
 
 Scheduler::~Scheduler() {
@@ -328,7 +349,7 @@ void Scheduler::ExitCurrentFiber(Machine* machine, Fiber* self) {
   Fiber* joiner = self->joiner.exchange(kJoinDone, std::memory_order_acq_rel);
   if (joiner != nullptr) Wake(joiner, self->joiner_token, WakeReason::kSignaled);
   SwitchAway(CurrentMachine(), self, kActionExit);
-  Throw("Scheduler::ExitCurrentFiber", "a finished fiber was resumed");
+  Fatal("Scheduler::ExitCurrentFiber", "a finished fiber was resumed");
 }
 
 // ---------------------------------------------------------------------------------
@@ -375,7 +396,8 @@ void Scheduler::AfterSwitch(Machine* machine, void* raw_packet) {
                                                    std::memory_order_acq_rel,
                                                    std::memory_order_acquire)) {
         if (expected != FiberState::kWakeRequested) {
-          Throw("Scheduler::AfterSwitch", "parked fiber in an unexpected state");
+          Fatal("Scheduler::AfterSwitch", "parked fiber in an unexpected state (%s)",
+                FiberStateName(expected));
         }
         previous->state.store(FiberState::kRunnable, std::memory_order_relaxed);
         PushLocal(p, previous, /*as_next=*/false);

@@ -1,8 +1,8 @@
 // Scheduler: the M:N engine behind troupe::Runtime. Fibers (G) run on machines (M, OS
 // threads) that hold processors (P). See scheduler.cc for the design.
 //
-// The functions in the "wait protocol" section are what every blocking primitive is
-// built from; they work for fibers (which park) and plain threads (which block).
+// The wait protocol every blocking primitive is built from is in wait_protocol.h; the
+// scheduler installs its side of it (SchedulerHooks).
 #ifndef TROUPE_SCHEDULER_INTERNAL_SCHEDULER_H_
 #define TROUPE_SCHEDULER_INTERNAL_SCHEDULER_H_
 
@@ -15,16 +15,19 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "scheduler/internal/fiber.h"
-#include "scheduler/internal/fiber_pool.h"
-#include "scheduler/internal/global_run_queue.h"
-#include "scheduler/internal/machine.h"
-#include "scheduler/internal/processor.h"
-#include "scheduler/internal/stack_pool.h"
-#include "scheduler/internal/wake_placement.h"
-#include "scheduler/fiber_info.h"
-#include "scheduler/runtime_stats.h"
-#include "scheduler/trace.h"
+#include "troupe/scheduler/internal/clock.h"
+#include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/fiber_pool.h"
+#include "troupe/scheduler/internal/global_run_queue.h"
+#include "troupe/scheduler/internal/machine.h"
+#include "troupe/scheduler/internal/net_poller.h"
+#include "troupe/scheduler/internal/processor.h"
+#include "troupe/scheduler/internal/stack_pool.h"
+#include "troupe/scheduler/internal/wait_protocol.h"
+#include "troupe/scheduler/internal/wake_placement.h"
+#include "troupe/scheduler/fiber_info.h"
+#include "troupe/scheduler/runtime_stats.h"
+#include "troupe/scheduler/trace.h"
 
 namespace troupe::scheduler_internal {
 
@@ -41,7 +44,7 @@ struct SchedulerOptions {
   DeadlockHandler on_deadlock;  // empty: print the report and exit(2), as Go does
 };
 
-class Scheduler {
+class Scheduler final : public PollingScheduler {
  public:
   explicit Scheduler(SchedulerOptions options);
   // Stops every machine at its next scheduling point and joins the threads. Fibers
@@ -83,7 +86,7 @@ class Scheduler {
 
   // Any thread: a fiber or thread began waiting for a socket while no thread is
   // blocked in epoll (net_poller.h); starts an idle P, which polls before it sleeps.
-  void WakeIdleProcessorToPoll() { WakeIdleProcessor(/*after_local_push=*/false); }
+  void WakeIdleProcessorToPoll() override { WakeIdleProcessor(/*after_local_push=*/false); }
 
   // Any thread: record which fiber runs on which machine (trace.h).
   void StartTrace();
@@ -186,37 +189,6 @@ class Scheduler {
   bool deadlock_reported_ = false;
   uint64_t sigquits_seen_ = 0;
 };
-
-// Plain threads known to troupe, and those blocked in untimed troupe waits
-// (scheduler.cc); read by the deadlock detector.
-extern std::atomic<int> external_threads;
-extern std::atomic<int> external_threads_waiting;
-// Counts the calling plain thread in external_threads (once per thread).
-void NoteExternalThread();
-
-// ---- The wait protocol (see fiber.h for the states and tokens). ----
-
-// The calling fiber, or the calling plain thread's stand-in.
-Fiber* CurrentWaiter();
-// The calling fiber, or nullptr on a plain thread.
-Fiber* CurrentFiber();
-
-// Announces that `self` is about to wait; returns the token that wakers must present.
-// After this, publish (self, token) where wakers will find it, then call CommitWait.
-uint64_t BeginWait(Fiber* self, const char* reason);
-// Parks the fiber (or blocks the thread) until a waker claims `token`, or until
-// `deadline_ns` (MonotonicNanos clock; 0 = none) passes.
-WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns);
-// Any thread: wakes `fiber` if it is still in the wait identified by `token`. Returns
-// false (and does nothing) if that wait already ended.
-bool Wake(Fiber* fiber, uint64_t token, WakeReason reason);
-
-// Wake in two steps, for wakers that must hand the waiter something (a channel value)
-// between deciding to wake it and waking it. ClaimWait is Wake's decision: true for
-// exactly one caller per wait. The winner may then write into the waiter's wait
-// structures (the waiter cannot return before FinishWake) and must call FinishWake.
-bool ClaimWait(Fiber* fiber, uint64_t token);
-void FinishWake(Fiber* fiber, WakeReason reason);
 
 }  // namespace troupe::scheduler_internal
 

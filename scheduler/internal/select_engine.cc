@@ -28,14 +28,15 @@
 // sets cannot deadlock; Go takes all of them at once in address order instead, which
 // this design does not need because the wait token, not the locks, makes the commit
 // atomic.
-#include "scheduler/internal/select_engine.h"
+#include "troupe/scheduler/internal/select_engine.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
 
-#include "scheduler/internal/scheduler.h"
-#include "scheduler/internal/thread_parker.h"
+#include "troupe/scheduler/internal/clock.h"
+#include "troupe/scheduler/internal/fatal.h"
+#include "troupe/scheduler/internal/fiber.h"
 
 namespace troupe::scheduler_internal {
 
@@ -95,8 +96,7 @@ bool QueueUnlessReady(SelectCase& c, WaitNode& node) {
       return true;
     }
     if (expected == kJoinDone) return false;
-    std::fprintf(stderr, "troupe: fatal error in Select: a fiber is joined twice at once\n");
-    std::abort();
+    Fatal("Select", "a fiber is joined twice at once");
   }
   if (c.kind == SelectCase::Kind::kContextDone) return c.context->AddWaiter(&node);
   SpinLockHolder holder(c.channel->lock());
@@ -136,8 +136,7 @@ int RunSelect(SelectCase* cases, WaitNode* nodes, int count, bool has_default,
               int64_t deadline_ns) {
   constexpr int kMaxCases = 64;
   if (count > kMaxCases) {
-    std::fprintf(stderr, "troupe: fatal error in RunSelect: more than %d cases\n", kMaxCases);
-    std::abort();
+    Fatal("RunSelect", "more than %d cases", kMaxCases);
   }
   int order[kMaxCases];
   bool queued[kMaxCases];
@@ -194,8 +193,7 @@ int RunSelect(SelectCase* cases, WaitNode* nodes, int count, bool has_default,
       }
     }
     if (fired == -3) {
-      std::fprintf(stderr, "troupe: fatal error in RunSelect: woken with no case fired\n");
-      std::abort();
+      Fatal("RunSelect", "woken with no case fired");
     }
     return fired;
   }

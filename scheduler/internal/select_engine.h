@@ -4,9 +4,9 @@
 
 #include <cstdint>
 
-#include "scheduler/internal/channel_core.h"
-#include "scheduler/internal/context_state.h"
-#include "scheduler/internal/wait_queue.h"
+#include "troupe/scheduler/internal/channel_core.h"
+#include "troupe/scheduler/internal/context_state.h"
+#include "troupe/scheduler/internal/wait_queue.h"
 
 namespace troupe::scheduler_internal {
 

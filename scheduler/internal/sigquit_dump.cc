@@ -1,4 +1,4 @@
-#include "scheduler/internal/sigquit_dump.h"
+#include "troupe/scheduler/internal/sigquit_dump.h"
 
 #include <signal.h>
 

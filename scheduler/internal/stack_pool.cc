@@ -1,4 +1,5 @@
-#include "scheduler/internal/stack_pool.h"
+#include "troupe/scheduler/internal/stack_pool.h"
+#include "troupe/scheduler/internal/fatal.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -39,12 +40,10 @@ Stack StackPool::MapNew() {
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
   if (mapping == MAP_FAILED || mprotect(mapping, PageSize(), PROT_NONE) != 0) {
     const int error = errno;
-    std::fprintf(stderr,
-                 "troupe: StackPool::MapNew: cannot map fiber stack #%zu (%s). Each "
-                 "fiber stack needs two memory mappings; raise vm.max_map_count "
-                 "(sysctl) or keep fewer fibers alive at once.\n",
-                 stacks_mapped() + 1, std::strerror(error));
-    std::abort();
+    Fatal("StackPool::MapNew",
+          "cannot map fiber stack #%zu (%s). Each fiber stack needs two memory "
+          "mappings; raise vm.max_map_count (sysctl) or keep fewer fibers alive at once",
+          stacks_mapped() + 1, std::strerror(error));
   }
   stacks_mapped_.fetch_add(1, std::memory_order_relaxed);  // statistic only
   Stack stack{mapping, size};

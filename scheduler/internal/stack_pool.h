@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "scheduler/internal/tiered_free_list.h"
+#include "troupe/scheduler/internal/tiered_free_list.h"
 
 namespace troupe::scheduler_internal {
 

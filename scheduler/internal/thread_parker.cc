@@ -1,4 +1,4 @@
-#include "scheduler/internal/thread_parker.h"
+#include "troupe/scheduler/internal/thread_parker.h"
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -7,13 +7,9 @@
 
 #include <cerrno>
 
-namespace troupe::scheduler_internal {
+#include "troupe/scheduler/internal/clock.h"
 
-int64_t MonotonicNanos() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
+namespace troupe::scheduler_internal {
 
 bool ThreadParker::Park(int64_t deadline_ns) {
   while (true) {

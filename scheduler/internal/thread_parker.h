@@ -26,9 +26,6 @@ class ThreadParker {
   std::atomic<uint32_t> permit_{0};
 };
 
-// CLOCK_MONOTONIC in nanoseconds; the clock of every deadline inside troupe.
-int64_t MonotonicNanos();
-
 }  // namespace troupe::scheduler_internal
 
 #endif  // TROUPE_SCHEDULER_INTERNAL_THREAD_PARKER_H_

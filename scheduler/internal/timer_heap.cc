@@ -1,4 +1,4 @@
-#include "scheduler/internal/timer_heap.h"
+#include "troupe/scheduler/internal/timer_heap.h"
 
 namespace troupe::scheduler_internal {
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/fiber.h"
 
 namespace troupe::scheduler_internal {
 

@@ -1,5 +1,5 @@
 // The wait protocol every blocking primitive is built from (declared in
-// scheduler.h; the states and tokens are explained in fiber.h), the stand-ins that let
+// wait_protocol.h; the states and tokens are explained in fiber.h), the stand-ins that let
 // plain threads wait like fibers, and the accounting of plain threads that the
 // deadlock detector relies on.
 //
@@ -14,14 +14,14 @@
 //     away is made runnable; one still switching is left a kWakeRequested mark that
 //     the context resuming after the switch turns into runnable (scheduler.cc,
 //     AfterSwitch).
-#include <cstdio>
-#include <cstdlib>
+#include "troupe/scheduler/internal/wait_protocol.h"
+
+#include <atomic>
 #include <mutex>
 #include <vector>
 
-#include "scheduler/internal/machine.h"
-#include "scheduler/internal/scheduler.h"
-#include "scheduler/internal/timer_heap.h"
+#include "troupe/scheduler/internal/fatal.h"
+#include "troupe/scheduler/internal/fiber.h"
 
 namespace troupe::scheduler_internal {
 
@@ -64,10 +64,10 @@ thread_local StandInHolder stand_in_holder;
 // (monitor.cc) reports only when every such thread is blocked: a thread that is
 // still running could yet wake a fiber. relaxed: counts read by the monitor only,
 // confirmed over several quiet checks.
+namespace {
+
 std::atomic<int> external_threads{0};
 std::atomic<int> external_threads_waiting{0};
-
-namespace {
 
 struct ExternalThreadRegistration {
   bool registered = false;
@@ -80,6 +80,12 @@ thread_local ExternalThreadRegistration external_registration;
 
 }  // namespace
 
+int ExternalThreads() { return external_threads.load(std::memory_order_relaxed); }
+
+int ExternalThreadsWaiting() {
+  return external_threads_waiting.load(std::memory_order_relaxed);
+}
+
 void NoteExternalThread() {
   if (external_registration.registered) return;
   external_registration.registered = true;
@@ -87,11 +93,26 @@ void NoteExternalThread() {
 }
 
 // ---------------------------------------------------------------------------------
+// The scheduler's side.
+
+namespace {
+
+// Written once, before the first fiber exists, by the first Scheduler; read by every
+// wait. acquire/release: the hooks' pointees are constant data published with it.
+std::atomic<const SchedulerHooks*> scheduler_hooks{nullptr};
+
+}  // namespace
+
+void InstallSchedulerHooks(const SchedulerHooks* hooks) {
+  scheduler_hooks.store(hooks, std::memory_order_release);
+}
+
+// ---------------------------------------------------------------------------------
 // The wait protocol.
 
 Fiber* CurrentFiber() {
-  Machine* machine = CurrentMachine();
-  return machine != nullptr ? machine->current : nullptr;
+  const SchedulerHooks* hooks = scheduler_hooks.load(std::memory_order_acquire);
+  return hooks != nullptr ? hooks->current_fiber() : nullptr;
 }
 
 Fiber* CurrentWaiter() {
@@ -131,10 +152,12 @@ void FinishWake(Fiber* fiber, WakeReason reason) {
   const FiberState previous =
       fiber->state.exchange(FiberState::kWakeRequested, std::memory_order_acq_rel);
   if (previous == FiberState::kParked) {
-    fiber->scheduler->MakeRunnable(fiber);
+    // Only fibers park, and fibers exist only once a scheduler installed the hooks.
+    scheduler_hooks.load(std::memory_order_acquire)->make_runnable(fiber);
   } else if (previous != FiberState::kParking) {
-    std::fprintf(stderr, "troupe: fatal error in FinishWake: woken fiber was not waiting\n");
-    std::abort();
+    Fatal("FinishWake", "woken fiber %llu was not waiting (state %s)",
+          static_cast<unsigned long long>(fiber->id.load(std::memory_order_relaxed)),
+          FiberStateName(previous));
   }
 }
 
@@ -170,20 +193,7 @@ WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns) {
     self->wait_reason.store(nullptr, std::memory_order_relaxed);
     return self->wake_reason;
   }
-  Machine* machine = CurrentMachine();
-  if (deadline_ns != 0) {
-    self->timer.deadline_ns = deadline_ns;
-    self->timer.token = token;
-    machine->processor->timers.Add(self);
-  }
-  // acquire; pairs with the exchange in Wake: a wake that came before we switch
-  // away needs no switch at all.
-  if (self->state.load(std::memory_order_acquire) == FiberState::kWakeRequested) {
-    self->state.store(FiberState::kRunning, std::memory_order_relaxed);
-  } else {
-    machine->scheduler->Park(machine, self);
-  }
-  if (deadline_ns != 0) TimerHeap::Remove(self);
+  scheduler_hooks.load(std::memory_order_acquire)->park(self, token, deadline_ns);
   self->wait_reason.store(nullptr, std::memory_order_relaxed);
   return self->wake_reason;
 }

@@ -1,4 +1,6 @@
-#include "scheduler/internal/wait_queue.h"
+#include "troupe/scheduler/internal/wait_queue.h"
+
+#include "troupe/scheduler/internal/fiber.h"
 
 namespace troupe::scheduler_internal {
 

@@ -19,9 +19,8 @@
 
 #include <cstdint>
 
-#include "scheduler/internal/fiber.h"
-#include "scheduler/internal/scheduler.h"
-#include "scheduler/internal/spin_lock.h"
+#include "troupe/scheduler/internal/spin_lock.h"
+#include "troupe/scheduler/internal/wait_protocol.h"
 
 namespace troupe::scheduler_internal {
 
@@ -38,15 +37,6 @@ struct WaitNode {
   WaitNode* prev = nullptr;
   bool linked = false;  // guarded by the queue's lock
 };
-
-class ContextState;
-
-// A wait that also ends when `context` (may be null) is done: queues `context_node`
-// (same fiber and token as the wait) on the context, and returns the deadline to wait
-// with — the earlier of `deadline_ns` and the context's. If the context is done
-// already the wait is ended at once (kCancelled). Defined in context.cc.
-int64_t JoinContextWait(ContextState* context, WaitNode* context_node, int64_t deadline_ns);
-void LeaveContextWait(ContextState* context, WaitNode* context_node);
 
 class WaitQueue {
  public:

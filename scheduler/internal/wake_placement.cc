@@ -1,4 +1,4 @@
-#include "scheduler/internal/wake_placement.h"
+#include "troupe/scheduler/internal/wake_placement.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -28,8 +28,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "services/http_message.h"
-#include "services/request_parser.h"
+#include "troupe/services/http_message.h"
+#include "troupe/services/request_parser.h"
 
 namespace troupe::services::fuzz {
 

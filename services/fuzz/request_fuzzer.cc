@@ -13,7 +13,7 @@
 #include <cstdlib>
 
 #include "absl/strings/string_view.h"
-#include "services/fuzz/request_checks.h"
+#include "troupe/services/fuzz/request_checks.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const troupe::services::fuzz::CheckResult result = troupe::services::fuzz::CheckRequestBytes(

@@ -1,6 +1,6 @@
 // Actors: delivery, ordering, request/reply, lifecycle, monitors, links, bounded
 // mailboxes, dead letters, the registry, become and stash.
-#include "actors/actor.h"
+#include "troupe/actors/actor.h"
 
 #include <atomic>
 #include <memory>
@@ -9,14 +9,14 @@
 #include <variant>
 #include <vector>
 
-#include "actors/actor_system.h"
-#include "actors/reply.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/actors/reply.h"
 #include "gtest/gtest.h"
-#include "scheduler/runtime.h"
-#include "scheduler/semaphore.h"
-#include "scheduler/this_fiber.h"
-#include "scheduler/wait_group.h"
-#include "tests/actors/test_actors.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/semaphore.h"
+#include "troupe/scheduler/this_fiber.h"
+#include "troupe/scheduler/wait_group.h"
+#include "troupe/tests/actors/test_actors.h"
 
 namespace troupe {
 namespace {

@@ -1,5 +1,5 @@
 // EnvelopeCache: per-thread magazines of recycled envelopes and their shared depot.
-#include "actors/internal/envelope_cache.h"
+#include "troupe/actors/internal/envelope_cache.h"
 
 #include <atomic>
 #include <thread>

@@ -1,5 +1,5 @@
 // MailboxRoom: the count of a mailbox, and senders parked while a bounded one is full.
-#include "actors/internal/mailbox_room.h"
+#include "troupe/actors/internal/mailbox_room.h"
 
 #include <algorithm>
 #include <atomic>
@@ -10,10 +10,10 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "scheduler/context.h"
-#include "scheduler/runtime.h"
-#include "scheduler/this_fiber.h"
-#include "tests/scheduler/test_support.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/this_fiber.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {

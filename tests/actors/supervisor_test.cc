@@ -1,5 +1,5 @@
 // Supervision: restart strategies, the restart-intensity limit and escalation.
-#include "actors/supervisor.h"
+#include "troupe/actors/supervisor.h"
 
 #include <atomic>
 #include <memory>
@@ -7,13 +7,13 @@
 #include <thread>
 #include <variant>
 
-#include "actors/actor_system.h"
-#include "actors/reply.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/actors/reply.h"
 #include "gtest/gtest.h"
-#include "scheduler/runtime.h"
-#include "scheduler/semaphore.h"
-#include "scheduler/this_fiber.h"
-#include "tests/actors/test_actors.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/semaphore.h"
+#include "troupe/scheduler/this_fiber.h"
+#include "troupe/tests/actors/test_actors.h"
 
 namespace troupe {
 namespace {

@@ -12,11 +12,11 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "actors/actor.h"
-#include "actors/actor_system.h"
-#include "actors/reply.h"
+#include "troupe/actors/actor.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/actors/reply.h"
 #include "gtest/gtest.h"
-#include "scheduler/runtime.h"
+#include "troupe/scheduler/runtime.h"
 
 namespace troupe::testing {
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The Boost.Fiber peer of the pattern comparison (benchmarks/boost_fiber): each design,
+# The Boost.Fiber peer of the pattern comparison (benchmarks/peers/boost_fiber): each design,
 # closed and open loop, on one and two threads, receives every record and reproduces
 # the sequential checksum (the program checks that itself up to 100,000 records and
 # exits 1 otherwise); bad flags are refused with a message.
 set -euo pipefail
 
-binary="$TEST_SRCDIR/troupe/benchmarks/boost_fiber/compare_fibers"
+binary="$TEST_SRCDIR/troupe/benchmarks/peers/boost_fiber/compare_fibers"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 for design in worker_pool pipeline actors; do

@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "benchmarks/compare_designs.h"
-#include "benchmarks/compare_report.h"
-#include "benchmarks/compare_summary.h"
-#include "benchmarks/compare_workload.h"
-#include "benchmarks/core_transfer.h"
+#include "troupe/benchmarks/compare/compare_designs.h"
+#include "troupe/benchmarks/compare/compare_report.h"
+#include "troupe/benchmarks/compare/compare_summary.h"
+#include "troupe/benchmarks/compare/compare_workload.h"
+#include "troupe/benchmarks/compare/core_transfer.h"
 #include "gtest/gtest.h"
-#include "scheduler/runtime.h"
+#include "troupe/scheduler/runtime.h"
 
 namespace troupe::benchmarks {
 namespace {
@@ -55,7 +55,7 @@ TEST_P(CompareTest, EveryDesignReproducesTheChecksum) {
 }
 
 TEST(CompareWorkloadTest, MatchesTheGoProgramsKnownChecksum) {
-  // The value the Go designs print for 1,000 default records (benchmarks/go/compare).
+  // The value the Go designs print for 1,000 default records (benchmarks/peers/go/compare).
   WorkloadParams workload;
   workload.count = 1000;
   EXPECT_EQ(SequentialChecksum(workload), 0x7a752341e0adbe2cull);

@@ -1,4 +1,4 @@
-#include "pipeline/pipeline.h"
+#include "troupe/pipeline/pipeline.h"
 
 #include <atomic>
 #include <algorithm>
@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "scheduler/context.h"
-#include "scheduler/runtime.h"
-#include "scheduler/semaphore.h"
-#include "scheduler/this_fiber.h"
-#include "tests/scheduler/test_support.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/semaphore.h"
+#include "troupe/scheduler/this_fiber.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {

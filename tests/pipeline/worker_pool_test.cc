@@ -1,4 +1,4 @@
-#include "pipeline/worker_pool.h"
+#include "troupe/pipeline/worker_pool.h"
 
 #include <atomic>
 #include <memory>
@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "scheduler/runtime.h"
-#include "scheduler/semaphore.h"
-#include "tests/scheduler/test_support.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/semaphore.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {

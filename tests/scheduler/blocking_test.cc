@@ -1,11 +1,11 @@
-#include "scheduler/blocking.h"
+#include "troupe/scheduler/blocking.h"
 
 #include <chrono>
 #include <future>
 
 #include "gtest/gtest.h"
-#include "scheduler/runtime.h"
-#include "scheduler/this_fiber.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/this_fiber.h"
 
 namespace troupe {
 namespace {

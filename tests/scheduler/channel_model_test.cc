@@ -47,12 +47,12 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "scheduler/channel.h"
-#include "scheduler/context.h"
-#include "scheduler/runtime.h"
-#include "scheduler/select.h"
-#include "scheduler/this_fiber.h"
-#include "tests/scheduler/test_support.h"
+#include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/select.h"
+#include "troupe/scheduler/this_fiber.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {

@@ -1,4 +1,4 @@
-#include "scheduler/channel.h"
+#include "troupe/scheduler/channel.h"
 
 #include <atomic>
 #include <memory>
@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "scheduler/context.h"
-#include "scheduler/runtime.h"
-#include "scheduler/this_fiber.h"
-#include "tests/scheduler/test_support.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/this_fiber.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {

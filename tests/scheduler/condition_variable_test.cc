@@ -1,14 +1,14 @@
-#include "scheduler/condition_variable.h"
+#include "troupe/scheduler/condition_variable.h"
 
 #include <deque>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "scheduler/mutex.h"
-#include "scheduler/runtime.h"
-#include "scheduler/this_fiber.h"
-#include "tests/scheduler/test_support.h"
+#include "troupe/scheduler/mutex.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/this_fiber.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {

@@ -1,4 +1,4 @@
-#include "scheduler/fan.h"
+#include "troupe/scheduler/fan.h"
 
 #include <atomic>
 #include <memory>
@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "scheduler/channel.h"
-#include "scheduler/runtime.h"
-#include "tests/scheduler/test_support.h"
+#include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {

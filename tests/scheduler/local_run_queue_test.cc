@@ -1,4 +1,4 @@
-#include "scheduler/internal/local_run_queue.h"
+#include "troupe/scheduler/internal/local_run_queue.h"
 
 #include <atomic>
 #include <cstddef>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/fiber.h"
 
 namespace troupe::scheduler_internal {
 namespace {

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "scheduler/fiber_info.h"
-#include "scheduler/runtime.h"
-#include "scheduler/semaphore.h"
-#include "scheduler/this_fiber.h"
+#include "troupe/scheduler/fiber_info.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/semaphore.h"
+#include "troupe/scheduler/this_fiber.h"
 
 namespace troupe {
 namespace {

@@ -1,4 +1,4 @@
-#include "scheduler/pool.h"
+#include "troupe/scheduler/pool.h"
 
 #include <atomic>
 #include <memory>
@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "scheduler/runtime.h"
-#include "tests/scheduler/test_support.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {

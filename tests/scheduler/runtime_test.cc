@@ -1,4 +1,4 @@
-#include "scheduler/runtime.h"
+#include "troupe/scheduler/runtime.h"
 
 #include <stdlib.h>
 
@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "scheduler/this_fiber.h"
-#include "tests/scheduler/test_support.h"
+#include "troupe/scheduler/this_fiber.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {

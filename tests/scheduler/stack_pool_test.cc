@@ -1,4 +1,4 @@
-#include "scheduler/internal/stack_pool.h"
+#include "troupe/scheduler/internal/stack_pool.h"
 
 #include <sys/mman.h>
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "scheduler/runtime.h"
+#include "troupe/scheduler/runtime.h"
 
 namespace troupe::testing {
 

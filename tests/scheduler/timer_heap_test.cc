@@ -1,4 +1,4 @@
-#include "scheduler/internal/timer_heap.h"
+#include "troupe/scheduler/internal/timer_heap.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/fiber.h"
 
 namespace troupe::scheduler_internal {
 namespace {

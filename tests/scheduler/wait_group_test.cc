@@ -1,4 +1,4 @@
-#include "scheduler/wait_group.h"
+#include "troupe/scheduler/wait_group.h"
 
 #include <atomic>
 #include <memory>
@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "scheduler/runtime.h"
-#include "scheduler/this_fiber.h"
-#include "tests/scheduler/test_support.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/this_fiber.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {

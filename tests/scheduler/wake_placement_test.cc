@@ -1,4 +1,4 @@
-#include "scheduler/internal/wake_placement.h"
+#include "troupe/scheduler/internal/wake_placement.h"
 
 #include <sched.h>
 
@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "scheduler/channel.h"
-#include "scheduler/runtime.h"
+#include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/runtime.h"
 
 namespace troupe::scheduler_internal {
 namespace {

@@ -1,6 +1,6 @@
 // The HTTP service end to end over loopback: endpoints, keep-alive, pipelining, each
 // kind of bad input, limits, metrics and graceful shutdown.
-#include "services/http_server.h"
+#include "troupe/services/http_server.h"
 
 #include <memory>
 #include <string>
@@ -10,11 +10,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "net/tcp.h"
-#include "scheduler/runtime.h"
-#include "scheduler/semaphore.h"
-#include "scheduler/this_fiber.h"
-#include "services/request_parser.h"
+#include "troupe/net/tcp.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/semaphore.h"
+#include "troupe/scheduler/this_fiber.h"
+#include "troupe/services/request_parser.h"
 
 namespace troupe::services {
 namespace {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "services/fuzz/request_checks.h"
-#include "services/request_parser.h"
+#include "troupe/services/fuzz/request_checks.h"
+#include "troupe/services/request_parser.h"
 
 namespace troupe::services::fuzz {
 namespace {

@@ -7,14 +7,14 @@
 #include <variant>
 #include <vector>
 
-#include "actors/actor.h"
-#include "actors/actor_system.h"
-#include "actors/reply.h"
+#include "troupe/actors/actor.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/actors/reply.h"
 #include "gtest/gtest.h"
-#include "scheduler/runtime.h"
-#include "scheduler/this_fiber.h"
-#include "tests/actors/test_actors.h"
-#include "tests/stress/stress_flags.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/this_fiber.h"
+#include "troupe/tests/actors/test_actors.h"
+#include "troupe/tests/stress/stress_flags.h"
 
 namespace troupe {
 namespace {

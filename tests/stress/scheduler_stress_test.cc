@@ -21,14 +21,14 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "scheduler/condition_variable.h"
-#include "scheduler/mutex.h"
-#include "scheduler/runtime.h"
-#include "scheduler/semaphore.h"
-#include "scheduler/this_fiber.h"
-#include "scheduler/wait_group.h"
-#include "tests/scheduler/test_support.h"
-#include "tests/stress/stress_flags.h"
+#include "troupe/scheduler/condition_variable.h"
+#include "troupe/scheduler/mutex.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/semaphore.h"
+#include "troupe/scheduler/this_fiber.h"
+#include "troupe/scheduler/wait_group.h"
+#include "troupe/tests/scheduler/test_support.h"
+#include "troupe/tests/stress/stress_flags.h"
 
 namespace troupe {
 namespace {

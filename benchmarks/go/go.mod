@@ -1,3 +1,0 @@
-module troupe/benchmarks/go
-
-go 1.19

@@ -1,0 +1,3 @@
+module troupe/benchmarks/peers/go
+
+go 1.19
