@@ -64,9 +64,20 @@ class ActorCell final : public ActorCellBase,
     while (MailboxNode* node = queue_.Pop()) Recycle(static_cast<Envelope*>(node));
   }
 
-  // Starts the actor's fiber, which holds a reference to the cell until it ends.
+  // Starts the actor's fiber, which holds a reference to the cell until it ends. The
+  // fiber waits for a stack rather than fail for want of one (scheduler.cc); without
+  // memory for even its record, the actor stops at once with ResourceExhausted.
   void Start(Runtime& runtime) {
-    runtime.Spawn([self = this->shared_from_this()] { self->Run(); });
+    const scheduler_internal::NewFiber created = scheduler_internal::CreateFiberOn(
+        scheduler_internal_SchedulerOf(runtime), /*waits_for_stack=*/true);
+    JoinHandle detached(created.fiber);  // the actor's fiber is never joined
+    if (created.body == nullptr) {
+      FailToStart(absl::ResourceExhaustedError(absl::StrCat(
+          "actor ", Describe(), " could not start: no memory for its fiber")));
+      return;
+    }
+    created.body->Emplace([self = this->shared_from_this()] { self->Run(); });
+    scheduler_internal::StartFiber(created.fiber);
   }
 
   // Any fiber or thread. See ActorRef::Tell.
@@ -111,12 +122,13 @@ class ActorCell final : public ActorCellBase,
   }
   void StashCurrent() { stash_current_ = true; }
   void UnstashAll() {
-    while (!stash_.empty()) {
-      unstashed_.push_back(std::move(stash_.front()));
-      stash_.pop_front();
+    if (stash_ == nullptr) return;
+    while (!stash_->kept.empty()) {
+      stash_->unstashed.push_back(std::move(stash_->kept.front()));
+      stash_->kept.pop_front();
     }
   }
-  std::size_t stashed() const { return stash_.size(); }
+  std::size_t stashed() const { return stash_ == nullptr ? 0 : stash_->kept.size(); }
   void StopSelf() { stop_after_current_ = true; }
 
   std::string Describe() const {
@@ -138,6 +150,16 @@ class ActorCell final : public ActorCellBase,
     M message;
     Context context;
   };
+  // Built on the first Stash: most actors never stash, and an empty std::deque
+  // allocates.
+  struct Stash {
+    std::deque<Stashed> kept;        // Stash()ed, waiting for UnstashAll
+    std::deque<Stashed> unstashed;   // handled before the mailbox
+  };
+  void Keep(Stashed stashed) {
+    if (stash_ == nullptr) stash_ = std::make_unique<Stash>();
+    stash_->kept.push_back(std::move(stashed));
+  }
 
   static Envelope* NewEnvelope(typename Envelope::Kind kind) {
     Envelope* envelope = EnvelopeCache<Envelope>::Get();
@@ -213,6 +235,16 @@ class ActorCell final : public ActorCellBase,
     if (drained > 0) room_.Release(drained);  // room is closed by now
   }
 
+  // The actor never ran: it stops with `reason` (no OnStart or OnStop ran), and what
+  // was sent meanwhile becomes dead letters.
+  void FailToStart(const absl::Status& reason) {
+    set_stopping();
+    MarkStopped(reason);
+    room_.Close();
+    DrainAsDeadLetters();
+    AnnounceStopped();
+  }
+
   // Runs `step` on the instance, turning an escaping exception into a status.
   template <typename Step>
   static absl::Status Guarded(Step&& step) {
@@ -250,9 +282,9 @@ class ActorCell final : public ActorCellBase,
   }
 
   bool NextMessage(std::optional<Stashed>* unstashed, Envelope** envelope) {
-    if (!unstashed_.empty()) {
-      unstashed->emplace(std::move(unstashed_.front()));
-      unstashed_.pop_front();
+    if (stash_ != nullptr && !stash_->unstashed.empty()) {
+      unstashed->emplace(std::move(stash_->unstashed.front()));
+      stash_->unstashed.pop_front();
       return true;
     }
     MailboxNode* node = queue_.Pop();
@@ -271,13 +303,20 @@ class ActorCell final : public ActorCellBase,
     return status;
   }
 
+  // The actor's fiber body. It runs from the top when the actor starts and again at
+  // every wake-up after the actor slept: an actor with an empty mailbox returns from
+  // here and parks without a stack (ParkAtTop), so an idle actor holds no stack. A
+  // handler that parks (Ask, a channel, a mutex) keeps the stack while it does.
   void Run() {
-    // Label this fiber as this actor's (ask-cycle detection, actor_system.h).
-    SetCurrentActorId(id());
     absl::Status reason;
     bool running = true;
-    if (absl::Status failure = StartInstance(); !failure.ok()) {
-      running = Recover(failure, &reason);
+    if (!started_) {
+      started_ = true;
+      // Label this fiber as this actor's (ask-cycle detection, actor_system.h).
+      SetCurrentActorId(id());
+      if (absl::Status failure = StartInstance(); !failure.ok()) {
+        running = Recover(failure, &reason);
+      }
     }
     int handled_this_turn = 0;
     while (running) {
@@ -296,18 +335,21 @@ class ActorCell final : public ActorCellBase,
       Envelope* envelope = nullptr;
       if (!NextMessage(&unstashed, &envelope)) {
         ReleaseSlots();  // invariant 4 of mailbox_room.h
-        queue_.WaitForMessage();
+        if (queue_.BeginSleep()) {
+          ParkAtTop();
+          return;  // the next message runs this again, from the top
+        }
         handled_this_turn = 0;
         continue;
       }
       absl::Status failure;
       if (unstashed.has_value()) {
         failure = Handle(unstashed->message, unstashed->context);
-        if (stash_current_) stash_.push_back(std::move(*unstashed));
+        if (stash_current_) Keep(std::move(*unstashed));
       } else if (envelope->kind == Envelope::kUser) {
         failure = Handle(*envelope->message, envelope->context);
         if (stash_current_) {
-          stash_.push_back(Stashed{std::move(*envelope->message), std::move(envelope->context)});
+          Keep(Stashed{std::move(*envelope->message), std::move(envelope->context)});
         }
       } else if (envelope->kind == Envelope::kLinkedExit) {
         failure = Guarded([&] { actor_->OnLinkedExit(*envelope->linked_exit); });
@@ -328,12 +370,12 @@ class ActorCell final : public ActorCellBase,
     }
     set_stopping();
     StopInstance(reason);
-    for (Stashed& stashed : stash_) {
-      (void)stashed;
-      ReportDeadLetter("actor stopped (stashed message)");
+    if (stash_ != nullptr) {
+      for (std::size_t i = 0; i < stash_->kept.size(); ++i) {
+        ReportDeadLetter("actor stopped (stashed message)");
+      }
+      stash_.reset();
     }
-    stash_.clear();
-    unstashed_.clear();
     MarkStopped(reason);
     // Senders parked on a full mailbox: let them all through; their messages find
     // the actor stopped and become dead letters.
@@ -354,8 +396,8 @@ class ActorCell final : public ActorCellBase,
   const Context* current_context_ = nullptr;  // the actor's fiber only
   bool stash_current_ = false;
   bool stop_after_current_ = false;
-  std::deque<Stashed> stash_;
-  std::deque<Stashed> unstashed_;
+  bool started_ = false;  // the actor's fiber only
+  std::unique_ptr<Stash> stash_;  // the actor's fiber only
 };
 
 }  // namespace actors_internal

@@ -23,6 +23,8 @@ void SetCurrentActorId(uint64_t id) {
 
 bool OnPlainThread() { return scheduler_internal::CurrentFiber() == nullptr; }
 
+void ParkAtTop() { scheduler_internal::ParkAtTopOnReturn(scheduler_internal::CurrentFiber()); }
+
 ActorCellBase::ActorCellBase(ActorSystem* system, uint64_t id, ActorOptions options)
     : room_(options.mailbox_capacity), system_(system), id_(id), options_(std::move(options)) {
   exit_.actor_id = id_;

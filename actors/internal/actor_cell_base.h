@@ -49,6 +49,9 @@ uint64_t CurrentActorId();
 void SetCurrentActorId(uint64_t id);
 // True on a plain thread (which never waits for an unbounded mailbox).
 bool OnPlainThread();
+// The actor's fiber, about to return from its body with an empty mailbox (after
+// MailboxQueue::BeginSleep): it parks without a stack and runs again when woken.
+void ParkAtTop();
 
 enum class FailureDecision : uint8_t { kRestart, kStop };
 

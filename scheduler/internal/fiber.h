@@ -26,7 +26,8 @@
 
 #include <atomic>
 #include <cstdint>
-#include <string>
+
+#include "absl/status/status.h"
 
 #include "troupe/scheduler/internal/execution_context.h"
 #include "troupe/scheduler/internal/fiber_body.h"
@@ -69,7 +70,9 @@ struct alignas(64) Fiber {
   Scheduler* scheduler = nullptr;  // opaque below the scheduling layer
   std::atomic<uint64_t> id{0};  // atomic only because fiber dumps read it concurrently
   FiberBody body;
-  std::string failure;  // what escaped the body (an exception's what()), if anything
+  // Why the fiber failed, if it did: an exception escaped its body (Internal), or no
+  // stack could be had for its first run (ResourceExhausted). Reported by Join.
+  absl::Status failure;
 
   std::atomic<FiberState> state{FiberState::kRunnable};
   std::atomic<uint64_t> wait_token{0};
@@ -96,6 +99,17 @@ struct alignas(64) Fiber {
   // the id of the actor whose message it is handling there). Only the fiber itself
   // reads or writes it.
   uint64_t owner_tag = 0;
+
+  // Parking at the top (idle actors; see ParkAtTopOnReturn in wait_protocol.h): set
+  // by the body just before it returns, having begun a wait; the fiber then gives its
+  // stack back and, once woken, runs its body again from the top on a pooled stack.
+  // Only the fiber itself reads or writes it.
+  bool park_at_top = false;
+  // A stack that cannot be had for a run from the top is waited for (the fiber is
+  // set aside until one is released), not a failure to start: true once the body has
+  // run (its state lives on), and from the start for actors' fibers. Written by
+  // whoever creates or runs the fiber.
+  bool waits_for_stack = false;
 };
 
 inline Fiber* const kJoinDone = reinterpret_cast<Fiber*>(uintptr_t{1});

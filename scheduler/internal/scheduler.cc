@@ -90,6 +90,7 @@ enum SwitchAction : int {
   kActionRequeue,  // Yield: put the switcher back on the run queue
   kActionPark,     // a wait: mark the switcher parked (or runnable, if woken meanwhile)
   kActionExit,     // the switcher finished: drop its running reference
+  kActionParkAtTop,  // the switcher's body returned to wait without a stack
   kActionRequeueGlobal,  // back from a blocking call with no P free: global queue
 };
 
@@ -172,6 +173,13 @@ Scheduler::Scheduler(SchedulerOptions options)
       progress_(options_.procs) {
   InstallGuardPageHandler();
   InstallSchedulerHooks(&kSchedulerHooks);
+  failed_spawn_.scheduler = this;
+  failed_spawn_.failure = absl::ResourceExhaustedError(
+      "no memory for a fiber record (mmap of a record slab failed); raise the "
+      "address-space limit (ulimit -v) or keep fewer fibers alive at once");
+  failed_spawn_.joiner.store(kJoinDone, std::memory_order_relaxed);  // before any use
+  failed_spawn_.state.store(FiberState::kDead, std::memory_order_relaxed);
+  failed_spawn_.references.store(int32_t{1} << 30, std::memory_order_relaxed);
   const int procs = options_.procs;
   processors_.reserve(procs);
   {
@@ -226,25 +234,87 @@ Fiber* Scheduler::CreateFiber() {
   // The record is reused, not rebuilt: its wait token must keep counting up across
   // incarnations so that stale wakers never match (fiber.h).
   Fiber* fiber = fiber_pool_.Allocate(p != nullptr ? &p->fiber_cache : nullptr);
+  if (fiber == nullptr) return nullptr;
   fiber->scheduler = this;
   fiber->id.store(NextFiberId(p), std::memory_order_relaxed);  // relaxed: dumps read it racily
   fiber->wait_reason.store(nullptr, std::memory_order_relaxed);
   fiber->owner_tag = 0;
+  fiber->park_at_top = false;
+  fiber->waits_for_stack = false;
   fiber->references.store(2, std::memory_order_relaxed);  // running + JoinHandle
   fiber->joiner.store(nullptr, std::memory_order_relaxed);
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
   return fiber;  // no stack yet: see PrepareToRun
 }
 
-void Scheduler::PrepareToRun(Processor* p, Fiber* fiber) {
-  if (fiber->stack.mapping != nullptr) return;  // resuming, not starting
-  fiber->stack = stack_pool_.Allocate(&p->stack_cache);
-  fiber->context.PrepareFiber(fiber->stack.low(), fiber->stack.usable_size(), &FiberMain);
+Fiber* Scheduler::FailedSpawn() {
+  stack_failures_.fetch_add(1, std::memory_order_relaxed);  // statistic
+  ReportStackFailure(failed_spawn_.failure);
+  // Every JoinHandle holds a reference; the count starts far from zero (constructor),
+  // so the record is never recycled. relaxed: nothing is published through it.
+  failed_spawn_.references.fetch_add(1, std::memory_order_relaxed);
+  return &failed_spawn_;
 }
 
-void Scheduler::BeginRunning(Machine* machine, Fiber* fiber) {
+bool Scheduler::PrepareToRun(Processor* p, Fiber* fiber) {
+  if (fiber->stack.mapping != nullptr) return true;  // resuming, not starting
+  if (absl::Status stack = stack_pool_.Allocate(&p->stack_cache, &fiber->stack); !stack.ok()) {
+    SetAsideWithoutStack(p, fiber, std::move(stack));
+    return false;
+  }
+  fiber->waits_for_stack = true;
+  fiber->context.PrepareFiber(fiber->stack.low(), fiber->stack.usable_size(), &FiberMain);
+  return true;
+}
+
+void Scheduler::SetAsideWithoutStack(Processor* p, Fiber* fiber, absl::Status why) {
+  stack_failures_.fetch_add(1, std::memory_order_relaxed);  // statistic
+  ReportStackFailure(why);
+  if (fiber->waits_for_stack) {
+    // Parked at the top (an idle actor woken by a message): its state lives on and
+    // its wake must not be lost, so it waits for a stack instead of failing.
+    std::lock_guard<std::mutex> lock(stack_waiters_mutex_);
+    stack_waiters_.push_back(fiber);
+    stack_waiter_count_.store(stack_waiters_.size(), std::memory_order_release);
+    return;
+  }
+  // A new fiber: it finishes without running, and Join reports why. Its body is
+  // destroyed here, on this thread's stack; see Runtime::Spawn.
+  fiber->failure = std::move(why);
+  fiber->body.Reset();
+  FinishFiber(p, fiber);
+  ReleaseFiber(fiber);
+}
+
+void Scheduler::ReportStackFailure(const absl::Status& why) {
+  // At most one line per second: a program at its limit fails many spawns at once.
+  const int64_t now = MonotonicNanos();
+  int64_t last = last_stack_failure_report_ns_.load(std::memory_order_relaxed);
+  if (now - last < 1'000'000'000 ||
+      !last_stack_failure_report_ns_.compare_exchange_strong(last, now,
+                                                             std::memory_order_relaxed)) {
+    return;
+  }
+  std::fprintf(stderr, "troupe: %s (%llu such failures so far)\n", why.ToString().c_str(),
+               static_cast<unsigned long long>(stack_failures_.load(std::memory_order_relaxed)));
+}
+
+void Scheduler::ResumeStackWaiter(Processor* p) {
+  Fiber* fiber = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(stack_waiters_mutex_);
+    if (stack_waiters_.empty()) return;
+    fiber = stack_waiters_.front();
+    stack_waiters_.erase(stack_waiters_.begin());
+    stack_waiter_count_.store(stack_waiters_.size(), std::memory_order_release);
+  }
+  PushLocal(p, fiber, /*as_next=*/false);
+  WakeIdleProcessor(/*after_local_push=*/true);
+}
+
+bool Scheduler::BeginRunning(Machine* machine, Fiber* fiber) {
   Processor* p = machine->processor;
-  PrepareToRun(p, fiber);
+  if (!PrepareToRun(p, fiber)) return false;
   fiber->state.store(FiberState::kRunning, std::memory_order_relaxed);  // we own it
   machine->current = fiber;
   p->running_fiber_id.store(fiber->id.load(std::memory_order_relaxed),
@@ -253,7 +323,9 @@ void Scheduler::BeginRunning(Machine* machine, Fiber* fiber) {
   // relaxed: tracing is switched on and off for whole runs; a slice more or less at
   // the edges is fine.
   if (tracing_.load(std::memory_order_relaxed)) machine->slice_start_ns = MonotonicNanos();
+  return true;
 }
+
 
 void Scheduler::EndTraceSlice(Machine* machine, Fiber* fiber) {
   if (machine->slice_start_ns == 0) return;  // started before tracing was on
@@ -292,7 +364,7 @@ Trace Scheduler::StopTrace() {
 }
 
 void Scheduler::RecycleFiber(Processor* p, Fiber* fiber) {
-  fiber->failure.clear();
+  fiber->failure = absl::OkStatus();
   fiber_pool_.Release(p != nullptr ? &p->fiber_cache : nullptr, fiber);
 }
 
@@ -328,26 +400,46 @@ void FiberMain(void* packet) {
   Scheduler* scheduler = machine->scheduler;
   scheduler->AfterSwitch(machine, packet);
   Fiber* self = machine->current;
-  // Exceptions never cross a context switch: they end here and are reported to the
-  // joiner.
-  try {
-    self->body.Run();
-  } catch (const std::exception& error) {
-    self->failure = error.what();
-    if (self->failure.empty()) self->failure = "exception with an empty message";
-  } catch (...) {
-    self->failure = "exception of a type not derived from std::exception";
+  while (true) {
+    // Exceptions never cross a context switch: they end here and are reported to the
+    // joiner.
+    try {
+      self->body.Run();
+    } catch (const std::exception& error) {
+      self->failure = absl::InternalError(*error.what() != '\0'
+                                              ? error.what()
+                                              : "exception with an empty message");
+      self->park_at_top = false;
+    } catch (...) {
+      self->failure =
+          absl::InternalError("exception of a type not derived from std::exception");
+      self->park_at_top = false;
+    }
+    if (!self->park_at_top) break;
+    // The body returned to wait without a stack (ParkAtTopOnReturn).
+    self->park_at_top = false;
+    // acquire; pairs with the exchange in FinishWake: woken already, so run the body
+    // again right here, on this stack.
+    if (self->state.load(std::memory_order_acquire) == FiberState::kWakeRequested) {
+      self->state.store(FiberState::kRunning, std::memory_order_relaxed);
+      continue;
+    }
+    scheduler->SwitchAway(CurrentMachine(), self, kActionParkAtTop);  // never returns
   }
   self->body.Reset();  // destroy the captures here, on the fiber's own stack
   scheduler->ExitCurrentFiber(CurrentMachine(), self);
 }
 
-void Scheduler::ExitCurrentFiber(Machine* machine, Fiber* self) {
-  machine->processor->counters.fibers_finished.Add();
+void Scheduler::FinishFiber(Processor* p, Fiber* self) {
+  p->counters.fibers_finished.Add();
   self->state.store(FiberState::kDead, std::memory_order_relaxed);
   // acq_rel: release publishes `failure` to the joiner; acquire reads its token.
   Fiber* joiner = self->joiner.exchange(kJoinDone, std::memory_order_acq_rel);
   if (joiner != nullptr) Wake(joiner, self->joiner_token, WakeReason::kSignaled);
+}
+
+void Scheduler::ExitCurrentFiber(Machine* machine, Fiber* self) {
+  FinishFiber(machine->processor, self);
   SwitchAway(CurrentMachine(), self, kActionExit);
   Fatal("Scheduler::ExitCurrentFiber", "a finished fiber was resumed");
 }
@@ -362,14 +454,15 @@ void Scheduler::SwitchAway(Machine* machine, Fiber* self, int action) {
   SwitchPacket packet{action, self};
   ExecutionContext* target;
   if (tracing_.load(std::memory_order_relaxed)) EndTraceSlice(machine, self);
+  while (next != nullptr && !BeginRunning(machine, next)) next = FindRunnableWithoutStealing(p);
   if (next != nullptr) {
-    BeginRunning(machine, next);
     target = &next->context;
   } else {
     machine->current = nullptr;
     target = &machine->loop_context;
   }
-  if (action == kActionExit) self->context.ExitTo(*target, &packet);
+  // Both abandon this stack: nothing will switch back to it.
+  if (action == kActionExit || action == kActionParkAtTop) self->context.ExitTo(*target, &packet);
   void* received = self->context.SwitchTo(*target, &packet);
   // Resumed, possibly on another machine.
   Machine* now_on = CurrentMachine();
@@ -410,15 +503,36 @@ void Scheduler::AfterSwitch(Machine* machine, void* raw_packet) {
       global_queue_.Push(&previous, 1);
       WakeIdleProcessor(/*after_local_push=*/false);
       return;
+    case kActionParkAtTop: {
+      // The stack goes back first: once the fiber is parked a waker may start it
+      // again on another M, where it must find no stack (and take a fresh one).
+      ReleaseStack(p, previous);
+      FiberState expected = FiberState::kParking;
+      // acq_rel; as for kActionPark.
+      if (!previous->state.compare_exchange_strong(expected, FiberState::kParked,
+                                                   std::memory_order_acq_rel,
+                                                   std::memory_order_acquire)) {
+        previous->state.store(FiberState::kRunnable, std::memory_order_relaxed);
+        PushLocal(p, previous, /*as_next=*/false);
+        WakeIdleProcessor(/*after_local_push=*/true);
+      }
+      return;
+    }
     case kActionExit:
       // The stack is free as soon as we are off it; the record lives on while a
       // JoinHandle refers to it.
-      previous->context.ReleaseSanitizerState();
-      stack_pool_.Release(&p->stack_cache, previous->stack);
-      previous->stack = Stack{};
+      ReleaseStack(p, previous);
       ReleaseFiber(previous);
       return;
   }
+}
+
+void Scheduler::ReleaseStack(Processor* p, Fiber* fiber) {
+  fiber->context.ReleaseSanitizerState();
+  stack_pool_.Release(&p->stack_cache, fiber->stack);
+  fiber->stack = Stack{};
+  // acquire; pairs with the release store in SetAsideWithoutStack.
+  if (stack_waiter_count_.load(std::memory_order_acquire) != 0) ResumeStackWaiter(p);
 }
 
 void Scheduler::Yield(Machine* machine) { SwitchAway(machine, machine->current, kActionRequeue); }
@@ -752,7 +866,7 @@ void Scheduler::MachineMain(Machine* machine) {
   InstallAlternateSignalStack();   // so a stack overflow can be reported
   machine->loop_context.AdoptCurrentThread();
   while (Fiber* fiber = FindRunnable(machine)) {
-    BeginRunning(machine, fiber);
+    if (!BeginRunning(machine, fiber)) continue;  // set aside: no stack for it
     SwitchPacket none{kActionNone, nullptr};
     void* received = machine->loop_context.SwitchTo(fiber->context, &none);
     AfterSwitch(machine, received);
@@ -847,6 +961,14 @@ RuntimeStats Scheduler::ReadCounters() const {
   counters.machine_wakeups = machine_wakeups_.load(std::memory_order_relaxed);
   counters.runnable_global = global_queue_.SizeApprox();
   counters.stacks_mapped = stack_pool_.stacks_mapped();
+  counters.stack_reservations = stack_pool_.reservations();
+  int64_t stacks_in_use = stack_pool_.uncached_in_use();
+  for (const auto& p : processors_) {
+    stacks_in_use += static_cast<int64_t>(p->stack_cache.allocated.Read()) -
+                     static_cast<int64_t>(p->stack_cache.released.Read());
+  }
+  counters.stacks_in_use = static_cast<uint64_t>(std::max<int64_t>(0, stacks_in_use));
+  counters.stack_failures = stack_failures_.load(std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(idle_mutex_));
     counters.machines = machines_.size();

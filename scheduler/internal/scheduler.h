@@ -58,7 +58,10 @@ class Scheduler final : public PollingScheduler {
   // record: CreateFiber returns a record whose body the caller fills in, then
   // StartFiber makes it runnable. The fiber carries one extra reference for the
   // caller's JoinHandle (release with ReleaseFiber).
+  // CreateFiber returns null if no memory could be had for the record;
+  // FailedSpawn() then stands for the fiber (dead, failed with ResourceExhausted).
   Fiber* CreateFiber();
+  Fiber* FailedSpawn();
   void StartFiber(Fiber* fiber);
   static void ReleaseFiber(Fiber* fiber);
 
@@ -126,11 +129,22 @@ class Scheduler final : public PollingScheduler {
   void StartMachine(Processor* p, bool spinning);
   void StopSpinning(Machine* machine);
   Processor* CurrentProcessorOf(Machine* machine) const;
-  // Gives a fiber that is about to run for the first time its stack.
-  void PrepareToRun(Processor* p, Fiber* fiber);
+  // Gives a fiber that is about to run from the top (new, or parked at the top) a
+  // stack. False if none could be had: the fiber was set aside (SetAsideWithoutStack).
+  bool PrepareToRun(Processor* p, Fiber* fiber);
+  // A fiber without a stack: a new one finishes with `why` (Join reports it); one
+  // parked at the top waits in stack_waiters_ until a stack is released.
+  void SetAsideWithoutStack(Processor* p, Fiber* fiber, absl::Status why);
+  void ReportStackFailure(const absl::Status& why);
+  // A stack came back: let one fiber waiting for a stack run again.
+  void ResumeStackWaiter(Processor* p);
   // `fiber` (owned by the caller, just taken from a queue) becomes `machine`'s
-  // running fiber: stack, state, counters, trace.
-  void BeginRunning(Machine* machine, Fiber* fiber);
+  // running fiber: stack, state, counters, trace. False if it was set aside instead.
+  bool BeginRunning(Machine* machine, Fiber* fiber);
+  // The end of a fiber: counted, marked dead, its joiner woken.
+  void FinishFiber(Processor* p, Fiber* fiber);
+  // Returns a finished or top-parked fiber's stack to the P's cache.
+  void ReleaseStack(Processor* p, Fiber* fiber);
   void EndTraceSlice(Machine* machine, Fiber* fiber);
   void RecycleFiber(Processor* p, Fiber* fiber);
   uint64_t NextFiberId(Processor* p);
@@ -173,6 +187,16 @@ class Scheduler final : public PollingScheduler {
   std::atomic<uint64_t> long_running_fibers_{0};
   std::atomic<uint64_t> deadlocks_reported_{0};
   std::atomic<uint64_t> netpoll_wakeups_{0};  // fibers this runtime's threads woke from epoll
+
+  // Fibers parked at the top that could not get a stack to run again (rare: only at
+  // a memory limit). The count lets every stack release check for them with a load.
+  std::mutex stack_waiters_mutex_;
+  std::vector<Fiber*> stack_waiters_ ABSL_GUARDED_BY(stack_waiters_mutex_);
+  std::atomic<std::size_t> stack_waiter_count_{0};
+  std::atomic<uint64_t> stack_failures_{0};
+  // Stands for fibers whose record could not be allocated: never recycled.
+  Fiber failed_spawn_;
+  std::atomic<int64_t> last_stack_failure_report_ns_{0};
 
   // Monitor state; only the monitor thread touches the non-atomic parts.
   std::thread monitor_;

@@ -134,6 +134,8 @@ uint64_t BeginWait(Fiber* self, const char* reason) {
   return token;
 }
 
+void ParkAtTopOnReturn(Fiber* self) { self->park_at_top = true; }
+
 bool ClaimWait(Fiber* fiber, uint64_t token) {
   uint64_t expected = token;
   // acq_rel: acquire the waiter's BeginWait writes; release our claim.

@@ -37,6 +37,13 @@ WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns);
 // false (and does nothing) if that wait already ended.
 bool Wake(Fiber* fiber, uint64_t token, WakeReason reason);
 
+// For a fiber's body that has begun a wait (BeginWait, and published it) and will
+// return instead of calling CommitWait: when it returns, the fiber parks without a
+// stack — it has no live frames — and, once a waker claims the wait, runs its body
+// again from the top on a stack from the pool. An idle actor waits this way, so it
+// holds no stack. Fiber context only.
+void ParkAtTopOnReturn(Fiber* self);
+
 // Wake in two steps, for wakers that must hand the waiter something (a channel value)
 // between deciding to wake it and waking it. ClaimWait is Wake's decision: true for
 // exactly one caller per wait. The winner may then write into the waiter's wait
