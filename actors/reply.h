@@ -70,16 +70,16 @@ template <typename T, typename M, typename MakeRequest>
 absl::StatusOr<T> Ask(const ActorRef<M>& actor, MakeRequest&& make_request,
                       const Context& context = Context()) {
   // An actor asking another: record who waits for whom, refusing a cycle.
-  const uint64_t caller = actors_internal::CurrentActorId();
+  const actors_internal::ActorCellBase* caller = actors_internal::CurrentActor();
   ActorSystem& system = actor.cell()->system();
-  if (caller != 0) {
-    if (absl::Status cycle = system.BeginAsk(caller, actor.id()); !cycle.ok()) return cycle;
+  if (caller != nullptr) {
+    if (absl::Status cycle = system.BeginAsk(*caller, *actor.cell()); !cycle.ok()) return cycle;
   }
   struct EndAsk {
     ActorSystem& system;
-    uint64_t caller;
+    const actors_internal::ActorCellBase* caller;
     ~EndAsk() {
-      if (caller != 0) system.EndAsk(caller);
+      if (caller != nullptr) system.EndAsk(*caller);
     }
   } end_ask{system, caller};
   auto slot = std::make_shared<typename Reply<T>::Slot>(1);

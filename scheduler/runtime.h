@@ -102,7 +102,7 @@ class Runtime {
   Runtime& operator=(const Runtime&) = delete;
 
   // Any thread. Starts a fiber running `body` (any callable with no arguments; its
-  // result, if any, is discarded); never blocks. Bodies of up to 64 bytes are stored
+  // result, if any, is discarded); never blocks. Bodies of up to 48 bytes are stored
   // in the fiber's own record: no heap allocation.
   template <typename Body>
   JoinHandle Spawn(Body&& body);

@@ -32,6 +32,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -51,14 +52,13 @@ class Actor;
 
 namespace actors_internal {
 
+// The cell of an actor taking messages M. Its instance is built and destroyed by the
+// derived ActorCellFor<A, Args...>, in the cell's own memory.
 template <typename M>
-class ActorCell final : public ActorCellBase,
-                        public std::enable_shared_from_this<ActorCell<M>> {
+class ActorCell : public ActorCellBase, public std::enable_shared_from_this<ActorCell<M>> {
  public:
-  using Factory = std::function<std::unique_ptr<Actor<M>>()>;
-
-  ActorCell(ActorSystem* system, uint64_t id, ActorOptions options, Factory factory)
-      : ActorCellBase(system, id, std::move(options)), factory_(std::move(factory)) {}
+  ActorCell(ActorSystem* system, uint64_t id, ActorOptions options)
+      : ActorCellBase(system, id, std::move(options)) {}
 
   ~ActorCell() override {
     while (MailboxNode* node = queue_.Pop()) Recycle(static_cast<Envelope*>(node));
@@ -118,7 +118,8 @@ class ActorCell final : public ActorCellBase,
 
   // ---- For Actor<M>, from the actor's own fiber. ----
   const Context& request_context() const {
-    return current_context_ != nullptr ? *current_context_ : background_;
+    static const Context* const background = new Context();
+    return current_context_ != nullptr ? *current_context_ : *background;
   }
   void StashCurrent() { stash_current_ = true; }
   void UnstashAll() {
@@ -131,9 +132,9 @@ class ActorCell final : public ActorCellBase,
   std::size_t stashed() const { return stash_ == nullptr ? 0 : stash_->kept.size(); }
   void StopSelf() { stop_after_current_ = true; }
 
-  std::string Describe() const {
-    return name().empty() ? absl::StrCat("#", id()) : absl::StrCat(name(), " (#", id(), ")");
-  }
+  // Any thread; racy (a statistic).
+  uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
+
 
  protected:
   void Nudge() override { PushSystem(NewEnvelope(Envelope::kNudge)); }
@@ -193,7 +194,7 @@ class ActorCell final : public ActorCellBase,
 
   // Unbounded mailboxes, before a Tell takes its slot; see the top of this file.
   void WaitUntilShallow() {
-    if (OnPlainThread() || CurrentActorId() == id()) return;  // a thread; the actor itself
+    if (OnPlainThread() || CurrentActor() == this) return;  // a thread; the actor itself
     room_.WaitUntilShallow();
   }
 
@@ -224,7 +225,9 @@ class ActorCell final : public ActorCellBase,
   }
 
   void DrainAsDeadLetters() {
-    std::lock_guard<std::mutex> lock(drain_mutex_);  // makes us the single consumer
+    // Makes us the single consumer. A spin lock that yields the thread: draining is
+    // rare (a stopped actor) and never parks.
+    scheduler_internal::SpinLockHolder lock(drain_lock_);
     int64_t drained = 0;
     while (MailboxNode* node = queue_.Pop()) {
       Envelope* envelope = static_cast<Envelope*>(node);
@@ -259,7 +262,9 @@ class ActorCell final : public ActorCellBase,
   }
 
   absl::Status StartInstance() {
-    actor_ = factory_();
+    if (absl::Status built = Guarded([&] { actor_ = NewInstance(); }); !built.ok()) {
+      return built;
+    }
     actor_->cell_ = this;
     return Guarded([&] { actor_->OnStart(); });
   }
@@ -267,8 +272,16 @@ class ActorCell final : public ActorCellBase,
   void StopInstance(const absl::Status& reason) {
     if (actor_ == nullptr) return;
     Guarded([&] { actor_->OnStop(reason); }).IgnoreError();
-    actor_.reset();
+    DeleteInstance(actor_);
+    actor_ = nullptr;
   }
+
+ protected:
+  // Builds a fresh instance of the actor (the actor's fiber only); may throw.
+  virtual Actor<M>* NewInstance() = 0;
+  virtual void DeleteInstance(Actor<M>* instance) = 0;
+
+ private:
 
   // A failure: restart (true) or give up with *reason (false), as the supervisor says.
   bool Recover(absl::Status failure, absl::Status* reason) {
@@ -299,7 +312,8 @@ class ActorCell final : public ActorCellBase,
     stash_current_ = false;
     absl::Status status = Guarded([&] { actor_->Dispatch(message); });
     current_context_ = nullptr;
-    CountProcessed();
+    // relaxed, and no RMW: only this fiber writes it; readers want a statistic.
+    processed_.store(processed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     return status;
   }
 
@@ -313,7 +327,7 @@ class ActorCell final : public ActorCellBase,
     if (!started_) {
       started_ = true;
       // Label this fiber as this actor's (ask-cycle detection, actor_system.h).
-      SetCurrentActorId(id());
+      SetCurrentActor(this);
       if (absl::Status failure = StartInstance(); !failure.ok()) {
         running = Recover(failure, &reason);
       }
@@ -388,16 +402,38 @@ class ActorCell final : public ActorCellBase,
   friend class Actor<M>;
 
   MailboxQueue queue_;
-  Factory factory_;
-  std::unique_ptr<Actor<M>> actor_;      // the actor's fiber only
+  // The actor's fiber's own fields, written per message: after queue_, off the lines
+  // producers read.
+  std::atomic<uint64_t> processed_{0};
+  Actor<M>* actor_ = nullptr;  // the actor's fiber only
   int64_t unreleased_ = 0;  // slots taken out of queue_, not yet back in room_; the actor's fiber only
-  std::mutex drain_mutex_;
-  const Context background_;
+  scheduler_internal::SpinLock drain_lock_;
   const Context* current_context_ = nullptr;  // the actor's fiber only
   bool stash_current_ = false;
   bool stop_after_current_ = false;
   bool started_ = false;  // the actor's fiber only
   std::unique_ptr<Stash> stash_;  // the actor's fiber only
+};
+
+// An actor of type A built from copies of `args` (again at every restart), in the
+// cell's own storage: spawning an actor is one block of CellMemory.
+template <typename A, typename... Args>
+class ActorCellFor final : public ActorCell<typename A::MessageType> {
+ public:
+  using M = typename A::MessageType;
+
+  ActorCellFor(ActorSystem* system, uint64_t id, ActorOptions options, Args... args)
+      : ActorCell<M>(system, id, std::move(options)), args_(std::move(args)...) {}
+
+ private:
+  Actor<M>* NewInstance() override {
+    return std::apply([this](const Args&... args) { return new (&storage_) A(args...); },
+                      args_);
+  }
+  void DeleteInstance(Actor<M>* instance) override { static_cast<A*>(instance)->~A(); }
+
+  std::tuple<Args...> args_;
+  alignas(A) unsigned char storage_[sizeof(A)];
 };
 
 }  // namespace actors_internal

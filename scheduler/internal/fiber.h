@@ -96,7 +96,7 @@ struct alignas(64) Fiber {
   ThreadParker thread_parker;
 
   // Free for higher layers to label the fiber while it runs (the actors layer puts
-  // the id of the actor whose message it is handling there). Only the fiber itself
+  // the address of the cell of the actor whose fiber it is there). Only the fiber itself
   // reads or writes it.
   uint64_t owner_tag = 0;
 
