@@ -324,6 +324,10 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
   void Run() {
     absl::Status reason;
     bool running = true;
+    if (started_ && WokenForShutdown()) {
+      reason = absl::CancelledError("the runtime is shutting down");
+      running = false;
+    }
     if (!started_) {
       started_ = true;
       // Label this fiber as this actor's (ask-cycle detection, actor_system.h).

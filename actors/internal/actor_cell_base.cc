@@ -31,6 +31,10 @@ bool OnPlainThread() { return scheduler_internal::CurrentFiber() == nullptr; }
 
 void ParkAtTop() { scheduler_internal::ParkAtTopOnReturn(scheduler_internal::CurrentFiber()); }
 
+bool WokenForShutdown() {
+  return scheduler_internal::CurrentFiber()->wake_reason == scheduler_internal::WakeReason::kShutdown;
+}
+
 ActorCellBase::ActorCellBase(ActorSystem* system, uint64_t id, ActorOptions options)
     : system_(system), id_(id), room_(options.mailbox_capacity), options_(std::move(options)) {
 }

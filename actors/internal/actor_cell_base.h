@@ -54,6 +54,9 @@ bool OnPlainThread();
 // The actor's fiber, about to return from its body with an empty mailbox (after
 // MailboxQueue::BeginSleep): it parks without a stack and runs again when woken.
 void ParkAtTop();
+// The actor's fiber, at the top of its body: it was woken because its runtime is
+// being destroyed (the scheduler's shutdown.cc), so it must stop.
+bool WokenForShutdown();
 
 enum class FailureDecision : uint8_t { kRestart, kStop };
 

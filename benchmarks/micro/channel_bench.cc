@@ -34,8 +34,8 @@ void BM_ChanPingPong(benchmark::State& state) {
   constexpr int kRoundTrips = 100'000;
   for (auto _ : state) {
     RunOrDie([] {
-      Channel<int> ping;
-      Channel<int> pong;
+      Channel<int> ping(0);
+      Channel<int> pong(0);
       JoinHandle responder = Spawn([&] {
         while (std::optional<int> value = ping.Recv()) Check(pong.Send(*value + 1));
       });

@@ -38,7 +38,6 @@
 namespace troupe::scheduler_internal {
 
 class Scheduler;
-class TimerHeap;
 struct Fiber;
 
 enum class FiberState : uint8_t {
@@ -52,19 +51,33 @@ enum class FiberState : uint8_t {
 
 const char* FiberStateName(FiberState state);
 
-// A timer that wakes one wait of one fiber. Embedded in the Fiber: a fiber waits for
-// at most one thing at a time. Fields other than `heap`/`index` are written by the
-// fiber before arming and read by the heap under its lock.
-struct WaitTimer {
+class TimerHeap;
+struct TimerEntry;
+
+// What a callback timer does when it is due (see TimerEntry).
+using TimerCallback = void (*)(TimerEntry* entry, TimerHeap& heap, int64_t now_ns);
+
+// An entry of a P's timer heap (timer_heap.h). Either a fiber's wait timer, embedded
+// in the Fiber (a fiber waits for at most one thing at a time), which wakes one wait
+// of that fiber; or a callback timer, embedded in whatever owns it (timer.h's channel
+// timers, actors' timers), which runs `fire`. Fields other than `heap`/`index` are
+// written by the owner before arming and read by the heap under its lock.
+struct TimerEntry {
   int64_t deadline_ns = 0;
-  uint64_t token = 0;
-  // The heap holding this timer, or null when not armed. Changed only under that
-  // heap's lock; read without it by the fiber to find the lock to take.
+  uint64_t token = 0;  // wait timers: the wait's token
+  // The heap holding this entry, or null when not armed. Changed only under that
+  // heap's lock; read without it by the owner to find the lock to take.
   std::atomic<TimerHeap*> heap{nullptr};
-  int32_t index = -1;         // position in heap; guarded by heap's lock
+  int32_t index = -1;  // position in heap; guarded by heap's lock
+  Fiber* fiber = nullptr;  // wait timers: the fiber whose wait it ends
+  // Callback timers: run by the heap, under its lock, when the deadline has passed;
+  // may re-arm the entry in `heap` (TimerHeap::AddLocked). Must not block.
+  TimerCallback fire = nullptr;
 };
 
 struct alignas(64) Fiber {
+  Fiber() { timer.fiber = this; }
+
   ExecutionContext context;
   Stack stack;  // from the first run to the exit; empty otherwise
   Scheduler* scheduler = nullptr;  // opaque below the scheduling layer
@@ -81,7 +94,7 @@ struct alignas(64) Fiber {
   WakeReason wake_reason = WakeReason::kNone;
   // Static text naming what the fiber waits on, for deadlock reports and dumps.
   std::atomic<const char*> wait_reason{nullptr};
-  WaitTimer timer;
+  TimerEntry timer;  // its wait timer: `fiber` is this record
 
   // References: one while the fiber has not finished, one per JoinHandle. Zero
   // while the record is free in its pool.

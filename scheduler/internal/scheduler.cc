@@ -85,15 +85,6 @@ namespace troupe::scheduler_internal {
 
 namespace {
 
-enum SwitchAction : int {
-  kActionNone,     // the switcher was the loop context: nothing to complete
-  kActionRequeue,  // Yield: put the switcher back on the run queue
-  kActionPark,     // a wait: mark the switcher parked (or runnable, if woken meanwhile)
-  kActionExit,     // the switcher finished: drop its running reference
-  kActionParkAtTop,  // the switcher's body returned to wait without a stack
-  kActionRequeueGlobal,  // back from a blocking call with no P free: global queue
-};
-
 constexpr uint32_t kGlobalQueueCheckInterval = 61;  // prime, as in Go
 constexpr int kStealRounds = 4;
 constexpr int64_t kRunNextStealBackoffNs = 3'000;  // let the owner run it first
@@ -109,13 +100,6 @@ uint32_t NextRandom(uint32_t& state) {  // xorshift32; per-M, no sharing
 }
 
 }  // namespace
-
-struct SwitchPacket {
-  int action;
-  Fiber* previous;
-};
-
-void FiberMain(void* packet);
 
 // Out of line and opaque to interprocedural analysis: see machine.h.
 __attribute__((noinline, noipa)) Machine* CurrentMachine() {
@@ -140,6 +124,8 @@ Fiber* CurrentFiberOnMachine() {
 
 void ParkCurrentFiber(Fiber* self, uint64_t token, int64_t deadline_ns) {
   Machine* machine = CurrentMachine();
+  // relaxed: a wait that misses the flag is ended by the next unwinding pass.
+  if (machine->scheduler->unwinding()) Wake(self, token, WakeReason::kShutdown);
   if (deadline_ns != 0) {
     self->timer.deadline_ns = deadline_ns;
     self->timer.token = token;
@@ -191,26 +177,6 @@ Scheduler::Scheduler(SchedulerOptions options)
   NetPoller::AttachScheduler(this, this);  // not under idle_mutex_: see the lock order there
 }
 
-Scheduler::~Scheduler() {
-  std::vector<Machine*> machines;
-  {
-    std::lock_guard<std::mutex> lock(idle_mutex_);
-    shutting_down_.store(true, std::memory_order_seq_cst);
-    for (auto& machine : machines_) machines.push_back(machine.get());
-  }
-  // After shutting_down_: interrupts our M if it is blocked in epoll, and sockets'
-  // waiters stop asking us to poll.
-  NetPoller::DetachScheduler(this);
-  monitor_parker_.Unpark();
-  monitor_.join();
-  for (Machine* machine : machines) machine->parker.Unpark();
-  for (Machine* machine : machines) machine->thread.join();
-  for (auto& p : processors_) {
-    stack_pool_.Drain(p->stack_cache);
-    fiber_pool_.Drain(p->fiber_cache);
-  }
-}
-
 // ---------------------------------------------------------------------------------
 // Fibers: creation, entry, exit, recycling.
 
@@ -245,71 +211,6 @@ Fiber* Scheduler::CreateFiber() {
   fiber->joiner.store(nullptr, std::memory_order_relaxed);
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
   return fiber;  // no stack yet: see PrepareToRun
-}
-
-Fiber* Scheduler::FailedSpawn() {
-  stack_failures_.fetch_add(1, std::memory_order_relaxed);  // statistic
-  ReportStackFailure(failed_spawn_.failure);
-  // Every JoinHandle holds a reference; the count starts far from zero (constructor),
-  // so the record is never recycled. relaxed: nothing is published through it.
-  failed_spawn_.references.fetch_add(1, std::memory_order_relaxed);
-  return &failed_spawn_;
-}
-
-bool Scheduler::PrepareToRun(Processor* p, Fiber* fiber) {
-  if (fiber->stack.mapping != nullptr) return true;  // resuming, not starting
-  if (absl::Status stack = stack_pool_.Allocate(&p->stack_cache, &fiber->stack); !stack.ok()) {
-    SetAsideWithoutStack(p, fiber, std::move(stack));
-    return false;
-  }
-  fiber->waits_for_stack = true;
-  fiber->context.PrepareFiber(fiber->stack.low(), fiber->stack.usable_size(), &FiberMain);
-  return true;
-}
-
-void Scheduler::SetAsideWithoutStack(Processor* p, Fiber* fiber, absl::Status why) {
-  stack_failures_.fetch_add(1, std::memory_order_relaxed);  // statistic
-  ReportStackFailure(why);
-  if (fiber->waits_for_stack) {
-    // Parked at the top (an idle actor woken by a message): its state lives on and
-    // its wake must not be lost, so it waits for a stack instead of failing.
-    std::lock_guard<std::mutex> lock(stack_waiters_mutex_);
-    stack_waiters_.push_back(fiber);
-    stack_waiter_count_.store(stack_waiters_.size(), std::memory_order_release);
-    return;
-  }
-  // A new fiber: it finishes without running, and Join reports why. Its body is
-  // destroyed here, on this thread's stack; see Runtime::Spawn.
-  fiber->failure = std::move(why);
-  fiber->body.Reset();
-  FinishFiber(p, fiber);
-  ReleaseFiber(fiber);
-}
-
-void Scheduler::ReportStackFailure(const absl::Status& why) {
-  // At most one line per second: a program at its limit fails many spawns at once.
-  const int64_t now = MonotonicNanos();
-  int64_t last = last_stack_failure_report_ns_.load(std::memory_order_relaxed);
-  if (now - last < 1'000'000'000 ||
-      !last_stack_failure_report_ns_.compare_exchange_strong(last, now,
-                                                             std::memory_order_relaxed)) {
-    return;
-  }
-  std::fprintf(stderr, "troupe: %s (%llu such failures so far)\n", why.ToString().c_str(),
-               static_cast<unsigned long long>(stack_failures_.load(std::memory_order_relaxed)));
-}
-
-void Scheduler::ResumeStackWaiter(Processor* p) {
-  Fiber* fiber = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(stack_waiters_mutex_);
-    if (stack_waiters_.empty()) return;
-    fiber = stack_waiters_.front();
-    stack_waiters_.erase(stack_waiters_.begin());
-    stack_waiter_count_.store(stack_waiters_.size(), std::memory_order_release);
-  }
-  PushLocal(p, fiber, /*as_next=*/false);
-  WakeIdleProcessor(/*after_local_push=*/true);
 }
 
 bool Scheduler::BeginRunning(Machine* machine, Fiber* fiber) {
@@ -527,14 +428,6 @@ void Scheduler::AfterSwitch(Machine* machine, void* raw_packet) {
   }
 }
 
-void Scheduler::ReleaseStack(Processor* p, Fiber* fiber) {
-  fiber->context.ReleaseSanitizerState();
-  stack_pool_.Release(&p->stack_cache, fiber->stack);
-  fiber->stack = Stack{};
-  // acquire; pairs with the release store in SetAsideWithoutStack.
-  if (stack_waiter_count_.load(std::memory_order_acquire) != 0) ResumeStackWaiter(p);
-}
-
 void Scheduler::Yield(Machine* machine) { SwitchAway(machine, machine->current, kActionRequeue); }
 
 // ---------------------------------------------------------------------------------
@@ -572,11 +465,12 @@ bool Scheduler::RunExpiredTimers(Processor* p, Processor* timer_owner) {
   const int64_t now = MonotonicNanos();
   if (earliest > now) return false;
   std::vector<TimerHeap::Expired> expired;
-  timer_owner->timers.TakeExpired(now, expired);
+  const int callbacks = timer_owner->timers.TakeExpired(now, expired);
+  p->counters.timers_fired.Add(callbacks);
   for (const TimerHeap::Expired& timer : expired) {
     if (Wake(timer.fiber, timer.token, WakeReason::kTimedOut)) p->counters.timers_fired.Add();
   }
-  return !expired.empty();
+  return !expired.empty() || callbacks != 0;
 }
 
 Fiber* Scheduler::FindRunnableWithoutStealing(Processor* p) {
@@ -876,6 +770,18 @@ void Scheduler::MachineMain(Machine* machine) {
 
 void Scheduler::Park(Machine* machine, Fiber* self) { SwitchAway(machine, self, kActionPark); }
 
+void Scheduler::ArmTimer(TimerEntry* entry) {
+  Processor* p = CurrentProcessorOf(CurrentMachine());
+  if (p == nullptr) {
+    NoteExternalThread();
+    p = processors_[0].get();
+  }
+  p->timers.Add(entry);
+  // An idle M sleeps only until the earliest timer it saw; one that is started now
+  // sees this one (or, if every P is busy, the Ps fire it as they schedule).
+  WakeIdleProcessor(/*after_local_push=*/false);
+}
+
 void Scheduler::MakeRunnable(Fiber* fiber) {
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
   Machine* machine = CurrentMachine();
@@ -896,54 +802,6 @@ void Scheduler::MakeRunnable(Fiber* fiber) {
   }
 }
 
-// ---------------------------------------------------------------------------------
-// Blocking calls (Go's entersyscall/exitsyscall).
-//
-// Enter: the M keeps its P in `blocking_processor` and marks it kBlocking; it holds no
-// P while the call runs (anything the call does in troupe goes through the global
-// queue). The monitor retakes a P that stays kBlocking for more than
-// kBlockingGraceNs (monitor.cc) and gives it to another M.
-// Exit: CAS the old P from kBlocking back to kRunning; if the monitor won that race,
-// take any idle P; if there is none, queue the fiber globally and let the M sleep.
-
-void Scheduler::EnterBlocking(Machine* machine) {
-  Processor* p = machine->processor;
-  p->counters.blocking_calls.Add();
-  machine->blocking_processor = p;
-  machine->processor = nullptr;
-  blocking_machines_.fetch_add(1, std::memory_order_relaxed);  // read by the monitor
-  p->blocking_since_ns.store(MonotonicNanos(), std::memory_order_relaxed);
-  // release: publishes blocking_since_ns; pairs with the monitor's acquire load.
-  p->status.store(ProcessorStatus::kBlocking, std::memory_order_release);
-}
-
-void Scheduler::ExitBlocking(Machine* machine) {
-  Processor* p = machine->blocking_processor;
-  machine->blocking_processor = nullptr;
-  blocking_machines_.fetch_sub(1, std::memory_order_relaxed);
-  ProcessorStatus expected = ProcessorStatus::kBlocking;
-  // acquire: whatever another M did with the P while we were away (steals) is
-  // visible; pairs with the monitor's CAS on the same word.
-  if (p->status.compare_exchange_strong(expected, ProcessorStatus::kRunning,
-                                        std::memory_order_acquire,
-                                        std::memory_order_relaxed)) {
-    machine->processor = p;
-    return;
-  }
-  {
-    std::lock_guard<std::mutex> lock(idle_mutex_);
-    machine->processor = TakeIdleProcessorLocked();
-  }
-  if (machine->processor != nullptr) return;
-  Fiber* self = machine->current;
-  if (tracing_.load(std::memory_order_relaxed)) EndTraceSlice(machine, self);
-  SwitchPacket packet{kActionRequeueGlobal, self};
-  machine->current = nullptr;
-  void* received = self->context.SwitchTo(machine->loop_context, &packet);
-  Machine* now_on = CurrentMachine();
-  now_on->scheduler->AfterSwitch(now_on, received);
-}
-
 RuntimeStats Scheduler::ReadCounters() const {
   RuntimeStats counters;
   for (const auto& p : processors_) {
@@ -954,6 +812,7 @@ RuntimeStats Scheduler::ReadCounters() const {
     counters.steal_attempts += p->counters.steal_attempts.Read();
     counters.timers_fired += p->counters.timers_fired.Read();
     counters.global_queue_takes += p->counters.global_queue_takes.Read();
+    counters.timers_armed += p->timers.size();
     counters.runnable_per_processor.push_back(p->run_queue.SizeApprox());
   }
   counters.fibers_spawned += fibers_spawned_outside_.load(std::memory_order_relaxed);

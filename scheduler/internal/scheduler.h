@@ -32,6 +32,25 @@
 namespace troupe::scheduler_internal {
 
 
+// What a fiber switching away asks the context resumed next to complete for it
+// (AfterSwitch), and who it is. Travels on the switcher's stack.
+enum SwitchAction : int {
+  kActionNone,           // the switcher was the loop context: nothing to complete
+  kActionRequeue,        // Yield: put the switcher back on the run queue
+  kActionPark,           // a wait: mark the switcher parked (or runnable, if woken)
+  kActionExit,           // the switcher finished: drop its running reference
+  kActionParkAtTop,      // the switcher's body returned to wait without a stack
+  kActionRequeueGlobal,  // back from a blocking call with no P free: global queue
+};
+struct SwitchPacket {
+  int action;
+  Fiber* previous;
+};
+
+// Where every fiber's context starts (scheduler.cc): runs the body, and again after
+// each park at the top, then exits.
+void FiberMain(void* packet);
+
 // Validated by RuntimeOptions (runtime.cc).
 struct SchedulerOptions {
   int procs = 1;
@@ -47,8 +66,9 @@ struct SchedulerOptions {
 class Scheduler final : public PollingScheduler {
  public:
   explicit Scheduler(SchedulerOptions options);
-  // Stops every machine at its next scheduling point and joins the threads. Fibers
-  // that have not finished are abandoned (their destructors never run).
+  // Unwinds the fibers still alive (their waits fail with Cancelled, see
+  // shutdown.cc), then stops every machine at its next scheduling point and joins the
+  // threads. Fibers that do not finish within a bound are abandoned.
   ~Scheduler();
 
   Scheduler(const Scheduler&) = delete;
@@ -75,6 +95,13 @@ class Scheduler final : public PollingScheduler {
 
   // Made runnable by a waker (Wake in the wait protocol).
   void MakeRunnable(Fiber* fiber);
+
+  // Fiber context: the runtime is being destroyed (shutdown.cc); waits end at once.
+  bool unwinding() const { return unwinding_.load(std::memory_order_relaxed); }
+
+  // Any thread: arms callback timer `entry` (fiber.h) in the calling fiber's P's heap,
+  // or a P's of this scheduler. Disarm with TimerHeap::Remove.
+  void ArmTimer(TimerEntry* entry);
   // Fiber context, for CommitWait: switches away from `self`, which has begun a wait.
   void Park(Machine* machine, Fiber* self);
 
@@ -104,6 +131,8 @@ class Scheduler final : public PollingScheduler {
 
  private:
   void MachineMain(Machine* machine);
+  // The destructor's first step (shutdown.cc).
+  void UnwindFibers();
 
   Processor* TakeIdleProcessorLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(idle_mutex_);
   void PutIdleProcessorLocked(Processor* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(idle_mutex_);
@@ -164,6 +193,8 @@ class Scheduler final : public PollingScheduler {
   FiberPool fiber_pool_;  // after stack_pool_: records are destroyed first
   std::vector<std::unique_ptr<Processor>> processors_;
   std::atomic<bool> shutting_down_{false};
+  std::atomic<bool> unwinding_{false};  // see shutdown.cc
+  std::atomic<uint64_t> unwound_fibers_{0};
   std::atomic<bool> tracing_{false};
 
   GlobalRunQueue global_queue_;

@@ -132,14 +132,11 @@ void Dequeue(SelectCase& c, WaitNode& node) {
 
 }  // namespace
 
-int RunSelect(SelectCase* cases, WaitNode* nodes, int count, bool has_default,
+int RunSelect(SelectCase* cases, const SelectScratch& scratch, int count, bool has_default,
               int64_t deadline_ns) {
-  constexpr int kMaxCases = 64;
-  if (count > kMaxCases) {
-    Fatal("RunSelect", "more than %d cases", kMaxCases);
-  }
-  int order[kMaxCases];
-  bool queued[kMaxCases];
+  WaitNode* const nodes = scratch.nodes;
+  int* const order = scratch.order;
+  bool* const queued = scratch.queued;
   while (true) {
     for (int i = 0; i < count; ++i) order[i] = i;
     for (int i = count - 1; i > 0; --i) std::swap(order[i], order[NextRandom() % (i + 1)]);
@@ -174,7 +171,9 @@ int RunSelect(SelectCase* cases, WaitNode* nodes, int count, bool has_default,
       continue;
     }
     const WakeReason reason = CommitWait(self, token, deadline_ns);
-    int fired = reason == WakeReason::kTimedOut ? kSelectTimeout : -3;
+    int fired = reason == WakeReason::kTimedOut   ? kSelectTimeout
+                : reason == WakeReason::kShutdown ? kSelectShutdown
+                                                  : -3;
     for (int i = 0; i < count; ++i) {
       if (!queued[i]) continue;
       if (nodes[i].outcome != 0) {

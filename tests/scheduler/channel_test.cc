@@ -18,7 +18,7 @@ namespace {
 using ChannelTest = testing::RuntimeTest;
 
 TEST_P(ChannelTest, UnbufferedChannelDeliversInOrder) {
-  Channel<int> channel;
+  Channel<int> channel(0);
   std::vector<int> received;
   RunInFiber([&] {
     JoinHandle consumer = Spawn([&] {
@@ -48,7 +48,7 @@ TEST_P(ChannelTest, TryOperationsReportFullEmptyAndClosed) {
   EXPECT_EQ(channel.TryRecv(&out), ChannelStatus::kOk);  // drains after close
   EXPECT_EQ(out, 2);
   EXPECT_EQ(channel.TryRecv(&out), ChannelStatus::kClosed);
-  Channel<int> unbuffered;
+  Channel<int> unbuffered(0);
   EXPECT_EQ(unbuffered.TrySend(1), ChannelStatus::kFull);  // nobody receiving
   EXPECT_EQ(unbuffered.TryRecv(&out), ChannelStatus::kEmpty);
 }
@@ -66,7 +66,7 @@ TEST_P(ChannelTest, SendOnClosedChannelFailsAndKeepsTheValue) {
 
 TEST_P(ChannelTest, CloseWakesParkedSendersAndReceivers) {
   Channel<std::string> full(1);
-  Channel<int> empty;
+  Channel<int> empty(0);
   RunInFiber([&] {
     ASSERT_TRUE(full.Send(std::string("buffered")).ok());
     std::string parked_value = "parked";
@@ -178,7 +178,7 @@ TEST_P(ChannelTest, ManyProducersAndConsumersDeliverEachValueOnce) {
 
 TEST_P(ChannelTest, ContextVariantsGiveUpAndLoseNothing) {
   Channel<std::string> full(1);
-  Channel<int> empty;
+  Channel<int> empty(0);
   RunInFiber([&] {
     ASSERT_TRUE(full.Send(std::string("first")).ok());
     auto [context, cancel] = WithTimeout(Context::Background(), absl::Milliseconds(2));
@@ -196,7 +196,7 @@ TEST_P(ChannelTest, ContextVariantsGiveUpAndLoseNothing) {
 }
 
 TEST_P(ChannelTest, PlainThreadsAndFibersShareChannels) {
-  Channel<int> to_fiber;
+  Channel<int> to_fiber(0);
   Channel<int> to_thread(4);
   JoinHandle echo = runtime().Spawn([&] {
     while (std::optional<int> value = to_fiber.Recv()) {
