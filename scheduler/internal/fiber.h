@@ -31,6 +31,7 @@
 
 #include "troupe/scheduler/internal/execution_context.h"
 #include "troupe/scheduler/internal/fiber_body.h"
+#include "troupe/scheduler/internal/fiber_locals.h"
 #include "troupe/scheduler/internal/stack_pool.h"
 #include "troupe/scheduler/internal/thread_parker.h"
 #include "troupe/scheduler/internal/wake_reason.h"
@@ -112,6 +113,10 @@ struct alignas(64) Fiber {
   // the address of the cell of the actor whose fiber it is there). Only the fiber itself
   // reads or writes it.
   uint64_t owner_tag = 0;
+
+  // The values of FiberLocal variables this fiber used (fiber_local.h), or null.
+  // Only the fiber itself touches them; destroyed when its body has finished.
+  FiberLocals* locals = nullptr;
 
   // Parking at the top (idle actors; see ParkAtTopOnReturn in wait_protocol.h): set
   // by the body just before it returns, having begun a wait; the fiber then gives its

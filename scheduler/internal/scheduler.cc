@@ -328,6 +328,7 @@ void FiberMain(void* packet) {
     scheduler->SwitchAway(CurrentMachine(), self, kActionParkAtTop);  // never returns
   }
   self->body.Reset();  // destroy the captures here, on the fiber's own stack
+  DestroyFiberLocals(self->locals);  // and the fiber's FiberLocal values
   scheduler->ExitCurrentFiber(CurrentMachine(), self);
 }
 
