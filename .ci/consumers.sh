@@ -89,7 +89,7 @@ test -f "$prefix/lib/cmake/troupe/troupeConfig.cmake"
 
 step "CMake consumer: find_package(troupe CONFIG REQUIRED), then run the examples"
 cmake -S examples/cmake_consumer -B "$scratch/cmake_consumer" -DCMAKE_PREFIX_PATH="$prefix" \
-  -DCMAKE_BUILD_TYPE=Release >/dev/null
+  >/dev/null
 cmake --build "$scratch/cmake_consumer" -j"$(nproc)" >/dev/null
 run_examples "$scratch/cmake_consumer"
 
