@@ -41,10 +41,14 @@ step() {
 }
 
 step "Bazel: README's WORKSPACE lines are examples/bazel_consumer's"
-# README's first ```starlark block (the WORKSPACE lines), with the path it leaves open ("...") and trailing comments dropped,
-# must be in the consumer's WORKSPACE as it is written there.
+# README's first ```starlark block (the WORKSPACE lines), with trailing comments
+# dropped, must be in the consumer's WORKSPACE, whose path README leaves open ("...").
 readme_lines=$(awk '/^```starlark/ { inside = 1; next } /^```/ && inside { exit } inside' README.md |
-  sed 's/[[:space:]]*#.*$//' | grep -v '^$')
+  sed 's/[[:space:]]*#.*$//' | grep -v '^$' || true)
+if [[ -z "$readme_lines" ]]; then
+  echo "consumers: README has no \`\`\`starlark block" >&2
+  exit 1
+fi
 consumer_lines=$(sed 's/path = "[^"]*"/path = "..."/; s/[[:space:]]*#.*$//' \
   examples/bazel_consumer/WORKSPACE | grep -v '^$')
 while IFS= read -r line; do
@@ -53,7 +57,6 @@ while IFS= read -r line; do
     exit 1
   fi
 done <<<"$readme_lines"
-[[ -n "$readme_lines" ]] || { echo "consumers: README has no \`\`\`starlark block" >&2; exit 1; }
 
 step "Bazel: build and run examples/bazel_consumer from its own directory"
 (
