@@ -129,6 +129,22 @@ TEST_P(SelectTest, ContextCaseFiresOnCancel) {
   });
 }
 
+TEST_P(SelectTest, ContextCaseFiresAtTheDeadline) {
+  // Nothing cancels the context: its deadline passing alone must fire its case. The
+  // timeout case only bounds the test; it is never meant to fire.
+  Channel<int> idle;
+  RunInFiber([&] {
+    ContextWithCancel deadline = WithTimeout(Context::Background(), absl::Milliseconds(20));
+    absl::Status why;
+    const int fired = Select(OnRecv(idle, [](std::optional<int>) {}),
+                             OnDone(deadline.context, [&](absl::Status s) { why = s; }),
+                             OnTimeout(absl::Seconds(20), [] {}));
+    EXPECT_EQ(fired, 1) << "the context's deadline passed without its case firing";
+    EXPECT_EQ(why.code(), absl::StatusCode::kDeadlineExceeded);
+    deadline.cancel.Cancel();
+  });
+}
+
 TEST_P(SelectTest, ReadyCasesAreChosenFairly) {
   // Both channels always have a value: over 4000 selects each should win about half
   // the time. The bounds are 10 standard deviations wide.
