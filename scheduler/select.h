@@ -125,15 +125,7 @@ class DoneCase {
     slot_ = plan.engine_cases++;
     scheduler_internal::SelectCase& c = plan.cases[slot_];
     c.kind = scheduler_internal::SelectCase::Kind::kContextDone;
-    c.context = context_.state().get();
-    // Nobody cancels a context when its deadline passes (contexts have no timer):
-    // the select bounds its own wait by the deadline, and Select then finds this
-    // case ready.
-    const int64_t deadline_ns = context_.state()->deadline_ns();
-    if (deadline_ns != 0) {
-      plan.deadline_ns =
-          plan.deadline_ns == 0 ? deadline_ns : std::min(plan.deadline_ns, deadline_ns);
-    }
+    c.context = context_.state().get();  // its deadline bounds the wait (RunSelect)
   }
   int engine_slot() const { return slot_; }
   void Fire(const scheduler_internal::SelectPlan&, int) { handler_(context_.Err()); }
@@ -310,13 +302,6 @@ int Select(Cases&&... cases) {
   } else {
     result = scheduler_internal::RunSelect(engine_cases, scratch, plan.engine_cases,
                                            plan.has_default, plan.deadline_ns);
-    if (result == scheduler_internal::kSelectTimeout) {
-      // The deadline that passed may be a context's (OnDone), whose case is ready
-      // now; as above, ready cases win over an expired timeout.
-      const int ready = scheduler_internal::RunSelect(engine_cases, nodes, plan.engine_cases,
-                                                      /*has_default=*/true, 0);
-      if (ready != scheduler_internal::kSelectDefault) result = ready;
-    }
   }
   int index = 0;
   int fired_index = -1;

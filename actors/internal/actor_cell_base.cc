@@ -49,17 +49,31 @@ ActorExit ActorCellBase::ExitLocked() const {
   return exit;
 }
 
-void ActorCellBase::AddMonitor(std::function<void(const ActorExit&)> on_exit) {
+uint64_t ActorCellBase::AddMonitor(std::function<void(const ActorExit&)> on_exit) {
   ActorExit exit;
   {
     scheduler_internal::SpinLockHolder lock(request_lock_);
     if (!stopped()) {
-      monitors_.push_back(std::move(on_exit));
-      return;
+      const uint64_t handle = next_monitor_++;
+      monitors_.emplace_back(handle, std::move(on_exit));
+      return handle;
     }
     exit = ExitLocked();
   }
   on_exit(exit);
+  return 0;
+}
+
+void ActorCellBase::RemoveMonitor(uint64_t handle) {
+  std::function<void(const ActorExit&)> removed;  // destroyed after the lock
+  scheduler_internal::SpinLockHolder lock(request_lock_);
+  for (auto it = monitors_.begin(); it != monitors_.end(); ++it) {
+    if (it->first == handle) {
+      removed = std::move(it->second);
+      monitors_.erase(it);
+      return;
+    }
+  }
 }
 
 absl::Status ActorCellBase::AwaitStop(const Context& context) { return stopped_.Wait(context); }
@@ -110,7 +124,7 @@ void ActorCellBase::MarkStopped(const absl::Status& reason) {
 }
 
 void ActorCellBase::AnnounceStopped() {
-  std::vector<std::function<void(const ActorExit&)>> monitors;
+  std::vector<std::pair<uint64_t, std::function<void(const ActorExit&)>>> monitors;
   ActorExit exit;
   {
     scheduler_internal::SpinLockHolder lock(request_lock_);
@@ -119,7 +133,7 @@ void ActorCellBase::AnnounceStopped() {
   }
   if (supervisor_ != nullptr) supervisor_->ChildStopped(this);
   system_->CellStopped(this);
-  for (auto& monitor : monitors) monitor(exit);
+  for (auto& [handle, monitor] : monitors) monitor(exit);
   stopped_.Done();
 }
 

@@ -85,8 +85,12 @@ class ActorCellBase : public Supervisable {
   // back in batches, and exactly whenever it goes to sleep).
   int64_t mailbox_depth() const { return room_.count(); }
 
-  // Any thread. `on_exit` runs once the actor has stopped (at once if it has).
-  void AddMonitor(std::function<void(const ActorExit&)> on_exit);
+  // Any thread. `on_exit` runs once the actor has stopped: in the stopping actor's
+  // own fiber, after its OnStop, or at once in the caller if it has stopped already.
+  // Returns a handle for RemoveMonitor (0 if it ran at once).
+  uint64_t AddMonitor(std::function<void(const ActorExit&)> on_exit);
+  // Any thread. The monitor will not run (it may be running right now).
+  void RemoveMonitor(uint64_t handle);
   // Parks until the actor has stopped (OK), or until `context` is done.
   absl::Status AwaitStop(const Context& context);
 
@@ -148,7 +152,9 @@ class ActorCellBase : public Supervisable {
   mutable scheduler_internal::SpinLock request_lock_;
   absl::Status kill_reason_ ABSL_GUARDED_BY(request_lock_);
   absl::Status restart_reason_ ABSL_GUARDED_BY(request_lock_);
-  std::vector<std::function<void(const ActorExit&)>> monitors_ ABSL_GUARDED_BY(request_lock_);
+  std::vector<std::pair<uint64_t, std::function<void(const ActorExit&)>>> monitors_
+      ABSL_GUARDED_BY(request_lock_);
+  uint64_t next_monitor_ ABSL_GUARDED_BY(request_lock_) = 1;
   absl::Status exit_reason_ ABSL_GUARDED_BY(request_lock_);
   WaitGroup stopped_{1};
 };

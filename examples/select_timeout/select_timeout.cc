@@ -52,7 +52,7 @@ int main() {
   int as_expected = 0;
   absl::Status status = (*runtime)->Run([&] {
     troupe::Channel<std::string> answers(1);
-    troupe::Channel<int> go_ahead;  // unbuffered: each Send meets the backend's Recv
+    troupe::Channel<int> go_ahead(0);  // unbuffered: each Send meets the backend's Recv
     troupe::JoinHandle backend = troupe::Spawn([&] {
       while (std::optional<int> request = go_ahead.Recv()) {
         (void)answers.Send("answer to request " + std::to_string(*request));

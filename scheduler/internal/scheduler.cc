@@ -143,8 +143,10 @@ void ParkCurrentFiber(Fiber* self, uint64_t token, int64_t deadline_ns) {
 
 void MakeWokenFiberRunnable(Fiber* fiber) { fiber->scheduler->MakeRunnable(fiber); }
 
+void ArmTimerOfFiber(Fiber* self, TimerEntry* entry) { self->scheduler->ArmTimer(entry); }
+
 constexpr SchedulerHooks kSchedulerHooks{&CurrentFiberOnMachine, &ParkCurrentFiber,
-                                         &MakeWokenFiberRunnable};
+                                         &MakeWokenFiberRunnable, &ArmTimerOfFiber};
 
 }  // namespace
 

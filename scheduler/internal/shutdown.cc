@@ -91,6 +91,8 @@ void Scheduler::UnwindFibers() {
     std::this_thread::sleep_for(kUnwindPassInterval);
   }
   const uint64_t abandoned = ReadCounters().fibers_alive();
+  unwound_fibers_.store(woken, std::memory_order_relaxed);
+  if (woken == 0 && abandoned == 0) return;  // only fibers on their way out
   std::fprintf(stderr,
                "troupe: Runtime destroyed with fibers still alive: unwound %" PRIu64
                " (their waits failed with Cancelled)%s",
@@ -101,7 +103,6 @@ void Scheduler::UnwindFibers() {
                  " s (their destructors will not run)\n",
                  abandoned, kUnwindBoundNs / 1'000'000'000);
   }
-  unwound_fibers_.store(woken, std::memory_order_relaxed);
 }
 
 }  // namespace troupe::scheduler_internal

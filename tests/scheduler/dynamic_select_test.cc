@@ -138,6 +138,19 @@ TEST_P(DynamicSelectTest, DoneCaseFiresWhenTheContextIsCancelled) {
   });
 }
 
+TEST_P(DynamicSelectTest, DoneCaseFiresWhenTheContextDeadlinePasses) {
+  RunInFiber([&] {
+    auto [context, cancel] = WithTimeout(Context(), absl::Milliseconds(5));
+    Channel<int> silent(0);
+    DynamicSelect select;
+    select.AddRecv(silent, [](std::optional<int>) { ADD_FAILURE(); });
+    absl::Status why;
+    const int done = select.AddDone(context, [&](absl::Status status) { why = status; });
+    EXPECT_EQ(select.Run(), done);
+    EXPECT_TRUE(absl::IsDeadlineExceeded(why)) << why;
+  });
+}
+
 TROUPE_INSTANTIATE_OVER_PROCS(DynamicSelectTest);
 
 }  // namespace

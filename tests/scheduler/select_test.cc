@@ -132,7 +132,7 @@ TEST_P(SelectTest, ContextCaseFiresOnCancel) {
 TEST_P(SelectTest, ContextCaseFiresAtTheDeadline) {
   // Nothing cancels the context: its deadline passing alone must fire its case. The
   // timeout case only bounds the test; it is never meant to fire.
-  Channel<int> idle;
+  Channel<int> idle(0);
   RunInFiber([&] {
     ContextWithCancel deadline = WithTimeout(Context::Background(), absl::Milliseconds(20));
     absl::Status why;
