@@ -13,6 +13,7 @@ namespace troupe::services {
 struct HttpRequest {
   std::string method;  // "GET", "PUT", ...
   std::string path;    // the request target, e.g. "/kv/apple"
+  int version_minor = 1;  // HTTP/1.<minor>: 0 or 1
   // Field lines in order, values without surrounding whitespace.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;

@@ -67,6 +67,48 @@ bool IsValidHost(absl::string_view host) {
   return true;
 }
 
+bool IsHostChar(unsigned char c) { return absl::ascii_isalnum(c) || c == '.' || c == '-'; }
+
+// host ":" port, both non-empty; `rest` gets what follows the port.
+bool TakeAuthority(absl::string_view text, absl::string_view* rest, bool port_required) {
+  std::size_t i = 0;
+  while (i < text.size() && IsHostChar(text[i])) ++i;
+  if (i == 0) return false;
+  if (i < text.size() && text[i] == ':') {
+    const std::size_t digits = ++i;
+    while (i < text.size() && absl::ascii_isdigit(text[i])) ++i;
+    if (i == digits) return false;
+  } else if (port_required) {
+    return false;
+  }
+  *rest = text.substr(i);
+  return true;
+}
+
+// RFC 9112 3.2: origin-form ("/path?query"), absolute-form ("http://host/path"),
+// authority-form ("host:port", CONNECT only) or asterisk-form ("*", OPTIONS only).
+// Every byte is visible ASCII and there is no fragment ('#'). Userinfo ("user@") in
+// an absolute-form target is refused, as RFC 9110 4.2.4 advises.
+bool IsValidTarget(absl::string_view method, absl::string_view target) {
+  for (unsigned char c : target) {
+    if (c <= 0x20 || c >= 0x7f || c == '#') return false;
+  }
+  if (method == "CONNECT") {
+    absl::string_view rest;
+    return TakeAuthority(target, &rest, /*port_required=*/true) && rest.empty();
+  }
+  if (target == "*") return method == "OPTIONS";
+  if (absl::StartsWith(target, "/")) return true;
+  for (absl::string_view scheme : {"http://", "https://"}) {
+    if (absl::StartsWith(target, scheme)) {
+      absl::string_view rest;
+      return TakeAuthority(target.substr(scheme.size()), &rest, /*port_required=*/false) &&
+             (rest.empty() || rest.front() == '/' || rest.front() == '?');
+    }
+  }
+  return false;
+}
+
 HeadCheck Reject(HeadVerdict verdict, std::string reason) {
   HeadCheck check;
   check.verdict = verdict;
@@ -108,9 +150,9 @@ HeadCheck ParseRequestHead(absl::string_view raw) {
   const absl::string_view target = request_line.substr(first + 1, second - first - 1);
   const absl::string_view version = request_line.substr(second + 1);
   if (!IsToken(method)) return Reject(HeadVerdict::kMalformed, "method is not a token");
-  if (target.empty()) return Reject(HeadVerdict::kMalformed, "empty request target");
-  for (unsigned char c : target) {
-    if (c <= 0x20 || c >= 0x7f) return Reject(HeadVerdict::kMalformed, "request target holds a space, control or non-ASCII byte");
+  if (!IsValidTarget(method, target)) {
+    return Reject(HeadVerdict::kMalformed,
+                  "request target is not origin-, absolute-, authority- or asterisk-form");
   }
   if (version.size() != 8 || !absl::StartsWith(version, "HTTP/") ||
       !absl::ascii_isdigit(version[5]) || version[6] != '.' || !absl::ascii_isdigit(version[7])) {

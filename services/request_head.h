@@ -13,7 +13,8 @@
 // from this parse, not from http-parser's callbacks.
 //
 // Accepted beyond the letter of the grammar, as RFC 9112 allows: a bare LF as a line
-// end (section 2.2), empty lines before the request line (2.2).
+// end (section 2.2), empty lines before the request line (2.2). Refused though the
+// RFC allows it: userinfo in an absolute-form target (RFC 9110 4.2.4 advises so).
 #ifndef TROUPE_SERVICES_REQUEST_HEAD_H_
 #define TROUPE_SERVICES_REQUEST_HEAD_H_
 

@@ -132,6 +132,7 @@ bool RequestParser::FinishHead() {
   }
   current_.method = std::move(head.method);
   current_.path = std::move(head.target);
+  current_.version_minor = head.version_minor;
   current_.headers = std::move(head.fields);
   head_.clear();
   in_body_ = true;
