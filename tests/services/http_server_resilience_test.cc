@@ -35,13 +35,16 @@ using troupe::testing::WaitUntilParked;
 constexpr char kHello[] = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
 
 TEST_F(HttpServerTest, AHalfClosedClientIsAnsweredAndClosedAtOnce) {
-  // The request and the client's end of stream arrive together; the server must
-  // answer and see the end of stream, not wait for the idle timeout.
+  // The request and the client's end of stream arrive together, in the edge that
+  // wakes the server's parked read; the server must answer and then see the end of
+  // stream, not wait for the idle timeout.
   Start({.idle_timeout = absl::Seconds(120)});
   RunInFiber([&] {
     for (int round = 0; round < 20; ++round) {
       std::unique_ptr<TcpConnection> connection = Connect();
       ASSERT_NE(connection, nullptr);
+      // The accept loop and this connection's fiber both wait on their sockets.
+      ASSERT_TRUE(troupe::testing::WaitUntilParkedCount(*runtime_, 2, "socket read"));
       ASSERT_TRUE(connection->Write(kHello).ok());
       connection->CloseWrite();
       std::string pending;
