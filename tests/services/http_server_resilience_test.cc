@@ -2,6 +2,7 @@
 // that comes with the request, accept failing for want of file descriptors,
 // slowloris heads and bodies, clients that never read, and graceful shutdown with
 // work in flight.
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -10,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -81,12 +83,13 @@ class DescriptorExhaustion {
  public:
   DescriptorExhaustion() {
     getrlimit(RLIMIT_NOFILE, &saved_);
-    const int lowest_free = dup(0);
-    close(lowest_free);
+    const int lowest_free = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (lowest_free < 0) return;
+    held_.push_back(lowest_free);
     rlimit lowered = saved_;
     lowered.rlim_cur = static_cast<rlim_t>(lowest_free) + 16;
     setrlimit(RLIMIT_NOFILE, &lowered);
-    for (int fd; (fd = dup(0)) >= 0;) held_.push_back(fd);
+    for (int fd; (fd = dup(lowest_free)) >= 0;) held_.push_back(fd);
     exhausted_ = errno == EMFILE;
   }
   ~DescriptorExhaustion() { Release(); }
