@@ -81,7 +81,9 @@ class ActorStressTest : public ::testing::TestWithParam<int> {
         {.name = "tally", .mailbox_capacity = mailbox_capacity}, kSenders, per_sender);
     Semaphore gate(0);
     harness_.RunInFiber([&] {
-      if (hold) ASSERT_TRUE(tally.Tell(Hold{&gate}).ok());
+      if (hold) {
+        ASSERT_TRUE(tally.Tell(Hold{&gate}).ok());
+      }
       std::vector<JoinHandle> senders;
       for (int s = 0; s < kSenders; ++s) {
         senders.push_back(Spawn([&, s] {
