@@ -326,6 +326,8 @@ HttpResponse HttpServer::HandleKv(HttpRequest& request, const std::string& key,
 std::string HttpServer::Metrics() const { return metrics_.Render(runtime_, kv_, body_budget_); }
 
 absl::Status HttpServer::Shutdown(absl::Duration grace) {
+  // acq_rel: one caller wins; a later one returns at once (nothing else is
+  // published through the flag; the winner's work is waited for by nobody).
   if (shut_down_.exchange(true, std::memory_order_acq_rel)) return absl::OkStatus();
   // release; pairs with the acquire loads in Serve and AcceptLoop (step 2 of the
   // design comment: stored before the cancel below).
