@@ -17,12 +17,13 @@
 //  4. size() never exceeds capacity().
 //  5. Justified refusals: a TrySend that says kFull (on a buffered channel) and a
 //     TryRecv that says kEmpty must have been right at some instant while they ran.
-//     Per channel the fibers count sends begun and completed and receives begun and
-//     completed (ChannelCounts); during [start, end] of a TrySend the buffer held at
-//     most (sends begun by its end, but this one) - (receives completed by its
-//     start) values, so kFull needs that to reach the capacity; a TryRecv's channel
-//     held at least (sends completed by its start) - (receives begun by its end, but
-//     this one), so kEmpty needs that to be at most zero.
+//     Per channel the fibers count each operation when it begins and, when it ends,
+//     whether it moved a value (ChannelCounts). During [start, end] of a TrySend the
+//     buffer held at most (sends begun by its end, but this one) - (sends failed by
+//     its start) - (receives completed by its start) values, so kFull needs that to
+//     reach the capacity; a TryRecv's channel held at least (sends completed by its
+//     start) - ((receives begun by its end, but this one) - (receives failed by its
+//     start)), so kEmpty needs that to be at most zero.
 //
 // Roles. Senders run a fixed number of operations (mostly sends; their receives never
 // wait forever). Receivers receive until they have seen every channel closed and
@@ -159,9 +160,11 @@ struct RecvRecord {
 // bracket it in the single order that the channel's own lock also respects.
 struct ChannelCounts {
   std::atomic<int64_t> sends_begun{0};
-  std::atomic<int64_t> sends_completed{0};  // values sent
+  std::atomic<int64_t> sends_completed{0};  // ended with the value sent
+  std::atomic<int64_t> sends_failed{0};     // ended without (full, closed, not chosen, ...)
   std::atomic<int64_t> recvs_begun{0};
-  std::atomic<int64_t> recvs_completed{0};  // values received
+  std::atomic<int64_t> recvs_completed{0};  // ended with a value
+  std::atomic<int64_t> recvs_failed{0};     // ended without one
 };
 
 // Written only by its own fiber; read by the test fiber after joining it.
@@ -283,9 +286,11 @@ class Actor {
     const bool closed_before = channel(c).closed();
     ChannelCounts& counts = round_.counts[c];
     const int64_t received_by_start = counts.recvs_completed.load();
+    const int64_t failed_by_start = counts.sends_failed.load();
     counts.sends_begun.fetch_add(1);
     const ChannelStatus result = channel(c).TrySend(std::move(token));
-    const int64_t most_held = counts.sends_begun.load() - 1 - received_by_start;
+    const int64_t most_held =
+        counts.sends_begun.load() - 1 - failed_by_start - received_by_start;
     if (result == ChannelStatus::kFull && channel(c).capacity() > 0 &&
         most_held < static_cast<int64_t>(channel(c).capacity())) {
       Violation(c, "TrySend returned kFull, but at most " + std::to_string(most_held) +
@@ -321,6 +326,7 @@ class Actor {
     if (std::optional<Token> value = channel(c).Recv()) {
       OnValue(c, std::move(*value));
     } else {
+      round_.counts[c].recvs_failed.fetch_add(1);
       OnClosed(c);
     }
   }
@@ -331,9 +337,12 @@ class Actor {
     Token value;
     ChannelCounts& counts = round_.counts[c];
     const int64_t sent_by_start = counts.sends_completed.load();
+    const int64_t failed_by_start = counts.recvs_failed.load();
     counts.recvs_begun.fetch_add(1);
     const ChannelStatus result = channel(c).TryRecv(&value);
-    const int64_t least_held = sent_by_start - (counts.recvs_begun.load() - 1);
+    const int64_t least_held =
+        sent_by_start - (counts.recvs_begun.load() - 1 - failed_by_start);
+    if (result != ChannelStatus::kOk) counts.recvs_failed.fetch_add(1);
     switch (result) {
       case ChannelStatus::kOk: OnValue(c, std::move(value)); break;
       case ChannelStatus::kClosed: OnClosed(c); break;
@@ -355,6 +364,7 @@ class Actor {
     const OpContext context = MakeContext();
     round_.counts[c].recvs_begun.fetch_add(1);
     absl::StatusOr<Token> value = channel(c).Recv(context.handle.context);
+    if (!value.ok()) round_.counts[c].recvs_failed.fetch_add(1);
     CheckContextOutcome(c, context, value.status(), absl::StatusCode::kOutOfRange);
     if (value.ok()) {
       OnValue(c, *std::move(value));
@@ -423,8 +433,12 @@ class Actor {
     }
     for (int i = 0; i < select_.count; ++i) {
       CaseSpec& spec = select_.cases[i];
-      if (!spec.send) continue;
+      if (!spec.send) {
+        if (i != fired || !select_.got_value) round_.counts[spec.channel].recvs_failed.fetch_add(1);
+        continue;
+      }
       if (i != fired) {
+        round_.counts[spec.channel].sends_failed.fetch_add(1);
         if (!spec.token.intact()) Violation(spec.channel, "unchosen send case took the value");
         log_.sends.push_back({spec.channel, spec.token.seq, false});
         continue;
@@ -452,6 +466,7 @@ class Actor {
     int fired_case = -1;  // set by whichever handler ran
     int handlers_run = 0;
     absl::Status send_status;
+    bool got_value = false;  // the receive case that fired got a value
   };
 
   void AddCase(int c, bool send) {
@@ -489,6 +504,7 @@ class Actor {
             OnRecv(channel(spec.channel), [this](std::optional<Token> value) {
               CaseFired(kDepth);
               if (value) {
+                select_.got_value = true;
                 OnValue(select_.cases[kDepth].channel, std::move(*value));
               } else {
                 OnClosed(select_.cases[kDepth].channel);
@@ -516,7 +532,7 @@ class Actor {
   // channel closed. Otherwise the value was not sent for another reason (full, context,
   // another select case won).
   void AfterSend(int c, const Token& token, bool sent, bool failed_closed, bool closed_before) {
-    if (sent) round_.counts[c].sends_completed.fetch_add(1);
+    (sent ? round_.counts[c].sends_completed : round_.counts[c].sends_failed).fetch_add(1);
     if (sent) {
       if (!token.moved_from()) Violation(c, "reported sent but the value was not taken");
       if (closed_before) Violation(c, "send succeeded on a channel already closed");
