@@ -74,12 +74,13 @@ TEST_P(ChannelTest, CloseWakesParkedSendersAndReceivers) {
     std::optional<int> received = 7;
     JoinHandle sender = Spawn([&] { send_status = full.Send(std::move(parked_value)); });
     JoinHandle receiver = Spawn([&] { received = empty.Recv(); });
-    this_fiber::Yield();
+    ASSERT_TRUE(testing::WaitUntilParked(runtime(), sender.id(), "channel send"));
+    ASSERT_TRUE(testing::WaitUntilParked(runtime(), receiver.id(), "channel receive"));
     ASSERT_TRUE(full.Close().ok());
     ASSERT_TRUE(empty.Close().ok());
     ASSERT_TRUE(sender.Join().ok());
     ASSERT_TRUE(receiver.Join().ok());
-    // Either the sender parked and was failed by Close, or Close came first.
+    // Both were parked: Close failed the sender and ended the receiver.
     EXPECT_EQ(send_status.code(), absl::StatusCode::kFailedPrecondition);
     EXPECT_EQ(parked_value, "parked");
     EXPECT_FALSE(received.has_value());

@@ -62,8 +62,9 @@ TEST_P(SelectTest, WakesWhenAValueArrivesLater) {
   Channel<std::string> b(0);
   std::string got;
   RunInFiber([&] {
+    const uint64_t selector = this_fiber::Id();
     JoinHandle sender = Spawn([&] {
-      this_fiber::Yield();
+      ASSERT_TRUE(testing::WaitUntilParked(runtime(), selector, "select"));
       ASSERT_TRUE(b.Send(std::string("hello")).ok());
     });
     const int fired = Select(OnRecv(a, [&](std::optional<std::string>) { got = "wrong"; }),
@@ -116,8 +117,9 @@ TEST_P(SelectTest, ContextCaseFiresOnCancel) {
   Channel<int> idle(0);
   auto [context, cancel] = WithCancel(Context::Background());
   RunInFiber([&, context = context, cancel = cancel] {
-    JoinHandle canceller = Spawn([cancel = cancel] {
-      this_fiber::Yield();
+    const uint64_t selector = this_fiber::Id();
+    JoinHandle canceller = Spawn([&, cancel = cancel] {
+      ASSERT_TRUE(testing::WaitUntilParked(runtime(), selector, "select"));
       cancel.Cancel();
     });
     absl::Status why;
