@@ -4,9 +4,7 @@
 // parks. Each runs over 1, 2 and 4 processors, driven from a plain thread (which
 // holds no stack), so Stats().stacks_in_use counts actor fibers only.
 #include <atomic>
-#include <functional>
 #include <string>
-#include <thread>
 #include <variant>
 #include <vector>
 
@@ -19,35 +17,14 @@
 #include "troupe/actors/supervisor.h"
 #include "troupe/scheduler/semaphore.h"
 #include "troupe/tests/actors/test_actors.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe::testing {
 namespace {
 
-constexpr absl::Duration kBound = absl::Seconds(30);
-
-// Polls `done` from this plain thread until it holds, failing the test with
-// `what` and the fiber dump after kBound.
-bool WaitFor(Runtime& runtime, const std::function<bool()>& done, const std::string& what) {
-  const absl::Time give_up = absl::Now() + kBound;
-  while (!done()) {
-    if (absl::Now() > give_up) {
-      ADD_FAILURE() << "gave up waiting for " << what << "\n"
-                    << runtime.Stats().ToString() << "\n"
-                    << FormatFiberDump(runtime.DumpFibers());
-      return false;
-    }
-    std::this_thread::yield();
-  }
-  return true;
-}
-
 // How many fibers are parked at the top of an actor loop (idle, no stack).
 int IdleActorFibers(Runtime& runtime) {
-  int idle = 0;
-  for (const FiberInfo& fiber : runtime.DumpFibers()) {
-    if (fiber.state == "waiting" && fiber.wait_reason == "mailbox (idle, no stack)") ++idle;
-  }
-  return idle;
+  return testing::CountParked(runtime, "mailbox (idle, no stack)");
 }
 
 class ActorLifecycleTest : public ::testing::TestWithParam<int> {
@@ -65,8 +42,7 @@ TEST_P(ActorLifecycleTest, IdleActorsHoldNoStackAndKeepTheirState) {
   std::vector<ActorRef<CounterMessage>> counters;
   for (int i = 0; i < kActors; ++i) counters.push_back(system().Spawn<Counter>({}, i));
   for (auto& counter : counters) ASSERT_TRUE(counter.Tell(Add{1}).ok());
-  ASSERT_TRUE(WaitFor(runtime(), [&] { return IdleActorFibers(runtime()) == kActors; },
-                      "every actor to go idle"));
+  ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), kActors, "mailbox (idle, no stack)"));
   EXPECT_EQ(runtime().Stats().stacks_in_use, 0u) << runtime().Stats().ToString();
 
   // Woken by a message, each runs again (on a pooled stack) with its state intact.
@@ -76,8 +52,7 @@ TEST_P(ActorLifecycleTest, IdleActorsHoldNoStackAndKeepTheirState) {
     ASSERT_TRUE(total.ok()) << total.status();
     EXPECT_EQ(*total, i + 11) << "actor " << i;
   }
-  ASSERT_TRUE(WaitFor(runtime(), [&] { return IdleActorFibers(runtime()) == kActors; },
-                      "every actor to go idle again"));
+  ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), kActors, "mailbox (idle, no stack)"));
   EXPECT_EQ(runtime().Stats().stacks_in_use, 0u) << runtime().Stats().ToString();
 }
 
@@ -112,16 +87,8 @@ TEST_P(ActorLifecycleTest, HandlerParkedMidMessageKeepsItsStack) {
   std::atomic<int> blocked{0};
   ActorRef<BlockerMessage> blocker = system().Spawn<Blocker>({}, &gate, &blocked);
   ASSERT_TRUE(blocker.Tell(Block{}).ok());
-  ASSERT_TRUE(WaitFor(
-      runtime(),
-      [&] {
-        if (blocked.load() != 1) return false;
-        for (const FiberInfo& fiber : runtime().DumpFibers()) {
-          if (fiber.state == "waiting" && fiber.wait_reason == "semaphore") return true;
-        }
-        return false;
-      },
-      "the handler to park on the semaphore"));
+  ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 1, "semaphore"));
+  ASSERT_EQ(blocked.load(), 1);
   EXPECT_EQ(runtime().Stats().stacks_in_use, 1u) << runtime().Stats().ToString();
   EXPECT_EQ(IdleActorFibers(runtime()), 0);
 
@@ -130,8 +97,7 @@ TEST_P(ActorLifecycleTest, HandlerParkedMidMessageKeepsItsStack) {
       Ask<int>(blocker, [](Reply<int> reply) { return Count{std::move(reply)}; });
   ASSERT_TRUE(handled.ok()) << handled.status();
   EXPECT_EQ(*handled, 1);
-  ASSERT_TRUE(WaitFor(runtime(), [&] { return IdleActorFibers(runtime()) == 1; },
-                      "the actor to go idle after the handler finished"));
+  ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 1, "mailbox (idle, no stack)"));
   EXPECT_EQ(runtime().Stats().stacks_in_use, 0u) << runtime().Stats().ToString();
 }
 
@@ -150,8 +116,7 @@ TEST_P(ActorLifecycleTest, SupervisorRestartsAnActorThatFailsAfterSleepingWithou
   Supervisor supervisor(system(), SupervisorOptions{});
   ActorRef<CounterMessage> child = supervisor.StartChild<CountingStarts>({}, &starts);
   ASSERT_TRUE(child.Tell(Add{5}).ok());
-  ASSERT_TRUE(WaitFor(runtime(), [&] { return IdleActorFibers(runtime()) == 1; },
-                      "the child to go idle"));
+  ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 1, "mailbox (idle, no stack)"));
   ASSERT_EQ(runtime().Stats().stacks_in_use, 0u);
 
   ASSERT_TRUE(child.Tell(Fail{"boom"}).ok());  // wakes it on a pooled stack; it throws

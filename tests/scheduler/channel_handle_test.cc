@@ -13,7 +13,6 @@
 #include "troupe/scheduler/context.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/select.h"
-#include "troupe/tests/scheduler/fiber_states.h"
 #include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
@@ -88,7 +87,7 @@ TEST_P(ChannelHandleTest, NilChannelBlocksUntilTheContextEndsAndNeverFiresInSele
       EXPECT_TRUE(absl::IsCancelled(received.status())) << received.status();
       EXPECT_TRUE(absl::IsCancelled(nil.Send(1, context)));
     });
-    ASSERT_TRUE(testing::WaitUntilAFiberWaitsOn(runtime(), "channel receive (nil channel)"));
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 1, "channel receive (nil channel)"));
     cancel.Cancel();
     ASSERT_TRUE(receiver.Join().ok());
 
@@ -185,7 +184,7 @@ TEST_P(ChannelHandleTest, SelectOnAContextAloneParksUntilItIsDone) {
       Select(OnDone(context, [&](absl::Status status) { why = status; }));
       EXPECT_TRUE(absl::IsCancelled(why));
     });
-    ASSERT_TRUE(testing::WaitUntilAFiberWaitsOn(runtime(), "select"));
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 1, "select"));
     cancel.Cancel();
     ASSERT_TRUE(waiter.Join().ok());
   });

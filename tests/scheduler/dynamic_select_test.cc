@@ -12,7 +12,6 @@
 #include "troupe/scheduler/channel.h"
 #include "troupe/scheduler/context.h"
 #include "troupe/scheduler/runtime.h"
-#include "troupe/tests/scheduler/fiber_states.h"
 #include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
@@ -129,7 +128,7 @@ TEST_P(DynamicSelectTest, DoneCaseFiresWhenTheContextIsCancelled) {
     absl::Status why;
     const int done = select.AddDone(context, [&](absl::Status status) { why = status; });
     JoinHandle canceller = Spawn([&, cancel = cancel] {
-      ASSERT_TRUE(testing::WaitUntilAFiberWaitsOn(runtime(), "select"));
+      ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 1, "select"));
       cancel.Cancel();
     });
     EXPECT_EQ(select.Run(), done);

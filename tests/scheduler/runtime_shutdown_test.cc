@@ -21,7 +21,7 @@
 #include "troupe/scheduler/select.h"
 #include "troupe/scheduler/semaphore.h"
 #include "troupe/scheduler/this_fiber.h"
-#include "troupe/tests/scheduler/fiber_states.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {
@@ -83,18 +83,23 @@ TEST_P(RuntimeShutdownTest, ParkedFibersAreUnwoundAndTheirWaitsFailWithCancelled
     std::lock_guard<Mutex> held(mutex);
     count_if_cancelled(never.Acquire(Context()));
   }));
+  std::atomic<int> lock_ended{0};
   fibers.push_back(runtime->Spawn([&] {
     Owned owned(&live);
-    ASSERT_TRUE(testing::WaitUntilAFiberWaitsOn(*runtime, "semaphore", 2));
-    count_if_cancelled(mutex.Lock(Context()));  // the holder above unlocks as it unwinds
+    ASSERT_TRUE(testing::WaitUntilParkedCount(*runtime, 2, "semaphore"));
+    // Ends either way: Cancelled, or locked once the holder above unwinds.
+    const absl::Status locked = mutex.Lock(Context());
+    if (locked.ok()) mutex.Unlock();
+    if (locked.ok() || absl::IsCancelled(locked)) lock_ended.fetch_add(1);
   }));
-  ASSERT_TRUE(testing::WaitUntilAFiberWaitsOn(*runtime, "mutex"));
-  ASSERT_TRUE(testing::WaitUntilAFiberWaitsOn(*runtime, "channel receive"));
+  ASSERT_TRUE(testing::WaitUntilParkedCount(*runtime, 1, "mutex"));
+  ASSERT_TRUE(testing::WaitUntilParkedCount(*runtime, 1, "channel receive"));
   ASSERT_EQ(live.load(), 7);
   fibers.clear();  // detached: the runtime unwinds them on its own
   runtime.reset();
   EXPECT_EQ(live.load(), 0) << "every fiber's stack was unwound";
-  EXPECT_EQ(cancelled.load(), 6) << "every wait but the mutex one failed with Cancelled";
+  EXPECT_EQ(cancelled.load(), 6) << "every other wait failed with Cancelled";
+  EXPECT_EQ(lock_ended.load(), 1);
 }
 
 struct Ping {};
@@ -121,7 +126,7 @@ TEST_P(RuntimeShutdownTest, IdleActorsStopWhenTheirRuntimeIsDestroyedFirst) {
     actors.push_back(system->Spawn<Recorder>({}, &stopped));
     ASSERT_TRUE(actors.back().Tell(Ping{}).ok());
   }
-  ASSERT_TRUE(testing::WaitUntilAFiberWaitsOn(*runtime, "mailbox (idle, no stack)", 10));
+  ASSERT_TRUE(testing::WaitUntilParkedCount(*runtime, 10, "mailbox (idle, no stack)"));
   runtime.reset();
   EXPECT_EQ(stopped.load(), 10);
   for (const auto& actor : actors) EXPECT_FALSE(actor.alive());
