@@ -10,8 +10,10 @@
 //       .Run(ctx);                                      // parks until done
 //
 // Each stage runs `parallelism` fibers; the channel in front of it holds `capacity`
-// items, so a slow stage makes its upstream wait and the items in flight are bounded
-// by the sum of the capacities plus one per fiber. With PipelineOptions::ordered the
+// items, so a slow stage makes its upstream wait and the items in flight are bounded.
+// A stage holds at most its channel's capacity plus what its fibers have taken in
+// batches: max(1.5 x capacity, capacity + parallelism) items (internal/pipeline_run.h
+// says why). With PipelineOptions::ordered the
 // sink sees items in source order (every parallel stage reorders within a window);
 // otherwise in arrival order.
 //
