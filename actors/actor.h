@@ -213,10 +213,12 @@ class ActorRef {
       : cell_(std::move(cell)) {}
 
   // Any fiber or thread. Queues `message` (anything M can be built from). Errors:
-  // FailedPrecondition if the actor has stopped (the message is counted as a dead
-  // letter); for a full bounded mailbox, as its MailboxOverflow policy says
-  // (ResourceExhausted, or the context's error while parked). A message that was not
-  // sent is not moved from.
+  // FailedPrecondition if the actor has stopped; for a full bounded mailbox, as its
+  // MailboxOverflow policy says (ResourceExhausted, or the context's error while
+  // parked). Every message not sent is counted as a dead letter
+  // (ActorSystem::dead_letters, OnDeadLetter), so a caller that ignores the result
+  // loses nothing unobserved: fire-and-forget is a valid use, and the result is not
+  // [[nodiscard]]. A message that was not sent is not moved from.
   template <typename Message>
   absl::Status Tell(Message&& message) const {
     return Tell(std::forward<Message>(message), Context::Background());

@@ -94,9 +94,7 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
     }
     if (room_.bounded()) {
       if (absl::Status room = ReserveRoom(context); !room.ok()) {
-        if (options().overflow == MailboxOverflow::kDrop) {
-          ReportDeadLetter("mailbox full");
-        }
+        ReportDeadLetter(NotSentReason());
         return room;
       }
     } else {
@@ -275,6 +273,19 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
             options().mailbox_capacity, "); the message was dropped as a dead letter"));
     }
     return absl::OkStatus();
+  }
+
+  // Why a bounded mailbox's Tell failed, as its dead letter says.
+  const char* NotSentReason() const {
+    switch (options().overflow) {
+      case MailboxOverflow::kBlockSender:
+        return "the sender's context ended while the mailbox was full";
+      case MailboxOverflow::kReject:
+        return "mailbox full (refused: the sender kept the message)";
+      case MailboxOverflow::kDrop:
+        return "mailbox full (dropped)";
+    }
+    return "mailbox full";
   }
 
   // Unbounded mailboxes, before a Tell takes its slot; see the top of this file.
