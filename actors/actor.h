@@ -156,13 +156,14 @@ class Actor {
   }
 
   // ---- Asking without waiting (Akka's context.ask, CAF's request().then). ----
-  // Sends `make_request(Reply<T>)` to `target` and returns at once; this actor goes on
+  // Sends `make_request(Reply<T>)` to `target` (an ActorRef, a Router, anything with
+  // ActorRef's Tell(message, context)) and returns at once; this actor goes on
   // handling other messages. The answer — or DeadlineExceeded after `timeout`,
   // FailedPrecondition if `target` has stopped, Aborted if it dropped the request —
   // comes back later as a message: `adapt(absl::StatusOr<T>)`, which must return
   // something M is constructible from, run in this actor's fiber.
-  template <typename T, typename N, typename MakeRequest, typename Adapt>
-  void AskThen(const ActorRef<N>& target, MakeRequest make_request, absl::Duration timeout,
+  template <typename T, typename Target, typename MakeRequest, typename Adapt>
+  void AskThen(const Target& target, MakeRequest make_request, absl::Duration timeout,
                Adapt adapt);
 
   // ---- This actor's context. ----
@@ -278,8 +279,8 @@ void Actor<M>::Watch(const ActorRef<N>& other) {
 }
 
 template <typename M>
-template <typename T, typename N, typename MakeRequest, typename Adapt>
-void Actor<M>::AskThen(const ActorRef<N>& target, MakeRequest make_request,
+template <typename T, typename Target, typename MakeRequest, typename Adapt>
+void Actor<M>::AskThen(const Target& target, MakeRequest make_request,
                        absl::Duration timeout, Adapt adapt) {
   using Message = std::invoke_result_t<Adapt&, absl::StatusOr<T>>;
   static_assert(std::is_constructible_v<M, Message>,
