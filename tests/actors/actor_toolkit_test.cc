@@ -546,6 +546,7 @@ TEST_P(ActorToolkitTest, CoordinatedShutdownRunsThePhasesInOrder) {
   auto log = std::make_shared<Log>();
   ActorRef<StageMessage> stage = system().Spawn<Stage>({}, log, "stage", nullptr);
   ASSERT_TRUE(stage.Tell(Work{1}).ok());
+  ASSERT_TRUE(WaitUntil([&] { return log->Contains("stage work 1"); }, "the work was done"));
   CoordinatedShutdown shutdown(system());
   shutdown.AddTask(ShutdownPhase::kFlush, "flush", [&](const Context&) {
     log->Add("flush");
