@@ -39,12 +39,8 @@ namespace scheduler_internal {
 // Private base: the heap sees the TimerEntry; Fire casts back.
 class ChannelTimer : private TimerEntry {
  public:
-  ChannelTimer(Scheduler* scheduler, ChannelCore* core, int64_t period_ns,
-               absl::AnyInvocable<void()> function)
-      : scheduler_(scheduler),
-        core_(core),
-        period_ns_(period_ns),
-        function_(std::move(function)) {
+  ChannelTimer(Scheduler* scheduler, ChannelCore* core, absl::AnyInvocable<void()> function)
+      : scheduler_(scheduler), core_(core), function_(std::move(function)) {
     fire = &ChannelTimer::Fire;
   }
   ~ChannelTimer() { TimerHeap::Remove(this); }
@@ -52,12 +48,14 @@ class ChannelTimer : private TimerEntry {
   ChannelTimer(const ChannelTimer&) = delete;
   ChannelTimer& operator=(const ChannelTimer&) = delete;
 
-  // Arms the timer `delay` from now; `self` is the channel owning it (kept alive
-  // while an AfterFunc timer is armed). True if it was still armed.
-  bool Reset(absl::Duration delay, const Channel<absl::Time>& self) {
+  // Arms the timer `delay` from now, then every `period_ns` (0: once); `self` is the
+  // channel owning it (kept alive while an AfterFunc timer is armed). True if it was
+  // still armed.
+  bool Reset(absl::Duration delay, int64_t period_ns, const Channel<absl::Time>& self) {
     SpinLockHolder holder(lock_);
     const bool was_armed = TimerHeap::Remove(this);
     Discard();
+    period_ns_ = period_ns;  // disarmed: Fire cannot be reading it
     deadline_ns = MonotonicNanos() + std::max<int64_t>(0, absl::ToInt64Nanoseconds(delay));
     if (function_) keep_alive_ = self;
     scheduler_->ArmTimer(this);
@@ -76,11 +74,6 @@ class ChannelTimer : private TimerEntry {
 
   // False for an AfterFunc timer (it sends nothing).
   bool sends() const { return core_ != nullptr; }
-
-  void set_period_ns(int64_t period_ns) {
-    SpinLockHolder holder(lock_);
-    period_ns_ = period_ns;
-  }
 
  private:
   // The caller holds lock_ and the timer is disarmed.
@@ -116,7 +109,7 @@ class ChannelTimer : private TimerEntry {
 
   Scheduler* const scheduler_;
   ChannelCore* const core_;  // null for AfterFunc; outlives this timer (see top)
-  int64_t period_ns_;        // 0: one-shot
+  int64_t period_ns_ = 0;    // 0: one-shot; written only while disarmed
   absl::AnyInvocable<void()> function_;  // AfterFunc only
   SpinLock lock_;  // serializes Reset and Stop
   Channel<absl::Time> keep_alive_;  // AfterFunc, while armed
@@ -129,10 +122,10 @@ Scheduler& SchedulerOfCallingFiber(const char* caller) {
 }
 
 // A timer owned by `channel`.
-ChannelTimer* MakeTimer(Scheduler& scheduler, Channel<absl::Time>& channel, int64_t period_ns,
+ChannelTimer* MakeTimer(Scheduler& scheduler, Channel<absl::Time>& channel,
                         absl::AnyInvocable<void()> function) {
   ChannelCore* core = function ? nullptr : CoreOf(channel);
-  auto timer = std::make_shared<ChannelTimer>(&scheduler, core, period_ns, std::move(function));
+  auto timer = std::make_shared<ChannelTimer>(&scheduler, core, std::move(function));
   ChannelTimer* raw = timer.get();
   channel.Attach(std::move(timer));
   return raw;
@@ -161,8 +154,8 @@ Timer::Timer(Runtime& runtime, absl::Duration delay)
 Timer::Timer(scheduler_internal::Scheduler& scheduler, absl::Duration delay,
              absl::AnyInvocable<void()> function)
     : channel_(1) {
-  timer_ = MakeTimer(scheduler, channel_, /*period_ns=*/0, std::move(function));
-  timer_->Reset(delay, channel_);
+  timer_ = MakeTimer(scheduler, channel_, std::move(function));
+  timer_->Reset(delay, /*period_ns=*/0, channel_);
 }
 
 RecvChannel<absl::Time> Timer::C() const {
@@ -171,7 +164,7 @@ RecvChannel<absl::Time> Timer::C() const {
 
 bool Timer::Stop() { return timer_->Stop(); }
 
-bool Timer::Reset(absl::Duration delay) { return timer_->Reset(delay, channel_); }
+bool Timer::Reset(absl::Duration delay) { return timer_->Reset(delay, /*period_ns=*/0, channel_); }
 
 Ticker::Ticker(absl::Duration period)
     : Ticker(scheduler_internal::SchedulerOfCallingFiber("troupe::Ticker"), period) {}
@@ -180,8 +173,8 @@ Ticker::Ticker(Runtime& runtime, absl::Duration period)
     : Ticker(scheduler_internal_SchedulerOf(runtime), period) {}
 
 Ticker::Ticker(scheduler_internal::Scheduler& scheduler, absl::Duration period) : channel_(1) {
-  timer_ = MakeTimer(scheduler, channel_, PositivePeriodOrDie(period), nullptr);
-  timer_->Reset(period, channel_);
+  timer_ = MakeTimer(scheduler, channel_, nullptr);
+  timer_->Reset(period, PositivePeriodOrDie(period), channel_);
 }
 
 RecvChannel<absl::Time> Ticker::C() const { return channel_; }
@@ -189,8 +182,7 @@ RecvChannel<absl::Time> Ticker::C() const { return channel_; }
 void Ticker::Stop() { timer_->Stop(); }
 
 void Ticker::Reset(absl::Duration period) {
-  timer_->set_period_ns(PositivePeriodOrDie(period));
-  timer_->Reset(period, channel_);
+  timer_->Reset(period, PositivePeriodOrDie(period), channel_);
 }
 
 RecvChannel<absl::Time> After(absl::Duration delay) { return Timer(delay).C(); }

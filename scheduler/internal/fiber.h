@@ -107,6 +107,11 @@ struct alignas(64) Fiber {
 
   // Thread stand-ins only.
   bool is_thread = false;
+  // In an untimed wait, counted among the blocked threads the deadlock detector
+  // looks at. Cleared (and the count dropped) by whoever wakes the thread, not by
+  // the thread once it runs again: a woken thread that the OS has not run yet is
+  // not blocked, and must not make the process look deadlocked.
+  std::atomic<bool> counted_as_blocked{false};
   ThreadParker thread_parker;
 
   // Free for higher layers to label the fiber while it runs (the actors layer puts

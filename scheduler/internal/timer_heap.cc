@@ -52,13 +52,9 @@ void TimerHeap::AddLocked(TimerEntry* entry) {
   PublishEarliest();
 }
 
-void TimerHeap::RemoveAt(std::size_t index) {
+void TimerHeap::Unlink(std::size_t index) {
   TimerEntry* removed = heap_[index];
   removed->index = -1;
-  // Last access to `removed`. release: the owner's Remove may see null without taking
-  // our lock; its acquire load then orders all our accesses to the entry (here and in
-  // TakeExpired) before its next arming of it.
-  removed->heap.store(nullptr, std::memory_order_release);
   TimerEntry* last = heap_.back();
   heap_.pop_back();
   if (index < heap_.size()) {
@@ -66,6 +62,13 @@ void TimerHeap::RemoveAt(std::size_t index) {
     SiftDown(index);
     SiftUp(static_cast<std::size_t>(last->index));
   }
+}
+
+void TimerHeap::Release(TimerEntry* entry) {
+  // Our last access to `entry`. release: the owner's Remove may see null without
+  // taking our lock; its acquire load then orders all our accesses to the entry
+  // (here, in TakeExpired, in DisarmCallbacks) before its next arming of it.
+  entry->heap.store(nullptr, std::memory_order_release);
 }
 
 bool TimerHeap::Remove(TimerEntry* entry) {
@@ -76,12 +79,13 @@ bool TimerHeap::Remove(TimerEntry* entry) {
   // A callback timer being fired still names its heap (TakeExpired), so Remove waits
   // for the callback by taking that lock, then finds the entry re-armed or disarmed.
   while (true) {
-    // acquire; pairs with the release stores in RemoveAt and TakeExpired.
+    // acquire; pairs with the release store in Release.
     TimerHeap* heap = entry->heap.load(std::memory_order_acquire);
     if (heap == nullptr) return false;
     std::lock_guard<std::mutex> lock(heap->mutex_);
     if (entry->heap.load(std::memory_order_relaxed) != heap) continue;  // fired meanwhile
-    heap->RemoveAt(static_cast<std::size_t>(entry->index));
+    heap->Unlink(static_cast<std::size_t>(entry->index));
+    heap->Release(entry);
     heap->PublishEarliest();
     return true;
   }
@@ -92,17 +96,17 @@ int TimerHeap::TakeExpired(int64_t now_ns, std::vector<Expired>& out) {
   int fired = 0;
   while (!heap_.empty() && heap_.front()->deadline_ns <= now_ns) {
     TimerEntry* entry = heap_.front();
-    RemoveAt(0);
+    // The entry keeps naming this heap until we are done with it (Release): a
+    // fiber's next wait rewrites its token, and a callback timer's Remove must wait
+    // for the callback on our lock.
+    Unlink(0);
     if (entry->fire != nullptr) {
-      // While it fires, the entry names this heap (index -1), so that a Remove waits
-      // for the callback on our lock (see Remove).
-      entry->heap.store(this, std::memory_order_relaxed);
-      entry->fire(entry, *this, now_ns);
-      // release; pairs with Remove's acquire, as in RemoveAt.
-      if (entry->index < 0) entry->heap.store(nullptr, std::memory_order_release);
+      entry->fire(entry, *this, now_ns);  // may re-arm it (AddLocked)
+      if (entry->index < 0) Release(entry);
       ++fired;
     } else {
       out.push_back(Expired{entry->fiber, entry->token});
+      Release(entry);
     }
   }
   PublishEarliest();
@@ -115,7 +119,14 @@ void TimerHeap::DisarmCallbacks() {
   for (TimerEntry* entry : heap_) {
     if (entry->fire != nullptr) callbacks.push_back(entry);
   }
-  for (TimerEntry* entry : callbacks) RemoveAt(static_cast<std::size_t>(entry->index));
+  // Released before their callbacks run: a shutdown callback may drop the last
+  // reference to its owner, whose destructor's Remove must then find it disarmed
+  // (and not wait for this lock, which we hold). Owners keep themselves alive while
+  // armed, so a released entry still exists when its callback runs.
+  for (TimerEntry* entry : callbacks) {
+    Unlink(static_cast<std::size_t>(entry->index));
+    Release(entry);
+  }
   PublishEarliest();
   for (TimerEntry* entry : callbacks) entry->fire(entry, *this, kShuttingDown);
 }

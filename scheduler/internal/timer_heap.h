@@ -65,7 +65,10 @@ class TimerHeap {
   std::size_t size() const;
 
  private:
-  void RemoveAt(std::size_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Takes the entry at `index` out of the array; it still names this heap.
+  void Unlink(std::size_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Marks an unlinked entry as not armed, handing it back to its owner.
+  void Release(TimerEntry* entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void SiftUp(std::size_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void SiftDown(std::size_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Place(std::size_t index, TimerEntry* entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);

@@ -86,6 +86,17 @@ int ExternalThreadsWaiting() {
   return external_threads_waiting.load(std::memory_order_relaxed);
 }
 
+namespace {
+
+void StopCountingAsBlocked(Fiber* thread) {
+  // relaxed: one of the waker and the thread takes the flag; the count is a hint.
+  if (thread->counted_as_blocked.exchange(false, std::memory_order_relaxed)) {
+    external_threads_waiting.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace
+
 void NoteExternalThread() {
   if (external_registration.registered) return;
   external_registration.registered = true;
@@ -153,6 +164,7 @@ bool ClaimWait(Fiber* fiber, uint64_t token) {
 void FinishWake(Fiber* fiber, WakeReason reason) {
   fiber->wake_reason = reason;
   if (fiber->is_thread) {
+    StopCountingAsBlocked(fiber);  // before it can run: it is not blocked any more
     fiber->thread_parker.Unpark();  // release; pairs with Park's acquire
     return;
   }
@@ -178,16 +190,20 @@ bool Wake(Fiber* fiber, uint64_t token, WakeReason reason) {
 WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns) {
   if (self->is_thread) {
     // An untimed wait of a plain thread can end only through a fiber or another
-    // thread: the deadlock detector counts it as stuck.
-    struct WaitingThreadCount {
-      bool counted;
-      explicit WaitingThreadCount(bool counted) : counted(counted) {
-        if (counted) external_threads_waiting.fetch_add(1, std::memory_order_relaxed);
+    // thread: the deadlock detector counts it as blocked until its waker says
+    // otherwise (FinishWake; see Fiber::counted_as_blocked).
+    struct BlockedThreadCount {
+      Fiber* self;
+      explicit BlockedThreadCount(Fiber* self, bool counted) : self(counted ? self : nullptr) {
+        if (!counted) return;
+        external_threads_waiting.fetch_add(1, std::memory_order_relaxed);
+        // relaxed: the count is a liveness hint confirmed over several checks.
+        self->counted_as_blocked.store(true, std::memory_order_relaxed);
       }
-      ~WaitingThreadCount() {
-        if (counted) external_threads_waiting.fetch_sub(1, std::memory_order_relaxed);
+      ~BlockedThreadCount() {
+        if (self != nullptr) StopCountingAsBlocked(self);  // the waker did, normally
       }
-    } waiting_count(deadline_ns == 0);
+    } blocked_count(self, deadline_ns == 0);
     while (!self->thread_parker.Park(deadline_ns)) {
       uint64_t expected = token;
       if (self->wait_token.compare_exchange_strong(expected, token + 1,

@@ -92,8 +92,9 @@ TEST_P(RuntimeShutdownTest, ParkedFibersAreUnwoundAndTheirWaitsFailWithCancelled
     if (locked.ok()) mutex.Unlock();
     if (locked.ok() || absl::IsCancelled(locked)) lock_ended.fetch_add(1);
   }));
+  // Every fiber has started (and made its Owned) and parked.
+  ASSERT_TRUE(testing::WaitUntilParkedCount(*runtime, 7, ""));
   ASSERT_TRUE(testing::WaitUntilParkedCount(*runtime, 1, "mutex"));
-  ASSERT_TRUE(testing::WaitUntilParkedCount(*runtime, 1, "channel receive"));
   ASSERT_EQ(live.load(), 7);
   fibers.clear();  // detached: the runtime unwinds them on its own
   runtime.reset();
