@@ -44,6 +44,7 @@
 #include "troupe/actors/internal/actor_cell.h"
 #include "troupe/actors/internal/actor_timers.h"
 #include "troupe/actors/internal/reply_type.h"
+#include "troupe/actors/tell_status.h"
 #include "troupe/scheduler/context.h"
 #include "troupe/scheduler/timer.h"
 
@@ -219,15 +220,15 @@ class ActorRef {
   // parked). Every message not sent is counted as a dead letter
   // (ActorSystem::dead_letters, OnDeadLetter), so a caller that ignores the result
   // loses nothing unobserved: fire-and-forget is a valid use, and the result is not
-  // [[nodiscard]]. A message that was not sent is not moved from.
+  // [[nodiscard]] (see tell_status.h). A message that was not sent is not moved from.
   template <typename Message>
-  absl::Status Tell(Message&& message) const {
+  TellStatus Tell(Message&& message) const {
     return Tell(std::forward<Message>(message), Context::Background());
   }
   // As Tell; `context` travels with the message (the actor sees it as
   // request_context()) and bounds a parked send on a full mailbox.
   template <typename Message>
-  absl::Status Tell(Message&& message, const Context& context) const {
+  TellStatus Tell(Message&& message, const Context& context) const {
     static_assert(std::is_constructible_v<M, Message&&>,
                   "this actor does not accept that message type");
     return cell_->Tell(std::forward<Message>(message), context);

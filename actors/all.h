@@ -12,5 +12,6 @@
 #include "troupe/actors/router.h"  // IWYU pragma: export
 #include "troupe/actors/supervisor.h"  // IWYU pragma: export
 #include "troupe/actors/supervisor_options.h"  // IWYU pragma: export
+#include "troupe/actors/tell_status.h"  // IWYU pragma: export
 
 #endif  // TROUPE_ACTORS_ALL_H_

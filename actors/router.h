@@ -41,6 +41,7 @@
 #include "troupe/actors/actor.h"
 #include "troupe/actors/actor_system.h"
 #include "troupe/actors/supervisor.h"
+#include "troupe/actors/tell_status.h"
 
 namespace troupe {
 
@@ -74,6 +75,10 @@ class Router {
           "router ", options.name, ": workers must be in [1, ", kMaxWorkers, "]; got ",
           options.workers));
     }
+    if (options.routing == Routing::kBroadcast && !std::is_copy_constructible_v<M>) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "router ", options.name, ": kBroadcast copies each message, and M is not copyable"));
+    }
     if (options.routing == Routing::kConsistentHash && options.hash_key == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
           "router ", options.name, ": kConsistentHash needs a hash_key function"));
@@ -92,11 +97,13 @@ class Router {
   // for kBroadcast, to every worker. Errors as ActorRef::Tell (a message not sent is
   // counted as a dead letter); for a broadcast, the first error.
   template <typename Message>
-  absl::Status Tell(Message&& message, const Context& context = Context()) const {
+  TellStatus Tell(Message&& message, const Context& context = Context()) const {
     static_assert(std::is_constructible_v<M, Message&&>,
                   "this router's workers do not accept that message type");
     if (state_->options.routing == Routing::kBroadcast) {
-      return Broadcast(M(std::forward<Message>(message)), context);
+      if constexpr (std::is_copy_constructible_v<M>) {
+        return Broadcast(M(std::forward<Message>(message)), context);
+      }
     }
     const Workers& workers = state_->current();
     switch (state_->options.routing) {
@@ -117,17 +124,17 @@ class Router {
         return workers.ForKey(key).Tell(std::move(routed), context);
       }
       case Routing::kBroadcast:
-        break;
+        break;  // a message type that cannot be copied: refused by Start
     }
-    return absl::InternalError("unreachable");
+    return absl::InternalError("unreachable: routing");
   }
 
   // Any fiber or thread. A copy of `message` to every worker.
-  absl::Status Broadcast(const M& message, const Context& context = Context()) const {
+  TellStatus Broadcast(const M& message, const Context& context = Context()) const {
     absl::Status first;
     for (const ActorRef<M>& worker : state_->current().refs) {
       absl::Status sent = worker.Tell(M(message), context);
-      if (first.ok()) first = sent;
+      if (first.ok()) first = std::move(sent);
     }
     return first;
   }

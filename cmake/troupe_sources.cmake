@@ -135,6 +135,7 @@ set(TROUPE_ACTORS_HEADERS
   actors/router.h
   actors/supervisor.h
   actors/supervisor_options.h
+  actors/tell_status.h
 )
 
 set(TROUPE_PIPELINE_SOURCES

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "troupe/actors/actor_system.h"
 
@@ -20,8 +21,9 @@ void Session::OnStop(const absl::Status& reason) { connection_->CloseWrite(); }
 
 void Moderator::Receive(ModeratorMessage& message) {
   Check& check = std::get<Check>(message);
+  const std::string text = absl::AsciiStrToLower(check.text);
   for (const std::string& word : banned_words_) {
-    if (absl::StrContainsIgnoreCase(check.text, word)) {
+    if (absl::StrContains(text, absl::AsciiStrToLower(word))) {
       check.reply.Send(Verdict{false, absl::StrCat("\"", word, "\" is not allowed here")});
       return;
     }
