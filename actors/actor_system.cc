@@ -1,6 +1,8 @@
 #include "troupe/actors/actor_system.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 namespace troupe {
@@ -11,6 +13,44 @@ ActorSystem::~ActorSystem() {
   std::vector<std::shared_ptr<actors_internal::ActorCellBase>> cells = live_.Snapshot();
   for (auto& cell : cells) cell->RequestKill(absl::CancelledError("actor system shut down"));
   for (auto& cell : cells) cell->AwaitStop(Context()).IgnoreError();
+}
+
+absl::Status ActorSystem::Shutdown(absl::Duration grace) {
+  using Cell = std::shared_ptr<actors_internal::ActorCellBase>;
+  auto [within_grace, cancel] = WithTimeout(Context(), grace);
+  // Passes until nothing is alive: actors may spawn others while stopping.
+  bool in_time = true;
+  for (std::vector<Cell> cells = live_.Snapshot(); in_time && !cells.empty();
+       cells = live_.Snapshot()) {
+    std::sort(cells.begin(), cells.end(),
+              [](const Cell& a, const Cell& b) { return a->id() > b->id(); });
+    for (const Cell& cell : cells) {
+      cell->RequestStop();
+      if (!cell->AwaitStop(within_grace).ok()) {
+        in_time = false;
+        break;
+      }
+    }
+  }
+  cancel.Cancel();
+  if (in_time) return absl::OkStatus();
+
+  std::vector<Cell> late = live_.Snapshot();
+  std::sort(late.begin(), late.end(),
+            [](const Cell& a, const Cell& b) { return a->id() > b->id(); });
+  std::string names;
+  constexpr std::size_t kNamed = 10;
+  for (std::size_t i = 0; i < late.size() && i < kNamed; ++i) {
+    absl::StrAppend(&names, i == 0 ? "" : ", ", late[i]->Describe());
+  }
+  if (late.size() > kNamed) absl::StrAppend(&names, " and ", late.size() - kNamed, " more");
+  for (const Cell& cell : late) {
+    cell->RequestKill(absl::DeadlineExceededError("missed the actor system's shutdown grace period"));
+  }
+  for (const Cell& cell : late) cell->AwaitStop(Context()).IgnoreError();
+  return absl::DeadlineExceededError(absl::StrCat(
+      "actor system shutdown: ", late.size(), " actor(s) still running after the grace period of ",
+      absl::FormatDuration(grace), " were killed: ", names));
 }
 
 void ActorSystem::OnDeadLetter(std::function<void(const DeadLetter&)> handler) {

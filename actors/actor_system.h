@@ -5,8 +5,10 @@
 //   troupe::ActorRef<CounterMessage> counter =
 //       system.Spawn<Counter>({.name = "counter"}, /*constructor args*/);
 //
-// Destroying the system kills every actor still running and waits for them to stop;
-// do it from a plain thread (or a fiber of another runtime).
+// Shutdown(grace) stops every actor gracefully, newest first, and says which missed
+// the grace period. Destroying the system kills every actor still running and waits
+// for them to stop; do either from a plain thread or a fiber that is not one of the
+// system's actors.
 #ifndef TROUPE_ACTORS_ACTOR_SYSTEM_H_
 #define TROUPE_ACTORS_ACTOR_SYSTEM_H_
 
@@ -29,6 +31,7 @@
 #include "troupe/actors/internal/actor_cell.h"
 #include "troupe/actors/internal/cell_memory.h"
 #include "troupe/actors/internal/live_actors.h"
+#include "troupe/actors/internal/supervisor_core.h"
 #include "troupe/scheduler/runtime.h"
 
 namespace troupe {
@@ -45,10 +48,32 @@ class ActorSystem {
   // Actor<A::MessageType>.
   template <typename A, typename... Args>
   ActorRef<typename A::MessageType> Spawn(ActorOptions options, Args... args) {
-    auto cell = MakeCellFor<A>(std::move(options), std::move(args)...);
-    cell->Start(runtime_);
-    return ActorRef<typename A::MessageType>(std::move(cell));
+    return Started(MakeCell<actors_internal::ActorCellFor<A, Args...>>(std::move(options),
+                                                                       std::move(args)...));
   }
+
+  // Any fiber or thread. Starts the actor `factory()` returns (by value), calling the
+  // factory again for the fresh instance of every restart. For actors that take
+  // move-only dependencies (a connection, a unique_ptr) or are not copyable: the
+  // factory owns what it needs and is never copied.
+  //
+  //   system.SpawnFrom({.name = "room"}, [db = OpenDatabase()] { return Room(db.get()); });
+  template <typename Factory>
+  auto SpawnFrom(ActorOptions options, Factory factory) {
+    using A = std::invoke_result_t<Factory&>;
+    return Started(MakeCell<actors_internal::ActorCellFromFactory<A, Factory>>(
+        std::move(options), std::move(factory)));
+  }
+
+  // Stops every actor, newest first: each handles what is already in its mailbox,
+  // stops (its OnStop runs; watchers get Terminated), and only then is the next one
+  // asked to stop. Newest first means an actor's children (spawned after it) stop
+  // before it, and the front actors a service spawns last stop before the back ends
+  // they use. Actors spawned meanwhile are stopped too. What is still running when
+  // `grace` has passed is killed (the current message finishes; the rest become dead
+  // letters), and the result is DeadlineExceeded naming those actors; otherwise OK.
+  // Any thread, or a fiber that is not an actor of this system.
+  absl::Status Shutdown(absl::Duration grace);
 
   // Messages that could not be delivered: sent to a stopped actor, dropped by a full
   // mailbox, or left in a mailbox when its actor stopped.
@@ -99,25 +124,34 @@ class ActorSystem {
     std::shared_ptr<void> cell;
   };
 
-  // A cell (not started) for an actor of type A built from copies of `args`, for
-  // Spawn and Supervisor::StartChild.
-  // The cell, the actor's instance and the shared_ptr's control block are one block
-  // of CellMemory (cell_memory.h).
-  template <typename A, typename... Args>
-  std::shared_ptr<actors_internal::ActorCell<typename A::MessageType>> MakeCellFor(
-      ActorOptions options, Args... args) {
-    using M = typename A::MessageType;
-    using Cell = actors_internal::ActorCellFor<A, Args...>;
-    static_assert(std::is_base_of_v<Actor<M>, A>, "A must derive from Actor<M>");
-    static_assert(std::is_constructible_v<A, const Args&...>,
-                  "A must be constructible from (copies of) the arguments given");
+  // A cell (not started) of type Cell, an ActorCellFor or ActorCellFromFactory, for
+  // the spawning functions here and in Supervisor and Actor. The cell, the actor's
+  // instance and the shared_ptr's control block are one block of CellMemory
+  // (cell_memory.h).
+  template <typename Cell, typename... CellArgs>
+  std::shared_ptr<actors_internal::ActorCell<typename Cell::M>> MakeCell(ActorOptions options,
+                                                                         CellArgs&&... args) {
+    using M = typename Cell::M;
     if (options.batch < 1) options.batch = 1;
     std::shared_ptr<actors_internal::ActorCell<M>> cell = std::allocate_shared<Cell>(
         actors_internal::CellAllocator<Cell>(), this,
         next_id_.fetch_add(1, std::memory_order_relaxed), std::move(options),
-        std::move(args)...);
+        std::forward<CellArgs>(args)...);
     Track(cell);
     return cell;
+  }
+  template <typename M>
+  ActorRef<M> Started(std::shared_ptr<actors_internal::ActorCell<M>> cell) {
+    cell->Start(runtime_);
+    return ActorRef<M>(std::move(cell));
+  }
+  // Starts `cell` as a child of `supervisor`.
+  template <typename M>
+  ActorRef<M> StartedUnder(actors_internal::SupervisorCore& supervisor,
+                           std::shared_ptr<actors_internal::ActorCell<M>> cell) {
+    cell->set_supervisor(&supervisor);
+    supervisor.AddChild(cell.get(), cell.get(), cell);
+    return Started(std::move(cell));
   }
   void Track(std::shared_ptr<actors_internal::ActorCellBase> cell);
   absl::Status RegisterCell(const std::string& name, actors_internal::ActorCellBase* base,
@@ -126,6 +160,8 @@ class ActorSystem {
                                                    std::type_index type) const;
 
   friend class Supervisor;
+  template <typename M>
+  friend class Actor;
 
   Runtime& runtime_;
   std::atomic<uint64_t> next_id_{1};
@@ -145,6 +181,24 @@ class ActorSystem {
   std::function<void(const std::string&)> ask_cycle_handler_;
   std::atomic<uint64_t> ask_cycles_{0};
 };
+
+template <typename M>
+template <typename A, typename... Args>
+ActorRef<typename A::MessageType> Actor<M>::SpawnChild(ActorOptions options, Args... args) {
+  return system().StartedUnder(
+      cell_->children(), system().template MakeCell<actors_internal::ActorCellFor<A, Args...>>(
+                             std::move(options), std::move(args)...));
+}
+
+template <typename M>
+template <typename Factory>
+auto Actor<M>::SpawnChildFrom(ActorOptions options, Factory factory) {
+  using A = std::invoke_result_t<Factory&>;
+  return system().StartedUnder(
+      cell_->children(),
+      system().template MakeCell<actors_internal::ActorCellFromFactory<A, Factory>>(
+          std::move(options), std::move(factory)));
+}
 
 }  // namespace troupe
 

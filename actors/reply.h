@@ -1,5 +1,6 @@
 // Request/reply between actors: Reply<T> travels inside a request message, and Ask
-// sends the request and waits for the answer.
+// sends the request and waits for the answer. (From inside an actor, Actor::AskThen
+// asks without waiting: the answer comes back as a message.)
 //
 //   struct Get { troupe::Reply<int> reply; };
 //   absl::StatusOr<int> n = troupe::Ask<int>(counter,
@@ -22,47 +23,11 @@
 #include "absl/time/time.h"
 #include "troupe/actors/actor.h"
 #include "troupe/actors/actor_system.h"
+#include "troupe/actors/internal/reply_type.h"
 #include "troupe/scheduler/channel.h"
 #include "troupe/scheduler/context.h"
 
 namespace troupe {
-
-template <typename T>
-class Reply {
- public:
-  using Slot = Channel<absl::StatusOr<T>>;
-
-  explicit Reply(Slot slot) : slot_(std::move(slot)) {}
-  Reply(Reply&&) noexcept = default;
-  Reply& operator=(Reply&& other) noexcept {
-    Abandon();
-    slot_ = std::move(other.slot_);
-    return *this;
-  }
-  Reply(const Reply&) = delete;
-  Reply& operator=(const Reply&) = delete;
-  // A request dropped without an answer fails the Ask at once, rather than leaving
-  // the asker waiting for its deadline.
-  ~Reply() { Abandon(); }
-
-  // Answers the request (once; later calls do nothing). Never parks.
-  void Send(absl::StatusOr<T> answer) {
-    if (slot_.is_nil()) return;
-    (void)slot_.TrySend(std::move(answer));  // capacity 1, one answer: cannot be full
-    slot_ = Slot();
-  }
-
-  bool answered() const { return slot_.is_nil(); }
-
- private:
-  void Abandon() {
-    if (!slot_.is_nil()) {
-      Send(absl::AbortedError("the actor dropped the request without replying"));
-    }
-  }
-
-  Slot slot_;  // nil once answered
-};
 
 // Sends `make_request(Reply<T>)` to `actor` with `context` attached, and parks until
 // the reply comes or `context` is done.

@@ -44,12 +44,17 @@ class Supervisor {
 
   template <typename A, typename... Args>
   ActorRef<typename A::MessageType> StartChild(ActorOptions options, Args... args) {
-    using M = typename A::MessageType;
-    auto cell = system_.MakeCellFor<A>(std::move(options), std::move(args)...);
-    cell->set_supervisor(core_.get());
-    core_->AddChild(cell.get(), cell.get(), cell);
-    cell->Start(system_.runtime());
-    return ActorRef<M>(std::move(cell));
+    return system_.StartedUnder(
+        *core_, system_.MakeCell<actors_internal::ActorCellFor<A, Args...>>(
+                    std::move(options), std::move(args)...));
+  }
+  // As StartChild, with the actor made by `factory` (see ActorSystem::SpawnFrom).
+  template <typename Factory>
+  auto StartChildFrom(ActorOptions options, Factory factory) {
+    using A = std::invoke_result_t<Factory&>;
+    return system_.StartedUnder(
+        *core_, system_.MakeCell<actors_internal::ActorCellFromFactory<A, Factory>>(
+                    std::move(options), std::move(factory)));
   }
 
   // Called when this supervisor (having no parent) gives up.

@@ -7,23 +7,30 @@ set(TROUPE_SCHEDULER_SOURCES
   scheduler/blocking.cc
   scheduler/condition_variable.cc
   scheduler/context.cc
+  scheduler/dynamic_select.cc
   scheduler/fiber_info.cc
+  scheduler/fiber_local.cc
+  scheduler/internal/blocking_handoff.cc
   scheduler/internal/channel_core.cc
   scheduler/internal/clock.cc
   scheduler/internal/context_state.cc
   scheduler/internal/execution_context.cc
   scheduler/internal/fatal.cc
   scheduler/internal/fiber.cc
+  scheduler/internal/fiber_locals.cc
   scheduler/internal/fiber_pool.cc
   scheduler/internal/global_run_queue.cc
   scheduler/internal/guard_page_handler.cc
   scheduler/internal/local_run_queue.cc
   scheduler/internal/monitor.cc
   scheduler/internal/net_poller.cc
+  scheduler/internal/page_memory.cc
   scheduler/internal/scheduler.cc
   scheduler/internal/select_engine.cc
+  scheduler/internal/shutdown.cc
   scheduler/internal/sigquit_dump.cc
   scheduler/internal/stack_pool.cc
+  scheduler/internal/stack_supply.cc
   scheduler/internal/thread_parker.cc
   scheduler/internal/timer_heap.cc
   scheduler/internal/wait_protocol.cc
@@ -35,18 +42,24 @@ set(TROUPE_SCHEDULER_SOURCES
   scheduler/runtime.cc
   scheduler/runtime_stats.cc
   scheduler/semaphore.cc
+  scheduler/signal.cc
   scheduler/this_fiber.cc
+  scheduler/timer.cc
   scheduler/wait_group.cc
 )
 
 set(TROUPE_SCHEDULER_HEADERS
+  scheduler/all.h
   scheduler/blocking.h
   scheduler/channel.h
   scheduler/condition_variable.h
   scheduler/context.h
+  scheduler/dynamic_select.h
   scheduler/fan.h
   scheduler/fiber_info.h
+  scheduler/fiber_local.h
   scheduler/internal/channel_core.h
+  scheduler/internal/channel_state.h
   scheduler/internal/clock.h
   scheduler/internal/context_state.h
   scheduler/internal/deadline.h
@@ -54,12 +67,15 @@ set(TROUPE_SCHEDULER_HEADERS
   scheduler/internal/fatal.h
   scheduler/internal/fiber.h
   scheduler/internal/fiber_body.h
+  scheduler/internal/fiber_locals.h
   scheduler/internal/fiber_pool.h
   scheduler/internal/global_run_queue.h
   scheduler/internal/guard_page_handler.h
   scheduler/internal/local_run_queue.h
   scheduler/internal/machine.h
   scheduler/internal/net_poller.h
+  scheduler/internal/owner_counter.h
+  scheduler/internal/page_memory.h
   scheduler/internal/processor.h
   scheduler/internal/scheduler.h
   scheduler/internal/select_engine.h
@@ -80,14 +96,19 @@ set(TROUPE_SCHEDULER_HEADERS
   scheduler/runtime_stats.h
   scheduler/select.h
   scheduler/semaphore.h
+  scheduler/signal.h
   scheduler/this_fiber.h
+  scheduler/timer.h
   scheduler/trace.h
   scheduler/wait_group.h
 )
 
 set(TROUPE_ACTORS_SOURCES
   actors/actor_system.cc
+  actors/coordinated_shutdown.cc
   actors/internal/actor_cell_base.cc
+  actors/internal/cell_memory.cc
+  actors/internal/live_actors.cc
   actors/internal/mailbox_queue.cc
   actors/internal/mailbox_room.cc
   actors/internal/supervisor_core.cc
@@ -95,17 +116,26 @@ set(TROUPE_ACTORS_SOURCES
 
 set(TROUPE_ACTORS_HEADERS
   actors/actor.h
+  actors/actor_groups.h
   actors/actor_options.h
   actors/actor_system.h
+  actors/all.h
+  actors/coordinated_shutdown.h
   actors/internal/actor_cell.h
   actors/internal/actor_cell_base.h
+  actors/internal/actor_timers.h
+  actors/internal/cell_memory.h
   actors/internal/envelope_cache.h
+  actors/internal/live_actors.h
   actors/internal/mailbox_queue.h
   actors/internal/mailbox_room.h
+  actors/internal/reply_type.h
   actors/internal/supervisor_core.h
   actors/reply.h
+  actors/router.h
   actors/supervisor.h
   actors/supervisor_options.h
+  actors/tell_status.h
 )
 
 set(TROUPE_PIPELINE_SOURCES
@@ -113,6 +143,7 @@ set(TROUPE_PIPELINE_SOURCES
 )
 
 set(TROUPE_PIPELINE_HEADERS
+  pipeline/all.h
   pipeline/future.h
   pipeline/internal/pipeline_run.h
   pipeline/internal/result_value.h
@@ -122,9 +153,14 @@ set(TROUPE_PIPELINE_HEADERS
 )
 
 set(TROUPE_NET_SOURCES
+  net/buffered_reader.cc
+  net/internal/resolver.cc
   net/tcp.cc
 )
 
 set(TROUPE_NET_HEADERS
+  net/all.h
+  net/buffered_reader.h
+  net/internal/resolver.h
   net/tcp.h
 )

@@ -31,6 +31,7 @@ struct RuntimeStats {
   uint64_t processor_handoffs = 0;  // Ps retaken from threads stuck in blocking calls
   uint64_t long_running_fibers = 0;  // fibers seen running too long without yielding
   uint64_t deadlocks_reported = 0;
+  uint64_t deadlock_checks = 0;   // times the monitor looked for a deadlock
   uint64_t netpoll_wakeups = 0;   // fibers made runnable by this runtime's netpoller polls
   std::vector<uint32_t> runnable_per_processor;  // approximate
   uint32_t runnable_global = 0;

@@ -17,7 +17,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/time/time.h"
+#include "troupe/scheduler/context.h"
 #include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/signal.h"
 #include "troupe/services/http_server.h"
 
 ABSL_FLAG(std::string, host, "127.0.0.1", "address to listen on (IPv4, IPv6, or a name)");
@@ -45,14 +47,6 @@ ABSL_FLAG(absl::Duration, grace, absl::Seconds(10), "time for requests in flight
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  // Block the shutdown signals in every thread (the runtime's threads inherit the
-  // mask); this thread waits for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   auto runtime = troupe::Runtime::Create({.procs = absl::GetFlag(FLAGS_procs)});
   if (!runtime.ok()) {
     std::fprintf(stderr, "http_server: %s\n", runtime.status().ToString().c_str());
@@ -82,20 +76,34 @@ int main(int argc, char** argv) {
   options.limits.max_body_bytes = static_cast<std::size_t>(absl::GetFlag(FLAGS_max_body_bytes));
   options.body_budget_bytes = static_cast<std::size_t>(absl::GetFlag(FLAGS_body_budget_bytes));
   options.kv_max_bytes = static_cast<std::size_t>(absl::GetFlag(FLAGS_kv_max_bytes));
-  auto server = troupe::services::HttpServer::Start(**runtime, options);
-  if (!server.ok()) {
-    std::fprintf(stderr, "http_server: %s\n", server.status().ToString().c_str());
-    return 2;
+
+  int exit_code = 0;
+  // The main fiber serves until SIGINT or SIGTERM, as a Go main waits on
+  // signal.NotifyContext's context.
+  const absl::Status ran = (*runtime)->Run([&] {
+    troupe::SignalContext signals = troupe::NotifyContext(troupe::Context(), {SIGINT, SIGTERM});
+    auto server = troupe::services::HttpServer::Start(**runtime, options);
+    if (!server.ok()) {
+      std::fprintf(stderr, "http_server: %s\n", server.status().ToString().c_str());
+      exit_code = 2;
+      return;
+    }
+    std::fprintf(stderr, "http_server: listening on %s:%d\n", options.host.c_str(),
+                 (*server)->port());
+    const absl::Status why = signals.context.Wait();
+    signals.stop.Stop();  // a second signal now acts as it did before: Ctrl-C twice kills
+    std::fprintf(stderr, "http_server: %s, shutting down (grace %s)\n",
+                 std::string(why.message()).c_str(),
+                 absl::FormatDuration(absl::GetFlag(FLAGS_grace)).c_str());
+    // Cutting off what the grace period did not finish is part of a graceful
+    // shutdown, not a failure: exit 0 either way.
+    const absl::Status drained = (*server)->Shutdown(absl::GetFlag(FLAGS_grace));
+    std::fprintf(stderr, "http_server: %s\n",
+                 drained.ok() ? "every request finished" : drained.ToString().c_str());
+  });
+  if (!ran.ok()) {
+    std::fprintf(stderr, "http_server: %s\n", ran.ToString().c_str());
+    return 1;
   }
-  std::fprintf(stderr, "http_server: listening on %s:%d\n", options.host.c_str(), (*server)->port());
-  int received = 0;
-  sigwait(&signals, &received);
-  std::fprintf(stderr, "http_server: signal %d, shutting down (grace %s)\n", received,
-               absl::FormatDuration(absl::GetFlag(FLAGS_grace)).c_str());
-  // Cutting off what the grace period did not finish is part of a graceful
-  // shutdown, not a failure: exit 0 either way.
-  const absl::Status drained = (*server)->Shutdown(absl::GetFlag(FLAGS_grace));
-  std::fprintf(stderr, "http_server: %s\n", drained.ok() ? "every request finished" : drained.ToString().c_str());
-  server->reset();
-  return 0;
+  return exit_code;
 }

@@ -33,12 +33,16 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/functional/any_invocable.h"
 #include "troupe/actors/actor_options.h"
 #include "troupe/actors/internal/actor_cell_base.h"
+#include "troupe/actors/internal/actor_timers.h"
+#include "troupe/actors/internal/supervisor_core.h"
 #include "troupe/actors/internal/envelope_cache.h"
 #include "troupe/actors/internal/mailbox_queue.h"
 #include "troupe/scheduler/context.h"
@@ -90,9 +94,7 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
     }
     if (room_.bounded()) {
       if (absl::Status room = ReserveRoom(context); !room.ok()) {
-        if (options().overflow == MailboxOverflow::kDrop) {
-          ReportDeadLetter("mailbox full");
-        }
+        ReportDeadLetter(NotSentReason());
         return room;
       }
     } else {
@@ -102,12 +104,31 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
     Envelope* envelope = NewEnvelope(Envelope::kUser);
     envelope->message.emplace(std::forward<Message>(message));
     envelope->context = context;
+    // An actor's own fiber may read its own reference in the live set: it is set
+    // before the actor starts and dropped by this fiber as it stops.
+    if (ActorCellBase* sender = CurrentActor()) envelope->sender = sender->live_node().self;
     Push(envelope);
     return absl::OkStatus();
   }
 
+  // Any fiber or thread: `message` goes in as a system message (it never waits for
+  // room in a bounded mailbox): a watched actor's Terminated, for instance.
+  void DeliverToSelf(M message) {
+    Envelope* envelope = NewEnvelope(Envelope::kUser);
+    envelope->message.emplace(std::move(message));
+    PushSystem(envelope);
+  }
+
+  // Any fiber or thread: `make` builds a message in the actor's fiber, which then
+  // handles it (Actor::AskThen delivers a reply this way).
+  void DeliverDeferred(absl::AnyInvocable<M()> make) {
+    Envelope* envelope = NewEnvelope(Envelope::kDeferred);
+    envelope->deferred = std::move(make);
+    PushSystem(envelope);
+  }
+
   // Graceful stop: handled after everything already queued.
-  void RequestStop() { PushSystem(NewEnvelope(Envelope::kStop)); }
+  void RequestStop() override { PushSystem(NewEnvelope(Envelope::kStop)); }
 
   // A linked actor ended; handled in order, in this actor's fiber.
   void DeliverLinkedExit(const ActorExit& exit) {
@@ -123,14 +144,61 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
   }
   void StashCurrent() { stash_current_ = true; }
   void UnstashAll() {
-    if (stash_ == nullptr) return;
-    while (!stash_->kept.empty()) {
-      stash_->unstashed.push_back(std::move(stash_->kept.front()));
-      stash_->kept.pop_front();
+    if (extras_ == nullptr) return;
+    Stash& stash = extras_->stash;
+    while (!stash.kept.empty()) {
+      stash.unstashed.push_back(std::move(stash.kept.front()));
+      stash.kept.pop_front();
     }
   }
-  std::size_t stashed() const { return stash_ == nullptr ? 0 : stash_->kept.size(); }
+  std::size_t stashed() const { return extras_ == nullptr ? 0 : extras_->stash.kept.size(); }
   void StopSelf() { stop_after_current_ = true; }
+
+  ActorTimers<M>& timers() {
+    std::unique_ptr<ActorTimers<M>>& timers = extras().timers;
+    if (timers == nullptr) timers = std::make_unique<ActorTimers<M>>(this, &DeliverTick);
+    return *timers;
+  }
+  bool has_timer(absl::string_view key) const {
+    return extras_ != nullptr && extras_->timers != nullptr && extras_->timers->IsActive(key);
+  }
+
+  // Watches: `other` (kept alive meanwhile) runs `monitor` when it stops; forgotten
+  // (and the monitor removed) by Unwatch or when this actor stops.
+  void AddWatch(std::shared_ptr<ActorCellBase> other,
+                std::function<void(const ActorExit&)> monitor) {
+    RemoveWatch(other.get());
+    const uint64_t handle = other->AddMonitor(std::move(monitor));
+    if (handle != 0) extras().watches.push_back(Watching{std::move(other), handle});
+  }
+  void RemoveWatch(ActorCellBase* other) {
+    if (extras_ == nullptr) return;
+    std::vector<Watching>& watches = extras_->watches;
+    for (auto it = watches.begin(); it != watches.end(); ++it) {
+      if (it->cell.get() != other) continue;
+      it->cell->RemoveMonitor(it->handle);
+      watches.erase(it);
+      return;
+    }
+  }
+
+  // The actor that sent the message being handled, or null (sent from outside any
+  // actor, a timer tick, a Terminated...).
+  ActorCellBase* current_sender() const { return current_sender_; }
+
+  // The supervisor of the actors this one spawned (Actor::SpawnChild), made on first
+  // use. It restarts them one for one; if it gives up, this actor fails too.
+  SupervisorCore& children() {
+    std::unique_ptr<SupervisorCore>& children = extras().children;
+    if (children == nullptr) {
+      children = std::make_unique<SupervisorCore>(SupervisorOptions{}, nullptr);
+      children->set_escalation_handler([this](const absl::Status& why) {
+        RequestKill(absl::Status(why.code(), absl::StrCat("a child of actor ", Describe(),
+                                                          " failed too often: ", why.message())));
+      });
+    }
+    return *children;
+  }
 
   // Any thread; racy (a statistic).
   uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
@@ -141,26 +209,39 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
 
  private:
   struct Envelope : MailboxNode {
-    enum Kind : uint8_t { kUser, kStop, kNudge, kLinkedExit };
+    enum Kind : uint8_t { kUser, kStop, kNudge, kLinkedExit, kTimer, kDeferred };
     Kind kind = kUser;
-    std::optional<M> message;
+    std::optional<M> message;  // kUser, kTimer
     Context context;
-    std::optional<ActorExit> linked_exit;
+    std::shared_ptr<ActorCellBase> sender;   // kUser sent by an actor
+    uint64_t timer_id = 0;                   // kTimer
+    absl::AnyInvocable<M()> deferred;        // kDeferred
+    std::optional<ActorExit> linked_exit;    // kLinkedExit
   };
   struct Stashed {
     M message;
     Context context;
+    std::shared_ptr<ActorCellBase> sender;
   };
-  // Built on the first Stash: most actors never stash, and an empty std::deque
-  // allocates.
+  struct Watching {
+    std::shared_ptr<ActorCellBase> cell;
+    uint64_t handle;
+  };
+
+  // A timer's tick (actor_timers.h): under the heap's lock, never waits.
+  static void DeliverTick(void* owner, const M& message, uint64_t id) {
+    Envelope* envelope = NewEnvelope(Envelope::kTimer);
+    envelope->message.emplace(message);
+    envelope->timer_id = id;
+    static_cast<ActorCell*>(owner)->PushSystem(envelope);
+  }
+  // Stashed messages (in Extras: most actors never stash, and an empty std::deque
+  // allocates).
   struct Stash {
     std::deque<Stashed> kept;        // Stash()ed, waiting for UnstashAll
     std::deque<Stashed> unstashed;   // handled before the mailbox
   };
-  void Keep(Stashed stashed) {
-    if (stash_ == nullptr) stash_ = std::make_unique<Stash>();
-    stash_->kept.push_back(std::move(stashed));
-  }
+  void Keep(Stashed stashed) { extras().stash.kept.push_back(std::move(stashed)); }
 
   static Envelope* NewEnvelope(typename Envelope::Kind kind) {
     Envelope* envelope = EnvelopeCache<Envelope>::Get();
@@ -170,6 +251,8 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
   static void Recycle(Envelope* envelope) {
     envelope->message.reset();
     if (envelope->context.state() != nullptr) envelope->context = Context();
+    envelope->sender.reset();
+    envelope->deferred = nullptr;
     envelope->linked_exit.reset();
     EnvelopeCache<Envelope>::Put(envelope);
   }
@@ -190,6 +273,19 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
             options().mailbox_capacity, "); the message was dropped as a dead letter"));
     }
     return absl::OkStatus();
+  }
+
+  // Why a bounded mailbox's Tell failed, as its dead letter says.
+  const char* NotSentReason() const {
+    switch (options().overflow) {
+      case MailboxOverflow::kBlockSender:
+        return "the sender's context ended while the mailbox was full";
+      case MailboxOverflow::kReject:
+        return "mailbox full (refused: the sender kept the message)";
+      case MailboxOverflow::kDrop:
+        return "mailbox full (dropped)";
+    }
+    return "mailbox full";
   }
 
   // Unbounded mailboxes, before a Tell takes its slot; see the top of this file.
@@ -269,11 +365,33 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
     return Guarded([&] { actor_->OnStart(); });
   }
 
+  // The final stop: children first (as in Akka), then OnStop; timers and watches go.
   void StopInstance(const absl::Status& reason) {
+    if (extras_ != nullptr) {
+      extras_->children.reset();  // kills the children and waits for them
+      if (extras_->timers != nullptr) extras_->timers->CancelAll();
+      while (!extras_->watches.empty()) RemoveWatch(extras_->watches.back().cell.get());
+    }
     if (actor_ == nullptr) return;
     Guarded([&] { actor_->OnStop(reason); }).IgnoreError();
     DeleteInstance(actor_);
     actor_ = nullptr;
+  }
+
+  // A restart: PreRestart on the failed instance, a fresh one, PostRestart on it (by
+  // default, OnStart). The instance's timers go with it; watches and children stay.
+  absl::Status RestartInstance(const absl::Status& why) {
+    if (extras_ != nullptr && extras_->timers != nullptr) extras_->timers->CancelAll();
+    if (actor_ != nullptr) {
+      Guarded([&] { actor_->PreRestart(why); }).IgnoreError();
+      DeleteInstance(actor_);
+      actor_ = nullptr;
+    }
+    if (absl::Status built = Guarded([&] { actor_ = NewInstance(); }); !built.ok()) {
+      return built;
+    }
+    actor_->cell_ = this;
+    return Guarded([&] { actor_->PostRestart(why); });
   }
 
  protected:
@@ -286,8 +404,7 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
   // A failure: restart (true) or give up with *reason (false), as the supervisor says.
   bool Recover(absl::Status failure, absl::Status* reason) {
     while (DecideAfterFailure(failure) == FailureDecision::kRestart) {
-      StopInstance(failure);
-      failure = StartInstance();
+      failure = RestartInstance(failure);
       if (failure.ok()) return true;
     }
     *reason = failure;
@@ -295,9 +412,9 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
   }
 
   bool NextMessage(std::optional<Stashed>* unstashed, Envelope** envelope) {
-    if (stash_ != nullptr && !stash_->unstashed.empty()) {
-      unstashed->emplace(std::move(stash_->unstashed.front()));
-      stash_->unstashed.pop_front();
+    if (extras_ != nullptr && !extras_->stash.unstashed.empty()) {
+      unstashed->emplace(std::move(extras_->stash.unstashed.front()));
+      extras_->stash.unstashed.pop_front();
       return true;
     }
     MailboxNode* node = queue_.Pop();
@@ -307,11 +424,13 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
     return true;
   }
 
-  absl::Status Handle(M& message, const Context& context) {
+  absl::Status Handle(M& message, const Context& context, ActorCellBase* sender) {
     current_context_ = &context;
+    current_sender_ = sender;
     stash_current_ = false;
     absl::Status status = Guarded([&] { actor_->Dispatch(message); });
     current_context_ = nullptr;
+    current_sender_ = nullptr;
     // relaxed, and no RMW: only this fiber writes it; readers want a statistic.
     processed_.store(processed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     return status;
@@ -343,8 +462,7 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
         break;
       }
       if (absl::Status why; TakeRestartRequest(&why)) {
-        StopInstance(why);
-        if (absl::Status failure = StartInstance(); !failure.ok()) {
+        if (absl::Status failure = RestartInstance(why); !failure.ok()) {
           running = Recover(failure, &reason);
         }
         continue;
@@ -362,13 +480,23 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
       }
       absl::Status failure;
       if (unstashed.has_value()) {
-        failure = Handle(unstashed->message, unstashed->context);
+        failure = Handle(unstashed->message, unstashed->context, unstashed->sender.get());
         if (stash_current_) Keep(std::move(*unstashed));
       } else if (envelope->kind == Envelope::kUser) {
-        failure = Handle(*envelope->message, envelope->context);
+        failure = Handle(*envelope->message, envelope->context, envelope->sender.get());
         if (stash_current_) {
-          Keep(Stashed{std::move(*envelope->message), std::move(envelope->context)});
+          Keep(Stashed{std::move(*envelope->message), std::move(envelope->context),
+                       std::move(envelope->sender)});
         }
+      } else if (envelope->kind == Envelope::kTimer) {
+        if (extras_ != nullptr && extras_->timers != nullptr &&
+            extras_->timers->Accept(envelope->timer_id)) {
+          failure = Handle(*envelope->message, envelope->context, nullptr);
+        }
+      } else if (envelope->kind == Envelope::kDeferred) {
+        std::optional<M> made;
+        failure = Guarded([&] { made.emplace(envelope->deferred()); });
+        if (failure.ok()) failure = Handle(*made, envelope->context, nullptr);
       } else if (envelope->kind == Envelope::kLinkedExit) {
         failure = Guarded([&] { actor_->OnLinkedExit(*envelope->linked_exit); });
       } else if (envelope->kind == Envelope::kStop) {
@@ -388,11 +516,11 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
     }
     set_stopping();
     StopInstance(reason);
-    if (stash_ != nullptr) {
-      for (std::size_t i = 0; i < stash_->kept.size(); ++i) {
+    if (extras_ != nullptr) {
+      for (std::size_t i = 0; i < extras_->stash.kept.size(); ++i) {
         ReportDeadLetter("actor stopped (stashed message)");
       }
-      stash_.reset();
+      extras_.reset();
     }
     MarkStopped(reason);
     // Senders parked on a full mailbox: let them all through; their messages find
@@ -416,7 +544,20 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
   bool stash_current_ = false;
   bool stop_after_current_ = false;
   bool started_ = false;  // the actor's fiber only
-  std::unique_ptr<Stash> stash_;  // the actor's fiber only
+  ActorCellBase* current_sender_ = nullptr;  // the actor's fiber only
+  // What few actors use, made on first use, so that an idle actor stays small: the
+  // actor's fiber only.
+  struct Extras {
+    Stash stash;
+    std::unique_ptr<ActorTimers<M>> timers;
+    std::unique_ptr<SupervisorCore> children;
+    std::vector<Watching> watches;
+  };
+  Extras& extras() {
+    if (extras_ == nullptr) extras_ = std::make_unique<Extras>();
+    return *extras_;
+  }
+  std::unique_ptr<Extras> extras_;
 };
 
 // An actor of type A built from copies of `args` (again at every restart), in the
@@ -425,6 +566,9 @@ template <typename A, typename... Args>
 class ActorCellFor final : public ActorCell<typename A::MessageType> {
  public:
   using M = typename A::MessageType;
+  static_assert(std::is_base_of_v<Actor<M>, A>, "A must derive from Actor<A::MessageType>");
+  static_assert(std::is_constructible_v<A, const Args&...>,
+                "A must be constructible from (copies of) the arguments given");
 
   ActorCellFor(ActorSystem* system, uint64_t id, ActorOptions options, Args... args)
       : ActorCell<M>(system, id, std::move(options)), args_(std::move(args)...) {}
@@ -437,6 +581,28 @@ class ActorCellFor final : public ActorCell<typename A::MessageType> {
   void DeleteInstance(Actor<M>* instance) override { static_cast<A*>(instance)->~A(); }
 
   std::tuple<Args...> args_;
+  alignas(A) unsigned char storage_[sizeof(A)];
+};
+
+// An actor of type A made by `factory` (again at every restart), constructed in the
+// cell's own storage: the factory returns an A by value, which C++17 builds in place,
+// so A may be neither copyable nor movable, and the factory may own move-only
+// dependencies (it is never copied).
+template <typename A, typename Factory>
+class ActorCellFromFactory final : public ActorCell<typename A::MessageType> {
+ public:
+  using M = typename A::MessageType;
+  static_assert(std::is_base_of_v<Actor<M>, A>,
+                "the factory must return an actor (a class derived from Actor<M>) by value");
+
+  ActorCellFromFactory(ActorSystem* system, uint64_t id, ActorOptions options, Factory factory)
+      : ActorCell<M>(system, id, std::move(options)), factory_(std::move(factory)) {}
+
+ private:
+  Actor<M>* NewInstance() override { return new (&storage_) A(factory_()); }
+  void DeleteInstance(Actor<M>* instance) override { static_cast<A*>(instance)->~A(); }
+
+  Factory factory_;
   alignas(A) unsigned char storage_[sizeof(A)];
 };
 

@@ -94,6 +94,8 @@ class ActorCellBase : public Supervisable {
   // Parks until the actor has stopped (OK), or until `context` is done.
   absl::Status AwaitStop(const Context& context);
 
+  // Graceful stop: handled after everything already queued.
+  virtual void RequestStop() = 0;
   // Stop now: the message being handled finishes, the rest become dead letters.
   void RequestKill(const absl::Status& why) override;
   // Replace the actor's instance with a fresh one before the next message.

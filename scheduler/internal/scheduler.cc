@@ -839,6 +839,7 @@ RuntimeStats Scheduler::ReadCounters() const {
   counters.processor_handoffs = processor_handoffs_.load(std::memory_order_relaxed);
   counters.long_running_fibers = long_running_fibers_.load(std::memory_order_relaxed);
   counters.deadlocks_reported = deadlocks_reported_.load(std::memory_order_relaxed);
+  counters.deadlock_checks = deadlock_checks_.load(std::memory_order_relaxed);
   counters.netpoll_wakeups = netpoll_wakeups_.load(std::memory_order_relaxed);
   return counters;
 }

@@ -217,6 +217,7 @@ class Scheduler final : public PollingScheduler {
   std::atomic<uint64_t> processor_handoffs_{0};
   std::atomic<uint64_t> long_running_fibers_{0};
   std::atomic<uint64_t> deadlocks_reported_{0};
+  std::atomic<uint64_t> deadlock_checks_{0};  // statistics: relaxed
   std::atomic<uint64_t> netpoll_wakeups_{0};  // fibers this runtime's threads woke from epoll
 
   // Fibers parked at the top that could not get a stack to run again (rare: only at
