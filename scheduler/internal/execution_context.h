@@ -44,7 +44,8 @@ class ExecutionContext {
 
   // Releases what the sanitizers keep for a fiber that has finished (TSan limits how
   // many fibers may exist at once). Call from another context, after the last switch
-  // away from this one; PrepareFiber sets it up again.
+  // away from this one; the next PrepareFiber sets it up again. A fiber prepared
+  // again without this (parked at the top) keeps its state.
   void ReleaseSanitizerState();
 
   // Entered by the stack trampoline on a context's first run; not for other callers.

@@ -409,8 +409,9 @@ void Scheduler::AfterSwitch(Machine* machine, void* raw_packet) {
       return;
     case kActionParkAtTop: {
       // The stack goes back first: once the fiber is parked a waker may start it
-      // again on another M, where it must find no stack (and take a fresh one).
-      ReleaseStack(p, previous);
+      // again on another M, where it must find no stack (and take a fresh one). It
+      // stays the same fiber: it keeps its sanitizer state.
+      ReleaseStack(p, previous, /*finished=*/false);
       FiberState expected = FiberState::kParking;
       // acq_rel; as for kActionPark.
       if (!previous->state.compare_exchange_strong(expected, FiberState::kParked,
@@ -425,7 +426,7 @@ void Scheduler::AfterSwitch(Machine* machine, void* raw_packet) {
     case kActionExit:
       // The stack is free as soon as we are off it; the record lives on while a
       // JoinHandle refers to it.
-      ReleaseStack(p, previous);
+      ReleaseStack(p, previous, /*finished=*/true);
       ReleaseFiber(previous);
       return;
   }

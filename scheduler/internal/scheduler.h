@@ -173,7 +173,8 @@ class Scheduler final : public PollingScheduler {
   // The end of a fiber: counted, marked dead, its joiner woken.
   void FinishFiber(Processor* p, Fiber* fiber);
   // Returns a finished or top-parked fiber's stack to the P's cache.
-  void ReleaseStack(Processor* p, Fiber* fiber);
+  // `finished`: the fiber has ended (else it parks at the top and runs again).
+  void ReleaseStack(Processor* p, Fiber* fiber, bool finished);
   void EndTraceSlice(Machine* machine, Fiber* fiber);
   void RecycleFiber(Processor* p, Fiber* fiber);
   uint64_t NextFiberId(Processor* p);

@@ -76,8 +76,8 @@ void Scheduler::ResumeStackWaiter(Processor* p) {
   WakeIdleProcessor(/*after_local_push=*/true);
 }
 
-void Scheduler::ReleaseStack(Processor* p, Fiber* fiber) {
-  fiber->context.ReleaseSanitizerState();
+void Scheduler::ReleaseStack(Processor* p, Fiber* fiber, bool finished) {
+  if (finished) fiber->context.ReleaseSanitizerState();
   stack_pool_.Release(&p->stack_cache, fiber->stack);
   fiber->stack = Stack{};
   // acquire; pairs with the release store in SetAsideWithoutStack.
