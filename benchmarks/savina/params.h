@@ -20,21 +20,21 @@ namespace troupe::savina {
 // it sends itself a note to send the next. Items: pings.
 struct PingPongParams {
   static constexpr const char* kName = "PingPong";
-  int64_t pings = 2'000'000;  // Savina: 40,000 (x50)
+  int64_t pings = 4'000'000;  // Savina: 40,000 (x100)
 };
 
 // A producer actor sends `messages` increments to a counter actor, then asks for the
 // count, which must equal `messages`. Items: increments.
 struct CountingParams {
   static constexpr const char* kName = "Counting";
-  int64_t messages = 10'000'000;  // Savina: 1,000,000 (x10)
+  int64_t messages = 25'000'000;  // Savina: 1,000,000 (x25)
 };
 
 // `actors` actors are created, each sent one message, on which it computes one sine
 // and stops. Items: actors.
 struct ForkJoinCreateParams {
   static constexpr const char* kName = "ForkJoinCreate";
-  int64_t actors = 400'000;  // Savina: 40,000 (x10)
+  int64_t actors = 200'000;  // Savina: 40,000 (x5)
 };
 
 // `actors` actors each receive `messages` messages (sent round-robin: one to each
@@ -43,7 +43,7 @@ struct ForkJoinCreateParams {
 struct ForkJoinThroughputParams {
   static constexpr const char* kName = "ForkJoinThroughput";
   int64_t actors = 60;        // Savina: 60
-  int64_t messages = 100'000;  // Savina: 10,000 per actor (x10)
+  int64_t messages = 40'000;  // Savina: 10,000 per actor (x4)
 };
 
 // `actors` actors in a ring pass a token `hops` times, then pass an exit around the
@@ -51,7 +51,7 @@ struct ForkJoinThroughputParams {
 struct ThreadRingParams {
   static constexpr const char* kName = "ThreadRing";
   int64_t actors = 100;        // Savina: 100
-  int64_t hops = 10'000'000;   // Savina: 100,000 (x100)
+  int64_t hops = 5'000'000;    // Savina: 100,000 (x50)
 };
 
 // `creatures` chameneos meet in pairs at a mall actor until `meetings` meetings took
@@ -69,7 +69,7 @@ struct ChameneosParams {
 struct BigParams {
   static constexpr const char* kName = "Big";
   int64_t actors = 120;       // Savina: 120
-  int64_t pings = 50'000;     // Savina: 20,000 per actor (x2.5)
+  int64_t pings = 20'000;     // Savina: 20,000 per actor
 };
 
 // InvalidArgument naming the flag, its value and what is allowed, or OK.

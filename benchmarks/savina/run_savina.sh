@@ -156,13 +156,14 @@ def fmt(v, digits=0):
 def ratio(a, b):
     return f"{a / b:.2f}" if a is not None and b else "n/a"
 
-def table(header, rows):
+def table(header, rows, text_columns=1):
+    """The rows as aligned text and as Markdown; the first text_columns are words."""
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
-    text = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+    text = ["  ".join(c.ljust(w) if i < text_columns else c.rjust(w)
                       for i, (c, w) in enumerate(zip(r, widths))) for r in [header] + rows]
     text.insert(1, "  ".join("-" * w for w in widths))
     md = ["| " + " | ".join(header) + " |",
-          "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+          "|" + "|".join(["---"] * text_columns + ["---:"] * (len(header) - text_columns)) + "|"]
     md += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(text), "\n".join(md)
 
@@ -216,7 +217,7 @@ for count in scale_counts:
                                f"rate {ratio(medians[a][1], medians[b][1])}x")
 scale_text, scale_md = table(
     ("alive", "runtime and kind", "bytes each", "created+run s", "per second",
-     "fresh-page floor s"), rows) if rows else ("", "")
+     "fresh-page floor s"), rows, text_columns=2) if rows else ("", "")
 touch_note = (f"A fresh page cost {page_us:.1f} us on its first write (median of the probes, "
               "`scale --kind=first_touch`); the floor is alive x bytes/4096 x that."
               if page_us else "")

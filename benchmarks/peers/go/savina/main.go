@@ -10,7 +10,7 @@
 // Flags: the same as troupe's (benchmarks/savina/flags.h), with the same defaults
 // (benchmarks/savina/params.h), e.g.
 //
-//	savina -benchmark=pingpong -pingpong_pings=2000000 -procs 2 -reps 5
+//	savina -benchmark=pingpong -pingpong_pings=4000000 -procs 2 -reps 5
 //
 // One untimed warm-up, then one result line per timed repetition (package report).
 // A wrong result exits 1, a bad flag 2.
@@ -51,17 +51,17 @@ func main() {
 	b := report.New("")
 	name := flag.String("benchmark", "", "pingpong, counting, fjcreate, fjthrput, threadring, chameneos or big")
 	boundS := flag.Int64("bound_s", 300, "seconds after which an unfinished repetition is an error")
-	pings := flag.Int64("pingpong_pings", 2_000_000, "pings")
-	countingMessages := flag.Int64("counting_messages", 10_000_000, "increments sent to the counter")
-	fjcreateActors := flag.Int64("fjcreate_actors", 400_000, "actors created")
+	pings := flag.Int64("pingpong_pings", 4_000_000, "pings")
+	countingMessages := flag.Int64("counting_messages", 25_000_000, "increments sent to the counter")
+	fjcreateActors := flag.Int64("fjcreate_actors", 200_000, "actors created")
 	fjthrputActors := flag.Int64("fjthrput_actors", 60, "actors")
-	fjthrputMessages := flag.Int64("fjthrput_messages", 100_000, "messages per actor")
+	fjthrputMessages := flag.Int64("fjthrput_messages", 40_000, "messages per actor")
 	ringActors := flag.Int64("threadring_actors", 100, "actors in the ring")
-	ringHops := flag.Int64("threadring_hops", 10_000_000, "times the token is passed on")
+	ringHops := flag.Int64("threadring_hops", 5_000_000, "times the token is passed on")
 	creatures := flag.Int64("chameneos_creatures", 100, "chameneos")
 	meetings := flag.Int64("chameneos_meetings", 2_000_000, "meetings at the mall")
 	bigActors := flag.Int64("big_actors", 120, "actors")
-	bigPings := flag.Int64("big_pings", 50_000, "pings sent per actor")
+	bigPings := flag.Int64("big_pings", 20_000, "pings sent per actor")
 	flag.Parse()
 
 	var checks []flagRange
