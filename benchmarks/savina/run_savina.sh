@@ -97,8 +97,8 @@ for benchmark in $BENCHMARKS; do
 done
 TRANSFERS+=", after Savina $(transfer)"
 
-# Each scale run is one line; a run that dies at a resource limit prints a
-# status=died line and exits 3, which is a result, not a failure of the script.
+# Each scale run is one line; a run that cannot finish (a resource limit) prints a
+# status=died or status=stalled line and exits 3: a result, not a failure.
 scale_run() {  # scale_run FILE COMMAND...
   local file="$1" status=0
   shift
@@ -128,6 +128,7 @@ TRANSFERS+=", at the end $(transfer)"
 FOOTER="commit $COMMIT; $(date -u '+%Y-%m-%d %H:%M UTC'); nproc=$(nproc), procs=$PROCS; core-to-core transfer (core_transfer.h): $TRANSFERS"
 python3 - "$TMP" "$OUT" "$FOOTER" "$COMMAND" "$BENCHMARKS" "$SCALE_COUNTS" <<'PY'
 import os
+import re
 import statistics
 import sys
 
@@ -141,7 +142,7 @@ def lines(path):
     rows = []
     with open(path) as f:
         for line in f:
-            fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+            fields = {k: v.strip('"') for k, v in re.findall(r'(\w+)=("[^"]*"|\S+)', line)}
             if "name" in fields:
                 rows.append(fields)
     return rows
@@ -203,13 +204,14 @@ for count in scale_counts:
         if done:
             b, s, rate = (median(done, k) for k in ("bytes_per_item", "seconds", "items_per_second"))
             floor = f"{int(count) * b / 4096 * page_us / 1e6:.2f}" if page_us else "n/a"
-            note = f" ({len(died)} of {len(runs)} runs died)" if died else ""
+            note = f" ({len(died)} of {len(runs)} runs did not finish)" if died else ""
             medians[key] = (b, rate)
             rows.append((f"{int(count):,}", label + note, fmt(b), fmt(s, 2), fmt(rate), floor))
         else:
             d = died[0]
             rows.append((f"{int(count):,}", label,
-                         f"died: {d.get('reason', '?')} after {int(d.get('ran', 0)):,} ran", "-", "-", "-"))
+                         f"{d['status']} after {int(d.get('ran', 0)):,} ran: {d.get('reason', '?')}",
+                         "-", "-", "-"))
     for a, b, what in (("troupe_actors", "caf_actors", "troupe actors / CAF actors"),
                        ("troupe_fibers", "go_goroutines", "troupe fibers / Go goroutines")):
         if a in medians and b in medians:

@@ -20,15 +20,20 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "troupe/actors/actor.h"
 #include "troupe/actors/actor_system.h"
 #include "troupe/benchmarks/savina/scale_harness.h"
 #include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/context.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/wait_group.h"
 
+ABSL_FLAG(int64_t, stall_s, 10,
+          "seconds without one more actor or fiber run after which the measurement stops "
+          "and reports how far it got");
 ABSL_FLAG(std::string, kind, "actors",
           "actors (idle actors), fibers (parked on a channel) or first_touch (--count fresh "
           "pages written once: the machine's cost of fresh memory)");
@@ -59,11 +64,24 @@ void RecordProgress(ScaleProgress& progress, int64_t created, int64_t count,
   progress.ran.store(count - to_run.count(), std::memory_order_relaxed);
 }
 
-// Waits until every one of `count` has run, recording the progress meanwhile.
-void AwaitRun(ScaleProgress& progress, int64_t count, WaitGroup& to_run) {
+// Waits until every one of `count` has run (true), recording the progress
+// meanwhile, or until none more has run for --stall_s (false). A runtime that cannot
+// get a stack leaves the rest unrun instead of aborting: troupe's fibers then finish
+// with ResourceExhausted without running, its actors wait for a stack.
+bool AwaitRun(ScaleProgress& progress, int64_t count, WaitGroup& to_run) {
+  const absl::Duration stall_bound = absl::Seconds(absl::GetFlag(FLAGS_stall_s));
+  int64_t waiting = to_run.count();
+  absl::Time last_progress = absl::Now();
   while (!to_run.WaitUntil(absl::Now() + absl::Milliseconds(20))) {
     RecordProgress(progress, count, count, to_run);
+    if (to_run.count() != waiting) {
+      waiting = to_run.count();
+      last_progress = absl::Now();
+    } else if (absl::Now() - last_progress > stall_bound) {
+      return false;
+    }
   }
+  return true;
 }
 
 std::unique_ptr<Runtime> CreateRuntimeOrExit(int procs) {
@@ -91,7 +109,9 @@ int MeasureIdleActors(const ScaleConfig& config, ScaleProgress& progress) {
     }
     if (i % kProgressInterval == 0) RecordProgress(progress, i + 1, config.count, ran);
   }
-  AwaitRun(progress, config.count, ran);
+  if (!AwaitRun(progress, config.count, ran)) {
+    return ReportStalled("IdleActors", config.count, progress, runtime->Stats().ToString());
+  }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ReportScale("IdleActors", config.count, elapsed, ResidentBytes() - resident_before);
   return 0;
@@ -101,16 +121,26 @@ int MeasureParkedFibers(const ScaleConfig& config, ScaleProgress& progress) {
   std::unique_ptr<Runtime> runtime = CreateRuntimeOrExit(config.procs);
   Channel<int> never(0);  // nobody sends: every fiber parks in Recv
   WaitGroup started(config.count);
+  std::vector<JoinHandle> fibers(config.count);  // touched before the baseline
   const int64_t resident_before = ResidentBytes();
   const auto start = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < config.count; ++i) {
-    runtime->Spawn([&] {
+    fibers[i] = runtime->Spawn([&] {
       started.Done();
       (void)never.Recv();
     });
     if (i % kProgressInterval == 0) RecordProgress(progress, i + 1, config.count, started);
   }
-  AwaitRun(progress, config.count, started);
+  if (!AwaitRun(progress, config.count, started)) {
+    // The last fiber is the likeliest not to have run: if it has finished, its Join
+    // says why.
+    auto [context, cancel] = WithTimeout(Context(), absl::Milliseconds(100));
+    const absl::Status last = fibers.back().Join(context);
+    cancel.Cancel();
+    return ReportStalled("ParkedFibers", config.count, progress,
+                         absl::StrCat("the last fiber: ", last.ToString(), "; ",
+                                      runtime->Stats().ToString()));
+  }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ReportScale("ParkedFibers", config.count, elapsed, ResidentBytes() - resident_before);
   return 0;

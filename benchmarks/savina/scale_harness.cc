@@ -75,7 +75,10 @@ int MeasureInChild(const char* name, int64_t count,
       return 1;
     }
   }
-  if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) return 0;
+  if (WIFEXITED(wait_status) &&
+      (WEXITSTATUS(wait_status) == 0 || WEXITSTATUS(wait_status) == kUnfinished)) {
+    return WEXITSTATUS(wait_status);  // the child reported
+  }
   const std::string reason =
       WIFSIGNALED(wait_status)
           ? absl::StrCat("signal ", WTERMSIG(wait_status), " (", strsignal(WTERMSIG(wait_status)),
@@ -87,7 +90,18 @@ int MeasureInChild(const char* name, int64_t count,
               static_cast<long long>(progress->ran.load(std::memory_order_relaxed)),
               reason.c_str());
   std::fflush(stdout);
-  return 3;
+  return kUnfinished;
+}
+
+int ReportStalled(const char* name, int64_t count, const ScaleProgress& progress,
+                  const std::string& reason) {
+  std::printf("name=%s items=%lld status=stalled created=%lld ran=%lld reason=\"%s\"\n", name,
+              static_cast<long long>(count),
+              static_cast<long long>(progress.created.load(std::memory_order_relaxed)),
+              static_cast<long long>(progress.ran.load(std::memory_order_relaxed)),
+              reason.c_str());
+  std::fflush(stdout);
+  return kUnfinished;
 }
 
 void MeasureFirstTouch(int64_t pages) {

@@ -11,14 +11,17 @@
 //
 // Result line (the format of the other peer programs, plus the memory):
 //   name=IdleActors items=1000000 seconds=1.69 items_per_second=5.917e5 bytes_per_item=1217
-// or, when the child did not finish:
+// or, when the child died (exit status 3):
 //   name=IdleActors items=1000000 status=died created=1000000 ran=524100 reason="signal 6 (Aborted)"
+// or, when it stopped because no more ran (exit status 3; see ReportStalled):
+//   name=ParkedFibers items=1000000 status=stalled created=1000000 ran=523338 reason="..."
 #ifndef TROUPE_BENCHMARKS_SAVINA_SCALE_HARNESS_H_
 #define TROUPE_BENCHMARKS_SAVINA_SCALE_HARNESS_H_
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 #include "absl/functional/function_ref.h"
 
@@ -45,12 +48,15 @@ struct ScaleProgress {
   std::atomic<int64_t> ran{0};      // ran once
 };
 
+// The exit status of a measurement that reported that it could not finish.
+inline constexpr int kUnfinished = 3;
+
 // Plain thread, before any other thread was started. Runs `measure` in a child
 // process; `measure` creates `count` actors or fibers, each run once, keeps them
-// alive, prints its result line with ReportScale and returns 0 (or prints an
-// error and returns 1). Returns `measure`'s status, or, if the child died or
-// failed, prints a `status=died` line naming `name`, the count reached and the
-// cause, and returns 3.
+// alive, prints its result line with ReportScale and returns 0 (or ReportStalled's
+// kUnfinished, or prints an error and returns 1). Returns `measure`'s status, or, if
+// the child died, prints a `status=died` line naming `name`, how far it got and
+// the cause, and returns kUnfinished.
 int MeasureInChild(const char* name, int64_t count,
                    absl::FunctionRef<int(ScaleProgress& progress)> measure);
 
@@ -59,6 +65,11 @@ int MeasureInChild(const char* name, int64_t count,
 // runtime's own work, bounds how fast millions of actors can be created. Prints a
 // result line named FirstTouch (items: pages).
 void MeasureFirstTouch(int64_t pages);
+
+// Prints the `status=stalled` line of a measurement that stopped because no more
+// actors or fibers ran, with `reason`; returns kUnfinished.
+int ReportStalled(const char* name, int64_t count, const ScaleProgress& progress,
+                  const std::string& reason);
 
 // Prints the result line of a measurement that created `count` in `elapsed` and
 // grew the resident set by `resident_growth` bytes.
