@@ -36,6 +36,7 @@
 #   SKIP_CAF=1, SKIP_GO=1   leave a runtime out (its columns show n/a)
 #   LOCK=/tmp/troupe-machine.lock   the machine lock shared by everyone measuring
 #   OUT=...           where to write the Markdown
+#   COMMIT=...        what was measured, for the tables (default: git's HEAD here)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -53,7 +54,10 @@ LOCK="${LOCK:-/tmp/troupe-machine.lock}"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/run_savina.XXXXXX")"
 OUT="${OUT:-$TMP/savina.md}"
 COMMAND="REPS=$REPS PROCS=$PROCS SCALE_COUNTS=\"$SCALE_COUNTS\" SCALE_REPS=$SCALE_REPS${SAVINA_FLAGS:+ SAVINA_FLAGS=\"$SAVINA_FLAGS\"} benchmarks/savina/run_savina.sh"
-COMMIT="$(git rev-parse --short=12 HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')"
+if [[ -z "${COMMIT:-}" ]]; then
+  COMMIT="$(git rev-parse --short=12 HEAD 2>/dev/null || echo "unknown commit")"
+  git diff --quiet HEAD -- . 2>/dev/null || COMMIT+=" (with uncommitted changes)"
+fi
 
 # a. Build, under the shared lock, and copy the binaries aside.
 echo "== building into $TMP/bin (commit $COMMIT)" >&2
