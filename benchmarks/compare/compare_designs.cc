@@ -24,6 +24,7 @@
 #include "troupe/actors/actor_system.h"
 #include "troupe/pipeline/pipeline.h"
 #include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/internal/clock.h"
 #include "troupe/scheduler/internal/spin_lock.h"
 #include "troupe/scheduler/internal/thread_parker.h"
 #include "troupe/scheduler/pool.h"
