@@ -4,7 +4,7 @@
 // each spawned, runs, and parks receiving from it), all alive at once: resident
 // bytes per actor or fiber, and the rate at which they were created and run once.
 // --kind=first_touch measures what a fresh page costs on this machine instead
-// (scale_harness.h), which bounds the rate of anything that needs fresh memory.
+// (first_touch.h), which bounds the rate of anything that needs fresh memory.
 //
 //   bazel run -c opt //benchmarks/savina:scale -- --kind=actors --count=500000
 //
@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "troupe/actors/actor.h"
 #include "troupe/actors/actor_system.h"
+#include "troupe/benchmarks/savina/first_touch.h"
 #include "troupe/benchmarks/savina/scale_harness.h"
 #include "troupe/scheduler/channel.h"
 #include "troupe/scheduler/context.h"
@@ -35,8 +36,8 @@ ABSL_FLAG(int64_t, stall_s, 10,
           "seconds without one more actor or fiber run after which the measurement stops "
           "and reports how far it got");
 ABSL_FLAG(std::string, kind, "actors",
-          "actors (idle actors), fibers (parked on a channel) or first_touch (--count fresh "
-          "pages written once: the machine's cost of fresh memory)");
+          "actors (idle actors), fibers (parked on a channel) or first_touch (what --count "
+          "fresh pages cost to touch, populate, or back with huge pages: first_touch.h)");
 
 namespace troupe::savina {
 namespace {

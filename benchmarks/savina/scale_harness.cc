@@ -104,23 +104,6 @@ int ReportStalled(const char* name, int64_t count, const ScaleProgress& progress
   return kUnfinished;
 }
 
-void MeasureFirstTouch(int64_t pages) {
-  const std::size_t page_size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  const std::size_t bytes = static_cast<std::size_t>(pages) * page_size;
-  void* mapped =
-      mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mapped == MAP_FAILED) {
-    std::fprintf(stderr, "scale: mmap of %zu bytes: %s\n", bytes, std::strerror(errno));
-    std::exit(1);
-  }
-  auto* first = static_cast<volatile char*>(mapped);
-  const auto start = std::chrono::steady_clock::now();
-  for (std::size_t offset = 0; offset < bytes; offset += page_size) first[offset] = 1;
-  const auto elapsed = std::chrono::steady_clock::now() - start;
-  munmap(mapped, bytes);
-  ReportScale("FirstTouch", pages, elapsed, static_cast<int64_t>(bytes));
-}
-
 void ReportScale(const char* name, int64_t count, std::chrono::steady_clock::duration elapsed,
                  int64_t resident_growth) {
   const double seconds = std::chrono::duration<double>(elapsed).count();

@@ -5,8 +5,9 @@
 // count, and how fast they are created and each run once.
 //
 // The measurement runs in a child process, so that a runtime that aborts at a
-// resource limit (troupe today aborts when it cannot map a fiber stack, about 524k
-// fibers at vm.max_map_count=1048576) is reported by the parent with how far it
+// resource limit (troupe did, at about 524k fibers with vm.max_map_count=1048576,
+// until a fiber without a stack finished with ResourceExhausted; Go still stops the
+// process when it cannot grow its heap) is reported by the parent with how far it
 // got, instead of ending the program with a crash.
 //
 // Result line (the format of the other peer programs, plus the memory):
@@ -59,12 +60,6 @@ inline constexpr int kUnfinished = 3;
 // the cause, and returns kUnfinished.
 int MeasureInChild(const char* name, int64_t count,
                    absl::FunctionRef<int(ScaleProgress& progress)> measure);
-
-// Maps `pages` fresh pages and writes one byte to each, timing it: on the
-// project's VM a page's first touch costs 13-30 us, so fresh memory, not the
-// runtime's own work, bounds how fast millions of actors can be created. Prints a
-// result line named FirstTouch (items: pages).
-void MeasureFirstTouch(int64_t pages);
 
 // Prints the `status=stalled` line of a measurement that stopped because no more
 // actors or fibers ran, with `reason`; returns kUnfinished.

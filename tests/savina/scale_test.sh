@@ -17,9 +17,17 @@ for kind in actors fibers; do
     fail "--kind=$kind: unexpected result line: $out"
 done
 
+# The probe's steps, each a result line over 256 pages (HugePageTouch: 512, one 2 MiB),
+# or, for the populate step on an old kernel, an unsupported line.
 out="$("$binary" --kind=first_touch --count=256)" || fail "--kind=first_touch exited $?"
-[[ "$out" =~ ^name=FirstTouch\ items=256\ .*bytes_per_item=4096$ ]] ||
-  fail "--kind=first_touch: unexpected result line: $out"
+for step in FirstTouch SecondTouch HugePageTouch; do
+  grep -Eq "^name=$step items=(256|512) seconds=[0-9.]+ .*bytes_per_item=4096$" <<<"$out" ||
+    fail "--kind=first_touch: no $step line: $out"
+done
+grep -Eq "^name=HugePageBacking items=1 huge_pages=[01]$" <<<"$out" ||
+  fail "--kind=first_touch: no HugePageBacking line: $out"
+grep -Eq "^name=PopulateWrite items=256 (seconds=.*bytes_per_item=4096|status=unsupported)" \
+  <<<"$out" || fail "--kind=first_touch: no PopulateWrite line: $out"
 
 # 100,000 fibers need about 6.5 GiB of address space for their stacks: with 1 GiB
 # the child fails, and the parent reports it.
