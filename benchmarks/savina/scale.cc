@@ -106,16 +106,16 @@ int MeasureIdleActors(const ScaleConfig& config, ScaleProgress& progress) {
     if (absl::Status told = actors[i].Tell(Wake{}); !told.ok()) {
       std::fprintf(stderr, "scale: actor %lld: %s\n", static_cast<long long>(i),
                    told.ToString().c_str());
-      return 1;
+      EndChild(1);
     }
     if (i % kProgressInterval == 0) RecordProgress(progress, i + 1, config.count, ran);
   }
   if (!AwaitRun(progress, config.count, ran)) {
-    return ReportStalled("IdleActors", config.count, progress, runtime->Stats().ToString());
+    EndChild(ReportStalled("IdleActors", config.count, progress, runtime->Stats().ToString()));
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ReportScale("IdleActors", config.count, elapsed, ResidentBytes() - resident_before);
-  return 0;
+  EndChild(0);
 }
 
 int MeasureParkedFibers(const ScaleConfig& config, ScaleProgress& progress) {
@@ -138,13 +138,13 @@ int MeasureParkedFibers(const ScaleConfig& config, ScaleProgress& progress) {
     auto [context, cancel] = WithTimeout(Context(), absl::Milliseconds(100));
     const absl::Status last = fibers.back().Join(context);
     cancel.Cancel();
-    return ReportStalled("ParkedFibers", config.count, progress,
-                         absl::StrCat("the last fiber: ", last.ToString(), "; ",
-                                      runtime->Stats().ToString()));
+    EndChild(ReportStalled("ParkedFibers", config.count, progress,
+                           absl::StrCat("the last fiber: ", last.ToString(), "; ",
+                                        runtime->Stats().ToString())));
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ReportScale("ParkedFibers", config.count, elapsed, ResidentBytes() - resident_before);
-  return 0;
+  EndChild(0);
 }
 
 }  // namespace

@@ -63,11 +63,7 @@ int MeasureInChild(const char* name, int64_t count,
     std::fprintf(stderr, "scale: fork: %s\n", std::strerror(errno));
     return 1;
   }
-  if (child == 0) {
-    const int status = measure(*progress);
-    std::fflush(stdout);
-    std::_Exit(status);  // skip the teardown of a million actors: nothing to flush
-  }
+  if (child == 0) EndChild(measure(*progress));  // if it returned without ending itself
   int wait_status = 0;
   while (waitpid(child, &wait_status, 0) < 0) {
     if (errno != EINTR) {
@@ -91,6 +87,12 @@ int MeasureInChild(const char* name, int64_t count,
               reason.c_str());
   std::fflush(stdout);
   return kUnfinished;
+}
+
+void EndChild(int status) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(status);
 }
 
 int ReportStalled(const char* name, int64_t count, const ScaleProgress& progress,

@@ -54,12 +54,19 @@ inline constexpr int kUnfinished = 3;
 
 // Plain thread, before any other thread was started. Runs `measure` in a child
 // process; `measure` creates `count` actors or fibers, each run once, keeps them
-// alive, prints its result line with ReportScale and returns 0 (or ReportStalled's
-// kUnfinished, or prints an error and returns 1). Returns `measure`'s status, or, if
-// the child died, prints a `status=died` line naming `name`, how far it got and
-// the cause, and returns kUnfinished.
+// alive, prints its result line with ReportScale and ends the child with
+// EndChild(0) (or EndChild(ReportStalled(...)), or prints an error and ends it with
+// status 1). Returns the child's status, or, if the child died, prints a
+// `status=died` line naming `name`, how far it got and the cause, and returns
+// kUnfinished.
 int MeasureInChild(const char* name, int64_t count,
                    absl::FunctionRef<int(ScaleProgress& progress)> measure);
+
+// In MeasureInChild's child: flushes the result and ends the process with `status`
+// at once, with every actor and fiber still alive and the runtime still running.
+// Tearing a million of them down is not what is measured, takes long (a runtime
+// unwinds every parked fiber) and would use what they wait on after it is gone.
+[[noreturn]] void EndChild(int status);
 
 // Prints the `status=stalled` line of a measurement that stopped because no more
 // actors or fibers ran, with `reason`; returns kUnfinished.

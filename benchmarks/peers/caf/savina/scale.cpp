@@ -75,7 +75,7 @@ int MeasureIdleActors(const ScaleConfig& config, ScaleProgress& progress) {
   });
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ReportScale("IdleActors", config.count, elapsed, ResidentBytes() - resident_before);
-  return 0;  // MeasureInChild ends the process without tearing the actors down
+  EndChild(0);
 }
 
 }  // namespace
