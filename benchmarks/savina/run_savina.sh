@@ -252,16 +252,17 @@ if page_us:
     steps = {step: us_per_page(step) for step in
              ("SecondTouch", "PopulateWrite", "TouchAfterPopulate", "HugePageTouch")}
     shown = {k: "n/a" if v is None else f"{v:.2f}" for k, v in steps.items()}
-    huge_ms = "n/a" if steps["HugePageTouch"] is None else f"{steps['HugePageTouch'] * 512 / 1e3:.1f}"
+    huge = ("n/a" if steps["HugePageTouch"] is None
+            else f"{steps['HugePageTouch'] * 512 / 1e3:.1f} ms per 2 MiB")
     backing = [r for r in probes if r["name"] == "HugePageBacking"]
-    huge_ms += ("" if not backing else
-                f"; {int(backing[0]['huge_pages'])} of {int(backing[0]['items'])} were huge pages")
+    if backing:
+        huge += f"; {int(backing[0]['huge_pages'])} of {int(backing[0]['items'])} were huge pages"
     touch_note = (f"A fresh 4 KiB page cost {page_us:.1f} us on its first write (median of the "
                   "probes, `scale --kind=first_touch`, first_touch.h); the floor is alive x "
                   "bytes/4096 x that. Per page, in us: a second write "
                   f"{shown['SecondTouch']}; MADV_POPULATE_WRITE {shown['PopulateWrite']}, then "
                   f"the first write after it {shown['TouchAfterPopulate']}; 2 MiB huge pages "
-                  f"{shown['HugePageTouch']} per 4 KiB ({huge_ms} ms per 2 MiB).")
+                  f"{shown['HugePageTouch']} per 4 KiB ({huge}).")
 
 print(savina_text)
 if scale_text:
