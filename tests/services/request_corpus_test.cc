@@ -191,6 +191,21 @@ TEST(RequestCorpusTest, HeadAbsoluteFormAndTrailersAreAccepted) {
   EXPECT_EQ(r.outcome.requests[0].body, "abc");
 }
 
+// http-parser 2.9.4 takes a field named "Transfer-Encodingx" for a Transfer-Encoding
+// (the differential fuzzer's finding): the body is framed as the real fields say.
+TEST(RequestCorpusTest, AFieldNameBeginningWithTransferEncodingIsNotOne) {
+  CheckResult r = Check("field_name_beginning_with_te");
+  EXPECT_EQ(r.error_status, 0);
+  ASSERT_EQ(r.outcome.requests.size(), 2u);
+  EXPECT_EQ(r.outcome.requests[0].body, "abc");  // by its Content-Length
+  EXPECT_EQ(r.outcome.requests[1].path, "/hello");
+  r = Check("chunked_then_field_beginning_with_te");
+  EXPECT_EQ(r.error_status, 0);
+  ASSERT_EQ(r.outcome.requests.size(), 2u);
+  EXPECT_EQ(r.outcome.requests[0].body, "abc");  // still chunked
+  EXPECT_EQ(r.outcome.requests[1].path, "/hello");
+}
+
 TEST(RequestCorpusTest, TheDifferentialCheckCatchesALenientParser) {
   // The check itself must fail on leniency: what the reference rejects, the server
   // must not accept. (The server's own parser is strict, so feed the reference's
