@@ -28,6 +28,9 @@ bool IsToken(absl::string_view text) {
   return true;
 }
 
+// The longest name of a field that frames a body: "transfer-encoding".
+constexpr std::size_t kLongestFramingFieldName = 17;
+
 // field-vchar, SP or HTAB (RFC 9110 5.5): no controls but HTAB, obs-text allowed.
 bool IsFieldValueChar(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
@@ -271,6 +274,7 @@ bool ChunkFramingCheck::Feed(absl::string_view framing) {
         } else if (c == '\n') {
           state_ = State::kDone;
         } else if (IsTokenChar(c)) {
+          trailer_name_.assign(1, absl::ascii_tolower(c));
           state_ = State::kTrailerName;
         } else {
           return Fail("trailer field name is not a token");
@@ -278,9 +282,14 @@ bool ChunkFramingCheck::Feed(absl::string_view framing) {
         break;
       case State::kTrailerName:
         if (c == ':') {
+          if (trailer_name_ == "content-length" || trailer_name_ == "transfer-encoding") {
+            return Fail("a framing field (Content-Length, Transfer-Encoding) in the trailers");
+          }
           state_ = State::kTrailerValue;
         } else if (!IsTokenChar(c)) {
           return Fail("trailer field name is not a token");
+        } else if (trailer_name_.size() <= kLongestFramingFieldName) {
+          trailer_name_.push_back(absl::ascii_tolower(c));
         }
         break;
       case State::kTrailerValue:

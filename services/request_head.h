@@ -58,7 +58,10 @@ HeadCheck ParseRequestHead(absl::string_view raw);
 // The framing of a chunked body with the chunk data taken out, fed as it arrives:
 // each chunk-size line (hex size, optional extensions, CRLF or LF), exactly CRLF
 // where a chunk's data ended, the last chunk ("0"), trailer field lines, and the
-// empty line. Any deviation is final.
+// empty line. Any deviation is final. A trailer may not be a framing field
+// (Content-Length, Transfer-Encoding; RFC 9110 6.5.1 forbids sending them there):
+// http-parser validates a Content-Length even in the trailers, so the rule is
+// stated here rather than left to it.
 class ChunkFramingCheck {
  public:
   // False once the bytes so far cannot be chunked framing.
@@ -76,6 +79,9 @@ class ChunkFramingCheck {
 
   State state_ = State::kSizeStart;
   uint64_t size_ = 0;
+  // The current trailer field's name, lower-cased, up to one byte more than the
+  // longest framing field's name (enough to tell it is none).
+  std::string trailer_name_;
   std::string reason_;
 };
 
