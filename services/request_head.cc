@@ -28,6 +28,10 @@ bool IsToken(absl::string_view text) {
   return true;
 }
 
+// A chunk-size line must end with CRLF: http-parser takes a bare LF there for part
+// of a chunk extension, or for junk, so it cannot be allowed as elsewhere.
+constexpr absl::string_view kBareLfAfterChunkSize = "bare LF at the end of a chunk-size line";
+
 // The longest name of a field that frames a body: "transfer-encoding".
 constexpr std::size_t kLongestFramingFieldName = 17;
 
@@ -242,7 +246,7 @@ bool ChunkFramingCheck::Feed(absl::string_view framing) {
         } else if (c == '\r') {
           state_ = State::kSizeLf;
         } else if (c == '\n') {
-          state_ = size_ == 0 ? State::kTrailerStart : State::kDataCr;
+          return Fail(kBareLfAfterChunkSize);
         } else {
           return Fail("junk after the chunk size");
         }
@@ -251,7 +255,7 @@ bool ChunkFramingCheck::Feed(absl::string_view framing) {
         if (c == '\r') {
           state_ = State::kSizeLf;
         } else if (c == '\n') {
-          state_ = size_ == 0 ? State::kTrailerStart : State::kDataCr;
+          return Fail(kBareLfAfterChunkSize);
         } else if (!IsFieldValueChar(c)) {
           return Fail("control byte in a chunk extension");
         }

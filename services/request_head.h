@@ -13,7 +13,8 @@
 // from this parse, not from http-parser's callbacks.
 //
 // Accepted beyond the letter of the grammar, as RFC 9112 allows: a bare LF as a line
-// end (section 2.2), empty lines before the request line (2.2). Refused though the
+// end (section 2.2; not after a chunk size, see ChunkFramingCheck), empty lines
+// before the request line (2.2). Refused though the
 // RFC allows it: userinfo in an absolute-form target (RFC 9110 4.2.4 advises so).
 #ifndef TROUPE_SERVICES_REQUEST_HEAD_H_
 #define TROUPE_SERVICES_REQUEST_HEAD_H_
@@ -56,7 +57,8 @@ struct HeadCheck {
 HeadCheck ParseRequestHead(absl::string_view raw);
 
 // The framing of a chunked body with the chunk data taken out, fed as it arrives:
-// each chunk-size line (hex size, optional extensions, CRLF or LF), exactly CRLF
+// each chunk-size line (hex size, optional extensions, CRLF: here a bare LF is
+// refused, as http-parser cannot frame it), exactly CRLF
 // where a chunk's data ended, the last chunk ("0"), trailer field lines, and the
 // empty line. Any deviation is final. A trailer may not be a framing field
 // (Content-Length, Transfer-Encoding; RFC 9110 6.5.1 forbids sending them there):

@@ -5,11 +5,12 @@
 // non-incremental; for fuzzing and tests only.
 //
 // The policy choices are the server's (the RFC leaves them open): a bare LF ends a
-// line; empty lines before a request line are skipped; a request target is
-// origin-form, absolute-form (http/https), "*" for OPTIONS, or host:port for
-// CONNECT, without a fragment or userinfo; methods are those http-parser knows; only "chunked"
-// is a transfer coding; no framing field (Content-Length, Transfer-Encoding) in the
-// trailers; after CONNECT or an Upgrade the stream is not HTTP.
+// line, but for a chunk-size line, which needs its CRLF; empty lines before a
+// request line are skipped; a request target is origin-form, absolute-form
+// (http/https), "*" for OPTIONS, or host:port for CONNECT, without a fragment or
+// userinfo; methods are those http-parser knows; only "chunked" is a transfer
+// coding; no framing field (Content-Length, Transfer-Encoding) in the trailers;
+// after CONNECT or an Upgrade the stream is not HTTP.
 #ifndef TROUPE_SERVICES_FUZZ_REFERENCE_PARSER_H_
 #define TROUPE_SERVICES_FUZZ_REFERENCE_PARSER_H_
 
@@ -68,7 +69,7 @@ inline const std::regex& FieldLine() {
 
 inline const std::regex& ChunkSizeLine() {
   static const auto* re = new std::regex(
-      "([0-9A-Fa-f]+)(;[^\\x00-\\x08\\x0a-\\x1f\\x7f]*)?\\r?\\n", std::regex::optimize);
+      "([0-9A-Fa-f]+)(;[^\\x00-\\x08\\x0a-\\x1f\\x7f]*)?\\r\\n", std::regex::optimize);
   return *re;
 }
 

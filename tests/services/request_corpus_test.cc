@@ -217,6 +217,14 @@ TEST(RequestCorpusTest, AFramingFieldInTheTrailersIs400) {
   }
 }
 
+// http-parser cannot frame a chunk-size line ended by a bare LF (it reads on into
+// the data as an extension), so it is refused, though a bare LF ends other lines.
+TEST(RequestCorpusTest, AChunkSizeLineNeedsItsCrlf) {
+  const CheckResult r = Check("chunk_size_bare_lf");
+  EXPECT_EQ(r.error_status, 400);
+  EXPECT_TRUE(r.outcome.requests.empty());
+}
+
 TEST(RequestCorpusTest, TheDifferentialCheckCatchesALenientParser) {
   // The check itself must fail on leniency: what the reference rejects, the server
   // must not accept. (The server's own parser is strict, so feed the reference's
