@@ -32,7 +32,7 @@ bool IsToken(absl::string_view text) {
 // of a chunk extension, or for junk, so it cannot be allowed as elsewhere.
 constexpr absl::string_view kBareLfAfterChunkSize = "bare LF at the end of a chunk-size line";
 
-// The longest name of a field that frames a body: "transfer-encoding".
+// The longest name of a field refused in the trailers: "transfer-encoding".
 constexpr std::size_t kLongestFramingFieldName = 17;
 
 // field-vchar, SP or HTAB (RFC 9110 5.5): no controls but HTAB, obs-text allowed.
@@ -286,8 +286,11 @@ bool ChunkFramingCheck::Feed(absl::string_view framing) {
         break;
       case State::kTrailerName:
         if (c == ':') {
-          if (trailer_name_ == "content-length" || trailer_name_ == "transfer-encoding") {
-            return Fail("a framing field (Content-Length, Transfer-Encoding) in the trailers");
+          if (trailer_name_ == "content-length" || trailer_name_ == "transfer-encoding" ||
+              trailer_name_ == "connection" || trailer_name_ == "proxy-connection") {
+            return Fail(
+                "a framing or connection field (Content-Length, Transfer-Encoding, Connection, "
+                "Proxy-Connection) in the trailers");
           }
           state_ = State::kTrailerValue;
         } else if (!IsTokenChar(c)) {

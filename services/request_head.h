@@ -60,10 +60,11 @@ HeadCheck ParseRequestHead(absl::string_view raw);
 // each chunk-size line (hex size, optional extensions, CRLF: here a bare LF is
 // refused, as http-parser cannot frame it), exactly CRLF
 // where a chunk's data ended, the last chunk ("0"), trailer field lines, and the
-// empty line. Any deviation is final. A trailer may not be a framing field
-// (Content-Length, Transfer-Encoding; RFC 9110 6.5.1 forbids sending them there):
-// http-parser validates a Content-Length even in the trailers, so the rule is
-// stated here rather than left to it.
+// empty line. Any deviation is final. A trailer may not be a framing or connection
+// field (Content-Length, Transfer-Encoding, Connection, and Proxy-Connection, which
+// http-parser takes for Connection; RFC 9110 6.5.1 forbids sending them there):
+// http-parser validates a Content-Length and acts on a Connection even in the
+// trailers, so the rule is stated here rather than left to it.
 class ChunkFramingCheck {
  public:
   // False once the bytes so far cannot be chunked framing.

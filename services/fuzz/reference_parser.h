@@ -9,7 +9,8 @@
 // request line are skipped; a request target is origin-form, absolute-form
 // (http/https), "*" for OPTIONS, or host:port for CONNECT, without a fragment or
 // userinfo; methods are those http-parser knows; only "chunked" is a transfer
-// coding; no framing field (Content-Length, Transfer-Encoding) in the trailers;
+// coding; no Content-Length, Transfer-Encoding, Connection or Proxy-Connection in
+// the trailers;
 // after CONNECT or an Upgrade the stream is not HTTP.
 #ifndef TROUPE_SERVICES_FUZZ_REFERENCE_PARSER_H_
 #define TROUPE_SERVICES_FUZZ_REFERENCE_PARSER_H_
@@ -227,9 +228,10 @@ inline ReferenceOutcome ReferenceParse(absl::string_view bytes) {
         n = MatchLine(FieldLine(), bytes, &m);
         if (n < 0) return incomplete();
         if (n == 0) return reject(400, "trailer");
-        if (absl::EqualsIgnoreCase(m[1].str(), "content-length") ||
-            absl::EqualsIgnoreCase(m[1].str(), "transfer-encoding")) {
-          return reject(400, "framing field in the trailers");
+        const std::string name = m[1].str();
+        for (const char* refused :
+             {"content-length", "transfer-encoding", "connection", "proxy-connection"}) {
+          if (absl::EqualsIgnoreCase(name, refused)) return reject(400, "field refused in the trailers");
         }
         bytes.remove_prefix(n);
       }

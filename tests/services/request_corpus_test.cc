@@ -206,15 +206,26 @@ TEST(RequestCorpusTest, AFieldNameBeginningWithTransferEncodingIsNotOne) {
   EXPECT_EQ(r.outcome.requests[1].path, "/hello");
 }
 
-// RFC 9110 6.5.1: framing fields may not be sent as trailers. (http-parser refuses a
-// malformed Content-Length trailer by itself; the fuzzer found the server and the
-// reference disagreeing on it.)
-TEST(RequestCorpusTest, AFramingFieldInTheTrailersIs400) {
-  for (const char* seed : {"trailer_content_length", "trailer_transfer_encoding"}) {
+// RFC 9110 6.5.1: framing and connection fields may not be sent as trailers.
+// (http-parser refuses a malformed Content-Length trailer by itself and acts on a
+// Connection trailer; the fuzzer found the server and the reference disagreeing.)
+TEST(RequestCorpusTest, AFramingOrConnectionFieldInTheTrailersIs400) {
+  for (const char* seed :
+       {"trailer_content_length", "trailer_transfer_encoding", "trailer_connection"}) {
     const CheckResult r = Check(seed);
     EXPECT_EQ(r.error_status, 400) << seed;
     EXPECT_TRUE(r.outcome.requests.empty()) << seed;
   }
+}
+
+// http-parser reads "Proxy-Connection" as Connection; keep-alive comes from the
+// Connection fields alone (the fuzzer's fourth finding).
+TEST(RequestCorpusTest, ProxyConnectionCloseDoesNotCloseTheConnection) {
+  const CheckResult r = Check("proxy_connection_close");
+  EXPECT_EQ(r.error_status, 0);
+  ASSERT_EQ(r.outcome.requests.size(), 2u);
+  EXPECT_TRUE(r.outcome.requests[0].keep_alive);
+  EXPECT_EQ(r.outcome.requests[1].path, "/hello");
 }
 
 // http-parser cannot frame a chunk-size line ended by a bare LF (it reads on into
