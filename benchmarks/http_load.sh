@@ -122,41 +122,55 @@ echo "http_load: troupe pid $TROUPE_PID on :$TROUPE_PORT, go pid $GO_PID on :$GO
   "wrk -t$THREADS -d${DURATION}s, procs $PROCS, nproc $(nproc)" >&2
 
 # --- load --------------------------------------------------------------------
-# run_wrk NAME PORT PATH CONNS: prints "rps p50 p99 problems".
+# cpu_ticks PID: the user + system CPU time the process has used, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# run_wrk NAME PORT PATH CONNS PID: prints "rps p50 p99 cpu_us problems", where
+# cpu_us is the server's CPU time (user + system) per request in microseconds: less
+# disturbed than requests/s by other work on a shared machine.
 run_wrk() {
-  local out="$WORK/wrk-$1-${3//\//_}-$4.txt"
+  local out="$WORK/wrk-$1-${3//\//_}-$4.txt" ticks_before ticks_after
+  ticks_before="$(cpu_ticks "$5")"
   timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$4" -d"${DURATION}s" --latency \
     "http://127.0.0.1:$2$3" >"$out" 2>&1 || echo "wrk exited $?" >>"$out"
-  awk '
+  ticks_after="$(cpu_ticks "$5")"
+  awk -v ticks=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" '
+    / requests in / { requests = $1 }
     /Requests\/sec:/ { rps = $2 }
     /^ +50% / { p50 = $2 }
     /^ +99% / { p99 = $2 }
     /Non-2xx or 3xx responses:/ { bad = bad "non2xx=" $NF "," }
     /Socket errors:/ { gsub(/,/, ""); bad = bad "sock(c" $4 ",r" $6 ",w" $8 ",t" $10 "),"}
     /wrk exited/ { bad = bad "wrk-rc=" $3 "," }
-    END { if (bad == "") bad = "-"; sub(/,$/, "", bad); print (rps ? rps : "0"), (p50 ? p50 : "?"), (p99 ? p99 : "?"), bad }
+    END {
+      if (bad == "") bad = "-"
+      sub(/,$/, "", bad)
+      cpu = requests > 0 ? sprintf("%.1f", ticks * 1e6 / hz / requests) : "?"
+      print (rps ? rps : "0"), (p50 ? p50 : "?"), (p99 ? p99 : "?"), cpu, bad
+    }
   ' "$out"
 }
 
-printf '%-8s %6s %12s %12s %7s %19s %19s  %s\n' \
-  endpoint conns "troupe rps" "go rps" ratio "troupe p50/p99" "go p50/p99" problems
+printf '%-8s %6s %12s %12s %7s %19s %19s %15s  %s\n' \
+  endpoint conns "troupe rps" "go rps" ratio "troupe p50/p99" "go p50/p99" "cpu us/req t/go" problems
 for path in "${PATHS[@]}"; do
   for conns in $CONNECTIONS; do
     SECONDS=0
-    read -r t_rps t_p50 t_p99 t_bad < <(run_wrk troupe "$TROUPE_PORT" "$path" "$conns")
+    read -r t_rps t_p50 t_p99 t_cpu t_bad < <(run_wrk troupe "$TROUPE_PORT" "$path" "$conns" "$TROUPE_PID")
     kill -0 "$TROUPE_PID" 2>/dev/null || t_bad="$t_bad,SERVER-DIED"
-    read -r g_rps g_p50 g_p99 g_bad < <(run_wrk go "$GO_PORT" "$path" "$conns")
+    read -r g_rps g_p50 g_p99 g_cpu g_bad < <(run_wrk go "$GO_PORT" "$path" "$conns" "$GO_PID")
     kill -0 "$GO_PID" 2>/dev/null || g_bad="$g_bad,SERVER-DIED"
     echo "http_load: $path c=$conns took ${SECONDS}s for both" >&2
     ratio="$(awk -v t="$t_rps" -v g="$g_rps" 'BEGIN { if (g > 0) printf "%.2f", t / g; else print "-" }')"
     problems=""
     [[ "$t_bad" == "-" ]] || problems="troupe:$t_bad "
     [[ "$g_bad" == "-" ]] || problems="${problems}go:$g_bad"
-    printf '%-8s %6s %12s %12s %7s %19s %19s  %s\n' "$path" "$conns" "$t_rps" "$g_rps" "$ratio" \
-      "$t_p50/$t_p99" "$g_p50/$g_p99" "${problems:--}"
+    printf '%-8s %6s %12s %12s %7s %19s %19s %15s  %s\n' "$path" "$conns" "$t_rps" "$g_rps" "$ratio" \
+      "$t_p50/$t_p99" "$g_p50/$g_p99" "$t_cpu/$g_cpu" "${problems:--}"
   done
 done
-echo "ratio = troupe req/s / Go req/s; latencies from wrk --latency" >&2
+echo "ratio = troupe req/s / Go req/s; latencies from wrk --latency;" \
+  "cpu us/req = each server's user + system CPU time per request" >&2
 
 # --- shutdown ----------------------------------------------------------------
 SECONDS=0

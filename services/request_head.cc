@@ -28,6 +28,13 @@ bool IsToken(absl::string_view text) {
   return true;
 }
 
+// A chunk-size line must end with CRLF: http-parser takes a bare LF there for part
+// of a chunk extension, or for junk, so it cannot be allowed as elsewhere.
+constexpr absl::string_view kBareLfAfterChunkSize = "bare LF at the end of a chunk-size line";
+
+// The longest name of a field refused in the trailers: "transfer-encoding".
+constexpr std::size_t kLongestFramingFieldName = 17;
+
 // field-vchar, SP or HTAB (RFC 9110 5.5): no controls but HTAB, obs-text allowed.
 bool IsFieldValueChar(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
@@ -239,7 +246,7 @@ bool ChunkFramingCheck::Feed(absl::string_view framing) {
         } else if (c == '\r') {
           state_ = State::kSizeLf;
         } else if (c == '\n') {
-          state_ = size_ == 0 ? State::kTrailerStart : State::kDataCr;
+          return Fail(kBareLfAfterChunkSize);
         } else {
           return Fail("junk after the chunk size");
         }
@@ -248,7 +255,7 @@ bool ChunkFramingCheck::Feed(absl::string_view framing) {
         if (c == '\r') {
           state_ = State::kSizeLf;
         } else if (c == '\n') {
-          state_ = size_ == 0 ? State::kTrailerStart : State::kDataCr;
+          return Fail(kBareLfAfterChunkSize);
         } else if (!IsFieldValueChar(c)) {
           return Fail("control byte in a chunk extension");
         }
@@ -271,6 +278,7 @@ bool ChunkFramingCheck::Feed(absl::string_view framing) {
         } else if (c == '\n') {
           state_ = State::kDone;
         } else if (IsTokenChar(c)) {
+          trailer_name_.assign(1, absl::ascii_tolower(c));
           state_ = State::kTrailerName;
         } else {
           return Fail("trailer field name is not a token");
@@ -278,9 +286,17 @@ bool ChunkFramingCheck::Feed(absl::string_view framing) {
         break;
       case State::kTrailerName:
         if (c == ':') {
+          if (trailer_name_ == "content-length" || trailer_name_ == "transfer-encoding" ||
+              trailer_name_ == "connection" || trailer_name_ == "proxy-connection") {
+            return Fail(
+                "a framing or connection field (Content-Length, Transfer-Encoding, Connection, "
+                "Proxy-Connection) in the trailers");
+          }
           state_ = State::kTrailerValue;
         } else if (!IsTokenChar(c)) {
           return Fail("trailer field name is not a token");
+        } else if (trailer_name_.size() <= kLongestFramingFieldName) {
+          trailer_name_.push_back(absl::ascii_tolower(c));
         }
         break;
       case State::kTrailerValue:

@@ -13,7 +13,8 @@
 // from this parse, not from http-parser's callbacks.
 //
 // Accepted beyond the letter of the grammar, as RFC 9112 allows: a bare LF as a line
-// end (section 2.2), empty lines before the request line (2.2). Refused though the
+// end (section 2.2; not after a chunk size, see ChunkFramingCheck), empty lines
+// before the request line (2.2). Refused though the
 // RFC allows it: userinfo in an absolute-form target (RFC 9110 4.2.4 advises so).
 #ifndef TROUPE_SERVICES_REQUEST_HEAD_H_
 #define TROUPE_SERVICES_REQUEST_HEAD_H_
@@ -56,9 +57,14 @@ struct HeadCheck {
 HeadCheck ParseRequestHead(absl::string_view raw);
 
 // The framing of a chunked body with the chunk data taken out, fed as it arrives:
-// each chunk-size line (hex size, optional extensions, CRLF or LF), exactly CRLF
+// each chunk-size line (hex size, optional extensions, CRLF: here a bare LF is
+// refused, as http-parser cannot frame it), exactly CRLF
 // where a chunk's data ended, the last chunk ("0"), trailer field lines, and the
-// empty line. Any deviation is final.
+// empty line. Any deviation is final. A trailer may not be a framing or connection
+// field (Content-Length, Transfer-Encoding, Connection, and Proxy-Connection, which
+// http-parser takes for Connection; RFC 9110 6.5.1 forbids sending them there):
+// http-parser validates a Content-Length and acts on a Connection even in the
+// trailers, so the rule is stated here rather than left to it.
 class ChunkFramingCheck {
  public:
   // False once the bytes so far cannot be chunked framing.
@@ -76,6 +82,9 @@ class ChunkFramingCheck {
 
   State state_ = State::kSizeStart;
   uint64_t size_ = 0;
+  // The current trailer field's name, lower-cased, up to one byte more than the
+  // longest framing field's name (enough to tell it is none).
+  std::string trailer_name_;
   std::string reason_;
 };
 

@@ -5,7 +5,10 @@
 // boundaries, Content-Length and chunked bodies, pipelining, keep-alive. Debian
 // builds it non-strict, so every head and every chunked body's framing is also
 // checked against RFC 9112's grammar (request_head.h) before a request is handed
-// out, and the head's meaning is taken from that strict parse. To see the raw head
+// out, and the head's meaning is taken from that strict parse: its fields, and the
+// body's framing and the connection's keep-alive, which are written back into
+// http-parser's marks before it reads on (it runs lenient, as its own readings of
+// Transfer-Encoding and Connection are wrong at the edges). To see the raw head
 // bytes, the parser is paused when a head ends and when a message ends: the bytes
 // between two pauses, minus body data, are exactly the framing of one part.
 //

@@ -5,10 +5,13 @@
 // non-incremental; for fuzzing and tests only.
 //
 // The policy choices are the server's (the RFC leaves them open): a bare LF ends a
-// line; empty lines before a request line are skipped; a request target is
-// origin-form, absolute-form (http/https), "*" for OPTIONS, or host:port for
-// CONNECT, without a fragment or userinfo; methods are those http-parser knows; only "chunked"
-// is a transfer coding; after CONNECT or an Upgrade the stream is not HTTP.
+// line, but for a chunk-size line, which needs its CRLF; empty lines before a
+// request line are skipped; a request target is origin-form, absolute-form
+// (http/https), "*" for OPTIONS, or host:port for CONNECT, without a fragment or
+// userinfo; methods are those http-parser knows; only "chunked" is a transfer
+// coding; no Content-Length, Transfer-Encoding, Connection or Proxy-Connection in
+// the trailers;
+// after CONNECT or an Upgrade the stream is not HTTP.
 #ifndef TROUPE_SERVICES_FUZZ_REFERENCE_PARSER_H_
 #define TROUPE_SERVICES_FUZZ_REFERENCE_PARSER_H_
 
@@ -67,7 +70,7 @@ inline const std::regex& FieldLine() {
 
 inline const std::regex& ChunkSizeLine() {
   static const auto* re = new std::regex(
-      "([0-9A-Fa-f]+)(;[^\\x00-\\x08\\x0a-\\x1f\\x7f]*)?\\r?\\n", std::regex::optimize);
+      "([0-9A-Fa-f]+)(;[^\\x00-\\x08\\x0a-\\x1f\\x7f]*)?\\r\\n", std::regex::optimize);
   return *re;
 }
 
@@ -225,6 +228,11 @@ inline ReferenceOutcome ReferenceParse(absl::string_view bytes) {
         n = MatchLine(FieldLine(), bytes, &m);
         if (n < 0) return incomplete();
         if (n == 0) return reject(400, "trailer");
+        const std::string name = m[1].str();
+        for (const char* refused :
+             {"content-length", "transfer-encoding", "connection", "proxy-connection"}) {
+          if (absl::EqualsIgnoreCase(name, refused)) return reject(400, "field refused in the trailers");
+        }
         bytes.remove_prefix(n);
       }
     }

@@ -191,6 +191,51 @@ TEST(RequestCorpusTest, HeadAbsoluteFormAndTrailersAreAccepted) {
   EXPECT_EQ(r.outcome.requests[0].body, "abc");
 }
 
+// http-parser 2.9.4 takes a field named "Transfer-Encodingx" for a Transfer-Encoding
+// (the differential fuzzer's finding): the body is framed as the real fields say.
+TEST(RequestCorpusTest, AFieldNameBeginningWithTransferEncodingIsNotOne) {
+  CheckResult r = Check("field_name_beginning_with_te");
+  EXPECT_EQ(r.error_status, 0);
+  ASSERT_EQ(r.outcome.requests.size(), 2u);
+  EXPECT_EQ(r.outcome.requests[0].body, "abc");  // by its Content-Length
+  EXPECT_EQ(r.outcome.requests[1].path, "/hello");
+  r = Check("chunked_then_field_beginning_with_te");
+  EXPECT_EQ(r.error_status, 0);
+  ASSERT_EQ(r.outcome.requests.size(), 2u);
+  EXPECT_EQ(r.outcome.requests[0].body, "abc");  // still chunked
+  EXPECT_EQ(r.outcome.requests[1].path, "/hello");
+}
+
+// RFC 9110 6.5.1: framing and connection fields may not be sent as trailers.
+// (http-parser refuses a malformed Content-Length trailer by itself and acts on a
+// Connection trailer; the fuzzer found the server and the reference disagreeing.)
+TEST(RequestCorpusTest, AFramingOrConnectionFieldInTheTrailersIs400) {
+  for (const char* seed :
+       {"trailer_content_length", "trailer_transfer_encoding", "trailer_connection"}) {
+    const CheckResult r = Check(seed);
+    EXPECT_EQ(r.error_status, 400) << seed;
+    EXPECT_TRUE(r.outcome.requests.empty()) << seed;
+  }
+}
+
+// http-parser reads "Proxy-Connection" as Connection; keep-alive comes from the
+// Connection fields alone (the fuzzer's fourth finding).
+TEST(RequestCorpusTest, ProxyConnectionCloseDoesNotCloseTheConnection) {
+  const CheckResult r = Check("proxy_connection_close");
+  EXPECT_EQ(r.error_status, 0);
+  ASSERT_EQ(r.outcome.requests.size(), 2u);
+  EXPECT_TRUE(r.outcome.requests[0].keep_alive);
+  EXPECT_EQ(r.outcome.requests[1].path, "/hello");
+}
+
+// http-parser cannot frame a chunk-size line ended by a bare LF (it reads on into
+// the data as an extension), so it is refused, though a bare LF ends other lines.
+TEST(RequestCorpusTest, AChunkSizeLineNeedsItsCrlf) {
+  const CheckResult r = Check("chunk_size_bare_lf");
+  EXPECT_EQ(r.error_status, 400);
+  EXPECT_TRUE(r.outcome.requests.empty());
+}
+
 TEST(RequestCorpusTest, TheDifferentialCheckCatchesALenientParser) {
   // The check itself must fail on leniency: what the reference rejects, the server
   // must not accept. (The server's own parser is strict, so feed the reference's
