@@ -11,6 +11,10 @@
 #include <cstdint>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace troupe::scheduler_internal {
 
 namespace {
@@ -68,7 +72,14 @@ std::size_t PageSize() {
 void* ReservePages(std::size_t bytes) {
   void* address = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return address == MAP_FAILED ? nullptr : address;
+  if (address == MAP_FAILED) return nullptr;
+#if defined(__SANITIZE_ADDRESS__)
+  // The range may have held a fiber stack before (unmapped since): ASan keeps the
+  // redzones of frames that never returned there, which would flag our first writes
+  // to fresh memory (a fiber record, say) as stack-buffer-underflow.
+  ASAN_UNPOISON_MEMORY_REGION(address, bytes);
+#endif
+  return address;
 }
 
 void* MapPopulated(std::size_t bytes) {
