@@ -26,7 +26,6 @@
 #include "absl/time/time.h"
 #include "troupe/benchmarks/common/allocation_counter.h"
 #include "troupe/benchmarks/compare/compare_workload.h"
-#include "troupe/benchmarks/compare/rss_sampler.h"
 #include "troupe/scheduler/internal/clock.h"
 #include "troupe/scheduler/this_fiber.h"
 
@@ -46,6 +45,26 @@ int64_t PeakRssKb() {
     if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6);
   }
   return 0;
+}
+
+void RecordLatencies(const LatencySummary& summary, DesignResult* result) {
+  result->p50_us = summary.p50_us;
+  result->p95_us = summary.p95_us;
+  result->p99_us = summary.p99_us;
+  result->max_us = summary.max_us;
+  result->latency_quantiles_us = summary.quantiles_us;
+}
+
+void RecordRss(const std::vector<RssSample>& samples, DesignResult* result) {
+  const RssSummary summary = SummarizeRss(samples);
+  result->rss_start_kb = summary.start_kb;
+  result->rss_peak_kb = summary.peak_kb;
+  result->rss_growth_kb_per_min = summary.growth_kb_per_min;
+  result->rss_window_s = summary.window_s;
+  result->rss_series.clear();
+  for (const RssSample& s : ThinRss(samples)) {
+    result->rss_series.push_back({s.seconds, static_cast<double>(s.kb) / 1024});
+  }
 }
 
 Shards MakeShards(const ErasedWorkload& workload, int owners) {
@@ -133,7 +152,7 @@ DesignResult Run::Finish(const std::string& design) {
     result.error = absl::StrCat(out_of_order_, " records reached the sink behind a later "
                                 "record of their key");
   }
-  latencies_.Summarize(&result);
+  RecordLatencies(latencies_.Summarize(), &result);
   return result;
 }
 

@@ -16,6 +16,7 @@
 #include "troupe/benchmarks/compare/compare_designs.h"
 #include "troupe/benchmarks/compare/erased_workload.h"
 #include "troupe/benchmarks/compare/latency_recorder.h"
+#include "troupe/benchmarks/compare/rss_sampler.h"
 #include "troupe/scheduler/blocking.h"
 #include "troupe/scheduler/pool.h"
 #include "troupe/scheduler/runtime.h"
@@ -99,6 +100,11 @@ class Run {
 void ResetPeakRss();
 // The peak RSS since the last reset (or the process's start), in KiB.
 int64_t PeakRssKb();
+
+// Fills the latency fields of `result` from `summary`.
+void RecordLatencies(const LatencySummary& summary, DesignResult* result);
+// Fills the rss_* fields of `result` from `samples`.
+void RecordRss(const std::vector<RssSample>& samples, DesignResult* result);
 
 // Crashes with the status if it is an error: the designs' channels and actors only
 // fail on a bug.

@@ -4,7 +4,8 @@
 // so that a long --duration run needs no more memory at its end than at its start.
 // The maximum is always exact. The Go and Boost.Fiber programs do the same.
 //
-// One writer at a time (the sink); not thread-safe.
+// One writer at a time (the sink); not thread-safe. No troupe dependency: the
+// Boost.Fiber program uses it too.
 #ifndef TROUPE_BENCHMARKS_COMPARE_LATENCY_RECORDER_H_
 #define TROUPE_BENCHMARKS_COMPARE_LATENCY_RECORDER_H_
 
@@ -13,10 +14,15 @@
 #include <cstdint>
 #include <vector>
 
-#include "troupe/benchmarks/compare/compare_designs.h"
 #include "troupe/benchmarks/compare/compare_workload.h"
 
 namespace troupe::benchmarks {
+
+// A run's latencies, in µs: p50/p95/p99/max, and the kLatencyQuantiles.
+struct LatencySummary {
+  double p50_us = 0, p95_us = 0, p99_us = 0, max_us = 0;
+  std::vector<double> quantiles_us;
+};
 
 class LatencyRecorder {
  public:
@@ -45,22 +51,23 @@ class LatencyRecorder {
 
   int64_t count() const { return static_cast<int64_t>(seen_); }
 
-  // p50/p95/p99/max and the kLatencyQuantiles into `result`, in µs: element
-  // floor(q x (n - 1)) of the sorted samples. Sorts the samples; nothing if none.
-  void Summarize(DesignResult* result) {
+  // Each quantile is element floor(q x (n - 1)) of the sorted samples. Sorts the
+  // samples; all zero if there are none.
+  LatencySummary Summarize() {
+    LatencySummary result;
     const std::size_t n = std::min<std::size_t>(seen_, samples_.size());
-    if (n == 0) return;
+    if (n == 0) return result;
     std::sort(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(n));
     auto quantile_us = [&](double q) {
       const auto k = std::min(n - 1, static_cast<std::size_t>(q * static_cast<double>(n - 1)));
       return static_cast<double>(samples_[k]) / 1000.0;
     };
-    result->p50_us = quantile_us(0.50);
-    result->p95_us = quantile_us(0.95);
-    result->p99_us = quantile_us(0.99);
-    result->max_us = static_cast<double>(max_) / 1000.0;
-    result->latency_quantiles_us.clear();
-    for (double q : kLatencyQuantiles) result->latency_quantiles_us.push_back(quantile_us(q));
+    result.p50_us = quantile_us(0.50);
+    result.p95_us = quantile_us(0.95);
+    result.p99_us = quantile_us(0.99);
+    result.max_us = static_cast<double>(max_) / 1000.0;
+    for (double q : kLatencyQuantiles) result.quantiles_us.push_back(quantile_us(q));
+    return result;
   }
 
  private:

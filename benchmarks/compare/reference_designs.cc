@@ -274,7 +274,7 @@ DesignResult RunHandoffBound(int threads, const ErasedWorkload& w, const DesignO
   DesignResult result =
       PlainThreadsResult("handoff", received, end - start, checksum, allocations_before);
   result.offered_rps = options.rate;
-  latencies.Summarize(&result);
+  design_internal::RecordLatencies(latencies.Summarize(), &result);
   return result;
 }
 

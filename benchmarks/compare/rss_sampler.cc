@@ -6,11 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "troupe/scheduler/internal/clock.h"
-
 namespace troupe::benchmarks {
-
-using scheduler_internal::MonotonicNanos;
 
 int64_t CurrentRssKb() {
   std::FILE* statm = std::fopen("/proc/self/statm", "r");
@@ -28,7 +24,8 @@ RssSampler::~RssSampler() {
 
 void RssSampler::Sample() {
   samples_.push_back(
-      {static_cast<double>(MonotonicNanos() - start_ns_) / 1e9, CurrentRssKb()});
+      {std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(),
+       CurrentRssKb()});
   if (samples_.size() < kMaxSamples) return;
   // Thin to every other sample and sample half as often from now on.
   std::size_t kept = 0;
@@ -40,7 +37,7 @@ void RssSampler::Sample() {
 void RssSampler::Start(int64_t interval_ns) {
   std::lock_guard<std::mutex> lock(mutex_);
   samples_.reserve(kMaxSamples);  // no allocation while the run is measured
-  start_ns_ = MonotonicNanos();
+  start_ = std::chrono::steady_clock::now();
   interval_ns_ = interval_ns;
   Sample();
   thread_ = std::thread([this] {
@@ -88,21 +85,12 @@ RssSummary SummarizeRss(const std::vector<RssSample>& samples) {
   return summary;
 }
 
-void RecordRss(const std::vector<RssSample>& samples, DesignResult* result) {
-  const RssSummary summary = SummarizeRss(samples);
-  result->rss_start_kb = summary.start_kb;
-  result->rss_peak_kb = summary.peak_kb;
-  result->rss_growth_kb_per_min = summary.growth_kb_per_min;
-  result->rss_window_s = summary.window_s;
-  result->rss_series.clear();
+std::vector<RssSample> ThinRss(const std::vector<RssSample>& samples) {
+  std::vector<RssSample> thin;
   const std::size_t step = samples.size() / 100 + 1;
-  for (std::size_t i = 0; i < samples.size(); i += step) {
-    result->rss_series.push_back({samples[i].seconds, static_cast<double>(samples[i].kb) / 1024});
-  }
-  if (!samples.empty() && (samples.size() - 1) % step != 0) {
-    result->rss_series.push_back(
-        {samples.back().seconds, static_cast<double>(samples.back().kb) / 1024});
-  }
+  for (std::size_t i = 0; i < samples.size(); i += step) thin.push_back(samples[i]);
+  if (!samples.empty() && (samples.size() - 1) % step != 0) thin.push_back(samples.back());
+  return thin;
 }
 
 }  // namespace troupe::benchmarks

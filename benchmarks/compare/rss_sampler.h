@@ -5,16 +5,16 @@
 //
 // Samples are taken every `interval`; when kMaxSamples are held, every other one is
 // dropped and the interval doubles, so a run of any length keeps a bounded series.
+// No troupe dependency: the Boost.Fiber program uses it too.
 #ifndef TROUPE_BENCHMARKS_COMPARE_RSS_SAMPLER_H_
 #define TROUPE_BENCHMARKS_COMPARE_RSS_SAMPLER_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include "troupe/benchmarks/compare/compare_designs.h"
 
 namespace troupe::benchmarks {
 
@@ -49,7 +49,7 @@ class RssSampler {
   bool stopping_ = false;                // guarded by mutex_
   std::vector<RssSample> samples_;       // guarded by mutex_
   int64_t interval_ns_ = 0;              // guarded by mutex_
-  int64_t start_ns_ = 0;
+  std::chrono::steady_clock::time_point start_;
   std::thread thread_;
 };
 
@@ -64,9 +64,8 @@ struct RssSummary {
 };
 RssSummary SummarizeRss(const std::vector<RssSample>& samples);
 
-// Fills the rss_* fields of `result` from `samples`, the series thinned to at most
-// about 100 points.
-void RecordRss(const std::vector<RssSample>& samples, DesignResult* result);
+// `samples` thinned to about 100 (every k-th and the last), for a chart.
+std::vector<RssSample> ThinRss(const std::vector<RssSample>& samples);
 
 }  // namespace troupe::benchmarks
 
