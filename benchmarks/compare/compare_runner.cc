@@ -71,6 +71,9 @@ ABSL_FLAG(int, repeat, 1,
           "the machine's state (compare_summary.h), and the verdict over the runs");
 ABSL_FLAG(std::string, sweep_procs, "", "comma-separated processor counts to sweep over");
 ABSL_FLAG(std::string, sweep_capacity, "", "comma-separated capacities to sweep over");
+ABSL_FLAG(bool, probe_cores, true,
+          "measure the core-to-core transfer time around each row (core_transfer.h); off on "
+          "a machine too busy to measure anything, where each probe takes its full budget");
 
 namespace troupe::benchmarks {
 namespace {
@@ -219,13 +222,14 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(
   std::vector<DesignResult> results;
   // Each row carries the slower of the transfer probes just before and just after it:
   // a row measured while the machine's cores were far apart reads as such.
-  std::optional<CoreTransfer> probe = MeasureCoreTransfer();
+  const bool probing = absl::GetFlag(FLAGS_probe_cores);
+  std::optional<CoreTransfer> probe = probing ? MeasureCoreTransfer() : std::nullopt;
   if (probe) {
     header->transfer_from_cpu = probe->from_cpu;
     header->transfer_to_cpu = probe->to_cpu;
   }
   auto finish_row = [&](DesignResult row, std::vector<DesignResult>* into) {
-    const std::optional<CoreTransfer> after = MeasureCoreTransfer();
+    const std::optional<CoreTransfer> after = probing ? MeasureCoreTransfer() : std::nullopt;
     if (probe && after) row.core_transfer_ns = std::max(probe->one_way_ns, after->one_way_ns);
     probe = after;
     std::fprintf(stderr, "  %-20s %-11s %10.0f records/s%s\n", row.design.c_str(),

@@ -36,7 +36,9 @@
 //   waits through troupe (this_fiber::SleepFor, channels, troupe::Mutex: the fiber
 //   parks); kBlocks for one that blocks its OS thread (a blocking system call, a
 //   library with its own locks): every design calls it through troupe::Blocking.
-// - Keyed (keys > 0, key(record) < keys): keyed designs route a record by its key.
+// - Keyed (keys > 0, key(record) < keys): keyed designs route a record by its key,
+//   which is read as soon as `source` has filled the record, before any stage runs:
+//   it must depend only on what `source` sets.
 //   With `state`, each key owns an S, updated once per record after the stages;
 //   update must commute (the order in which one key's records arrive differs between
 //   designs), and digest folds a key's final S into the checksum. With `ordered`,

@@ -28,7 +28,10 @@
 // - `algo::work_stealing` on -procs threads: this one and procs-1 helpers, which
 //   install the algorithm (in 1.74 each installation waits until all -procs threads
 //   have installed theirs) and then park their main fiber until the run ends,
-//   leaving their dispatcher to run stolen fibers.
+//   leaving their dispatcher to run stolen fibers. On one thread (-procs=1) the
+//   default `algo::round_robin` instead: 1.74's work_stealing on a single thread
+//   loops forever looking for a victim other than itself once its queue is empty
+//   (every fiber asleep, as in an I/O wait).
 // - Idle threads spin (work_stealing's `suspend = false`, Boost's default):
 //   -suspend_idle=1 makes them sleep instead, but a sleeping thread then wakes only
 //   for its own fibers, never to take new work, and the designs ran at one thread's
@@ -697,7 +700,9 @@ int Main(int argc, char** argv) {
       end.ended.wait(lock, [&] { return end.done; });
     });
   }
-  boost::fibers::use_scheduling_algorithm<work_stealing>(procs, flags.suspend_idle);
+  if (flags.procs > 1) {
+    boost::fibers::use_scheduling_algorithm<work_stealing>(procs, flags.suspend_idle);
+  }
 
   Run run(flags);
   RssSampler rss;
