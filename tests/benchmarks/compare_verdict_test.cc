@@ -88,7 +88,8 @@ TEST(CompareVerdictTest, RepeatedRunsJudgeByOverlappingRanges) {
       {Row("worker_pool", "troupe", 1032), Row("pipeline", "troupe", 1001)},
       {Row("worker_pool", "troupe", 1031), Row("pipeline", "troupe", 999)},
   };
-  EXPECT_FALSE(Of(Judge(separate), Criterion::kThroughput).within_noise);
+  const Verdicts separate_verdicts = Judge(separate);
+  EXPECT_FALSE(Of(separate_verdicts, Criterion::kThroughput).within_noise);
 }
 
 TEST(CompareVerdictTest, GrowthIsJudgedOnlyOverLongRuns) {
@@ -97,7 +98,8 @@ TEST(CompareVerdictTest, GrowthIsJudgedOnlyOverLongRuns) {
   a.rss_growth_kb_per_min = 10 * 1024;
   b.rss_growth_kb_per_min = 0.1 * 1024;
   a.rss_window_s = b.rss_window_s = 2;
-  const Verdict& short_runs = Of(Judge({{a, b}}), Criterion::kMemoryGrowth);
+  const Verdicts short_verdicts = Judge({{a, b}});
+  const Verdict& short_runs = Of(short_verdicts, Criterion::kMemoryGrowth);
   EXPECT_NE(short_runs.not_judged.find("--duration"), std::string::npos) << short_runs.not_judged;
   a.rss_window_s = b.rss_window_s = 45;
   const Verdicts long_runs = Judge({{a, b}});
