@@ -50,6 +50,9 @@ Subject SubjectOf(ErasedWorkload workload);
 // Parses the flags, runs the comparison, writes the report; returns the exit status
 // (0; 1 if a design failed or a checksum differed; 2 for bad flags or workload).
 int RunComparison(int argc, char** argv, const SubjectFactory& make_subject);
+// The same for one user's workload (workload.h's CompareMain): its designs follow
+// from its shape (SubjectOf); an invalid workload exits 2 with what is wrong.
+int RunComparison(int argc, char** argv, ErasedWorkload workload);
 
 // "FROM:TO:STEPS" -> STEPS rates evenly spaced from FROM to TO; InvalidArgument
 // saying what is allowed otherwise.

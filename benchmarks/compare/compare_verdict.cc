@@ -11,15 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "troupe/benchmarks/compare/compare_summary.h"
 
 namespace troupe::benchmarks {
 namespace {
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 Standing StandingOf(std::string design, const std::vector<double>& values) {
   Standing s;

@@ -70,11 +70,6 @@ struct ErasedWorkload {
 // InvalidArgument naming what is wrong, or OK.
 absl::Status ValidateWorkload(const ErasedWorkload& workload);
 
-// Runs the pattern comparison of `workload`'s designs on troupe with the command-line
-// flags of compare.cc (parsed here); returns the process's exit status (0; 1 if a
-// design failed or a checksum differed; 2 for bad flags or an invalid workload).
-int RunComparison(int argc, char** argv, ErasedWorkload workload);
-
 }  // namespace troupe::benchmarks
 
 #endif  // TROUPE_BENCHMARKS_COMPARE_ERASED_WORKLOAD_H_

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "troupe/benchmarks/compare/compare_report.h"
+#include "troupe/benchmarks/compare/svg_chart.h"
 
 namespace troupe::benchmarks {
 namespace {
@@ -16,65 +17,25 @@ namespace {
 // One chart: `latency(point)` (log scale) against the achieved throughput (linear).
 std::string LatencyChart(const std::vector<LoadCurve>& curves, const char* title,
                          double (*latency)(const LoadPoint&)) {
-  double max_rps = 1, low = 0, high = 1;
+  double max_rps = 1;
+  std::vector<ChartSeries> series;
   for (const LoadCurve& c : curves) {
+    ChartSeries s{c.design + " (" + c.runtime + ")", RuntimeColor(c.runtime),
+                  DesignDashes(c.design), {}, /*dots=*/true};
     for (const LoadPoint& p : c.points) {
+      s.points.emplace_back(p.achieved_rps, latency(p));
       max_rps = std::max(max_rps, p.achieved_rps);
-      const double us = std::max(latency(p), 0.1);
-      low = low == 0 ? us : std::min(low, us);
-      high = std::max(high, us);
     }
+    series.push_back(std::move(s));
   }
-  const int decade_low = static_cast<int>(std::floor(std::log10(std::max(low, 0.1))));
-  const int decade_high = std::max(decade_low + 1, static_cast<int>(std::ceil(std::log10(high))));
-  const int left = 70, top = 10, width = 560, height = 260, legend_row = 16;
-  auto x_of = [&](double rps) { return left + static_cast<int>(width * rps / max_rps); };
-  auto y_of = [&](double us) {
-    const double decades = std::log10(std::max(us, 0.1)) - decade_low;
-    return top + height - static_cast<int>(height * decades / (decade_high - decade_low));
-  };
-  std::string svg = absl::StrFormat(
-      "<h3>%s against achieved throughput (log scale)</h3><svg width=\"%d\" height=\"%d\" "
-      "xmlns=\"http://www.w3.org/2000/svg\" font-family=\"sans-serif\" font-size=\"12\">",
-      title, left + width + 60, top + height + 40 + legend_row * static_cast<int>(curves.size()));
-  for (int decade = decade_low; decade <= decade_high; ++decade) {
-    const double us = std::pow(10.0, decade);
-    absl::StrAppendFormat(&svg,
-                          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>"
-                          "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>",
-                          left, y_of(us), left + width, y_of(us), left - 6, y_of(us) + 4,
-                          us >= 1000 ? absl::StrFormat("%.0f ms", us / 1000)
-                                     : absl::StrFormat("%g us", us));
+  ChartSpec spec;
+  spec.log_y = true;
+  spec.y_label = LatencyLabel;
+  for (int q = 0; q <= 4; ++q) {
+    spec.x_ticks.push_back({max_rps * q / 4, absl::StrFormat("%.0fk/s", max_rps * q / 4000)});
   }
-  for (int tick = 0; tick <= 4; ++tick) {
-    const double rps = max_rps * tick / 4;
-    absl::StrAppendFormat(&svg, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%.0fk/s</text>",
-                          x_of(rps), top + height + 16, rps / 1000);
-  }
-  for (std::size_t k = 0; k < curves.size(); ++k) {
-    const LoadCurve& c = curves[k];
-    std::string path;
-    for (const LoadPoint& p : c.points) {
-      absl::StrAppendFormat(&path, "%s%d,%d", path.empty() ? "" : " ", x_of(p.achieved_rps),
-                            y_of(latency(p)));
-    }
-    absl::StrAppendFormat(&svg,
-                          "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-                          "stroke-dasharray=\"%s\"/>",
-                          path, RuntimeColor(c.runtime), DesignDashes(c.design));
-    for (const LoadPoint& p : c.points) {
-      absl::StrAppendFormat(&svg, "<circle cx=\"%d\" cy=\"%d\" r=\"2.5\" fill=\"%s\"/>",
-                            x_of(p.achieved_rps), y_of(latency(p)), RuntimeColor(c.runtime));
-    }
-    const int y = top + height + 34 + legend_row * static_cast<int>(k);
-    absl::StrAppendFormat(&svg,
-                          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
-                          "stroke-width=\"2\" stroke-dasharray=\"%s\"/>"
-                          "<text x=\"%d\" y=\"%d\">%s (%s)</text>",
-                          left, y - 4, left + 30, y - 4, RuntimeColor(c.runtime),
-                          DesignDashes(c.design), left + 38, y, c.design, c.runtime);
-  }
-  return svg + "</svg>";
+  return absl::StrCat("<h3>", title, " against achieved throughput (log scale)</h3>",
+                      DrawLineChart(spec, series));
 }
 
 }  // namespace

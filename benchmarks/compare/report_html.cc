@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "troupe/benchmarks/compare/compare_report.h"
 #include "troupe/benchmarks/compare/compare_workload.h"
+#include "troupe/benchmarks/compare/svg_chart.h"
 
 namespace troupe::benchmarks {
 
@@ -47,123 +48,55 @@ std::string EscapeHtml(const std::string& text) {
 
 namespace {
 
+std::string SeriesLabel(const DesignResult& r) { return r.design + " (" + r.runtime + ")"; }
+
 // Latency distribution: one line per row over kLatencyQuantiles and the maximum, on a
 // logarithmic latency axis, so tails that differ by orders of magnitude stay visible.
 std::string FormatLatencyDistribution(const std::vector<const DesignResult*>& rows) {
-  std::vector<const DesignResult*> lines;
-  double low = 0, high = 0;
+  ChartSpec spec;
+  spec.log_y = true;
+  spec.y_label = LatencyLabel;
+  for (std::size_t i = 0; i <= kLatencyQuantileCount; ++i) {  // the quantiles, then max
+    spec.x_ticks.push_back({static_cast<double>(i),
+                            i == kLatencyQuantileCount
+                                ? std::string("max")
+                                : absl::StrFormat("p%g", 100 * kLatencyQuantiles[i])});
+  }
+  std::vector<ChartSeries> series;
   for (const DesignResult* r : rows) {
     if (r->latency_quantiles_us.size() != kLatencyQuantileCount) continue;
-    lines.push_back(r);
-    for (double v : r->latency_quantiles_us) {
-      const double clamped = std::max(v, 0.1);
-      low = low == 0 ? clamped : std::min(low, clamped);
+    ChartSeries s{SeriesLabel(*r), RuntimeColor(r->runtime), DesignDashes(r->design), {}};
+    for (std::size_t i = 0; i < kLatencyQuantileCount; ++i) {
+      s.points.emplace_back(static_cast<double>(i), r->latency_quantiles_us[i]);
     }
-    high = std::max(high, r->max_us);
+    s.points.emplace_back(static_cast<double>(kLatencyQuantileCount), r->max_us);
+    series.push_back(std::move(s));
   }
-  if (lines.empty()) return "<p>No latency distribution was reported.</p>";
-  const int decade_low = static_cast<int>(std::floor(std::log10(low)));
-  const int decade_high = std::max(decade_low + 1, static_cast<int>(std::ceil(std::log10(high))));
-  const int left = 70, top = 10, width = 560, height = 260, legend_row = 16;
-  const int points = static_cast<int>(kLatencyQuantileCount) + 1;  // the quantiles, then max
-  auto x_of = [&](int i) { return left + i * width / (points - 1); };
-  auto y_of = [&](double us) {
-    const double decades = std::log10(std::max(us, 0.1)) - decade_low;
-    return top + height - static_cast<int>(height * decades / (decade_high - decade_low));
-  };
-  std::string svg = absl::StrFormat(
-      "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" "
-      "font-family=\"sans-serif\" font-size=\"12\">",
-      left + width + 40, top + height + 40 + legend_row * static_cast<int>(lines.size()));
-  for (int decade = decade_low; decade <= decade_high; ++decade) {
-    const double us = std::pow(10.0, decade);
-    const int y = y_of(us);
-    absl::StrAppendFormat(&svg,
-                          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>"
-                          "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>",
-                          left, y, left + width, y, left - 6, y + 4,
-                          us >= 1000 ? absl::StrFormat("%.0f ms", us / 1000)
-                                     : absl::StrFormat("%g us", us));
-  }
-  for (int i = 0; i < points; ++i) {
-    const std::string label =
-        i + 1 == points ? "max" : absl::StrFormat("p%g", 100 * kLatencyQuantiles[i]);
-    absl::StrAppendFormat(&svg, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>",
-                          x_of(i), top + height + 16, label);
-  }
-  for (std::size_t k = 0; k < lines.size(); ++k) {
-    const DesignResult& r = *lines[k];
-    std::string path;
-    for (int i = 0; i < points; ++i) {
-      const double us = i + 1 == points ? r.max_us : r.latency_quantiles_us[i];
-      absl::StrAppendFormat(&path, "%s%d,%d", i == 0 ? "" : " ", x_of(i), y_of(us));
-    }
-    absl::StrAppendFormat(&svg,
-                          "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" "
-                          "stroke-width=\"2\" stroke-dasharray=\"%s\"/>",
-                          path, RuntimeColor(r.runtime), DesignDashes(r.design));
-    const int y = top + height + 34 + legend_row * static_cast<int>(k);
-    absl::StrAppendFormat(&svg,
-                          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
-                          "stroke-width=\"2\" stroke-dasharray=\"%s\"/>"
-                          "<text x=\"%d\" y=\"%d\">%s (%s)</text>",
-                          left, y - 4, left + 30, y - 4, RuntimeColor(r.runtime), DesignDashes(r.design), left + 38,
-                          y, r.design, r.runtime);
-  }
-  return svg + "</svg>";
+  if (series.empty()) return "<p>No latency distribution was reported.</p>";
+  return DrawLineChart(spec, series);
 }
 
 // Memory over time: each row's sampled RSS (MiB) against the seconds since its start.
 std::string FormatRssChart(const std::vector<const DesignResult*>& rows) {
-  std::vector<const DesignResult*> lines;
-  double max_s = 0, max_mib = 1;
+  std::vector<ChartSeries> series;
+  double max_s = 0;
   for (const DesignResult* r : rows) {
     if (r->rss_series.size() < 2) continue;
-    lines.push_back(r);
+    ChartSeries s{SeriesLabel(*r), RuntimeColor(r->runtime), DesignDashes(r->design), {}};
     for (const RssPoint& p : r->rss_series) {
+      s.points.emplace_back(p.seconds, p.mib);
       max_s = std::max(max_s, p.seconds);
-      max_mib = std::max(max_mib, p.mib);
     }
+    series.push_back(std::move(s));
   }
-  if (lines.empty() || max_s <= 0) return "";
-  const int left = 70, top = 10, width = 560, height = 200, legend_row = 16;
-  auto x_of = [&](double s) { return left + static_cast<int>(width * s / max_s); };
-  auto y_of = [&](double mib) { return top + height - static_cast<int>(height * mib / max_mib); };
-  std::string svg = absl::StrFormat(
-      "<h3>Memory over time (RSS, MiB, against seconds since the design started)</h3>"
-      "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" "
-      "font-family=\"sans-serif\" font-size=\"12\">",
-      left + width + 40, top + height + 40 + legend_row * static_cast<int>(lines.size()));
-  for (int tick = 0; tick <= 4; ++tick) {
-    const double mib = max_mib * tick / 4;
-    const double s = max_s * tick / 4;
-    absl::StrAppendFormat(&svg,
-                          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>"
-                          "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.1f</text>"
-                          "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%.2f s</text>",
-                          left, y_of(mib), left + width, y_of(mib), left - 6, y_of(mib) + 4, mib,
-                          x_of(s), top + height + 16, s);
+  if (series.empty() || max_s <= 0) return "";
+  ChartSpec spec;
+  spec.y_label = [](double mib) { return absl::StrFormat("%.1f", mib); };
+  for (int q = 0; q <= 4; ++q) {
+    spec.x_ticks.push_back({max_s * q / 4, absl::StrFormat("%.2f s", max_s * q / 4)});
   }
-  for (std::size_t k = 0; k < lines.size(); ++k) {
-    const DesignResult& r = *lines[k];
-    std::string path;
-    for (const RssPoint& p : r.rss_series) {
-      absl::StrAppendFormat(&path, "%s%d,%d", path.empty() ? "" : " ", x_of(p.seconds),
-                            y_of(p.mib));
-    }
-    absl::StrAppendFormat(&svg,
-                          "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" "
-                          "stroke-width=\"2\" stroke-dasharray=\"%s\"/>",
-                          path, RuntimeColor(r.runtime), DesignDashes(r.design));
-    const int y = top + height + 34 + legend_row * static_cast<int>(k);
-    absl::StrAppendFormat(&svg,
-                          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
-                          "stroke-width=\"2\" stroke-dasharray=\"%s\"/>"
-                          "<text x=\"%d\" y=\"%d\">%s (%s)</text>",
-                          left, y - 4, left + 30, y - 4, RuntimeColor(r.runtime),
-                          DesignDashes(r.design), left + 38, y, r.design, r.runtime);
-  }
-  return svg + "</svg>";
+  return "<h3>Memory over time (RSS, MiB, against seconds since the design started)</h3>" +
+         DrawLineChart(spec, series);
 }
 
 }  // namespace

@@ -62,6 +62,7 @@
 #include <variant>
 #include <vector>
 
+#include "troupe/benchmarks/compare/compare_runner.h"
 #include "troupe/benchmarks/compare/erased_workload.h"
 
 namespace troupe::benchmarks {
