@@ -20,6 +20,9 @@ packages=(
   clang-14               # services/fuzz/run_fuzzer.sh: libFuzzer needs clang (-fsanitize=fuzzer)
   libclang-rt-14-dev     # libFuzzer and clang's sanitizer runtimes, for services/fuzz/run_fuzzer.sh
   wrk                    # HTTP load generator for benchmarks/http_load.sh
+  cmake                  # the CMake build and its consumer check (.ci/consumers.sh)
+  make                   # the pkg-config consumer (examples/pkg_config_consumer/Makefile)
+  pkgconf                # pkg-config, for that consumer
 )
 
 missing=()

@@ -35,6 +35,16 @@ struct ActorExit {
   absl::Status reason;
 };
 
+// What a watching actor receives when an actor it watches stops (Actor::Watch): in
+// its mailbox, in order with its other messages. Its message type must be
+// constructible from Terminated (e.g. a std::variant with Terminated among its
+// alternatives).
+struct Terminated {
+  uint64_t actor_id = 0;
+  std::string name = "";
+  absl::Status reason;  // OK for a normal stop
+};
+
 // A message that could not be delivered.
 struct DeadLetter {
   uint64_t actor_id = 0;

@@ -8,11 +8,7 @@ namespace troupe {
 ActorSystem::ActorSystem(Runtime& runtime) : runtime_(runtime) {}
 
 ActorSystem::~ActorSystem() {
-  std::vector<std::shared_ptr<actors_internal::ActorCellBase>> cells;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& [id, live] : live_) cells.push_back(live.cell);
-  }
+  std::vector<std::shared_ptr<actors_internal::ActorCellBase>> cells = live_.Snapshot();
   for (auto& cell : cells) cell->RequestKill(absl::CancelledError("actor system shut down"));
   for (auto& cell : cells) cell->AwaitStop(Context()).IgnoreError();
 }
@@ -33,22 +29,20 @@ void ActorSystem::RecordDeadLetter(const DeadLetter& letter) {
 }
 
 void ActorSystem::Track(std::shared_ptr<actors_internal::ActorCellBase> cell) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  const uint64_t id = cell->id();
-  live_.emplace(id, LiveCell{std::move(cell)});
+  live_.Add(std::move(cell));
 }
 
-void ActorSystem::CellStopped(uint64_t id) {
-  std::shared_ptr<actors_internal::ActorCellBase> released;  // destroyed after unlocking
+void ActorSystem::CellStopped(actors_internal::ActorCellBase* cell) {
+  // Released after any lock is dropped: it may be the last reference.
+  std::shared_ptr<actors_internal::ActorCellBase> released = live_.Remove(cell);
   std::shared_ptr<void> registered;
+  // seq_cst; pairs with RegisterCell: the cell is marked stopped (seq_cst, in
+  // MarkStopped) before this load, and RegisterCell marks the cell registered before
+  // it checks for stopped, so one of the two sees the other.
+  if (!cell->registered().load(std::memory_order_seq_cst)) return;
   std::lock_guard<std::mutex> lock(mutex_);
-  auto live = live_.find(id);
-  if (live != live_.end()) {
-    released = std::move(live->second.cell);
-    live_.erase(live);
-  }
   for (auto it = registry_.begin(); it != registry_.end(); ++it) {
-    if (it->second.actor_id == id) {
+    if (it->second.actor_id == cell->id()) {
       registered = std::move(it->second.cell);
       registry_.erase(it);
       break;
@@ -61,29 +55,26 @@ void ActorSystem::OnAskCycle(std::function<void(const std::string&)> handler) {
   ask_cycle_handler_ = std::move(handler);
 }
 
-absl::Status ActorSystem::BeginAsk(uint64_t caller, uint64_t callee) {
+absl::Status ActorSystem::BeginAsk(const actors_internal::ActorCellBase& caller,
+                                   const actors_internal::ActorCellBase& callee) {
   std::string cycle;
   std::function<void(const std::string&)> handler;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto name_of = [&](uint64_t id) {
-      auto live = live_.find(id);
-      const std::string name = live == live_.end() ? "" : live->second.cell->name();
-      return name.empty() ? absl::StrCat("#", id) : absl::StrCat(name, " (#", id, ")");
-    };
     // Follow who-waits-for-whom from the callee; reaching the caller closes a cycle.
-    std::vector<uint64_t> path{caller, callee};
-    for (uint64_t at = callee; at != caller;) {
+    // Every actor on the path is asking (its cell is alive: its fiber is in Ask).
+    std::vector<const actors_internal::ActorCellBase*> path{&caller, &callee};
+    for (uint64_t at = callee.id(); at != caller.id();) {
       auto next = waiting_for_.find(at);
-      if (next == waiting_for_.end() || path.size() > live_.size() + 1) {
-        waiting_for_[caller] = callee;
+      if (next == waiting_for_.end() || path.size() > waiting_for_.size() + 2) {
+        waiting_for_[caller.id()] = AskEdge{callee.id(), &callee};
         return absl::OkStatus();
       }
-      at = next->second;
-      path.push_back(at);
+      at = next->second.callee_id;
+      path.push_back(next->second.callee);
     }
     for (std::size_t i = 0; i < path.size(); ++i) {
-      absl::StrAppend(&cycle, i == 0 ? "" : " -> ", name_of(path[i]));
+      absl::StrAppend(&cycle, i == 0 ? "" : " -> ", path[i]->Describe());
     }
     handler = ask_cycle_handler_;
   }
@@ -98,27 +89,31 @@ absl::Status ActorSystem::BeginAsk(uint64_t caller, uint64_t callee) {
   return absl::FailedPreconditionError(message);
 }
 
-void ActorSystem::EndAsk(uint64_t caller) {
+void ActorSystem::EndAsk(const actors_internal::ActorCellBase& caller) {
   std::lock_guard<std::mutex> lock(mutex_);
-  waiting_for_.erase(caller);
+  waiting_for_.erase(caller.id());
 }
 
-std::size_t ActorSystem::live_actors() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return live_.size();
-}
+std::size_t ActorSystem::live_actors() const { return live_.Count(); }
 
-absl::Status ActorSystem::RegisterCell(const std::string& name, uint64_t id, std::type_index type,
+absl::Status ActorSystem::RegisterCell(const std::string& name,
+                                       actors_internal::ActorCellBase* base, std::type_index type,
                                        std::shared_ptr<void> cell) {
+  const uint64_t id = base->id();
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!live_.contains(id)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot register \"", name, "\": actor #", id, " has stopped"));
-  }
   auto [it, inserted] = registry_.emplace(name, Registration{id, type, std::move(cell)});
   if (!inserted) {
     return absl::AlreadyExistsError(absl::StrCat("the name \"", name, "\" is taken by actor #",
                                                  it->second.actor_id));
+  }
+  // seq_cst, both: the registration is announced before the check for a stop (see
+  // CellStopped). A stop that comes after the check finds the flag and takes the
+  // name back.
+  base->registered().store(true, std::memory_order_seq_cst);
+  if (base->stopped_seq_cst()) {
+    registry_.erase(it);
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot register \"", name, "\": actor #", id, " has stopped"));
   }
   return absl::OkStatus();
 }

@@ -27,6 +27,8 @@
 #include "troupe/actors/actor.h"
 #include "troupe/actors/actor_options.h"
 #include "troupe/actors/internal/actor_cell.h"
+#include "troupe/actors/internal/cell_memory.h"
+#include "troupe/actors/internal/live_actors.h"
 #include "troupe/scheduler/runtime.h"
 
 namespace troupe {
@@ -59,7 +61,7 @@ class ActorSystem {
   // actor takes a different message type than asked for.
   template <typename M>
   absl::Status Register(const std::string& name, const ActorRef<M>& actor) {
-    return RegisterCell(name, actor.cell()->id(), std::type_index(typeid(M)),
+    return RegisterCell(name, actor.cell(), std::type_index(typeid(M)),
                         std::static_pointer_cast<void>(actor.cell()->shared_from_this()));
   }
   template <typename M>
@@ -83,16 +85,14 @@ class ActorSystem {
 
   // ---- For actor cells and Ask. ----
   void RecordDeadLetter(const DeadLetter& letter);
-  void CellStopped(uint64_t id);
+  void CellStopped(actors_internal::ActorCellBase* cell);
   // `caller` (an actor id) starts waiting for `callee`; an error if that closes a
   // cycle (then nothing is recorded). EndAsk removes the record.
-  absl::Status BeginAsk(uint64_t caller, uint64_t callee);
-  void EndAsk(uint64_t caller);
+  absl::Status BeginAsk(const actors_internal::ActorCellBase& caller,
+                        const actors_internal::ActorCellBase& callee);
+  void EndAsk(const actors_internal::ActorCellBase& caller);
 
  private:
-  struct LiveCell {
-    std::shared_ptr<actors_internal::ActorCellBase> cell;
-  };
   struct Registration {
     uint64_t actor_id;
     std::type_index type;
@@ -101,29 +101,27 @@ class ActorSystem {
 
   // A cell (not started) for an actor of type A built from copies of `args`, for
   // Spawn and Supervisor::StartChild.
+  // The cell, the actor's instance and the shared_ptr's control block are one block
+  // of CellMemory (cell_memory.h).
   template <typename A, typename... Args>
   std::shared_ptr<actors_internal::ActorCell<typename A::MessageType>> MakeCellFor(
       ActorOptions options, Args... args) {
     using M = typename A::MessageType;
+    using Cell = actors_internal::ActorCellFor<A, Args...>;
     static_assert(std::is_base_of_v<Actor<M>, A>, "A must derive from Actor<M>");
-    return MakeCell<M>(std::move(options), [args...]() -> std::unique_ptr<Actor<M>> {
-      return std::make_unique<A>(args...);
-    });
-  }
-
-  template <typename M>
-  std::shared_ptr<actors_internal::ActorCell<M>> MakeCell(
-      ActorOptions options, typename actors_internal::ActorCell<M>::Factory factory) {
+    static_assert(std::is_constructible_v<A, const Args&...>,
+                  "A must be constructible from (copies of) the arguments given");
     if (options.batch < 1) options.batch = 1;
-    auto cell = std::make_shared<actors_internal::ActorCell<M>>(
-        this, next_id_.fetch_add(1, std::memory_order_relaxed), std::move(options),
-        std::move(factory));
+    std::shared_ptr<actors_internal::ActorCell<M>> cell = std::allocate_shared<Cell>(
+        actors_internal::CellAllocator<Cell>(), this,
+        next_id_.fetch_add(1, std::memory_order_relaxed), std::move(options),
+        std::move(args)...);
     Track(cell);
     return cell;
   }
   void Track(std::shared_ptr<actors_internal::ActorCellBase> cell);
-  absl::Status RegisterCell(const std::string& name, uint64_t id, std::type_index type,
-                            std::shared_ptr<void> cell);
+  absl::Status RegisterCell(const std::string& name, actors_internal::ActorCellBase* base,
+                            std::type_index type, std::shared_ptr<void> cell);
   absl::StatusOr<std::shared_ptr<void>> LookupCell(absl::string_view name,
                                                    std::type_index type) const;
 
@@ -132,11 +130,18 @@ class ActorSystem {
   Runtime& runtime_;
   std::atomic<uint64_t> next_id_{1};
   std::atomic<uint64_t> dead_letters_{0};
-  mutable std::mutex mutex_;  // guards the maps and the handler; never held across a park
-  absl::flat_hash_map<uint64_t, LiveCell> live_;
+  actors_internal::LiveActors live_;
+  // Guards the name registry, the ask-cycle map and the handlers; never held across a
+  // park. Not taken to spawn or stop an actor (live_ is sharded), except to drop the
+  // name of a registered one.
+  mutable std::mutex mutex_;
   absl::flat_hash_map<std::string, Registration> registry_;
   std::function<void(const DeadLetter&)> dead_letter_handler_;
-  absl::flat_hash_map<uint64_t, uint64_t> waiting_for_;  // caller -> callee, in Ask
+  struct AskEdge {
+    uint64_t callee_id;
+    const actors_internal::ActorCellBase* callee;  // alive while the edge is
+  };
+  absl::flat_hash_map<uint64_t, AskEdge> waiting_for_;  // caller's id -> callee, in Ask
   std::function<void(const std::string&)> ask_cycle_handler_;
   std::atomic<uint64_t> ask_cycles_{0};
 };

@@ -32,7 +32,7 @@ class Reply {
  public:
   using Slot = Channel<absl::StatusOr<T>>;
 
-  explicit Reply(std::shared_ptr<Slot> slot) : slot_(std::move(slot)) {}
+  explicit Reply(Slot slot) : slot_(std::move(slot)) {}
   Reply(Reply&&) noexcept = default;
   Reply& operator=(Reply&& other) noexcept {
     Abandon();
@@ -47,21 +47,21 @@ class Reply {
 
   // Answers the request (once; later calls do nothing). Never parks.
   void Send(absl::StatusOr<T> answer) {
-    if (slot_ == nullptr) return;
-    (void)slot_->TrySend(std::move(answer));  // capacity 1, one answer: cannot be full
-    slot_.reset();
+    if (slot_.is_nil()) return;
+    (void)slot_.TrySend(std::move(answer));  // capacity 1, one answer: cannot be full
+    slot_ = Slot();
   }
 
-  bool answered() const { return slot_ == nullptr; }
+  bool answered() const { return slot_.is_nil(); }
 
  private:
   void Abandon() {
-    if (slot_ != nullptr) {
+    if (!slot_.is_nil()) {
       Send(absl::AbortedError("the actor dropped the request without replying"));
     }
   }
 
-  std::shared_ptr<Slot> slot_;
+  Slot slot_;  // nil once answered
 };
 
 // Sends `make_request(Reply<T>)` to `actor` with `context` attached, and parks until
@@ -70,23 +70,23 @@ template <typename T, typename M, typename MakeRequest>
 absl::StatusOr<T> Ask(const ActorRef<M>& actor, MakeRequest&& make_request,
                       const Context& context = Context()) {
   // An actor asking another: record who waits for whom, refusing a cycle.
-  const uint64_t caller = actors_internal::CurrentActorId();
+  const actors_internal::ActorCellBase* caller = actors_internal::CurrentActor();
   ActorSystem& system = actor.cell()->system();
-  if (caller != 0) {
-    if (absl::Status cycle = system.BeginAsk(caller, actor.id()); !cycle.ok()) return cycle;
+  if (caller != nullptr) {
+    if (absl::Status cycle = system.BeginAsk(*caller, *actor.cell()); !cycle.ok()) return cycle;
   }
   struct EndAsk {
     ActorSystem& system;
-    uint64_t caller;
+    const actors_internal::ActorCellBase* caller;
     ~EndAsk() {
-      if (caller != 0) system.EndAsk(caller);
+      if (caller != nullptr) system.EndAsk(*caller);
     }
   } end_ask{system, caller};
-  auto slot = std::make_shared<typename Reply<T>::Slot>(1);
+  typename Reply<T>::Slot slot(1);
   if (absl::Status sent = actor.Tell(make_request(Reply<T>(slot)), context); !sent.ok()) {
     return sent;
   }
-  absl::StatusOr<absl::StatusOr<T>> answer = slot->Recv(context);
+  absl::StatusOr<absl::StatusOr<T>> answer = slot.Recv(context);
   if (!answer.ok()) return answer.status();
   return *std::move(answer);
 }

@@ -8,7 +8,9 @@
 #
 # Env: CONNECTIONS (default "64 400"), DURATION seconds per wrk run (default 5),
 # THREADS wrk threads (default 2), PROCS server processors (default 2),
-# TROUPE_PORT / GO_PORT first ports to try (default 18080 / 18081).
+# TROUPE_PORT / GO_PORT first ports to try (default 18080 / 18081),
+# TROUPE_BIN a prebuilt http_server to measure instead of building one (to compare
+# two builds of troupe against the same Go in one session).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,10 +33,13 @@ cleanup() {
 trap cleanup EXIT
 
 # --- build -------------------------------------------------------------------
-echo "http_load: building //services:http_server (-c opt) and benchmarks/peers/go/httpservice" >&2
-(cd "$ROOT" && bazel build -c opt //services:http_server >"$WORK/bazel.log" 2>&1) ||
-  { cat "$WORK/bazel.log" >&2; exit 1; }
-TROUPE_BIN="$ROOT/bazel-bin/services/http_server"
+if [[ -z "${TROUPE_BIN:-}" ]]; then
+  echo "http_load: building //services:http_server (-c opt)" >&2
+  (cd "$ROOT" && bazel build -c opt //services:http_server >"$WORK/bazel.log" 2>&1) ||
+    { cat "$WORK/bazel.log" >&2; exit 1; }
+  TROUPE_BIN="$ROOT/bazel-bin/services/http_server"
+fi
+echo "http_load: building benchmarks/peers/go/httpservice" >&2
 (cd "$ROOT/benchmarks/peers/go" &&
   GOFLAGS=-mod=mod GOPROXY=off GOCACHE="${GOCACHE:-/tmp/troupe-gocache-0}" \
     go build -o "$WORK/httpservice" ./httpservice)

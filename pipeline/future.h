@@ -27,19 +27,19 @@ class Future {
   using Value = std::conditional_t<std::is_void_v<T>, Nothing, T>;
   using Slot = Channel<absl::StatusOr<Value>>;
 
-  explicit Future(std::shared_ptr<Slot> slot) : slot_(std::move(slot)) {}
+  explicit Future(Slot slot) : slot_(std::move(slot)) {}
 
   // The task's result (once: the value is moved out), or the context's error.
   absl::StatusOr<Value> Get(const Context& context = Context()) {
-    if (slot_ == nullptr) return absl::FailedPreconditionError("Future::Get called twice");
-    absl::StatusOr<absl::StatusOr<Value>> result = slot_->Recv(context);
+    if (slot_.is_nil()) return absl::FailedPreconditionError("Future::Get called twice");
+    absl::StatusOr<absl::StatusOr<Value>> result = slot_.Recv(context);
     if (!result.ok()) return result.status();  // the context ended first: try again later
-    slot_.reset();
+    slot_ = Slot();
     return *std::move(result);
   }
 
  private:
-  std::shared_ptr<Slot> slot_;
+  Slot slot_;  // nil once taken
 };
 
 }  // namespace troupe

@@ -62,10 +62,10 @@ class WorkerPool {
                                                 SubmitMode mode = SubmitMode::kWait) {
     using R = ResultOf<Task>;
     using Value = typename Future<R>::Value;
-    auto slot = std::make_shared<typename Future<R>::Slot>(1);
+    typename Future<R>::Slot slot(1);
     absl::AnyInvocable<void() &&> job = [slot, task = std::forward<Task>(task)]() mutable {
       // Capacity 1 and one answer per task: the send cannot find the slot full.
-      (void)slot->TrySend(Run<Value>(task));
+      (void)slot.TrySend(Run<Value>(task));
     };
     if (absl::Status queued = Enqueue(std::move(job), context, mode); !queued.ok()) {
       return queued;

@@ -48,12 +48,7 @@ absl::Status Context::Wait() const {
     return absl::FailedPreconditionError(
         "Context::Wait on a context that can never be done (Background)");
   }
-  scheduler_internal::WaitNode node;
-  node.fiber = scheduler_internal::CurrentWaiter();
-  node.token = scheduler_internal::BeginWait(node.fiber, "context");
-  const int64_t deadline_ns = scheduler_internal::JoinContextWait(state_.get(), &node, 0);
-  scheduler_internal::CommitWait(node.fiber, node.token, deadline_ns);
-  scheduler_internal::LeaveContextWait(state_.get(), &node);
+  scheduler_internal::WaitForContext(state_.get(), "context");
   return state_->Err();
 }
 

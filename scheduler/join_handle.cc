@@ -77,11 +77,11 @@ absl::Status JoinHandle::JoinWithin(scheduler_internal::ContextState* context) {
       }
     }
   }
-  std::string failure = fiber_->failure;
+  absl::Status failure = fiber_->failure;
   Scheduler::ReleaseFiber(fiber_);
   fiber_ = nullptr;
-  if (failure.empty()) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat("fiber ", id_, " failed: ", failure));
+  if (failure.ok()) return failure;
+  return absl::Status(failure.code(), absl::StrCat("fiber ", id_, " failed: ", failure.message()));
 }
 
 }  // namespace troupe

@@ -113,8 +113,10 @@ std::size_t Runtime::stack_size() const { return scheduler_->stack_size(); }
 
 namespace scheduler_internal {
 
-NewFiber CreateFiberOn(Scheduler& scheduler) {
+NewFiber CreateFiberOn(Scheduler& scheduler, bool waits_for_stack) {
   Fiber* fiber = scheduler.CreateFiber();
+  if (fiber == nullptr) return NewFiber{scheduler.FailedSpawn(), nullptr};
+  fiber->waits_for_stack = waits_for_stack;  // see SetAsideWithoutStack
   return NewFiber{fiber, &fiber->body};
 }
 

@@ -102,7 +102,7 @@ class Runtime {
   Runtime& operator=(const Runtime&) = delete;
 
   // Any thread. Starts a fiber running `body` (any callable with no arguments; its
-  // result, if any, is discarded); never blocks. Bodies of up to 64 bytes are stored
+  // result, if any, is discarded); never blocks. Bodies of up to 48 bytes are stored
   // in the fiber's own record: no heap allocation.
   template <typename Body>
   JoinHandle Spawn(Body&& body);
@@ -128,9 +128,15 @@ class Runtime {
   std::size_t stack_size() const;
 
  private:
+  friend scheduler_internal::Scheduler& scheduler_internal_SchedulerOf(Runtime& runtime);
   explicit Runtime(std::unique_ptr<scheduler_internal::Scheduler> scheduler);
   std::unique_ptr<scheduler_internal::Scheduler> scheduler_;
 };
+
+// For troupe's own layers (actors): the scheduler behind a Runtime.
+inline scheduler_internal::Scheduler& scheduler_internal_SchedulerOf(Runtime& runtime) {
+  return *runtime.scheduler_;
+}
 
 // Fiber context only: spawns on the runtime the calling fiber runs on. Crashes with a
 // message when called from a plain thread (use Runtime::Spawn there).
@@ -144,18 +150,22 @@ JoinHandle Spawn(Body&& body);
 namespace scheduler_internal {
 // The two halves of a spawn (scheduler.h), reachable without the Scheduler's or the
 // fiber record's definition: CreateFiberOn returns a record whose body the caller
-// builds in place, then StartFiber makes it runnable.
+// builds in place, then StartFiber makes it runnable. Without memory for a record,
+// `body` is null and `fiber` a finished one whose Join says ResourceExhausted.
+// A fiber created `waits_for_stack` (an actor's) waits when no stack can be had for
+// its first run, instead of finishing with ResourceExhausted.
 struct NewFiber {
   Fiber* fiber;
   FiberBody* body;
 };
-NewFiber CreateFiberOn(Scheduler& scheduler);
+NewFiber CreateFiberOn(Scheduler& scheduler, bool waits_for_stack = false);
 Scheduler& CurrentSchedulerOrDie(const char* caller);
 void StartFiber(Fiber* fiber);
 
 template <typename Body>
 JoinHandle SpawnOn(Scheduler& scheduler, Body&& body) {
   const NewFiber created = CreateFiberOn(scheduler);
+  if (created.body == nullptr) return JoinHandle(created.fiber);
   created.body->Emplace(std::forward<Body>(body));
   StartFiber(created.fiber);
   return JoinHandle(created.fiber);

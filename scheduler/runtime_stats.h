@@ -20,7 +20,13 @@ struct RuntimeStats {
   uint64_t timers_fired = 0;
   uint64_t global_queue_takes = 0;
   uint64_t machines = 0;          // OS threads started so far
-  uint64_t stacks_mapped = 0;     // fiber stacks ever mapped (the rest were reused)
+  uint64_t timers_armed = 0;      // in the Ps' heaps: fibers' waits and callback timers
+  uint64_t stacks_mapped = 0;     // fiber stacks ever carved (the rest were reused)
+  uint64_t stacks_in_use = 0;     // held by fibers now (running, or parked mid-call)
+  uint64_t stack_reservations = 0;  // mmaps the stacks were carved from
+  // Fibers that could not get a stack: new ones finished without running (their Join
+  // says ResourceExhausted), woken idle actors waited for one.
+  uint64_t stack_failures = 0;
   uint64_t blocking_calls = 0;    // troupe::Blocking calls
   uint64_t processor_handoffs = 0;  // Ps retaken from threads stuck in blocking calls
   uint64_t long_running_fibers = 0;  // fibers seen running too long without yielding

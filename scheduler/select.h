@@ -17,7 +17,10 @@
 // channel is closed fires with an error status; a send case that does not fire
 // leaves its value untouched (it is taken by reference and moved from only if sent).
 //
-// At most 64 cases; at most one OnDefault; several timeouts act as the earliest.
+// At most 64 cases; at most one OnDefault; several timeouts act as the earliest. A case
+// on a nil channel is never chosen; Select() with no case at all parks for good, as
+// Go's `select {}` (until the runtime shuts down). For a set of cases built at run
+// time: DynamicSelect (dynamic_select.h).
 #ifndef TROUPE_SCHEDULER_SELECT_H_
 #define TROUPE_SCHEDULER_SELECT_H_
 
@@ -52,13 +55,14 @@ struct SelectPlan {
 template <typename T, typename Handler>
 class RecvCase {
  public:
-  RecvCase(Channel<T>& channel, Handler handler)
-      : channel_(channel), handler_(std::move(handler)) {}
+  RecvCase(const Channel<T>& channel, Handler handler)
+      : core_(scheduler_internal::CoreOf(channel)), handler_(std::move(handler)) {}
   void Plan(scheduler_internal::SelectPlan& plan) {
+    if (core_ == nullptr) return;  // the nil channel: never chosen
     slot_ = plan.engine_cases++;
     scheduler_internal::SelectCase& c = plan.cases[slot_];
     c.kind = scheduler_internal::SelectCase::Kind::kRecv;
-    c.channel = &channel_.core();
+    c.channel = core_;
     c.slot = storage_.address();
   }
   int engine_slot() const { return slot_; }
@@ -71,22 +75,30 @@ class RecvCase {
   }
 
  private:
-  Channel<T>& channel_;
+  scheduler_internal::ChannelCore* core_;
   Handler handler_;
   typename Channel<T>::Storage storage_;
   int slot_ = -1;
 };
 
-template <typename T, typename Handler>
+// A send case over a value the caller owns (moved from only if sent), or over one
+// the case owns (a temporary given to OnSend).
+template <typename T, typename Handler, bool kOwnsValue>
 class SendCase {
  public:
-  SendCase(Channel<T>& channel, T& value, Handler handler)
-      : channel_(channel), value_(value), handler_(std::move(handler)) {}
+  using ValueRef = std::conditional_t<kOwnsValue, T, T&>;
+
+  template <typename V>
+  SendCase(const Channel<T>& channel, V&& value, Handler handler)
+      : core_(scheduler_internal::CoreOf(channel)),
+        value_(std::forward<V>(value)),
+        handler_(std::move(handler)) {}
   void Plan(scheduler_internal::SelectPlan& plan) {
+    if (core_ == nullptr) return;  // the nil channel: never chosen
     slot_ = plan.engine_cases++;
     scheduler_internal::SelectCase& c = plan.cases[slot_];
     c.kind = scheduler_internal::SelectCase::Kind::kSend;
-    c.channel = &channel_.core();
+    c.channel = core_;
     c.slot = &value_;
   }
   int engine_slot() const { return slot_; }
@@ -97,8 +109,8 @@ class SendCase {
   }
 
  private:
-  Channel<T>& channel_;
-  T& value_;
+  scheduler_internal::ChannelCore* core_;
+  ValueRef value_;
   Handler handler_;
   int slot_ = -1;
 };
@@ -113,7 +125,7 @@ class DoneCase {
     slot_ = plan.engine_cases++;
     scheduler_internal::SelectCase& c = plan.cases[slot_];
     c.kind = scheduler_internal::SelectCase::Kind::kContextDone;
-    c.context = context_.state().get();
+    c.context = context_.state().get();  // its deadline bounds the wait (RunSelect)
   }
   int engine_slot() const { return slot_; }
   void Fire(const scheduler_internal::SelectPlan&, int) { handler_(context_.Err()); }
@@ -179,12 +191,38 @@ class DefaultCase {
 };
 
 template <typename T, typename Handler>
-RecvCase<T, Handler> OnRecv(Channel<T>& channel, Handler handler) {
+RecvCase<T, Handler> OnRecv(const Channel<T>& channel, Handler handler) {
   return RecvCase<T, Handler>(channel, std::move(handler));
 }
 template <typename T, typename Handler>
-SendCase<T, Handler> OnSend(Channel<T>& channel, T& value, Handler handler) {
-  return SendCase<T, Handler>(channel, value, std::move(handler));
+RecvCase<T, Handler> OnRecv(const RecvChannel<T>& channel, Handler handler) {
+  return RecvCase<T, Handler>(channel.channel(), std::move(handler));
+}
+
+namespace scheduler_internal {
+// An lvalue T is sent in place (moved from only if sent); anything else is converted
+// to a T the case owns.
+template <typename T, typename V, typename Handler>
+using SendCaseFor =
+    SendCase<T, Handler,
+             !(std::is_lvalue_reference_v<V> && std::is_same_v<std::remove_reference_t<V>, T>)>;
+}  // namespace scheduler_internal
+
+// `value` is evaluated, like every argument of Select, before Select begins: in the
+// order C++ evaluates function arguments, which is unspecified (Go evaluates a
+// select's expressions in source order). Compute values into named variables first
+// if their order matters.
+template <typename T, typename V, typename Handler>
+scheduler_internal::SendCaseFor<T, V, Handler> OnSend(const Channel<T>& channel, V&& value,
+                                                      Handler handler) {
+  return scheduler_internal::SendCaseFor<T, V, Handler>(channel, std::forward<V>(value),
+                                                        std::move(handler));
+}
+template <typename T, typename V, typename Handler>
+scheduler_internal::SendCaseFor<T, V, Handler> OnSend(const SendChannel<T>& channel,
+                                                      V&& value, Handler handler) {
+  return scheduler_internal::SendCaseFor<T, V, Handler>(
+      channel.channel(), std::forward<V>(value), std::move(handler));
 }
 template <typename Handler>
 DoneCase<Handler> OnDone(const Context& context, Handler handler) {
@@ -244,21 +282,25 @@ bool FireIfChosen(Case& c, const SelectPlan& plan, int result) {
 template <typename... Cases>
 int Select(Cases&&... cases) {
   constexpr int kCount = sizeof...(Cases);
-  static_assert(kCount >= 1 && kCount <= 64, "Select takes 1 to 64 cases");
-  scheduler_internal::SelectCase engine_cases[kCount];
-  scheduler_internal::WaitNode nodes[kCount];
+  static_assert(kCount <= 64, "Select takes at most 64 cases");
+  constexpr int kArrays = kCount == 0 ? 1 : kCount;  // Select() waits forever
+  scheduler_internal::SelectCase engine_cases[kArrays];
+  scheduler_internal::WaitNode nodes[kArrays];
+  int order[kArrays];
+  bool queued[kArrays];
+  const scheduler_internal::SelectScratch scratch{nodes, order, queued};
   scheduler_internal::SelectPlan plan{engine_cases};
   (cases.Plan(plan), ...);
   int result;
   if (plan.deadline_passed) {
     // An expired timeout behaves as a default that loses to ready cases.
-    result = scheduler_internal::RunSelect(engine_cases, nodes, plan.engine_cases,
+    result = scheduler_internal::RunSelect(engine_cases, scratch, plan.engine_cases,
                                            /*has_default=*/true, 0);
     if (result == scheduler_internal::kSelectDefault && !plan.has_default) {
       result = scheduler_internal::kSelectTimeout;
     }
   } else {
-    result = scheduler_internal::RunSelect(engine_cases, nodes, plan.engine_cases,
+    result = scheduler_internal::RunSelect(engine_cases, scratch, plan.engine_cases,
                                            plan.has_default, plan.deadline_ns);
   }
   int index = 0;

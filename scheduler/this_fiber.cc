@@ -50,11 +50,15 @@ absl::Status SleepUntil(absl::Time deadline, const Context& context) {
   scheduler_internal::ContextState* state = context.state().get();
   const int64_t wait_deadline =
       scheduler_internal::JoinContextWait(state, &context_node, deadline_ns);
-  CommitWait(context_node.fiber, context_node.token, wait_deadline);
+  const scheduler_internal::WakeReason woken =
+      CommitWait(context_node.fiber, context_node.token, wait_deadline);
   scheduler_internal::LeaveContextWait(state, &context_node);
   // The sleep is complete if its own deadline passed, whatever else happened.
   if (deadline_ns != 0 && scheduler_internal::MonotonicNanos() >= deadline_ns) {
     return absl::OkStatus();
+  }
+  if (woken == scheduler_internal::WakeReason::kShutdown) {
+    return scheduler_internal::WaitOutcome(state, woken);
   }
   return context.Err();
 }

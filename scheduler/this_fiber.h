@@ -16,11 +16,12 @@ namespace troupe::this_fiber {
 void Yield();
 
 // Parks the calling fiber (blocks a plain thread) for at least `duration` / until
-// `deadline`. A non-positive duration or a past deadline returns at once.
+// `deadline`. A non-positive duration or a past deadline returns at once, and so does
+// a sleep while the runtime is being destroyed.
 void SleepFor(absl::Duration duration);
 void SleepUntil(absl::Time deadline);
-// As above, but returns early with `context`'s Err() if it is done first; OK after
-// a full sleep.
+// As above, but returns early with `context`'s Err() if it is done first
+// (Cancelled if the runtime is being destroyed); OK after a full sleep.
 absl::Status SleepFor(absl::Duration duration, const Context& context);
 absl::Status SleepUntil(absl::Time deadline, const Context& context);
 

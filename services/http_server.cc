@@ -1,36 +1,85 @@
+// The HTTP service's connection loop, accept loop and graceful shutdown.
+//
+// A connection is a fiber that alternates between three phases, as its parser
+// reports them (RequestParser::phase):
+//   idle   waiting for the first byte of a next request: the read is bounded by
+//          idle_timeout and by `between_requests_`, which shutdown cancels first;
+//   head   a request's head is arriving: all of it must come within header_timeout
+//          of the read that brought its first byte (a read deadline, so a client
+//          dribbling a byte at a time cannot restart it), else 408;
+//   body   likewise within body_timeout of the head, else 408.
+// Complete requests are answered in order; a response is written under
+// write_timeout, which counts from the first time the socket's buffer is full.
+// Everything a request in progress does runs under `serving_`, which shutdown
+// cancels only when its grace period is over.
+//
+// Shutdown (Go's Server.Shutdown), in order:
+//   1. draining_ = true, then the listener is closed: the accept loop ends.
+//   2. between_requests_ is cancelled: idle keep-alive connections wake and close.
+//      A connection checks draining_ before each idle read, and a read checks its
+//      context before parking, so one that was about to go idle closes too
+//      (draining_ is stored before the cancel).
+//   3. A new connection waits for its first request under first_request_, cancelled
+//      only after kFirstRequestGrace (or the grace period, if shorter), as Go gives
+//      a new connection 5 s: a client accepted just before the shutdown has usually
+//      sent its request already and is still answered.
+//   4. The last response a draining connection writes says "Connection: close".
+//   5. Wait for the connections up to the grace period; then cancel serving_ (reads,
+//      KV asks and writes in progress fail with Cancelled) and wait for the rest.
 #include "troupe/services/http_server.h"
 
-#include <array>
+#include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "troupe/scheduler/this_fiber.h"
 
 namespace troupe::services {
 
 namespace {
 
-// Statuses the server produces, for the per-status request counters.
-constexpr std::array<int, 11> kStatuses = {200, 204, 400, 404, 405, 408, 413, 431, 500, 503, 504};
-// Latency histogram bucket bounds, in seconds (Prometheus "le").
-constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                             0.01,   0.025,   0.05,   0.1,   0.5,    1.0};
+// A response body at least this large is written apart from its head, instead of
+// being copied into one buffer with it.
+constexpr std::size_t kSeparateBodyBytes = 16 * 1024;
+
+// Go's Server.Serve: after a failed accept, sleep 5 ms, doubling up to 1 s.
+constexpr absl::Duration kFirstAcceptBackoff = absl::Milliseconds(5);
+constexpr absl::Duration kMaxAcceptBackoff = absl::Seconds(1);
+
+// At shutdown, how long a new connection may still send its first request.
+constexpr absl::Duration kFirstRequestGrace = absl::Seconds(5);
+
+absl::Duration OrIdle(absl::Duration timeout, absl::Duration idle) {
+  return timeout == absl::ZeroDuration() ? idle : timeout;
+}
+
+HttpServerOptions Resolved(HttpServerOptions options) {
+  options.header_timeout = OrIdle(options.header_timeout, options.idle_timeout);
+  options.body_timeout = OrIdle(options.body_timeout, options.idle_timeout);
+  options.write_timeout = OrIdle(options.write_timeout, options.idle_timeout);
+  return options;
+}
+
+ServerMetrics::Event EventFor(RequestParser::Error error) {
+  switch (error) {
+    case RequestParser::Error::kHeadersTooLarge: return ServerMetrics::Event::kHeadersTooLarge;
+    case RequestParser::Error::kBodyTooLarge: return ServerMetrics::Event::kBodyTooLarge;
+    case RequestParser::Error::kOverBudget: return ServerMetrics::Event::kOverBudget;
+    case RequestParser::Error::kUnsupportedTransferCoding:
+      return ServerMetrics::Event::kNotImplemented;
+    case RequestParser::Error::kUnsupportedVersion: return ServerMetrics::Event::kUnsupportedVersion;
+    default: return ServerMetrics::Event::kMalformed;
+  }
+}
+
+HttpResponse MethodNotAllowed(const char* allow) {
+  return {405, "text/plain; charset=utf-8", absl::StrCat("use ", allow, "\n"), allow};
+}
 
 }  // namespace
-
-struct HttpServer::Counters {
-  std::array<std::atomic<uint64_t>, kStatuses.size()> requests{};
-  std::array<std::atomic<uint64_t>, kBuckets.size() + 1> latency{};  // last: +Inf
-  std::atomic<uint64_t> latency_sum_ns{0};
-  std::atomic<int64_t> connections_active{0};
-  std::atomic<uint64_t> connections_total{0};
-  std::atomic<uint64_t> connections_rejected{0};
-  std::atomic<uint64_t> idle_timeouts{0};
-  std::atomic<uint64_t> malformed{0};
-  std::atomic<uint64_t> headers_too_large{0};
-  std::atomic<uint64_t> body_too_large{0};
-};
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Runtime& runtime,
                                                                HttpServerOptions options) {
@@ -39,17 +88,32 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Runtime& runtime,
         absl::StrCat("max_connections must be >= 1; got ", options.max_connections));
   }
   if (options.idle_timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("idle_timeout must be positive");
+    return absl::InvalidArgumentError(
+        absl::StrCat("idle_timeout must be positive; got ", absl::FormatDuration(options.idle_timeout)));
+  }
+  for (const auto& [name, timeout] : {std::make_pair("header_timeout", options.header_timeout),
+                                      std::make_pair("body_timeout", options.body_timeout),
+                                      std::make_pair("write_timeout", options.write_timeout)}) {
+    if (timeout < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, " must be positive (or zero: the idle timeout); got ", absl::FormatDuration(timeout)));
+    }
   }
   if (options.kv_shards < 1 || options.kv_shards > 1024) {
     return absl::InvalidArgumentError(
         absl::StrCat("kv_shards must be in [1, 1024]; got ", options.kv_shards));
   }
+  if (options.body_budget_bytes < options.limits.max_body_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "body_budget_bytes must be at least max_body_bytes (", options.limits.max_body_bytes,
+        "), or no body of the largest allowed size could ever be accepted; got ",
+        options.body_budget_bytes));
+  }
   absl::StatusOr<std::unique_ptr<TcpListener>> listener =
       TcpListener::Listen(options.host, options.port);
   if (!listener.ok()) return listener.status();
   std::unique_ptr<HttpServer> server(
-      new HttpServer(runtime, std::move(options), *std::move(listener)));
+      new HttpServer(runtime, Resolved(std::move(options)), *std::move(listener)));
   server->connections_.Add(1);  // the accept loop
   runtime.Spawn([raw = server.get()] { raw->AcceptLoop(); });
   return server;
@@ -61,89 +125,166 @@ HttpServer::HttpServer(Runtime& runtime, HttpServerOptions options,
       options_(std::move(options)),
       listener_(std::move(listener)),
       actors_(runtime),
-      kv_(actors_, options_.kv_shards),
-      serving_(WithCancel(Context())),
-      counters_(std::make_unique<Counters>()) {}
+      kv_(actors_, options_.kv_shards, options_.kv_max_bytes),
+      body_budget_(options_.body_budget_bytes),
+      between_requests_(WithCancel(Context())),
+      first_request_(WithCancel(Context())),
+      serving_(WithCancel(Context())) {}
 
 HttpServer::~HttpServer() { Shutdown(absl::ZeroDuration()).IgnoreError(); }
 
 void HttpServer::AcceptLoop() {
+  absl::Duration backoff = absl::ZeroDuration();
   while (true) {
     absl::StatusOr<std::unique_ptr<TcpConnection>> connection = listener_->Accept();
-    if (!connection.ok()) break;  // closed at shutdown
-    if (counters_->connections_active.load() >= options_.max_connections) {
-      counters_->connections_rejected.fetch_add(1);
-      HttpResponse busy{503, "text/plain; charset=utf-8", "too many connections\n"};
-      Record(503, absl::ZeroDuration());  // before the client can see the answer
-      (*connection)->Write(SerializeResponse(busy, /*keep_alive=*/false), serving_.context).IgnoreError();
+    if (!connection.ok()) {
+      if (draining_.load(std::memory_order_acquire)) break;  // closed at shutdown
+      // Anything else (out of file descriptors, ...) passes: the connection waits
+      // in the backlog. Count, log, back off, go on.
+      metrics_.Count(ServerMetrics::Event::kAcceptError);
+      backoff = backoff == absl::ZeroDuration() ? kFirstAcceptBackoff
+                                                : std::min(2 * backoff, kMaxAcceptBackoff);
+      std::fprintf(stderr, "http_server: accept: %s; retrying in %s\n",
+                   connection.status().ToString().c_str(), absl::FormatDuration(backoff).c_str());
+      if (!this_fiber::SleepFor(backoff, between_requests_.context).ok()) break;  // shutdown
+      continue;
+    }
+    backoff = absl::ZeroDuration();
+    if (metrics_.active_connections() >= options_.max_connections) {
+      metrics_.Count(ServerMetrics::Event::kConnectionRejected);
+      (*connection)->SetWriteTimeout(options_.write_timeout);
+      Refuse(**connection, 503);
       continue;  // destroyed: closed
     }
-    counters_->connections_active.fetch_add(1);
-    counters_->connections_total.fetch_add(1);
+    metrics_.ConnectionOpened();
+    metrics_.Count(ServerMetrics::Event::kConnectionAccepted);
     connections_.Add(1);
     runtime_.Spawn([this, owned = *std::move(connection)]() mutable { Serve(std::move(owned)); });
   }
   connections_.Done();
 }
 
+void HttpServer::Refuse(TcpConnection& connection, int status) {
+  metrics_.Record(status, absl::ZeroDuration());  // before the client can see it
+  const HttpResponse refusal{status, "text/plain; charset=utf-8",
+                             absl::StrCat(ReasonPhrase(status), "\n")};
+  connection.Write(SerializeResponse(refusal, /*keep_alive=*/false), serving_.context)
+      .IgnoreError();
+}
+
 void HttpServer::Serve(std::unique_ptr<TcpConnection> connection) {
-  RequestParser parser(options_.limits);
+  RequestParser parser(options_.limits, &body_budget_);
   char buffer[16 * 1024];
+  connection->SetWriteTimeout(options_.write_timeout);
+  // The phase whose deadline the connection's read deadline holds.
+  uint64_t timed_request = 0;
+  RequestParser::Phase timed_phase = RequestParser::Phase::kIdle;
+  bool first_request = true;
   bool open = true;
-  // A client that sends nothing for idle_timeout is cut off (idle or slow clients);
-  // shutdown cancels a waiting read at once through serving_.context.
-  connection->SetReadTimeout(options_.idle_timeout);
-  while (open && !draining_.load(std::memory_order_acquire)) {
-    absl::StatusOr<std::size_t> n = connection->Read(buffer, sizeof(buffer), serving_.context);
+  while (open) {
+    while (open && parser.HasRequest()) {  // pipelined requests, in order
+      HttpRequest request = parser.Next();
+      open = Respond(*connection, request, parser);
+      first_request = false;
+    }
+    if (!open) break;
+    const RequestParser::Phase phase = parser.phase();
+    const Context* context = &serving_.context;
+    if (phase == RequestParser::Phase::kIdle) {
+      if (first_request) {
+        context = &first_request_.context;
+      } else {
+        if (draining_.load(std::memory_order_acquire)) break;  // idle at shutdown: close
+        context = &between_requests_.context;
+      }
+      connection->SetReadDeadline(absl::InfiniteFuture());
+      connection->SetReadTimeout(options_.idle_timeout);
+      timed_phase = phase;
+    } else if (phase != timed_phase || parser.requests_begun() != timed_request) {
+      timed_phase = phase;
+      timed_request = parser.requests_begun();
+      connection->SetReadTimeout(absl::InfiniteDuration());
+      connection->SetReadDeadline(absl::Now() + (phase == RequestParser::Phase::kHead
+                                                     ? options_.header_timeout
+                                                     : options_.body_timeout));
+    }
+    absl::StatusOr<std::size_t> n = connection->Read(buffer, sizeof(buffer), *context);
     if (!n.ok()) {
       if (n.status().code() == absl::StatusCode::kDeadlineExceeded) {
-        counters_->idle_timeouts.fetch_add(1);
+        if (phase == RequestParser::Phase::kIdle) {
+          metrics_.Count(ServerMetrics::Event::kIdleTimeout);
+        } else {
+          metrics_.Count(phase == RequestParser::Phase::kHead ? ServerMetrics::Event::kHeaderTimeout
+                                                             : ServerMetrics::Event::kBodyTimeout);
+          Refuse(*connection, 408);
+        }
       }
       break;
     }
-    if (RequestParser::Error error = parser.Feed(absl::string_view(buffer, *n));
+    if (const RequestParser::Error error = parser.Feed(absl::string_view(buffer, *n));
         error != RequestParser::Error::kNone) {
-      switch (error) {
-        case RequestParser::Error::kHeadersTooLarge: counters_->headers_too_large.fetch_add(1); break;
-        case RequestParser::Error::kBodyTooLarge: counters_->body_too_large.fetch_add(1); break;
-        default: counters_->malformed.fetch_add(1); break;
+      // Requests that completed before the bad bytes are answered first, in order.
+      while (open && parser.HasRequest()) {
+        HttpRequest request = parser.Next();
+        open = Respond(*connection, request, parser);
       }
-      const int status = RequestParser::ErrorStatus(error);
-      HttpResponse rejected{status, "text/plain; charset=utf-8",
-                            absl::StrCat(ReasonPhrase(status), "\n")};
-      Record(status, absl::ZeroDuration());  // before the client can see the answer
-      connection->Write(SerializeResponse(rejected, /*keep_alive=*/false), serving_.context)
-          .IgnoreError();
+      if (open) {
+        metrics_.Count(EventFor(error));
+        Refuse(*connection, RequestParser::ErrorStatus(error));
+      }
       break;
-    }
-    while (open && parser.HasRequest()) {  // pipelined requests, in order
-      const HttpRequest request = parser.Next();
-      const absl::Time start = absl::Now();
-      const HttpResponse response = Handle(request, serving_.context);
-      // Counted before the client can see the answer, so /metrics never lags what a
-      // client has already received.
-      Record(response.status, absl::Now() - start);
-      const bool keep_alive = request.keep_alive && !draining_.load(std::memory_order_acquire);
-      open = connection->Write(SerializeResponse(response, keep_alive), serving_.context).ok() &&
-             keep_alive;
     }
   }
   connection->Close();
-  counters_->connections_active.fetch_sub(1);
+  metrics_.ConnectionClosed();
   connections_.Done();
 }
 
-HttpResponse HttpServer::Handle(const HttpRequest& request, const Context& context) {
+bool HttpServer::Respond(TcpConnection& connection, HttpRequest& request,
+                         const RequestParser& parser) {
+  const absl::Time start = absl::Now();
+  const HttpResponse response = Handle(request, serving_.context);
+  request.body_memory.Reset();  // the body moved into the store, or is no longer needed
+  // Counted before the client can see the answer, so /metrics never lags what a
+  // client has already received.
+  metrics_.Record(response.status, absl::Now() - start);
+  // Draining: the last request that has arrived closes the connection.
+  const bool last_at_shutdown = draining_.load(std::memory_order_acquire) && !parser.HasRequest() &&
+                                parser.phase() == RequestParser::Phase::kIdle;
+  const bool keep_alive = request.keep_alive && !last_at_shutdown;
+  const absl::Status written =
+      WriteResponse(connection, response, keep_alive, request.method == "HEAD");
+  if (written.code() == absl::StatusCode::kDeadlineExceeded) {
+    metrics_.Count(ServerMetrics::Event::kWriteTimeout);
+  }
+  return written.ok() && keep_alive;
+}
+
+absl::Status HttpServer::WriteResponse(TcpConnection& connection, const HttpResponse& response,
+                                       bool keep_alive, bool head_only) {
+  if (head_only || response.body.size() < kSeparateBodyBytes) {
+    return connection.Write(SerializeResponse(response, keep_alive, head_only), serving_.context);
+  }
+  if (absl::Status head = connection.Write(SerializeResponseHead(response, keep_alive),
+                                           serving_.context);
+      !head.ok()) {
+    return head;
+  }
+  return connection.Write(response.body, serving_.context);
+}
+
+HttpResponse HttpServer::Handle(HttpRequest& request, const Context& context) {
   absl::string_view path = request.path;
   if (const std::size_t query = path.find('?'); query != absl::string_view::npos) {
     path = path.substr(0, query);
   }
+  const bool read_only = request.method == "GET" || request.method == "HEAD";
   if (path == "/hello") {
-    if (request.method != "GET") return {405, "text/plain; charset=utf-8", "use GET\n"};
+    if (!read_only) return MethodNotAllowed("GET, HEAD");
     return {200, "text/plain; charset=utf-8", "hello, world\n"};
   }
   if (path == "/metrics") {
-    if (request.method != "GET") return {405, "text/plain; charset=utf-8", "use GET\n"};
+    if (!read_only) return MethodNotAllowed("GET, HEAD");
     return {200, "text/plain; version=0.0.4", Metrics()};
   }
   if (absl::StartsWith(path, "/kv/") && path.size() > 4) {
@@ -152,21 +293,25 @@ HttpResponse HttpServer::Handle(const HttpRequest& request, const Context& conte
   return {404, "text/plain; charset=utf-8", "not found\n"};
 }
 
-HttpResponse HttpServer::HandleKv(const HttpRequest& request, const std::string& key,
+HttpResponse HttpServer::HandleKv(HttpRequest& request, const std::string& key,
                                   const Context& context) {
   auto failed = [](const absl::Status& status) {
     return HttpResponse{status.code() == absl::StatusCode::kDeadlineExceeded ? 504 : 500,
                         "text/plain; charset=utf-8", absl::StrCat(status.message(), "\n")};
   };
-  if (request.method == "GET") {
+  if (request.method == "GET" || request.method == "HEAD") {
     absl::StatusOr<std::optional<std::string>> value = kv_.Get(key, context);
     if (!value.ok()) return failed(value.status());
     if (!value->has_value()) return {404, "text/plain; charset=utf-8", "no such key\n"};
-    return {200, "application/octet-stream", **value};
+    return {200, "application/octet-stream", **std::move(value)};
   }
   if (request.method == "PUT") {
-    absl::StatusOr<bool> put = kv_.Put(key, request.body, context);
+    absl::StatusOr<KvPutResult> put = kv_.Put(key, std::move(request.body), context);
     if (!put.ok()) return failed(put.status());
+    if (*put == KvPutResult::kNoRoom) {
+      metrics_.Count(ServerMetrics::Event::kKvFull);
+      return {507, "text/plain; charset=utf-8", "the store is full\n"};
+    }
     return {204, "text/plain; charset=utf-8", ""};
   }
   if (request.method == "DELETE") {
@@ -175,99 +320,38 @@ HttpResponse HttpServer::HandleKv(const HttpRequest& request, const std::string&
     if (!*removed) return {404, "text/plain; charset=utf-8", "no such key\n"};
     return {204, "text/plain; charset=utf-8", ""};
   }
-  return {405, "text/plain; charset=utf-8", "use GET, PUT or DELETE\n"};
+  return MethodNotAllowed("GET, HEAD, PUT, DELETE");
 }
 
-void HttpServer::Record(int status, absl::Duration latency) {
-  for (std::size_t i = 0; i < kStatuses.size(); ++i) {
-    if (kStatuses[i] == status) counters_->requests[i].fetch_add(1, std::memory_order_relaxed);
-  }
-  const double seconds = absl::ToDoubleSeconds(latency);
-  std::size_t bucket = 0;
-  while (bucket < kBuckets.size() && seconds > kBuckets[bucket]) ++bucket;
-  counters_->latency[bucket].fetch_add(1, std::memory_order_relaxed);
-  counters_->latency_sum_ns.fetch_add(absl::ToInt64Nanoseconds(latency), std::memory_order_relaxed);
-}
-
-std::string HttpServer::Metrics() const {
-  const Counters& c = *counters_;
-  std::string out;
-  absl::StrAppend(&out, "# HELP troupe_http_requests_total Requests answered, by status.\n",
-                  "# TYPE troupe_http_requests_total counter\n");
-  for (std::size_t i = 0; i < kStatuses.size(); ++i) {
-    absl::StrAppend(&out, "troupe_http_requests_total{code=\"", kStatuses[i], "\"} ",
-                    c.requests[i].load(), "\n");
-  }
-  absl::StrAppend(&out, "# HELP troupe_http_request_duration_seconds Time to handle a request.\n",
-                  "# TYPE troupe_http_request_duration_seconds histogram\n");
-  uint64_t cumulative = 0;
-  for (std::size_t i = 0; i <= kBuckets.size(); ++i) {
-    cumulative += c.latency[i].load();
-    absl::StrAppend(&out, "troupe_http_request_duration_seconds_bucket{le=\"",
-                    i < kBuckets.size() ? absl::StrCat(kBuckets[i]) : std::string("+Inf"),
-                    "\"} ", cumulative, "\n");
-  }
-  absl::StrAppend(&out, "troupe_http_request_duration_seconds_sum ",
-                  static_cast<double>(c.latency_sum_ns.load()) / 1e9, "\n",
-                  "troupe_http_request_duration_seconds_count ", cumulative, "\n");
-  auto gauge = [&out](absl::string_view name, absl::string_view help, absl::string_view type,
-                      auto value) {
-    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n", name,
-                    " ", value, "\n");
-  };
-  gauge("troupe_http_connections_active", "Open connections.", "gauge", c.connections_active.load());
-  gauge("troupe_http_connections_total", "Connections accepted.", "counter", c.connections_total.load());
-  gauge("troupe_http_connections_rejected_total", "Connections refused over max_connections.",
-        "counter", c.connections_rejected.load());
-  gauge("troupe_http_idle_timeouts_total", "Connections cut off for sending nothing complete in time.",
-        "counter", c.idle_timeouts.load());
-  gauge("troupe_http_malformed_requests_total", "Requests rejected with 400.", "counter", c.malformed.load());
-  gauge("troupe_http_oversized_headers_total", "Requests rejected with 431.", "counter",
-        c.headers_too_large.load());
-  gauge("troupe_http_oversized_bodies_total", "Requests rejected with 413.", "counter",
-        c.body_too_large.load());
-  const RuntimeStats stats = runtime_.Stats();
-  gauge("troupe_runtime_fibers", "Live fibers.", "gauge", stats.fibers_alive());
-  gauge("troupe_runtime_switches_total", "Fiber switches.", "counter", stats.switches);
-  gauge("troupe_runtime_steals_total", "Fibers moved by work stealing.", "counter", stats.fibers_stolen);
-  gauge("troupe_runtime_parks_total", "Times an idle thread went to sleep.", "counter", stats.machine_parks);
-  gauge("troupe_runtime_netpoll_wakeups_total", "Fibers made runnable by the netpoller.", "counter",
-        stats.netpoll_wakeups);
-  absl::StrAppend(&out, "# HELP troupe_runtime_runqueue Runnable fibers queued per processor.\n",
-                  "# TYPE troupe_runtime_runqueue gauge\n");
-  for (std::size_t p = 0; p < stats.runnable_per_processor.size(); ++p) {
-    absl::StrAppend(&out, "troupe_runtime_runqueue{processor=\"", p, "\"} ",
-                    stats.runnable_per_processor[p], "\n");
-  }
-  absl::StrAppend(&out, "# HELP troupe_actor_mailbox_depth Messages waiting per actor.\n",
-                  "# TYPE troupe_actor_mailbox_depth gauge\n");
-  for (const auto& shard : kv_.shards()) {
-    absl::StrAppend(&out, "troupe_actor_mailbox_depth{actor=\"", shard.name(), "\"} ",
-                    shard.mailbox_depth(), "\n");
-  }
-  absl::StrAppend(&out, "# HELP troupe_actor_processed_total Messages handled per actor.\n",
-                  "# TYPE troupe_actor_processed_total counter\n");
-  for (const auto& shard : kv_.shards()) {
-    absl::StrAppend(&out, "troupe_actor_processed_total{actor=\"", shard.name(), "\"} ",
-                    shard.processed(), "\n");
-  }
-  return out;
-}
+std::string HttpServer::Metrics() const { return metrics_.Render(runtime_, kv_, body_budget_); }
 
 absl::Status HttpServer::Shutdown(absl::Duration grace) {
-  if (shut_down_.exchange(true)) return absl::OkStatus();
+  // acq_rel: one caller wins; a later one returns at once (nothing else is
+  // published through the flag; the winner's work is waited for by nobody).
+  if (shut_down_.exchange(true, std::memory_order_acq_rel)) return absl::OkStatus();
+  // release; pairs with the acquire loads in Serve and AcceptLoop (step 2 of the
+  // design comment: stored before the cancel below).
   draining_.store(true, std::memory_order_release);
-  listener_->Close();  // the accept loop ends
-  // Connections waiting for a request stop now; those handling one finish it.
-  serving_.cancel.Cancel(absl::CancelledError("server shutting down"));
-  auto [deadline, cancel] = WithTimeout(Context(), grace);
-  absl::Status drained = connections_.Wait(deadline);
-  if (!drained.ok()) {
-    // Cut off what is left: the cancelled reads end them; wait for the fibers.
-    connections_.Wait();
-    return absl::DeadlineExceededError("shutdown: connections were still busy after the grace period");
+  listener_->Close();
+  between_requests_.cancel.Cancel(absl::CancelledError("server shutting down"));
+  const absl::Time end = absl::Now() + grace;
+  auto drained_by = [this](absl::Time deadline) {
+    const ContextWithCancel bounded = WithDeadline(Context(), deadline);
+    return connections_.Wait(bounded.context).ok();
+  };
+  bool drained = drained_by(std::min(end, absl::Now() + kFirstRequestGrace));
+  first_request_.cancel.Cancel(absl::CancelledError("server shutting down"));
+  if (!drained) drained = drained_by(end);
+  if (drained) {
+    serving_.cancel.Cancel(absl::CancelledError("server shut down"));
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+  const int64_t busy = metrics_.active_connections();
+  for (int64_t i = 0; i < busy; ++i) metrics_.Count(ServerMetrics::Event::kCutOffAtShutdown);
+  serving_.cancel.Cancel(absl::CancelledError("server shutting down: grace period over"));
+  connections_.Wait();
+  return absl::DeadlineExceededError(absl::StrCat(
+      "shutdown: ", busy, " connections were still busy after the grace period; cut off"));
 }
 
 }  // namespace troupe::services

@@ -3,12 +3,16 @@
 //   bazel run -c opt //services:http_server -- --port=8080
 //   curl localhost:8080/hello; curl -X PUT --data v localhost:8080/kv/k; curl localhost:8080/metrics
 //
-// SIGTERM (or SIGINT) shuts it down gracefully: it stops accepting, lets requests in
-// flight finish within --grace, and exits 0.
+// SIGTERM (or SIGINT) shuts it down gracefully, as Go's Server.Shutdown does: it
+// stops accepting, closes idle keep-alive connections, lets every request that has
+// begun to arrive complete (its response written) within --grace, then cuts off
+// what is left and exits 0.
 #include <signal.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -16,12 +20,27 @@
 #include "troupe/scheduler/runtime.h"
 #include "troupe/services/http_server.h"
 
-ABSL_FLAG(std::string, host, "127.0.0.1", "IPv4 address to listen on");
+ABSL_FLAG(std::string, host, "127.0.0.1", "address to listen on (IPv4, IPv6, or a name)");
 ABSL_FLAG(int, port, 8080, "TCP port (0: any free port)");
 ABSL_FLAG(int, procs, 0, "processors (0: TROUPE_PROCS or the CPU count)");
 ABSL_FLAG(int, kv_shards, 4, "actors holding the key-value store");
 ABSL_FLAG(int, max_connections, 10000, "connections served at once; more get 503");
-ABSL_FLAG(absl::Duration, idle_timeout, absl::Seconds(30), "cut off clients silent this long");
+ABSL_FLAG(absl::Duration, idle_timeout, absl::Seconds(30),
+          "close a connection that sends nothing of a next request for this long");
+ABSL_FLAG(absl::Duration, header_timeout, absl::ZeroDuration(),
+          "a request's head must arrive within this of its first byte, else 408 (0: idle_timeout)");
+ABSL_FLAG(absl::Duration, body_timeout, absl::ZeroDuration(),
+          "a request's body must arrive within this of its head, else 408 (0: idle_timeout)");
+ABSL_FLAG(absl::Duration, write_timeout, absl::ZeroDuration(),
+          "close a connection whose client does not take a response within this of the "
+          "socket filling up (0: idle_timeout)");
+ABSL_FLAG(int64_t, max_header_bytes, 8 * 1024, "bytes of a request head; more get 431");
+ABSL_FLAG(int64_t, max_body_bytes, 1024 * 1024, "bytes of a request body; more get 413");
+ABSL_FLAG(int64_t, body_budget_bytes, int64_t{64} << 20,
+          "request body bytes held at once over all connections; beyond it requests get 503");
+ABSL_FLAG(int64_t, kv_max_bytes, int64_t{256} << 20,
+          "size limit of the key-value store (keys + values + 64 bytes per entry); PUTs "
+          "beyond it get 507");
 ABSL_FLAG(absl::Duration, grace, absl::Seconds(10), "time for requests in flight at shutdown");
 
 int main(int argc, char** argv) {
@@ -45,6 +64,24 @@ int main(int argc, char** argv) {
   options.kv_shards = absl::GetFlag(FLAGS_kv_shards);
   options.max_connections = absl::GetFlag(FLAGS_max_connections);
   options.idle_timeout = absl::GetFlag(FLAGS_idle_timeout);
+  options.header_timeout = absl::GetFlag(FLAGS_header_timeout);
+  options.body_timeout = absl::GetFlag(FLAGS_body_timeout);
+  options.write_timeout = absl::GetFlag(FLAGS_write_timeout);
+  for (const auto& [name, value] :
+       {std::make_pair("max_header_bytes", absl::GetFlag(FLAGS_max_header_bytes)),
+        std::make_pair("max_body_bytes", absl::GetFlag(FLAGS_max_body_bytes)),
+        std::make_pair("body_budget_bytes", absl::GetFlag(FLAGS_body_budget_bytes)),
+        std::make_pair("kv_max_bytes", absl::GetFlag(FLAGS_kv_max_bytes))}) {
+    if (value < 1) {
+      std::fprintf(stderr, "http_server: --%s must be >= 1; got %lld\n", name,
+                   static_cast<long long>(value));
+      return 2;
+    }
+  }
+  options.limits.max_header_bytes = static_cast<std::size_t>(absl::GetFlag(FLAGS_max_header_bytes));
+  options.limits.max_body_bytes = static_cast<std::size_t>(absl::GetFlag(FLAGS_max_body_bytes));
+  options.body_budget_bytes = static_cast<std::size_t>(absl::GetFlag(FLAGS_body_budget_bytes));
+  options.kv_max_bytes = static_cast<std::size_t>(absl::GetFlag(FLAGS_kv_max_bytes));
   auto server = troupe::services::HttpServer::Start(**runtime, options);
   if (!server.ok()) {
     std::fprintf(stderr, "http_server: %s\n", server.status().ToString().c_str());
@@ -53,9 +90,12 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "http_server: listening on %s:%d\n", options.host.c_str(), (*server)->port());
   int received = 0;
   sigwait(&signals, &received);
-  std::fprintf(stderr, "http_server: signal %d, shutting down\n", received);
+  std::fprintf(stderr, "http_server: signal %d, shutting down (grace %s)\n", received,
+               absl::FormatDuration(absl::GetFlag(FLAGS_grace)).c_str());
+  // Cutting off what the grace period did not finish is part of a graceful
+  // shutdown, not a failure: exit 0 either way.
   const absl::Status drained = (*server)->Shutdown(absl::GetFlag(FLAGS_grace));
-  if (!drained.ok()) std::fprintf(stderr, "http_server: %s\n", drained.ToString().c_str());
+  std::fprintf(stderr, "http_server: %s\n", drained.ok() ? "every request finished" : drained.ToString().c_str());
   server->reset();
   return 0;
 }

@@ -8,6 +8,15 @@
 
 namespace troupe::services {
 
+bool KvQuota::TryGrow(std::size_t bytes) {
+  std::size_t used = used_.load(std::memory_order_relaxed);
+  do {
+    if (bytes > limit_ - std::min(used, limit_)) return false;
+    // relaxed: a counter (see the header).
+  } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
+  return true;
+}
+
 void KvShard::Receive(KvMessage& message) {
   std::visit(Overloaded{[&](KvGet& get) {
                           auto it = entries_.find(get.key);
@@ -16,17 +25,39 @@ void KvShard::Receive(KvMessage& message) {
                                              : std::optional<std::string>(it->second));
                         },
                         [&](KvPut& put) {
-                          const bool inserted = entries_.insert_or_assign(
-                              std::move(put.key), std::move(put.value)).second;
-                          put.reply.Send(inserted);
+                          auto it = entries_.find(put.key);
+                          const std::size_t cost = KvQuota::Cost(put.key, put.value);
+                          const std::size_t old_cost =
+                              it == entries_.end() ? 0 : KvQuota::Cost(it->first, it->second);
+                          if (cost > old_cost && !quota_->TryGrow(cost - old_cost)) {
+                            put.reply.Send(KvPutResult::kNoRoom);
+                            return;
+                          }
+                          if (cost < old_cost) quota_->Shrink(old_cost - cost);
+                          if (it != entries_.end()) {
+                            it->second = std::move(put.value);
+                            put.reply.Send(KvPutResult::kReplaced);
+                            return;
+                          }
+                          entries_.emplace(std::move(put.key), std::move(put.value));
+                          put.reply.Send(KvPutResult::kCreated);
                         },
-                        [&](KvDelete& del) { del.reply.Send(entries_.erase(del.key) > 0); }},
+                        [&](KvDelete& del) {
+                          auto it = entries_.find(del.key);
+                          if (it == entries_.end()) {
+                            del.reply.Send(false);
+                            return;
+                          }
+                          quota_->Shrink(KvQuota::Cost(it->first, it->second));
+                          entries_.erase(it);
+                          del.reply.Send(true);
+                        }},
              message);
 }
 
-KvStore::KvStore(ActorSystem& system, int shards) {
+KvStore::KvStore(ActorSystem& system, int shards, std::size_t max_bytes) : quota_(max_bytes) {
   for (int i = 0; i < std::max(shards, 1); ++i) {
-    shards_.push_back(system.Spawn<KvShard>({.name = absl::StrCat("kv-", i)}));
+    shards_.push_back(system.Spawn<KvShard>({.name = absl::StrCat("kv-", i)}, &quota_));
   }
 }
 
@@ -42,11 +73,13 @@ absl::StatusOr<std::optional<std::string>> KvStore::Get(const std::string& key,
       context);
 }
 
-absl::StatusOr<bool> KvStore::Put(const std::string& key, std::string value,
-                                  const Context& context) {
-  return Ask<bool>(
+absl::StatusOr<KvPutResult> KvStore::Put(const std::string& key, std::string value,
+                                         const Context& context) {
+  return Ask<KvPutResult>(
       ShardFor(key),
-      [&key, &value](Reply<bool> reply) { return KvPut{key, std::move(value), std::move(reply)}; },
+      [&key, &value](Reply<KvPutResult> reply) {
+        return KvPut{key, std::move(value), std::move(reply)};
+      },
       context);
 }
 

@@ -32,6 +32,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -51,22 +52,32 @@ class Actor;
 
 namespace actors_internal {
 
+// The cell of an actor taking messages M. Its instance is built and destroyed by the
+// derived ActorCellFor<A, Args...>, in the cell's own memory.
 template <typename M>
-class ActorCell final : public ActorCellBase,
-                        public std::enable_shared_from_this<ActorCell<M>> {
+class ActorCell : public ActorCellBase, public std::enable_shared_from_this<ActorCell<M>> {
  public:
-  using Factory = std::function<std::unique_ptr<Actor<M>>()>;
-
-  ActorCell(ActorSystem* system, uint64_t id, ActorOptions options, Factory factory)
-      : ActorCellBase(system, id, std::move(options)), factory_(std::move(factory)) {}
+  ActorCell(ActorSystem* system, uint64_t id, ActorOptions options)
+      : ActorCellBase(system, id, std::move(options)) {}
 
   ~ActorCell() override {
     while (MailboxNode* node = queue_.Pop()) Recycle(static_cast<Envelope*>(node));
   }
 
-  // Starts the actor's fiber, which holds a reference to the cell until it ends.
+  // Starts the actor's fiber, which holds a reference to the cell until it ends. The
+  // fiber waits for a stack rather than fail for want of one (scheduler.cc); without
+  // memory for even its record, the actor stops at once with ResourceExhausted.
   void Start(Runtime& runtime) {
-    runtime.Spawn([self = this->shared_from_this()] { self->Run(); });
+    const scheduler_internal::NewFiber created = scheduler_internal::CreateFiberOn(
+        scheduler_internal_SchedulerOf(runtime), /*waits_for_stack=*/true);
+    JoinHandle detached(created.fiber);  // the actor's fiber is never joined
+    if (created.body == nullptr) {
+      FailToStart(absl::ResourceExhaustedError(absl::StrCat(
+          "actor ", Describe(), " could not start: no memory for its fiber")));
+      return;
+    }
+    created.body->Emplace([self = this->shared_from_this()] { self->Run(); });
+    scheduler_internal::StartFiber(created.fiber);
   }
 
   // Any fiber or thread. See ActorRef::Tell.
@@ -107,21 +118,23 @@ class ActorCell final : public ActorCellBase,
 
   // ---- For Actor<M>, from the actor's own fiber. ----
   const Context& request_context() const {
-    return current_context_ != nullptr ? *current_context_ : background_;
+    static const Context* const background = new Context();
+    return current_context_ != nullptr ? *current_context_ : *background;
   }
   void StashCurrent() { stash_current_ = true; }
   void UnstashAll() {
-    while (!stash_.empty()) {
-      unstashed_.push_back(std::move(stash_.front()));
-      stash_.pop_front();
+    if (stash_ == nullptr) return;
+    while (!stash_->kept.empty()) {
+      stash_->unstashed.push_back(std::move(stash_->kept.front()));
+      stash_->kept.pop_front();
     }
   }
-  std::size_t stashed() const { return stash_.size(); }
+  std::size_t stashed() const { return stash_ == nullptr ? 0 : stash_->kept.size(); }
   void StopSelf() { stop_after_current_ = true; }
 
-  std::string Describe() const {
-    return name().empty() ? absl::StrCat("#", id()) : absl::StrCat(name(), " (#", id(), ")");
-  }
+  // Any thread; racy (a statistic).
+  uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
+
 
  protected:
   void Nudge() override { PushSystem(NewEnvelope(Envelope::kNudge)); }
@@ -138,6 +151,16 @@ class ActorCell final : public ActorCellBase,
     M message;
     Context context;
   };
+  // Built on the first Stash: most actors never stash, and an empty std::deque
+  // allocates.
+  struct Stash {
+    std::deque<Stashed> kept;        // Stash()ed, waiting for UnstashAll
+    std::deque<Stashed> unstashed;   // handled before the mailbox
+  };
+  void Keep(Stashed stashed) {
+    if (stash_ == nullptr) stash_ = std::make_unique<Stash>();
+    stash_->kept.push_back(std::move(stashed));
+  }
 
   static Envelope* NewEnvelope(typename Envelope::Kind kind) {
     Envelope* envelope = EnvelopeCache<Envelope>::Get();
@@ -171,7 +194,7 @@ class ActorCell final : public ActorCellBase,
 
   // Unbounded mailboxes, before a Tell takes its slot; see the top of this file.
   void WaitUntilShallow() {
-    if (OnPlainThread() || CurrentActorId() == id()) return;  // a thread; the actor itself
+    if (OnPlainThread() || CurrentActor() == this) return;  // a thread; the actor itself
     room_.WaitUntilShallow();
   }
 
@@ -202,7 +225,9 @@ class ActorCell final : public ActorCellBase,
   }
 
   void DrainAsDeadLetters() {
-    std::lock_guard<std::mutex> lock(drain_mutex_);  // makes us the single consumer
+    // Makes us the single consumer. A spin lock that yields the thread: draining is
+    // rare (a stopped actor) and never parks.
+    scheduler_internal::SpinLockHolder lock(drain_lock_);
     int64_t drained = 0;
     while (MailboxNode* node = queue_.Pop()) {
       Envelope* envelope = static_cast<Envelope*>(node);
@@ -211,6 +236,16 @@ class ActorCell final : public ActorCellBase,
       Recycle(envelope);
     }
     if (drained > 0) room_.Release(drained);  // room is closed by now
+  }
+
+  // The actor never ran: it stops with `reason` (no OnStart or OnStop ran), and what
+  // was sent meanwhile becomes dead letters.
+  void FailToStart(const absl::Status& reason) {
+    set_stopping();
+    MarkStopped(reason);
+    room_.Close();
+    DrainAsDeadLetters();
+    AnnounceStopped();
   }
 
   // Runs `step` on the instance, turning an escaping exception into a status.
@@ -227,7 +262,9 @@ class ActorCell final : public ActorCellBase,
   }
 
   absl::Status StartInstance() {
-    actor_ = factory_();
+    if (absl::Status built = Guarded([&] { actor_ = NewInstance(); }); !built.ok()) {
+      return built;
+    }
     actor_->cell_ = this;
     return Guarded([&] { actor_->OnStart(); });
   }
@@ -235,8 +272,16 @@ class ActorCell final : public ActorCellBase,
   void StopInstance(const absl::Status& reason) {
     if (actor_ == nullptr) return;
     Guarded([&] { actor_->OnStop(reason); }).IgnoreError();
-    actor_.reset();
+    DeleteInstance(actor_);
+    actor_ = nullptr;
   }
+
+ protected:
+  // Builds a fresh instance of the actor (the actor's fiber only); may throw.
+  virtual Actor<M>* NewInstance() = 0;
+  virtual void DeleteInstance(Actor<M>* instance) = 0;
+
+ private:
 
   // A failure: restart (true) or give up with *reason (false), as the supervisor says.
   bool Recover(absl::Status failure, absl::Status* reason) {
@@ -250,9 +295,9 @@ class ActorCell final : public ActorCellBase,
   }
 
   bool NextMessage(std::optional<Stashed>* unstashed, Envelope** envelope) {
-    if (!unstashed_.empty()) {
-      unstashed->emplace(std::move(unstashed_.front()));
-      unstashed_.pop_front();
+    if (stash_ != nullptr && !stash_->unstashed.empty()) {
+      unstashed->emplace(std::move(stash_->unstashed.front()));
+      stash_->unstashed.pop_front();
       return true;
     }
     MailboxNode* node = queue_.Pop();
@@ -267,17 +312,29 @@ class ActorCell final : public ActorCellBase,
     stash_current_ = false;
     absl::Status status = Guarded([&] { actor_->Dispatch(message); });
     current_context_ = nullptr;
-    CountProcessed();
+    // relaxed, and no RMW: only this fiber writes it; readers want a statistic.
+    processed_.store(processed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     return status;
   }
 
+  // The actor's fiber body. It runs from the top when the actor starts and again at
+  // every wake-up after the actor slept: an actor with an empty mailbox returns from
+  // here and parks without a stack (ParkAtTop), so an idle actor holds no stack. A
+  // handler that parks (Ask, a channel, a mutex) keeps the stack while it does.
   void Run() {
-    // Label this fiber as this actor's (ask-cycle detection, actor_system.h).
-    SetCurrentActorId(id());
     absl::Status reason;
     bool running = true;
-    if (absl::Status failure = StartInstance(); !failure.ok()) {
-      running = Recover(failure, &reason);
+    if (started_ && WokenForShutdown()) {
+      reason = absl::CancelledError("the runtime is shutting down");
+      running = false;
+    }
+    if (!started_) {
+      started_ = true;
+      // Label this fiber as this actor's (ask-cycle detection, actor_system.h).
+      SetCurrentActor(this);
+      if (absl::Status failure = StartInstance(); !failure.ok()) {
+        running = Recover(failure, &reason);
+      }
     }
     int handled_this_turn = 0;
     while (running) {
@@ -296,18 +353,21 @@ class ActorCell final : public ActorCellBase,
       Envelope* envelope = nullptr;
       if (!NextMessage(&unstashed, &envelope)) {
         ReleaseSlots();  // invariant 4 of mailbox_room.h
-        queue_.WaitForMessage();
+        if (queue_.BeginSleep()) {
+          ParkAtTop();
+          return;  // the next message runs this again, from the top
+        }
         handled_this_turn = 0;
         continue;
       }
       absl::Status failure;
       if (unstashed.has_value()) {
         failure = Handle(unstashed->message, unstashed->context);
-        if (stash_current_) stash_.push_back(std::move(*unstashed));
+        if (stash_current_) Keep(std::move(*unstashed));
       } else if (envelope->kind == Envelope::kUser) {
         failure = Handle(*envelope->message, envelope->context);
         if (stash_current_) {
-          stash_.push_back(Stashed{std::move(*envelope->message), std::move(envelope->context)});
+          Keep(Stashed{std::move(*envelope->message), std::move(envelope->context)});
         }
       } else if (envelope->kind == Envelope::kLinkedExit) {
         failure = Guarded([&] { actor_->OnLinkedExit(*envelope->linked_exit); });
@@ -328,12 +388,12 @@ class ActorCell final : public ActorCellBase,
     }
     set_stopping();
     StopInstance(reason);
-    for (Stashed& stashed : stash_) {
-      (void)stashed;
-      ReportDeadLetter("actor stopped (stashed message)");
+    if (stash_ != nullptr) {
+      for (std::size_t i = 0; i < stash_->kept.size(); ++i) {
+        ReportDeadLetter("actor stopped (stashed message)");
+      }
+      stash_.reset();
     }
-    stash_.clear();
-    unstashed_.clear();
     MarkStopped(reason);
     // Senders parked on a full mailbox: let them all through; their messages find
     // the actor stopped and become dead letters.
@@ -346,16 +406,38 @@ class ActorCell final : public ActorCellBase,
   friend class Actor<M>;
 
   MailboxQueue queue_;
-  Factory factory_;
-  std::unique_ptr<Actor<M>> actor_;      // the actor's fiber only
+  // The actor's fiber's own fields, written per message: after queue_, off the lines
+  // producers read.
+  std::atomic<uint64_t> processed_{0};
+  Actor<M>* actor_ = nullptr;  // the actor's fiber only
   int64_t unreleased_ = 0;  // slots taken out of queue_, not yet back in room_; the actor's fiber only
-  std::mutex drain_mutex_;
-  const Context background_;
+  scheduler_internal::SpinLock drain_lock_;
   const Context* current_context_ = nullptr;  // the actor's fiber only
   bool stash_current_ = false;
   bool stop_after_current_ = false;
-  std::deque<Stashed> stash_;
-  std::deque<Stashed> unstashed_;
+  bool started_ = false;  // the actor's fiber only
+  std::unique_ptr<Stash> stash_;  // the actor's fiber only
+};
+
+// An actor of type A built from copies of `args` (again at every restart), in the
+// cell's own storage: spawning an actor is one block of CellMemory.
+template <typename A, typename... Args>
+class ActorCellFor final : public ActorCell<typename A::MessageType> {
+ public:
+  using M = typename A::MessageType;
+
+  ActorCellFor(ActorSystem* system, uint64_t id, ActorOptions options, Args... args)
+      : ActorCell<M>(system, id, std::move(options)), args_(std::move(args)...) {}
+
+ private:
+  Actor<M>* NewInstance() override {
+    return std::apply([this](const Args&... args) { return new (&storage_) A(args...); },
+                      args_);
+  }
+  void DeleteInstance(Actor<M>* instance) override { static_cast<A*>(instance)->~A(); }
+
+  std::tuple<Args...> args_;
+  alignas(A) unsigned char storage_[sizeof(A)];
 };
 
 }  // namespace actors_internal

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 #include "troupe/actors/actor_system.h"
 #include "troupe/actors/internal/supervisor_core.h"
 #include "troupe/scheduler/internal/fatal.h"
@@ -10,45 +12,75 @@
 
 namespace troupe::actors_internal {
 
-uint64_t CurrentActorId() {
+ActorCellBase* CurrentActor() {
   const scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
-  return self != nullptr ? self->owner_tag : 0;
+  return self != nullptr ? reinterpret_cast<ActorCellBase*>(self->owner_tag) : nullptr;
 }
 
-void SetCurrentActorId(uint64_t id) {
+void SetCurrentActor(ActorCellBase* cell) {
   scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
-  if (self == nullptr) scheduler_internal::Fatal("SetCurrentActorId", "not on a fiber");
-  self->owner_tag = id;
+  if (self == nullptr) scheduler_internal::Fatal("SetCurrentActor", "not on a fiber");
+  self->owner_tag = reinterpret_cast<uintptr_t>(cell);
+}
+
+std::string ActorCellBase::Describe() const {
+  return name().empty() ? absl::StrCat("#", id()) : absl::StrCat(name(), " (#", id(), ")");
 }
 
 bool OnPlainThread() { return scheduler_internal::CurrentFiber() == nullptr; }
 
+void ParkAtTop() { scheduler_internal::ParkAtTopOnReturn(scheduler_internal::CurrentFiber()); }
+
+bool WokenForShutdown() {
+  return scheduler_internal::CurrentFiber()->wake_reason == scheduler_internal::WakeReason::kShutdown;
+}
+
 ActorCellBase::ActorCellBase(ActorSystem* system, uint64_t id, ActorOptions options)
-    : room_(options.mailbox_capacity), system_(system), id_(id), options_(std::move(options)) {
-  exit_.actor_id = id_;
-  exit_.name = options_.name;
+    : system_(system), id_(id), room_(options.mailbox_capacity), options_(std::move(options)) {
 }
 
 ActorCellBase::~ActorCellBase() = default;
 
-void ActorCellBase::AddMonitor(std::function<void(const ActorExit&)> on_exit) {
+ActorExit ActorCellBase::ExitLocked() const {
+  ActorExit exit;
+  exit.actor_id = id_;
+  exit.name = options_.name;
+  exit.reason = exit_reason_;
+  return exit;
+}
+
+uint64_t ActorCellBase::AddMonitor(std::function<void(const ActorExit&)> on_exit) {
   ActorExit exit;
   {
-    std::lock_guard<std::mutex> lock(request_mutex_);
+    scheduler_internal::SpinLockHolder lock(request_lock_);
     if (!stopped()) {
-      monitors_.push_back(std::move(on_exit));
-      return;
+      const uint64_t handle = next_monitor_++;
+      monitors_.emplace_back(handle, std::move(on_exit));
+      return handle;
     }
-    exit = exit_;
+    exit = ExitLocked();
   }
   on_exit(exit);
+  return 0;
+}
+
+void ActorCellBase::RemoveMonitor(uint64_t handle) {
+  std::function<void(const ActorExit&)> removed;  // destroyed after the lock
+  scheduler_internal::SpinLockHolder lock(request_lock_);
+  for (auto it = monitors_.begin(); it != monitors_.end(); ++it) {
+    if (it->first == handle) {
+      removed = std::move(it->second);
+      monitors_.erase(it);
+      return;
+    }
+  }
 }
 
 absl::Status ActorCellBase::AwaitStop(const Context& context) { return stopped_.Wait(context); }
 
 void ActorCellBase::RequestKill(const absl::Status& why) {
   {
-    std::lock_guard<std::mutex> lock(request_mutex_);
+    scheduler_internal::SpinLockHolder lock(request_lock_);
     if (kill_.load(std::memory_order_relaxed)) return;
     kill_reason_ = why.ok() ? absl::CancelledError("actor killed") : why;
   }
@@ -57,13 +89,13 @@ void ActorCellBase::RequestKill(const absl::Status& why) {
 }
 
 absl::Status ActorCellBase::kill_reason() const {
-  std::lock_guard<std::mutex> lock(request_mutex_);
+  scheduler_internal::SpinLockHolder lock(request_lock_);
   return kill_reason_;
 }
 
 void ActorCellBase::RequestRestart(const absl::Status& why) {
   {
-    std::lock_guard<std::mutex> lock(request_mutex_);
+    scheduler_internal::SpinLockHolder lock(request_lock_);
     restart_reason_ = why;
   }
   restart_.store(true, std::memory_order_release);
@@ -75,7 +107,7 @@ bool ActorCellBase::TakeRestartRequest(absl::Status* why) {
   // exchange below acquires it.
   if (!restart_.load(std::memory_order_relaxed)) return false;
   if (!restart_.exchange(false, std::memory_order_acq_rel)) return false;
-  std::lock_guard<std::mutex> lock(request_mutex_);
+  scheduler_internal::SpinLockHolder lock(request_lock_);
   *why = restart_reason_;
   return true;
 }
@@ -86,22 +118,22 @@ FailureDecision ActorCellBase::DecideAfterFailure(const absl::Status& failure) {
 }
 
 void ActorCellBase::MarkStopped(const absl::Status& reason) {
-  std::lock_guard<std::mutex> lock(request_mutex_);
-  exit_.reason = reason;
+  scheduler_internal::SpinLockHolder lock(request_lock_);
+  exit_reason_ = reason;
   state_.store(State::kStopped, std::memory_order_seq_cst);  // see ActorCell::Push
 }
 
 void ActorCellBase::AnnounceStopped() {
-  std::vector<std::function<void(const ActorExit&)>> monitors;
+  std::vector<std::pair<uint64_t, std::function<void(const ActorExit&)>>> monitors;
   ActorExit exit;
   {
-    std::lock_guard<std::mutex> lock(request_mutex_);
-    exit = exit_;
+    scheduler_internal::SpinLockHolder lock(request_lock_);
+    exit = ExitLocked();
     monitors.swap(monitors_);
   }
   if (supervisor_ != nullptr) supervisor_->ChildStopped(this);
-  system_->CellStopped(id_);
-  for (auto& monitor : monitors) monitor(exit);
+  system_->CellStopped(this);
+  for (auto& [handle, monitor] : monitors) monitor(exit);
   stopped_.Done();
 }
 

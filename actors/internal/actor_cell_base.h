@@ -22,8 +22,10 @@
 
 #include "absl/status/status.h"
 #include "troupe/actors/actor_options.h"
+#include "troupe/actors/internal/live_actors.h"
 #include "troupe/actors/internal/mailbox_room.h"
 #include "troupe/scheduler/context.h"
+#include "troupe/scheduler/internal/spin_lock.h"
 #include "troupe/scheduler/wait_group.h"
 
 namespace troupe {
@@ -42,13 +44,19 @@ class Supervisable {
 
 class SupervisorCore;
 
-// The id of the actor whose fiber is calling, or 0 (a plain thread, or a fiber that
-// is no actor's). An actor's run loop labels its fiber with SetCurrentActorId.
-uint64_t CurrentActorId();
-// Fiber context only: labels the calling fiber as actor `id`'s.
-void SetCurrentActorId(uint64_t id);
+// The actor whose fiber is calling, or null (a plain thread, or a fiber that is no
+// actor's). An actor's run loop labels its fiber with SetCurrentActor.
+ActorCellBase* CurrentActor();
+// Fiber context only: labels the calling fiber as `cell`'s.
+void SetCurrentActor(ActorCellBase* cell);
 // True on a plain thread (which never waits for an unbounded mailbox).
 bool OnPlainThread();
+// The actor's fiber, about to return from its body with an empty mailbox (after
+// MailboxQueue::BeginSleep): it parks without a stack and runs again when woken.
+void ParkAtTop();
+// The actor's fiber, at the top of its body: it was woken because its runtime is
+// being destroyed (the scheduler's shutdown.cc), so it must stop.
+bool WokenForShutdown();
 
 enum class FailureDecision : uint8_t { kRestart, kStop };
 
@@ -61,19 +69,28 @@ class ActorCellBase : public Supervisable {
 
   uint64_t id() const { return id_; }
   const std::string& name() const { return options_.name; }
+  // "name (#id)", or "#id" for an actor without a name.
+  std::string Describe() const;
   const ActorOptions& options() const { return options_; }
   ActorSystem& system() const { return *system_; }
 
   // Any thread. Alive until the run loop has ended.
   bool alive() const { return state_.load(std::memory_order_acquire) == State::kRunning; }
   bool stopped() const { return state_.load(std::memory_order_acquire) == State::kStopped; }
-  uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
+  // As stopped(), with a seq_cst load (for the Dekker handshakes that need one).
+  bool stopped_seq_cst() const {
+    return state_.load(std::memory_order_seq_cst) == State::kStopped;
+  }
   // Messages queued and not yet handled (approximate: the actor's fiber gives them
   // back in batches, and exactly whenever it goes to sleep).
   int64_t mailbox_depth() const { return room_.count(); }
 
-  // Any thread. `on_exit` runs once the actor has stopped (at once if it has).
-  void AddMonitor(std::function<void(const ActorExit&)> on_exit);
+  // Any thread. `on_exit` runs once the actor has stopped: in the stopping actor's
+  // own fiber, after its OnStop, or at once in the caller if it has stopped already.
+  // Returns a handle for RemoveMonitor (0 if it ran at once).
+  uint64_t AddMonitor(std::function<void(const ActorExit&)> on_exit);
+  // Any thread. The monitor will not run (it may be running right now).
+  void RemoveMonitor(uint64_t handle);
   // Parks until the actor has stopped (OK), or until `context` is done.
   absl::Status AwaitStop(const Context& context);
 
@@ -83,6 +100,12 @@ class ActorCellBase : public Supervisable {
   void RequestRestart(const absl::Status& why) override;
 
   void set_supervisor(SupervisorCore* supervisor) { supervisor_ = supervisor; }
+
+  // For the system's LiveActors only (under its shard's lock).
+  LiveActorsNode& live_node() { return live_node_; }
+  // For the system's name registry: the cell was registered under a name (seq_cst:
+  // see ActorSystem::RegisterCell).
+  std::atomic<bool>& registered() { return registered_; }
 
  protected:
   // Wakes the run loop (it checks the kill/restart flags first).
@@ -95,8 +118,6 @@ class ActorCellBase : public Supervisable {
   bool TakeRestartRequest(absl::Status* why);
   // Asks the supervisor (if any) what to do about `failure`.
   FailureDecision DecideAfterFailure(const absl::Status& failure);
-  void CountProcessed() { processed_.store(processed_.load(std::memory_order_relaxed) + 1,
-                                           std::memory_order_relaxed); }
   void set_stopping() { state_.store(State::kStopping, std::memory_order_release); }
   // The end of the run loop, in two steps: MarkStopped (from now on a Tell drains
   // the mailbox itself; see ActorCell), then, after the last drain, AnnounceStopped
@@ -105,25 +126,36 @@ class ActorCellBase : public Supervisable {
   void AnnounceStopped();
   void ReportDeadLetter(const char* reason);
 
-  MailboxRoom room_;  // the mailbox's count, and its parked senders if bounded
-
+  // Layout: the cold fields first, on the vtable pointer's line; then the room, whose
+  // first line the producers share (mailbox_room.h); then state_, which every Tell
+  // reads, among fields nobody writes per message. The actor's fiber writes its
+  // per-message counters on the queue's consumer line (ActorCell).
  private:
   ActorSystem* const system_;
   const uint64_t id_;
-  const ActorOptions options_;
   SupervisorCore* supervisor_ = nullptr;
+  LiveActorsNode live_node_;
 
+ protected:
+  MailboxRoom room_;  // the mailbox's count, and its parked senders if bounded
+
+ private:
   std::atomic<State> state_{State::kRunning};  // read by every Tell
-  // Written by the actor's fiber for every message: on a line of its own, or every
-  // Tell's read of state_ would miss the cache.
-  alignas(64) std::atomic<uint64_t> processed_{0};
+  std::atomic<bool> registered_{false};
+  const ActorOptions options_;
   std::atomic<bool> kill_{false};
   std::atomic<bool> restart_{false};
-  mutable std::mutex request_mutex_;  // guards the reasons below and monitors_
-  absl::Status kill_reason_;
-  absl::Status restart_reason_;
-  std::vector<std::function<void(const ActorExit&)>> monitors_;
-  ActorExit exit_;
+  ActorExit ExitLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(request_lock_);
+
+  // Guards the reasons below and monitors_; held for a few instructions, never
+  // across user code.
+  mutable scheduler_internal::SpinLock request_lock_;
+  absl::Status kill_reason_ ABSL_GUARDED_BY(request_lock_);
+  absl::Status restart_reason_ ABSL_GUARDED_BY(request_lock_);
+  std::vector<std::pair<uint64_t, std::function<void(const ActorExit&)>>> monitors_
+      ABSL_GUARDED_BY(request_lock_);
+  uint64_t next_monitor_ ABSL_GUARDED_BY(request_lock_) = 1;
+  absl::Status exit_reason_ ABSL_GUARDED_BY(request_lock_);
   WaitGroup stopped_{1};
 };
 

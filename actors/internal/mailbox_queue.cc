@@ -62,9 +62,9 @@ MailboxNode* MailboxQueue::Pop() {
   return nullptr;
 }
 
-void MailboxQueue::WaitForMessage() {
+bool MailboxQueue::BeginSleep() {
   scheduler_internal::Fiber* self = CurrentWaiter();
-  const uint64_t token = BeginWait(self, "mailbox");
+  const uint64_t token = BeginWait(self, "mailbox (idle, no stack)");
   sleeper_ = self;
   sleeper_token_ = token;
   // seq_cst: the consumer's half of the protocol; publishes sleeper_ to producers.
@@ -74,9 +74,12 @@ void MailboxQueue::WaitForMessage() {
                              head_.load(std::memory_order_seq_cst) != tail;
   if (maybe_message &&
       state_.exchange(kAwake, std::memory_order_acq_rel) == kSleeping) {
-    Wake(self, token, WakeReason::kSignaled);  // end our own wait: no parking
+    // End our own wait: it never parks (CommitWait sees the wake and returns).
+    Wake(self, token, WakeReason::kSignaled);
+    CommitWait(self, token, /*deadline_ns=*/0);
+    return false;
   }
-  CommitWait(self, token, /*deadline_ns=*/0);
+  return true;
 }
 
 }  // namespace troupe::actors_internal

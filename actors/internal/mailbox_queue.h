@@ -15,10 +15,13 @@
 // consumer may see it as empty; the producer then wakes the consumer anyway (below),
 // so nothing is missed.
 //
-// Parking (the wake-up protocol, an event count):
+// Sleeping (the wake-up protocol, an event count):
 //   consumer: Pop() empty -> BeginWait -> state = kSleeping (seq_cst) -> if the
 //             queue is not empty after all, take kSleeping back (exchange) and end
-//             its own wait -> CommitWait.
+//             its own wait -> go on popping. Otherwise it sleeps: an actor's fiber
+//             returns from its body and parks at the top, without a stack
+//             (ParkAtTopOnReturn, wait_protocol.h), and runs its body again when
+//             woken.
 //   producer: Push (seq_cst exchange) -> if state is kSleeping (seq_cst load) and it
 //             wins the exchange to kAwake, Wake(consumer).
 // By the seq_cst total order either the producer sees kSleeping, or the consumer's
@@ -50,9 +53,11 @@ class MailboxQueue {
   // Consumer only. The oldest node, or nullptr if empty (or a push is in transit).
   MailboxNode* Pop();
 
-  // Consumer only (fiber or thread). Parks until a Push comes; returns at once if one
-  // came since the last Pop found the queue empty.
-  void WaitForMessage();
+  // Consumer fiber only, after Pop found the queue empty. Begins waiting for the next
+  // Push: true if the consumer must now sleep (return from its body after
+  // ParkAtTopOnReturn; the Push that ends the wait runs it again), false if a message
+  // came meanwhile (pop it).
+  bool BeginSleep();
 
   // Any thread; a racy hint (for statistics).
   bool EmptyApprox() const {

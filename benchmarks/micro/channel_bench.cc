@@ -2,20 +2,33 @@
 // messages, so items/s compares with the Go peers (benchmarks/micro/compare_with_peers.sh).
 //
 //   bazel run -c opt //benchmarks/micro:channel_bench -- --benchmark_repetitions=5
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "benchmark/benchmark.h"
 #include "troupe/scheduler/channel.h"
 #include "troupe/benchmarks/micro/shared_runtime.h"
 #include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/dynamic_select.h"
 #include "troupe/scheduler/select.h"
+#include "troupe/scheduler/timer.h"
 
 namespace troupe::benchmarks {
 namespace {
+
+// User plus system CPU time of the whole process, in nanoseconds.
+double ProcessCpuNanos() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto ns = [](const timeval& t) { return t.tv_sec * 1e9 + t.tv_usec * 1e3; };
+  return ns(usage.ru_utime) + ns(usage.ru_stime);
+}
 
 void RunOrDie(absl::AnyInvocable<void() &&> body) {
   absl::Status status = SharedRuntime().Run(std::move(body));
@@ -34,8 +47,8 @@ void BM_ChanPingPong(benchmark::State& state) {
   constexpr int kRoundTrips = 100'000;
   for (auto _ : state) {
     RunOrDie([] {
-      Channel<int> ping;
-      Channel<int> pong;
+      Channel<int> ping(0);
+      Channel<int> pong(0);
       JoinHandle responder = Spawn([&] {
         while (std::optional<int> value = ping.Recv()) Check(pong.Send(*value + 1));
       });
@@ -104,6 +117,83 @@ void BM_Select4(benchmark::State& state) {
   state.counters["procs"] = SharedRuntime().procs();
 }
 BENCHMARK(BM_Select4)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Sixteen producers each feed their own channel (capacity 16); one consumer runs a
+// DynamicSelect over the sixteen (the set built at run time, as Go's reflect.Select
+// takes a slice); items are messages received. Peer: Go's reflect.Select.
+void BM_DynamicSelect16(benchmark::State& state) {
+  constexpr int kChannels = 16;
+  constexpr int kMessages = 320'000;
+  for (auto _ : state) {
+    RunOrDie([] {
+      std::vector<Channel<int>> channels;
+      for (int p = 0; p < kChannels; ++p) channels.emplace_back(16);
+      std::vector<JoinHandle> producers;
+      for (int p = 0; p < kChannels; ++p) {
+        producers.push_back(Spawn([channel = channels[p]] {
+          for (int i = 0; i < kMessages / kChannels; ++i) Check(channel.Send(int{i}));
+        }));
+      }
+      int64_t sum = 0;
+      DynamicSelect select;
+      for (const Channel<int>& channel : channels) {
+        select.AddRecv(channel, [&](std::optional<int> value) { sum += *value; });
+      }
+      for (int i = 0; i < kMessages; ++i) select.Run();
+      for (JoinHandle& producer : producers) Check(producer.Join());
+      constexpr int64_t kPer = kMessages / kChannels;
+      if (sum != kChannels * (kPer * (kPer - 1) / 2)) std::abort();
+    });
+  }
+  state.SetItemsProcessed(state.iterations() * kMessages);
+  state.counters["procs"] = SharedRuntime().procs();
+}
+BENCHMARK(BM_DynamicSelect16)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Arming and stopping a timer that never fires (`time.NewTimer(time.Hour).Stop()`);
+// items are timers.
+void BM_TimerStartStop(benchmark::State& state) {
+  constexpr int kTimers = 100'000;
+  for (auto _ : state) {
+    RunOrDie([] {
+      for (int i = 0; i < kTimers; ++i) {
+        Timer timer(absl::Hours(1));
+        if (!timer.Stop()) std::abort();
+      }
+    });
+  }
+  state.SetItemsProcessed(state.iterations() * kTimers);
+}
+BENCHMARK(BM_TimerStartStop)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// 1,000 fibers each receive 20 ticks of its own 1 ms Ticker; the wall time is bound
+// by the period, so the measure is the CPU the runtime spends per tick (counter
+// cpu_ns_per_tick, from getrusage); items are ticks. Peer: Go's time.Ticker.
+void BM_Tickers1000(benchmark::State& state) {
+  constexpr int kTickers = 1000;
+  constexpr int kTicks = 20;
+  double cpu_ns = 0;
+  for (auto _ : state) {
+    const double cpu_before = ProcessCpuNanos();
+    RunOrDie([] {
+      std::vector<JoinHandle> receivers;
+      for (int t = 0; t < kTickers; ++t) {
+        receivers.push_back(Spawn([] {
+          Ticker ticker(absl::Milliseconds(1));
+          for (int i = 0; i < kTicks; ++i) {
+            if (!ticker.C().Recv().has_value()) std::abort();
+          }
+        }));
+      }
+      for (JoinHandle& receiver : receivers) Check(receiver.Join());
+    });
+    cpu_ns += ProcessCpuNanos() - cpu_before;
+  }
+  state.SetItemsProcessed(state.iterations() * kTickers * kTicks);
+  state.counters["cpu_ns_per_tick"] =
+      cpu_ns / (static_cast<double>(state.iterations()) * kTickers * kTicks);
+}
+BENCHMARK(BM_Tickers1000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // The channel alone, without parking: TrySend then TryRecv on a buffered channel;
 // items are send+receive pairs.

@@ -3,7 +3,8 @@
 #
 # Runs the troupe benchmarks listed in BENCHMARKS below (BM_SpawnJoin and
 # BM_Skynet from //benchmarks/micro:scheduler_bench; BM_ChanPingPong, BM_ChanStream
-# and BM_Select4 from //benchmarks/micro:channel_bench; BM_ActorPingPong and
+# BM_Select4, BM_DynamicSelect16, BM_TimerStartStop and BM_Tickers1000 from
+# //benchmarks/micro:channel_bench; BM_ActorPingPong and
 # BM_ActorFanIn from //benchmarks/micro:actor_bench; BM_TcpPingPong from
 # //benchmarks/micro:net_bench), their Go peers in
 # benchmarks/peers/go/, for the actor benchmarks their CAF peers in
@@ -62,6 +63,9 @@ BENCHMARKS=(
   "BM_ChanPingPong     //benchmarks/micro:channel_bench    chanpingpong   -            micro_peers"
   "BM_ChanStream       //benchmarks/micro:channel_bench    chanstream     -            micro_peers"
   "BM_Select4          //benchmarks/micro:channel_bench    select4        -            -"
+  "BM_DynamicSelect16  //benchmarks/micro:channel_bench    dynselect16    -            -"
+  "BM_TimerStartStop   //benchmarks/micro:channel_bench    timerstartstop -            -"
+  "BM_Tickers1000      //benchmarks/micro:channel_bench    tickers1000    -            -"
   "BM_ActorPingPong    //benchmarks/micro:actor_bench      actorpingpong  actor_peers  micro_peers"
   "BM_ActorFanIn/1024  //benchmarks/micro:actor_bench      actorfanin     actor_peers  micro_peers"
   "BM_ActorFanIn/0     //benchmarks/micro:actor_bench      -              actor_peers  -"

@@ -128,8 +128,21 @@ void LeaveContextWait(ContextState* context, WaitNode* context_node) {
   if (context != nullptr) context->RemoveWaiter(context_node);
 }
 
+WakeReason WaitForContext(ContextState* context, const char* reason) {
+  WaitNode node;
+  node.fiber = CurrentWaiter();
+  node.token = BeginWait(node.fiber, reason);
+  const int64_t deadline_ns = JoinContextWait(context, &node, /*deadline_ns=*/0);
+  const WakeReason woken = CommitWait(node.fiber, node.token, deadline_ns);
+  LeaveContextWait(context, &node);
+  return woken;
+}
+
 absl::Status WaitOutcome(ContextState* context, WakeReason reason) {
   if (reason == WakeReason::kSignaled) return absl::OkStatus();
+  if (reason == WakeReason::kShutdown) {
+    return absl::CancelledError("the runtime is shutting down");
+  }
   if (context != nullptr) {
     absl::Status error = context->Err();
     if (!error.ok()) return error;

@@ -65,6 +65,11 @@ class ContextState {
   bool attached_ = false;  // in parent_->children_; guarded by parent_->lock_
 };
 
+// Parks until `context` is done (may be null: never done, so until the runtime shuts
+// down), with `reason` in dumps; returns why the wait ended. What waiting on a nil
+// channel is.
+WakeReason WaitForContext(ContextState* context, const char* reason);
+
 // The status a context-aware operation returns after its wait ended for `reason`:
 // OK if it was signalled, else the context's error, else DeadlineExceeded (its own
 // deadline).

@@ -68,10 +68,12 @@ void ExecutionContext::ReleaseSanitizerState() {
 
 void ExecutionContext::PrepareFiber(void* stack_low, std::size_t stack_size,
                                     EntryFunction entry) {
+  entry_ = entry;
+#if TROUPE_ASAN
   stack_low_ = stack_low;
   stack_size_ = stack_size;
-  entry_ = entry;
   asan_fake_stack_ = nullptr;
+#endif
   handle_ = fctx::make_fcontext(static_cast<char*>(stack_low) + stack_size, stack_size,
                                 &StackTrampoline);
 #if TROUPE_TSAN
@@ -85,8 +87,10 @@ void ExecutionContext::PrepareFiber(void* stack_low, std::size_t stack_size,
 
 void ExecutionContext::AdoptCurrentThread() {
   handle_ = nullptr;
+#if TROUPE_ASAN
   stack_low_ = nullptr;  // learned from ASan on the first switch away
   stack_size_ = 0;
+#endif
 #if TROUPE_TSAN
   tsan_fiber_ = __tsan_get_current_fiber();
   owns_tsan_fiber_ = false;

@@ -59,11 +59,16 @@ class ExecutionContext {
 
   void* handle_ = nullptr;  // fcontext_t of this context while it is suspended.
   EntryFunction entry_ = nullptr;
+#if defined(__SANITIZE_ADDRESS__)
+  // The stack's bounds, for ASan's switch announcements.
   void* stack_low_ = nullptr;
   std::size_t stack_size_ = 0;
   void* asan_fake_stack_ = nullptr;
+#endif
+#if defined(__SANITIZE_THREAD__)
   void* tsan_fiber_ = nullptr;
   bool owns_tsan_fiber_ = false;
+#endif
 };
 
 }  // namespace troupe::scheduler_internal

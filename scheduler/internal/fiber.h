@@ -26,10 +26,12 @@
 
 #include <atomic>
 #include <cstdint>
-#include <string>
+
+#include "absl/status/status.h"
 
 #include "troupe/scheduler/internal/execution_context.h"
 #include "troupe/scheduler/internal/fiber_body.h"
+#include "troupe/scheduler/internal/fiber_locals.h"
 #include "troupe/scheduler/internal/stack_pool.h"
 #include "troupe/scheduler/internal/thread_parker.h"
 #include "troupe/scheduler/internal/wake_reason.h"
@@ -37,7 +39,6 @@
 namespace troupe::scheduler_internal {
 
 class Scheduler;
-class TimerHeap;
 struct Fiber;
 
 enum class FiberState : uint8_t {
@@ -51,25 +52,41 @@ enum class FiberState : uint8_t {
 
 const char* FiberStateName(FiberState state);
 
-// A timer that wakes one wait of one fiber. Embedded in the Fiber: a fiber waits for
-// at most one thing at a time. Fields other than `heap`/`index` are written by the
-// fiber before arming and read by the heap under its lock.
-struct WaitTimer {
+class TimerHeap;
+struct TimerEntry;
+
+// What a callback timer does when it is due (see TimerEntry).
+using TimerCallback = void (*)(TimerEntry* entry, TimerHeap& heap, int64_t now_ns);
+
+// An entry of a P's timer heap (timer_heap.h). Either a fiber's wait timer, embedded
+// in the Fiber (a fiber waits for at most one thing at a time), which wakes one wait
+// of that fiber; or a callback timer, embedded in whatever owns it (timer.h's channel
+// timers, actors' timers), which runs `fire`. Fields other than `heap`/`index` are
+// written by the owner before arming and read by the heap under its lock.
+struct TimerEntry {
   int64_t deadline_ns = 0;
-  uint64_t token = 0;
-  // The heap holding this timer, or null when not armed. Changed only under that
-  // heap's lock; read without it by the fiber to find the lock to take.
+  uint64_t token = 0;  // wait timers: the wait's token
+  // The heap holding this entry, or null when not armed. Changed only under that
+  // heap's lock; read without it by the owner to find the lock to take.
   std::atomic<TimerHeap*> heap{nullptr};
-  int32_t index = -1;         // position in heap; guarded by heap's lock
+  int32_t index = -1;  // position in heap; guarded by heap's lock
+  Fiber* fiber = nullptr;  // wait timers: the fiber whose wait it ends
+  // Callback timers: run by the heap, under its lock, when the deadline has passed;
+  // may re-arm the entry in `heap` (TimerHeap::AddLocked). Must not block.
+  TimerCallback fire = nullptr;
 };
 
 struct alignas(64) Fiber {
+  Fiber() { timer.fiber = this; }
+
   ExecutionContext context;
   Stack stack;  // from the first run to the exit; empty otherwise
   Scheduler* scheduler = nullptr;  // opaque below the scheduling layer
   std::atomic<uint64_t> id{0};  // atomic only because fiber dumps read it concurrently
   FiberBody body;
-  std::string failure;  // what escaped the body (an exception's what()), if anything
+  // Why the fiber failed, if it did: an exception escaped its body (Internal), or no
+  // stack could be had for its first run (ResourceExhausted). Reported by Join.
+  absl::Status failure;
 
   std::atomic<FiberState> state{FiberState::kRunnable};
   std::atomic<uint64_t> wait_token{0};
@@ -78,7 +95,7 @@ struct alignas(64) Fiber {
   WakeReason wake_reason = WakeReason::kNone;
   // Static text naming what the fiber waits on, for deadlock reports and dumps.
   std::atomic<const char*> wait_reason{nullptr};
-  WaitTimer timer;
+  TimerEntry timer;  // its wait timer: `fiber` is this record
 
   // References: one while the fiber has not finished, one per JoinHandle. Zero
   // while the record is free in its pool.
@@ -93,9 +110,24 @@ struct alignas(64) Fiber {
   ThreadParker thread_parker;
 
   // Free for higher layers to label the fiber while it runs (the actors layer puts
-  // the id of the actor whose message it is handling there). Only the fiber itself
+  // the address of the cell of the actor whose fiber it is there). Only the fiber itself
   // reads or writes it.
   uint64_t owner_tag = 0;
+
+  // The values of FiberLocal variables this fiber used (fiber_local.h), or null.
+  // Only the fiber itself touches them; destroyed when its body has finished.
+  FiberLocals* locals = nullptr;
+
+  // Parking at the top (idle actors; see ParkAtTopOnReturn in wait_protocol.h): set
+  // by the body just before it returns, having begun a wait; the fiber then gives its
+  // stack back and, once woken, runs its body again from the top on a pooled stack.
+  // Only the fiber itself reads or writes it.
+  bool park_at_top = false;
+  // A stack that cannot be had for a run from the top is waited for (the fiber is
+  // set aside until one is released), not a failure to start: true once the body has
+  // run (its state lives on), and from the start for actors' fibers. Written by
+  // whoever creates or runs the fiber.
+  bool waits_for_stack = false;
 };
 
 inline Fiber* const kJoinDone = reinterpret_cast<Fiber*>(uintptr_t{1});

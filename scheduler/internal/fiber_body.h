@@ -2,7 +2,8 @@
 //
 // absl::AnyInvocable keeps only 16 bytes inline, so most lambdas (a few captured
 // references and values) would cost a heap allocation and a free per spawn. A body
-// of up to kInlineSize bytes lives in the record itself; larger ones go to the heap.
+// of up to kInlineSize bytes (six pointers' worth of captures) lives in the record
+// itself; larger ones go to the heap.
 #ifndef TROUPE_SCHEDULER_INTERNAL_FIBER_BODY_H_
 #define TROUPE_SCHEDULER_INTERNAL_FIBER_BODY_H_
 
@@ -15,7 +16,7 @@ namespace troupe::scheduler_internal {
 
 class FiberBody {
  public:
-  static constexpr std::size_t kInlineSize = 64;
+  static constexpr std::size_t kInlineSize = 48;
 
   FiberBody() = default;
   FiberBody(const FiberBody&) = delete;

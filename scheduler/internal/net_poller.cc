@@ -94,6 +94,7 @@ absl::StatusOr<PollDescriptor*> NetPoller::Register(int fd) {
     SpinLockHolder holder(descriptor->lock);
     sequence = ++descriptor->sequence;
     descriptor->ready = 0;
+    descriptor->hung_up = 0;
     descriptor->reader = nullptr;
     descriptor->writer = nullptr;
     descriptor->fd.store(fd, std::memory_order_release);
@@ -165,6 +166,13 @@ int NetPoller::Dispatch(PollDescriptor* descriptor, uint16_t sequence, uint32_t 
       }
       waiter = nullptr;
     };
+    // The peer's close never comes as a second edge: remember it (see the header).
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+      descriptor->hung_up |= static_cast<uint32_t>(Direction::kRead);
+    }
+    if (events & (EPOLLHUP | EPOLLERR)) {
+      descriptor->hung_up |= static_cast<uint32_t>(Direction::kWrite);
+    }
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
       ready(descriptor->reader, Direction::kRead, &woken[0]);
     }
@@ -200,6 +208,9 @@ absl::Status NetPoller::Wait(PollDescriptor* descriptor, Direction direction,
       descriptor->ready &= ~bit;
       return absl::OkStatus();
     }
+    // The peer closed (or the socket failed): the system call will say so, and no
+    // edge would ever wake a parked waiter.
+    if (descriptor->hung_up & bit) return absl::OkStatus();
     WaitNode*& slot = direction == Direction::kRead ? descriptor->reader : descriptor->writer;
     if (slot != nullptr) {
       // One waiter per direction: a second would take the first one's place, and

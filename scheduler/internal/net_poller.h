@@ -27,6 +27,16 @@
 // parked, so a waiter that checks the bits under the descriptor's lock before parking
 // cannot miss an edge (pollers set bits and pick waiters under the same lock).
 //
+// An edge reports a change, but the peer's close is a state: once EPOLLRDHUP (the
+// peer shut down its sending side) or EPOLLHUP/EPOLLERR has been seen, no later edge
+// will announce it again. A reader that consumed that edge to read the last bytes,
+// and then waits before its next read(2) (net/tcp.h does after a short read), would
+// park forever. So those events also set a sticky bit per direction ("hung_up"),
+// cleared only by a new registration: a Wait for a hung-up direction returns at once
+// and the caller's system call reports the end of stream or the error. Hence a
+// socket is registered only once it is listening, connecting or connected: Linux
+// reports a TCP socket that is none of these as hung up.
+//
 // Descriptors are pooled and never freed: an event fetched by one thread may be
 // dispatched after another thread has released (even re-registered) its socket. Every
 // registration bumps the descriptor's sequence number, each epoll event carries the
@@ -71,6 +81,7 @@ struct PollDescriptor {
   SpinLock lock;
   uint16_t sequence = 0;           // guarded by lock; bumped by each Register
   uint32_t ready = 0;              // Direction bits; guarded by lock
+  uint32_t hung_up = 0;            // Direction bits, sticky (see above); guarded by lock
   WaitNode* reader = nullptr;      // guarded by lock
   WaitNode* writer = nullptr;      // guarded by lock
   PollDescriptor* next_free = nullptr;  // guarded by NetPoller::free_mutex_
@@ -103,7 +114,7 @@ class NetPoller {
   // Releases if needed and returns the descriptor to the pool. No operation may be
   // using it any more.
   void Retire(PollDescriptor* descriptor);
-  // Parks until `direction` is ready (OK; retry the system call), until
+  // Parks until `direction` is ready or hung up (OK; retry the system call), until
   // `deadline_ns` (MonotonicNanos; 0 = none) passes (DeadlineExceeded), or until
   // `context` (may be null) is done (its error). FailedPrecondition if the socket
   // was closed, if another waiter is parked for the same direction (callers take

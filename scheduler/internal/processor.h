@@ -9,23 +9,11 @@
 
 #include "troupe/scheduler/internal/fiber_pool.h"
 #include "troupe/scheduler/internal/local_run_queue.h"
+#include "troupe/scheduler/internal/owner_counter.h"
 #include "troupe/scheduler/internal/stack_pool.h"
 #include "troupe/scheduler/internal/timer_heap.h"
 
 namespace troupe::scheduler_internal {
-
-// A counter written by one thread and read by any: the writer adds without a
-// read-modify-write instruction. relaxed: statistics impose no ordering.
-class OwnerCounter {
- public:
-  void Add(uint64_t n = 1) {
-    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  uint64_t Read() const { return value_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> value_{0};
-};
 
 struct ProcessorCounters {
   OwnerCounter switches;        // fibers resumed on this P

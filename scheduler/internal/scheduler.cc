@@ -85,14 +85,6 @@ namespace troupe::scheduler_internal {
 
 namespace {
 
-enum SwitchAction : int {
-  kActionNone,     // the switcher was the loop context: nothing to complete
-  kActionRequeue,  // Yield: put the switcher back on the run queue
-  kActionPark,     // a wait: mark the switcher parked (or runnable, if woken meanwhile)
-  kActionExit,     // the switcher finished: drop its running reference
-  kActionRequeueGlobal,  // back from a blocking call with no P free: global queue
-};
-
 constexpr uint32_t kGlobalQueueCheckInterval = 61;  // prime, as in Go
 constexpr int kStealRounds = 4;
 constexpr int64_t kRunNextStealBackoffNs = 3'000;  // let the owner run it first
@@ -108,13 +100,6 @@ uint32_t NextRandom(uint32_t& state) {  // xorshift32; per-M, no sharing
 }
 
 }  // namespace
-
-struct SwitchPacket {
-  int action;
-  Fiber* previous;
-};
-
-void FiberMain(void* packet);
 
 // Out of line and opaque to interprocedural analysis: see machine.h.
 __attribute__((noinline, noipa)) Machine* CurrentMachine() {
@@ -139,6 +124,8 @@ Fiber* CurrentFiberOnMachine() {
 
 void ParkCurrentFiber(Fiber* self, uint64_t token, int64_t deadline_ns) {
   Machine* machine = CurrentMachine();
+  // relaxed: a wait that misses the flag is ended by the next unwinding pass.
+  if (machine->scheduler->unwinding()) Wake(self, token, WakeReason::kShutdown);
   if (deadline_ns != 0) {
     self->timer.deadline_ns = deadline_ns;
     self->timer.token = token;
@@ -156,8 +143,10 @@ void ParkCurrentFiber(Fiber* self, uint64_t token, int64_t deadline_ns) {
 
 void MakeWokenFiberRunnable(Fiber* fiber) { fiber->scheduler->MakeRunnable(fiber); }
 
+void ArmTimerOfFiber(Fiber* self, TimerEntry* entry) { self->scheduler->ArmTimer(entry); }
+
 constexpr SchedulerHooks kSchedulerHooks{&CurrentFiberOnMachine, &ParkCurrentFiber,
-                                         &MakeWokenFiberRunnable};
+                                         &MakeWokenFiberRunnable, &ArmTimerOfFiber};
 
 }  // namespace
 
@@ -172,6 +161,13 @@ Scheduler::Scheduler(SchedulerOptions options)
       progress_(options_.procs) {
   InstallGuardPageHandler();
   InstallSchedulerHooks(&kSchedulerHooks);
+  failed_spawn_.scheduler = this;
+  failed_spawn_.failure = absl::ResourceExhaustedError(
+      "no memory for a fiber record (mmap of a record slab failed); raise the "
+      "address-space limit (ulimit -v) or keep fewer fibers alive at once");
+  failed_spawn_.joiner.store(kJoinDone, std::memory_order_relaxed);  // before any use
+  failed_spawn_.state.store(FiberState::kDead, std::memory_order_relaxed);
+  failed_spawn_.references.store(int32_t{1} << 30, std::memory_order_relaxed);
   const int procs = options_.procs;
   processors_.reserve(procs);
   {
@@ -181,26 +177,6 @@ Scheduler::Scheduler(SchedulerOptions options)
   }
   monitor_ = std::thread([this] { MonitorMain(); });
   NetPoller::AttachScheduler(this, this);  // not under idle_mutex_: see the lock order there
-}
-
-Scheduler::~Scheduler() {
-  std::vector<Machine*> machines;
-  {
-    std::lock_guard<std::mutex> lock(idle_mutex_);
-    shutting_down_.store(true, std::memory_order_seq_cst);
-    for (auto& machine : machines_) machines.push_back(machine.get());
-  }
-  // After shutting_down_: interrupts our M if it is blocked in epoll, and sockets'
-  // waiters stop asking us to poll.
-  NetPoller::DetachScheduler(this);
-  monitor_parker_.Unpark();
-  monitor_.join();
-  for (Machine* machine : machines) machine->parker.Unpark();
-  for (Machine* machine : machines) machine->thread.join();
-  for (auto& p : processors_) {
-    stack_pool_.Drain(p->stack_cache);
-    fiber_pool_.Drain(p->fiber_cache);
-  }
 }
 
 // ---------------------------------------------------------------------------------
@@ -226,25 +202,22 @@ Fiber* Scheduler::CreateFiber() {
   // The record is reused, not rebuilt: its wait token must keep counting up across
   // incarnations so that stale wakers never match (fiber.h).
   Fiber* fiber = fiber_pool_.Allocate(p != nullptr ? &p->fiber_cache : nullptr);
+  if (fiber == nullptr) return nullptr;
   fiber->scheduler = this;
   fiber->id.store(NextFiberId(p), std::memory_order_relaxed);  // relaxed: dumps read it racily
   fiber->wait_reason.store(nullptr, std::memory_order_relaxed);
   fiber->owner_tag = 0;
+  fiber->park_at_top = false;
+  fiber->waits_for_stack = false;
   fiber->references.store(2, std::memory_order_relaxed);  // running + JoinHandle
   fiber->joiner.store(nullptr, std::memory_order_relaxed);
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
   return fiber;  // no stack yet: see PrepareToRun
 }
 
-void Scheduler::PrepareToRun(Processor* p, Fiber* fiber) {
-  if (fiber->stack.mapping != nullptr) return;  // resuming, not starting
-  fiber->stack = stack_pool_.Allocate(&p->stack_cache);
-  fiber->context.PrepareFiber(fiber->stack.low(), fiber->stack.usable_size(), &FiberMain);
-}
-
-void Scheduler::BeginRunning(Machine* machine, Fiber* fiber) {
+bool Scheduler::BeginRunning(Machine* machine, Fiber* fiber) {
   Processor* p = machine->processor;
-  PrepareToRun(p, fiber);
+  if (!PrepareToRun(p, fiber)) return false;
   fiber->state.store(FiberState::kRunning, std::memory_order_relaxed);  // we own it
   machine->current = fiber;
   p->running_fiber_id.store(fiber->id.load(std::memory_order_relaxed),
@@ -253,7 +226,9 @@ void Scheduler::BeginRunning(Machine* machine, Fiber* fiber) {
   // relaxed: tracing is switched on and off for whole runs; a slice more or less at
   // the edges is fine.
   if (tracing_.load(std::memory_order_relaxed)) machine->slice_start_ns = MonotonicNanos();
+  return true;
 }
+
 
 void Scheduler::EndTraceSlice(Machine* machine, Fiber* fiber) {
   if (machine->slice_start_ns == 0) return;  // started before tracing was on
@@ -292,7 +267,7 @@ Trace Scheduler::StopTrace() {
 }
 
 void Scheduler::RecycleFiber(Processor* p, Fiber* fiber) {
-  fiber->failure.clear();
+  fiber->failure = absl::OkStatus();
   fiber_pool_.Release(p != nullptr ? &p->fiber_cache : nullptr, fiber);
 }
 
@@ -328,26 +303,47 @@ void FiberMain(void* packet) {
   Scheduler* scheduler = machine->scheduler;
   scheduler->AfterSwitch(machine, packet);
   Fiber* self = machine->current;
-  // Exceptions never cross a context switch: they end here and are reported to the
-  // joiner.
-  try {
-    self->body.Run();
-  } catch (const std::exception& error) {
-    self->failure = error.what();
-    if (self->failure.empty()) self->failure = "exception with an empty message";
-  } catch (...) {
-    self->failure = "exception of a type not derived from std::exception";
+  while (true) {
+    // Exceptions never cross a context switch: they end here and are reported to the
+    // joiner.
+    try {
+      self->body.Run();
+    } catch (const std::exception& error) {
+      self->failure = absl::InternalError(*error.what() != '\0'
+                                              ? error.what()
+                                              : "exception with an empty message");
+      self->park_at_top = false;
+    } catch (...) {
+      self->failure =
+          absl::InternalError("exception of a type not derived from std::exception");
+      self->park_at_top = false;
+    }
+    if (!self->park_at_top) break;
+    // The body returned to wait without a stack (ParkAtTopOnReturn).
+    self->park_at_top = false;
+    // acquire; pairs with the exchange in FinishWake: woken already, so run the body
+    // again right here, on this stack.
+    if (self->state.load(std::memory_order_acquire) == FiberState::kWakeRequested) {
+      self->state.store(FiberState::kRunning, std::memory_order_relaxed);
+      continue;
+    }
+    scheduler->SwitchAway(CurrentMachine(), self, kActionParkAtTop);  // never returns
   }
   self->body.Reset();  // destroy the captures here, on the fiber's own stack
+  DestroyFiberLocals(self->locals);  // and the fiber's FiberLocal values
   scheduler->ExitCurrentFiber(CurrentMachine(), self);
 }
 
-void Scheduler::ExitCurrentFiber(Machine* machine, Fiber* self) {
-  machine->processor->counters.fibers_finished.Add();
+void Scheduler::FinishFiber(Processor* p, Fiber* self) {
+  p->counters.fibers_finished.Add();
   self->state.store(FiberState::kDead, std::memory_order_relaxed);
   // acq_rel: release publishes `failure` to the joiner; acquire reads its token.
   Fiber* joiner = self->joiner.exchange(kJoinDone, std::memory_order_acq_rel);
   if (joiner != nullptr) Wake(joiner, self->joiner_token, WakeReason::kSignaled);
+}
+
+void Scheduler::ExitCurrentFiber(Machine* machine, Fiber* self) {
+  FinishFiber(machine->processor, self);
   SwitchAway(CurrentMachine(), self, kActionExit);
   Fatal("Scheduler::ExitCurrentFiber", "a finished fiber was resumed");
 }
@@ -362,14 +358,15 @@ void Scheduler::SwitchAway(Machine* machine, Fiber* self, int action) {
   SwitchPacket packet{action, self};
   ExecutionContext* target;
   if (tracing_.load(std::memory_order_relaxed)) EndTraceSlice(machine, self);
+  while (next != nullptr && !BeginRunning(machine, next)) next = FindRunnableWithoutStealing(p);
   if (next != nullptr) {
-    BeginRunning(machine, next);
     target = &next->context;
   } else {
     machine->current = nullptr;
     target = &machine->loop_context;
   }
-  if (action == kActionExit) self->context.ExitTo(*target, &packet);
+  // Both abandon this stack: nothing will switch back to it.
+  if (action == kActionExit || action == kActionParkAtTop) self->context.ExitTo(*target, &packet);
   void* received = self->context.SwitchTo(*target, &packet);
   // Resumed, possibly on another machine.
   Machine* now_on = CurrentMachine();
@@ -410,12 +407,25 @@ void Scheduler::AfterSwitch(Machine* machine, void* raw_packet) {
       global_queue_.Push(&previous, 1);
       WakeIdleProcessor(/*after_local_push=*/false);
       return;
+    case kActionParkAtTop: {
+      // The stack goes back first: once the fiber is parked a waker may start it
+      // again on another M, where it must find no stack (and take a fresh one).
+      ReleaseStack(p, previous);
+      FiberState expected = FiberState::kParking;
+      // acq_rel; as for kActionPark.
+      if (!previous->state.compare_exchange_strong(expected, FiberState::kParked,
+                                                   std::memory_order_acq_rel,
+                                                   std::memory_order_acquire)) {
+        previous->state.store(FiberState::kRunnable, std::memory_order_relaxed);
+        PushLocal(p, previous, /*as_next=*/false);
+        WakeIdleProcessor(/*after_local_push=*/true);
+      }
+      return;
+    }
     case kActionExit:
       // The stack is free as soon as we are off it; the record lives on while a
       // JoinHandle refers to it.
-      previous->context.ReleaseSanitizerState();
-      stack_pool_.Release(&p->stack_cache, previous->stack);
-      previous->stack = Stack{};
+      ReleaseStack(p, previous);
       ReleaseFiber(previous);
       return;
   }
@@ -458,11 +468,12 @@ bool Scheduler::RunExpiredTimers(Processor* p, Processor* timer_owner) {
   const int64_t now = MonotonicNanos();
   if (earliest > now) return false;
   std::vector<TimerHeap::Expired> expired;
-  timer_owner->timers.TakeExpired(now, expired);
+  const int callbacks = timer_owner->timers.TakeExpired(now, expired);
+  p->counters.timers_fired.Add(callbacks);
   for (const TimerHeap::Expired& timer : expired) {
     if (Wake(timer.fiber, timer.token, WakeReason::kTimedOut)) p->counters.timers_fired.Add();
   }
-  return !expired.empty();
+  return !expired.empty() || callbacks != 0;
 }
 
 Fiber* Scheduler::FindRunnableWithoutStealing(Processor* p) {
@@ -752,7 +763,7 @@ void Scheduler::MachineMain(Machine* machine) {
   InstallAlternateSignalStack();   // so a stack overflow can be reported
   machine->loop_context.AdoptCurrentThread();
   while (Fiber* fiber = FindRunnable(machine)) {
-    BeginRunning(machine, fiber);
+    if (!BeginRunning(machine, fiber)) continue;  // set aside: no stack for it
     SwitchPacket none{kActionNone, nullptr};
     void* received = machine->loop_context.SwitchTo(fiber->context, &none);
     AfterSwitch(machine, received);
@@ -761,6 +772,18 @@ void Scheduler::MachineMain(Machine* machine) {
 }
 
 void Scheduler::Park(Machine* machine, Fiber* self) { SwitchAway(machine, self, kActionPark); }
+
+void Scheduler::ArmTimer(TimerEntry* entry) {
+  Processor* p = CurrentProcessorOf(CurrentMachine());
+  if (p == nullptr) {
+    NoteExternalThread();
+    p = processors_[0].get();
+  }
+  p->timers.Add(entry);
+  // An idle M sleeps only until the earliest timer it saw; one that is started now
+  // sees this one (or, if every P is busy, the Ps fire it as they schedule).
+  WakeIdleProcessor(/*after_local_push=*/false);
+}
 
 void Scheduler::MakeRunnable(Fiber* fiber) {
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
@@ -782,54 +805,6 @@ void Scheduler::MakeRunnable(Fiber* fiber) {
   }
 }
 
-// ---------------------------------------------------------------------------------
-// Blocking calls (Go's entersyscall/exitsyscall).
-//
-// Enter: the M keeps its P in `blocking_processor` and marks it kBlocking; it holds no
-// P while the call runs (anything the call does in troupe goes through the global
-// queue). The monitor retakes a P that stays kBlocking for more than
-// kBlockingGraceNs (monitor.cc) and gives it to another M.
-// Exit: CAS the old P from kBlocking back to kRunning; if the monitor won that race,
-// take any idle P; if there is none, queue the fiber globally and let the M sleep.
-
-void Scheduler::EnterBlocking(Machine* machine) {
-  Processor* p = machine->processor;
-  p->counters.blocking_calls.Add();
-  machine->blocking_processor = p;
-  machine->processor = nullptr;
-  blocking_machines_.fetch_add(1, std::memory_order_relaxed);  // read by the monitor
-  p->blocking_since_ns.store(MonotonicNanos(), std::memory_order_relaxed);
-  // release: publishes blocking_since_ns; pairs with the monitor's acquire load.
-  p->status.store(ProcessorStatus::kBlocking, std::memory_order_release);
-}
-
-void Scheduler::ExitBlocking(Machine* machine) {
-  Processor* p = machine->blocking_processor;
-  machine->blocking_processor = nullptr;
-  blocking_machines_.fetch_sub(1, std::memory_order_relaxed);
-  ProcessorStatus expected = ProcessorStatus::kBlocking;
-  // acquire: whatever another M did with the P while we were away (steals) is
-  // visible; pairs with the monitor's CAS on the same word.
-  if (p->status.compare_exchange_strong(expected, ProcessorStatus::kRunning,
-                                        std::memory_order_acquire,
-                                        std::memory_order_relaxed)) {
-    machine->processor = p;
-    return;
-  }
-  {
-    std::lock_guard<std::mutex> lock(idle_mutex_);
-    machine->processor = TakeIdleProcessorLocked();
-  }
-  if (machine->processor != nullptr) return;
-  Fiber* self = machine->current;
-  if (tracing_.load(std::memory_order_relaxed)) EndTraceSlice(machine, self);
-  SwitchPacket packet{kActionRequeueGlobal, self};
-  machine->current = nullptr;
-  void* received = self->context.SwitchTo(machine->loop_context, &packet);
-  Machine* now_on = CurrentMachine();
-  now_on->scheduler->AfterSwitch(now_on, received);
-}
-
 RuntimeStats Scheduler::ReadCounters() const {
   RuntimeStats counters;
   for (const auto& p : processors_) {
@@ -840,6 +815,7 @@ RuntimeStats Scheduler::ReadCounters() const {
     counters.steal_attempts += p->counters.steal_attempts.Read();
     counters.timers_fired += p->counters.timers_fired.Read();
     counters.global_queue_takes += p->counters.global_queue_takes.Read();
+    counters.timers_armed += p->timers.size();
     counters.runnable_per_processor.push_back(p->run_queue.SizeApprox());
   }
   counters.fibers_spawned += fibers_spawned_outside_.load(std::memory_order_relaxed);
@@ -847,6 +823,14 @@ RuntimeStats Scheduler::ReadCounters() const {
   counters.machine_wakeups = machine_wakeups_.load(std::memory_order_relaxed);
   counters.runnable_global = global_queue_.SizeApprox();
   counters.stacks_mapped = stack_pool_.stacks_mapped();
+  counters.stack_reservations = stack_pool_.reservations();
+  int64_t stacks_in_use = stack_pool_.uncached_in_use();
+  for (const auto& p : processors_) {
+    stacks_in_use += static_cast<int64_t>(p->stack_cache.allocated.Read()) -
+                     static_cast<int64_t>(p->stack_cache.released.Read());
+  }
+  counters.stacks_in_use = static_cast<uint64_t>(std::max<int64_t>(0, stacks_in_use));
+  counters.stack_failures = stack_failures_.load(std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(idle_mutex_));
     counters.machines = machines_.size();

@@ -32,6 +32,25 @@
 namespace troupe::scheduler_internal {
 
 
+// What a fiber switching away asks the context resumed next to complete for it
+// (AfterSwitch), and who it is. Travels on the switcher's stack.
+enum SwitchAction : int {
+  kActionNone,           // the switcher was the loop context: nothing to complete
+  kActionRequeue,        // Yield: put the switcher back on the run queue
+  kActionPark,           // a wait: mark the switcher parked (or runnable, if woken)
+  kActionExit,           // the switcher finished: drop its running reference
+  kActionParkAtTop,      // the switcher's body returned to wait without a stack
+  kActionRequeueGlobal,  // back from a blocking call with no P free: global queue
+};
+struct SwitchPacket {
+  int action;
+  Fiber* previous;
+};
+
+// Where every fiber's context starts (scheduler.cc): runs the body, and again after
+// each park at the top, then exits.
+void FiberMain(void* packet);
+
 // Validated by RuntimeOptions (runtime.cc).
 struct SchedulerOptions {
   int procs = 1;
@@ -47,8 +66,9 @@ struct SchedulerOptions {
 class Scheduler final : public PollingScheduler {
  public:
   explicit Scheduler(SchedulerOptions options);
-  // Stops every machine at its next scheduling point and joins the threads. Fibers
-  // that have not finished are abandoned (their destructors never run).
+  // Unwinds the fibers still alive (their waits fail with Cancelled, see
+  // shutdown.cc), then stops every machine at its next scheduling point and joins the
+  // threads. Fibers that do not finish within a bound are abandoned.
   ~Scheduler();
 
   Scheduler(const Scheduler&) = delete;
@@ -58,7 +78,10 @@ class Scheduler final : public PollingScheduler {
   // record: CreateFiber returns a record whose body the caller fills in, then
   // StartFiber makes it runnable. The fiber carries one extra reference for the
   // caller's JoinHandle (release with ReleaseFiber).
+  // CreateFiber returns null if no memory could be had for the record;
+  // FailedSpawn() then stands for the fiber (dead, failed with ResourceExhausted).
   Fiber* CreateFiber();
+  Fiber* FailedSpawn();
   void StartFiber(Fiber* fiber);
   static void ReleaseFiber(Fiber* fiber);
 
@@ -72,6 +95,13 @@ class Scheduler final : public PollingScheduler {
 
   // Made runnable by a waker (Wake in the wait protocol).
   void MakeRunnable(Fiber* fiber);
+
+  // Fiber context: the runtime is being destroyed (shutdown.cc); waits end at once.
+  bool unwinding() const { return unwinding_.load(std::memory_order_relaxed); }
+
+  // Any thread: arms callback timer `entry` (fiber.h) in the calling fiber's P's heap,
+  // or a P's of this scheduler. Disarm with TimerHeap::Remove.
+  void ArmTimer(TimerEntry* entry);
   // Fiber context, for CommitWait: switches away from `self`, which has begun a wait.
   void Park(Machine* machine, Fiber* self);
 
@@ -101,6 +131,8 @@ class Scheduler final : public PollingScheduler {
 
  private:
   void MachineMain(Machine* machine);
+  // The destructor's first step (shutdown.cc).
+  void UnwindFibers();
 
   Processor* TakeIdleProcessorLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(idle_mutex_);
   void PutIdleProcessorLocked(Processor* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(idle_mutex_);
@@ -126,11 +158,22 @@ class Scheduler final : public PollingScheduler {
   void StartMachine(Processor* p, bool spinning);
   void StopSpinning(Machine* machine);
   Processor* CurrentProcessorOf(Machine* machine) const;
-  // Gives a fiber that is about to run for the first time its stack.
-  void PrepareToRun(Processor* p, Fiber* fiber);
+  // Gives a fiber that is about to run from the top (new, or parked at the top) a
+  // stack. False if none could be had: the fiber was set aside (SetAsideWithoutStack).
+  bool PrepareToRun(Processor* p, Fiber* fiber);
+  // A fiber without a stack: a new one finishes with `why` (Join reports it); one
+  // parked at the top waits in stack_waiters_ until a stack is released.
+  void SetAsideWithoutStack(Processor* p, Fiber* fiber, absl::Status why);
+  void ReportStackFailure(const absl::Status& why);
+  // A stack came back: let one fiber waiting for a stack run again.
+  void ResumeStackWaiter(Processor* p);
   // `fiber` (owned by the caller, just taken from a queue) becomes `machine`'s
-  // running fiber: stack, state, counters, trace.
-  void BeginRunning(Machine* machine, Fiber* fiber);
+  // running fiber: stack, state, counters, trace. False if it was set aside instead.
+  bool BeginRunning(Machine* machine, Fiber* fiber);
+  // The end of a fiber: counted, marked dead, its joiner woken.
+  void FinishFiber(Processor* p, Fiber* fiber);
+  // Returns a finished or top-parked fiber's stack to the P's cache.
+  void ReleaseStack(Processor* p, Fiber* fiber);
   void EndTraceSlice(Machine* machine, Fiber* fiber);
   void RecycleFiber(Processor* p, Fiber* fiber);
   uint64_t NextFiberId(Processor* p);
@@ -150,6 +193,8 @@ class Scheduler final : public PollingScheduler {
   FiberPool fiber_pool_;  // after stack_pool_: records are destroyed first
   std::vector<std::unique_ptr<Processor>> processors_;
   std::atomic<bool> shutting_down_{false};
+  std::atomic<bool> unwinding_{false};  // see shutdown.cc
+  std::atomic<uint64_t> unwound_fibers_{0};
   std::atomic<bool> tracing_{false};
 
   GlobalRunQueue global_queue_;
@@ -173,6 +218,16 @@ class Scheduler final : public PollingScheduler {
   std::atomic<uint64_t> long_running_fibers_{0};
   std::atomic<uint64_t> deadlocks_reported_{0};
   std::atomic<uint64_t> netpoll_wakeups_{0};  // fibers this runtime's threads woke from epoll
+
+  // Fibers parked at the top that could not get a stack to run again (rare: only at
+  // a memory limit). The count lets every stack release check for them with a load.
+  std::mutex stack_waiters_mutex_;
+  std::vector<Fiber*> stack_waiters_ ABSL_GUARDED_BY(stack_waiters_mutex_);
+  std::atomic<std::size_t> stack_waiter_count_{0};
+  std::atomic<uint64_t> stack_failures_{0};
+  // Stands for fibers whose record could not be allocated: never recycled.
+  Fiber failed_spawn_;
+  std::atomic<int64_t> last_stack_failure_report_ns_{0};
 
   // Monitor state; only the monitor thread touches the non-atomic parts.
   std::thread monitor_;

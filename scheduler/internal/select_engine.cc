@@ -132,14 +132,22 @@ void Dequeue(SelectCase& c, WaitNode& node) {
 
 }  // namespace
 
-int RunSelect(SelectCase* cases, WaitNode* nodes, int count, bool has_default,
+int RunSelect(SelectCase* cases, const SelectScratch& scratch, int count, bool has_default,
               int64_t deadline_ns) {
-  constexpr int kMaxCases = 64;
-  if (count > kMaxCases) {
-    Fatal("RunSelect", "more than %d cases", kMaxCases);
+  WaitNode* const nodes = scratch.nodes;
+  int* const order = scratch.order;
+  bool* const queued = scratch.queued;
+  // Nobody cancels a context when its deadline passes (contexts have no timer of
+  // their own), so the wait is bounded by the earliest context deadline too; when it
+  // ends for that one, the next pass finds the context done (Err() notices).
+  int64_t wait_deadline_ns = deadline_ns;
+  for (int i = 0; i < count; ++i) {
+    if (cases[i].kind != SelectCase::Kind::kContextDone) continue;
+    const int64_t context_deadline = cases[i].context->deadline_ns();
+    if (context_deadline != 0 && (wait_deadline_ns == 0 || context_deadline < wait_deadline_ns)) {
+      wait_deadline_ns = context_deadline;
+    }
   }
-  int order[kMaxCases];
-  bool queued[kMaxCases];
   while (true) {
     for (int i = 0; i < count; ++i) order[i] = i;
     for (int i = count - 1; i > 0; --i) std::swap(order[i], order[NextRandom() % (i + 1)]);
@@ -173,8 +181,9 @@ int RunSelect(SelectCase* cases, WaitNode* nodes, int count, bool has_default,
       }
       continue;
     }
-    const WakeReason reason = CommitWait(self, token, deadline_ns);
-    int fired = reason == WakeReason::kTimedOut ? kSelectTimeout : -3;
+    const WakeReason reason = CommitWait(self, token, wait_deadline_ns);
+    int fired = reason == WakeReason::kShutdown ? kSelectShutdown : -3;
+    bool timed_out = reason == WakeReason::kTimedOut;
     for (int i = 0; i < count; ++i) {
       if (!queued[i]) continue;
       if (nodes[i].outcome != 0) {
@@ -191,6 +200,11 @@ int RunSelect(SelectCase* cases, WaitNode* nodes, int count, bool has_default,
           cases[i].outcome = 1;
         }
       }
+    }
+    if (fired == -3 && timed_out) {
+      // A deadline passed (ours or a context's): one more pass decides, in which
+      // ready cases win over an expired timeout, as in Go.
+      continue;
     }
     if (fired == -3) {
       Fatal("RunSelect", "woken with no case fired");

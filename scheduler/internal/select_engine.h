@@ -23,11 +23,22 @@ struct SelectCase {
 inline constexpr int kSelectDefault = -1;
 inline constexpr int kSelectTimeout = -2;
 
-// Runs one select over `cases[0, count)`, using `nodes[0, count)` as scratch.
-// Returns the index of the case that fired (its `outcome` says how), kSelectDefault
-// (`has_default` and nothing was ready), or kSelectTimeout (`deadline_ns` passed;
-// 0 means none). Parks the caller while nothing is ready.
-int RunSelect(SelectCase* cases, WaitNode* nodes, int count, bool has_default,
+inline constexpr int kSelectShutdown = -4;
+
+// Scratch for RunSelect, `count` entries each: the caller's stack for Select (at most
+// 64 cases), vectors for DynamicSelect.
+struct SelectScratch {
+  WaitNode* nodes;
+  int* order;
+  bool* queued;
+};
+
+// Runs one select over `cases[0, count)`. Returns the index of the case that fired
+// (its `outcome` says how), kSelectDefault (`has_default` and nothing was ready),
+// kSelectTimeout (`deadline_ns` passed; 0 means none), or kSelectShutdown (the
+// runtime is shutting down and unwinding its fibers). Parks the caller while nothing
+// is ready; with no cases, until a timeout or shutdown.
+int RunSelect(SelectCase* cases, const SelectScratch& scratch, int count, bool has_default,
               int64_t deadline_ns);
 
 }  // namespace troupe::scheduler_internal

@@ -1,21 +1,37 @@
 #include "troupe/scheduler/internal/stack_pool.h"
-#include "troupe/scheduler/internal/fatal.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 
 namespace troupe::scheduler_internal {
 
-std::size_t PageSize() {
-  static const std::size_t page_size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  return page_size;
+namespace {
+
+std::string ReadProcFile(const char* path) {
+  std::FILE* file = std::fopen(path, "r");
+  if (file == nullptr) return "unknown";
+  char text[64] = {};
+  const bool read = std::fgets(text, sizeof text, file) != nullptr;
+  std::fclose(file);
+  if (!read) return "unknown";
+  std::string value(text);
+  while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
+  return value;
 }
+
+std::string AddressSpaceLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return "unlimited";
+  return absl::StrCat(limit.rlim_cur / 1024, " KiB");
+}
+
+}  // namespace
 
 void* Stack::low() const { return static_cast<char*>(mapping) + PageSize(); }
 
@@ -27,35 +43,81 @@ bool Stack::contains_guard(const void* address) const {
   return a >= guard && a < guard + PageSize();
 }
 
-StackPool::StackPool(std::size_t usable_size) : usable_size_(usable_size) {}
+StackPool::StackPool(std::size_t usable_size)
+    : usable_size_(usable_size),
+      stack_bytes_(usable_size + PageSize()),
+      stacks_per_reservation_(std::max<std::size_t>(1, kReservationBytes / stack_bytes_)) {}
 
 StackPool::~StackPool() {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const Stack& stack : all_) munmap(stack.mapping, stack.mapping_size);
-}
-
-Stack StackPool::MapNew() {
-  const std::size_t size = usable_size_ + PageSize();
-  void* mapping = mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (mapping == MAP_FAILED || mprotect(mapping, PageSize(), PROT_NONE) != 0) {
-    const int error = errno;
-    Fatal("StackPool::MapNew",
-          "cannot map fiber stack #%zu (%s). Each fiber stack needs two memory "
-          "mappings; raise vm.max_map_count (sysctl) or keep fewer fibers alive at once",
-          stacks_mapped() + 1, std::strerror(error));
+  for (void* reservation : reservations_list_) {
+    UnmapPages(reservation, stacks_per_reservation_ * stack_bytes_);
   }
-  stacks_mapped_.fetch_add(1, std::memory_order_relaxed);  // statistic only
-  Stack stack{mapping, size};
-  std::lock_guard<std::mutex> lock(mutex_);
-  all_.push_back(stack);
-  return stack;
 }
 
-Stack StackPool::Allocate(StackCache* cache) {
-  Stack stack;
-  if (free_.Take(cache, &stack)) return stack;
-  return MapNew();
+absl::Status StackPool::Allocate(StackCache* cache, Stack* stack) {
+  if (!free_.Take(cache != nullptr ? &cache->free : nullptr, stack)) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (absl::Status carved = CarveLocked(stack); !carved.ok()) return carved;
+  }
+  if (cache != nullptr) {
+    cache->allocated.Add();
+  } else {
+    uncached_in_use_.fetch_add(1, std::memory_order_relaxed);  // statistic
+  }
+  return absl::OkStatus();
+}
+
+void StackPool::Release(StackCache* cache, Stack stack) {
+  if (cache != nullptr) {
+    cache->released.Add();
+    free_.Put(&cache->free, stack);
+  } else {
+    uncached_in_use_.fetch_sub(1, std::memory_order_relaxed);  // statistic
+    free_.Put(nullptr, stack);
+  }
+}
+
+absl::Status StackPool::CarveLocked(Stack* stack) {
+  if (uncarved_ == 0) {
+    if (absl::Status reserved = ReserveLocked(); !reserved.ok()) return reserved;
+  }
+  *stack = Stack{next_uncarved_, stack_bytes_};
+  next_uncarved_ += stack_bytes_;
+  --uncarved_;
+  stacks_carved_.fetch_add(1, std::memory_order_relaxed);  // statistic
+  return absl::OkStatus();
+}
+
+absl::Status StackPool::ReserveLocked() {
+  const std::size_t count = stacks_per_reservation_;
+  char* reservation = static_cast<char*>(ReservePages(count * stack_bytes_));
+  std::vector<void*> guards(count);
+  std::vector<void*> tops(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (reservation == nullptr) break;
+    guards[i] = reservation + i * stack_bytes_;
+    tops[i] = reservation + (i + 1) * stack_bytes_ - PageSize();
+  }
+  if (reservation == nullptr || !InstallGuardPages(guards.data(), count)) {
+    const int error = errno;
+    if (reservation != nullptr) UnmapPages(reservation, count * stack_bytes_);
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "cannot map fiber stacks (", std::strerror(error), ") after ", stacks_mapped(),
+        " stacks of ", usable_size_ / 1024, " KiB: the address-space limit (ulimit -v) is ",
+        AddressSpaceLimit(), " and vm.max_map_count is ",
+        ReadProcFile("/proc/sys/vm/max_map_count"),
+        GuardPagesShareMappings() ? "" : " (this kernel gives each guard page a mapping "
+                                          "of its own: two mappings per stack)",
+        "; raise them, lower RuntimeOptions::stack_size, or keep fewer fibers parked at "
+        "once"));
+  }
+  PopulateRanges(tops.data(), count, PageSize());
+  reservations_list_.push_back(reservation);
+  reservations_.fetch_add(1, std::memory_order_relaxed);  // statistic
+  next_uncarved_ = reservation;
+  uncarved_ = count;
+  return absl::OkStatus();
 }
 
 }  // namespace troupe::scheduler_internal

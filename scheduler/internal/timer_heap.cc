@@ -2,16 +2,16 @@
 
 namespace troupe::scheduler_internal {
 
-void TimerHeap::Place(std::size_t index, Fiber* fiber) {
-  heap_[index] = fiber;
-  fiber->timer.index = static_cast<int32_t>(index);
+void TimerHeap::Place(std::size_t index, TimerEntry* entry) {
+  heap_[index] = entry;
+  entry->index = static_cast<int32_t>(index);
 }
 
 void TimerHeap::SiftUp(std::size_t index) {
-  Fiber* moving = heap_[index];
+  TimerEntry* moving = heap_[index];
   while (index > 0) {
     std::size_t parent = (index - 1) / 2;
-    if (heap_[parent]->timer.deadline_ns <= moving->timer.deadline_ns) break;
+    if (heap_[parent]->deadline_ns <= moving->deadline_ns) break;
     Place(index, heap_[parent]);
     index = parent;
   }
@@ -19,15 +19,15 @@ void TimerHeap::SiftUp(std::size_t index) {
 }
 
 void TimerHeap::SiftDown(std::size_t index) {
-  Fiber* moving = heap_[index];
+  TimerEntry* moving = heap_[index];
   const std::size_t size = heap_.size();
   while (true) {
     std::size_t child = 2 * index + 1;
     if (child >= size) break;
-    if (child + 1 < size && heap_[child + 1]->timer.deadline_ns < heap_[child]->timer.deadline_ns) {
+    if (child + 1 < size && heap_[child + 1]->deadline_ns < heap_[child]->deadline_ns) {
       ++child;
     }
-    if (moving->timer.deadline_ns <= heap_[child]->timer.deadline_ns) break;
+    if (moving->deadline_ns <= heap_[child]->deadline_ns) break;
     Place(index, heap_[child]);
     index = child;
   }
@@ -36,55 +36,99 @@ void TimerHeap::SiftDown(std::size_t index) {
 
 void TimerHeap::PublishEarliest() {
   // release; pairs with the acquire in earliest_ns().
-  earliest_ns_.store(heap_.empty() ? 0 : heap_.front()->timer.deadline_ns,
+  earliest_ns_.store(heap_.empty() ? 0 : heap_.front()->deadline_ns,
                      std::memory_order_release);
 }
 
-void TimerHeap::Add(Fiber* fiber) {
+void TimerHeap::Add(TimerEntry* entry) {
   std::lock_guard<std::mutex> lock(mutex_);
-  fiber->timer.heap.store(this, std::memory_order_relaxed);  // under the lock
-  heap_.push_back(fiber);
+  AddLocked(entry);
+}
+
+void TimerHeap::AddLocked(TimerEntry* entry) {
+  entry->heap.store(this, std::memory_order_relaxed);  // under the lock
+  heap_.push_back(entry);
   SiftUp(heap_.size() - 1);
   PublishEarliest();
 }
 
-void TimerHeap::RemoveAt(std::size_t index) {
-  Fiber* removed = heap_[index];
-  removed->timer.index = -1;
-  // Last access to `removed`. release: the owning fiber's Remove may see null without
-  // taking our lock; its acquire load then orders all our accesses to the timer
-  // (here and in TakeExpired) before its next arming of it.
-  removed->timer.heap.store(nullptr, std::memory_order_release);
-  Fiber* last = heap_.back();
+void TimerHeap::Unlink(std::size_t index) {
+  TimerEntry* removed = heap_[index];
+  removed->index = -1;
+  TimerEntry* last = heap_.back();
   heap_.pop_back();
   if (index < heap_.size()) {
     Place(index, last);
     SiftDown(index);
-    SiftUp(static_cast<std::size_t>(last->timer.index));
+    SiftUp(static_cast<std::size_t>(last->index));
   }
 }
 
-void TimerHeap::Remove(Fiber* fiber) {
-  // `timer.heap` changes only under the lock of the heap it names, and only this
-  // fiber arms it, so an unlocked read sees either the heap the timer is (or was) in,
-  // or null; the re-check under that heap's lock decides.
-  // acquire; pairs with the release store in RemoveAt (a timer that fired).
-  TimerHeap* heap = fiber->timer.heap.load(std::memory_order_acquire);
-  if (heap == nullptr) return;
-  std::lock_guard<std::mutex> lock(heap->mutex_);
-  if (fiber->timer.heap.load(std::memory_order_relaxed) != heap) return;  // fired
-  heap->RemoveAt(static_cast<std::size_t>(fiber->timer.index));
-  heap->PublishEarliest();
+void TimerHeap::Release(TimerEntry* entry) {
+  // Our last access to `entry`. release: the owner's Remove may see null without
+  // taking our lock; its acquire load then orders all our accesses to the entry
+  // (here, in TakeExpired, in DisarmCallbacks) before its next arming of it.
+  entry->heap.store(nullptr, std::memory_order_release);
 }
 
-void TimerHeap::TakeExpired(int64_t now_ns, std::vector<Expired>& out) {
+bool TimerHeap::Remove(TimerEntry* entry) {
+  // `heap` changes only under the lock of the heap it names, so an unlocked read sees
+  // either the heap the entry is (or was) in, or null; the re-check under that heap's
+  // lock decides. (A callback timer being fired is out of the heap but its callback
+  // runs under the lock, and may re-arm it: so the loop.)
+  // A callback timer being fired still names its heap (TakeExpired), so Remove waits
+  // for the callback by taking that lock, then finds the entry re-armed or disarmed.
+  while (true) {
+    // acquire; pairs with the release store in Release.
+    TimerHeap* heap = entry->heap.load(std::memory_order_acquire);
+    if (heap == nullptr) return false;
+    std::lock_guard<std::mutex> lock(heap->mutex_);
+    if (entry->heap.load(std::memory_order_relaxed) != heap) continue;  // fired meanwhile
+    heap->Unlink(static_cast<std::size_t>(entry->index));
+    heap->Release(entry);
+    heap->PublishEarliest();
+    return true;
+  }
+}
+
+int TimerHeap::TakeExpired(int64_t now_ns, std::vector<Expired>& out) {
   std::lock_guard<std::mutex> lock(mutex_);
-  while (!heap_.empty() && heap_.front()->timer.deadline_ns <= now_ns) {
-    Fiber* fiber = heap_.front();
-    out.push_back(Expired{fiber, fiber->timer.token});
-    RemoveAt(0);
+  int fired = 0;
+  while (!heap_.empty() && heap_.front()->deadline_ns <= now_ns) {
+    TimerEntry* entry = heap_.front();
+    // The entry keeps naming this heap until we are done with it (Release): a
+    // fiber's next wait rewrites its token, and a callback timer's Remove must wait
+    // for the callback on our lock.
+    Unlink(0);
+    if (entry->fire != nullptr) {
+      entry->fire(entry, *this, now_ns);  // may re-arm it (AddLocked)
+      if (entry->index < 0) Release(entry);
+      ++fired;
+    } else {
+      out.push_back(Expired{entry->fiber, entry->token});
+      Release(entry);
+    }
   }
   PublishEarliest();
+  return fired;
+}
+
+void TimerHeap::DisarmCallbacks() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<TimerEntry*> callbacks;
+  for (TimerEntry* entry : heap_) {
+    if (entry->fire != nullptr) callbacks.push_back(entry);
+  }
+  // Released before their callbacks run: a shutdown callback may drop the last
+  // reference to its owner, whose destructor's Remove must then find it disarmed
+  // (and not wait for this lock, which we hold). Owners keep themselves alive while
+  // armed, so a released entry still exists when its callback runs.
+  for (TimerEntry* entry : callbacks) {
+    Unlink(static_cast<std::size_t>(entry->index));
+    Release(entry);
+  }
+  PublishEarliest();
+  for (TimerEntry* entry : callbacks) entry->fire(entry, *this, kShuttingDown);
 }
 
 std::size_t TimerHeap::size() const {

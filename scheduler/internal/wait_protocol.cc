@@ -134,6 +134,14 @@ uint64_t BeginWait(Fiber* self, const char* reason) {
   return token;
 }
 
+void ParkAtTopOnReturn(Fiber* self) { self->park_at_top = true; }
+
+void ArmTimer(TimerEntry* entry) {
+  Fiber* self = CurrentFiber();
+  if (self == nullptr) Fatal("ArmTimer", "called from a plain thread");
+  scheduler_hooks.load(std::memory_order_acquire)->arm_timer(self, entry);
+}
+
 bool ClaimWait(Fiber* fiber, uint64_t token) {
   uint64_t expected = token;
   // acq_rel: acquire the waiter's BeginWait writes; release our claim.

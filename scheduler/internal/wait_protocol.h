@@ -19,6 +19,7 @@
 namespace troupe::scheduler_internal {
 
 struct Fiber;
+struct TimerEntry;
 struct WaitNode;
 class ContextState;
 
@@ -36,6 +37,18 @@ WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns);
 // Any thread: wakes `fiber` if it is still in the wait identified by `token`. Returns
 // false (and does nothing) if that wait already ended.
 bool Wake(Fiber* fiber, uint64_t token, WakeReason reason);
+
+// For a fiber's body that has begun a wait (BeginWait, and published it) and will
+// return instead of calling CommitWait: when it returns, the fiber parks without a
+// stack — it has no live frames — and, once a waker claims the wait, runs its body
+// again from the top on a stack from the pool. An idle actor waits this way, so it
+// holds no stack. Fiber context only.
+void ParkAtTopOnReturn(Fiber* self);
+
+// Fiber context: arms callback timer `entry` (fiber.h) on the calling fiber's
+// runtime, for layers above the scheduler (actors' timers). Disarm with
+// TimerHeap::Remove.
+void ArmTimer(TimerEntry* entry);
 
 // Wake in two steps, for wakers that must hand the waiter something (a channel value)
 // between deciding to wake it and waking it. ClaimWait is Wake's decision: true for
@@ -70,6 +83,8 @@ struct SchedulerHooks {
   void (*park)(Fiber* self, uint64_t token, int64_t deadline_ns);
   // Queues `fiber`, which had switched away and was just woken, to run.
   void (*make_runnable)(Fiber* fiber);
+  // Arms callback timer `entry` on `self`'s runtime (ArmTimer below).
+  void (*arm_timer)(Fiber* self, TimerEntry* entry);
 };
 void InstallSchedulerHooks(const SchedulerHooks* hooks);
 

@@ -12,6 +12,7 @@ enum class WakeReason : uint8_t {
   kSignaled,   // the event it waited for happened
   kTimedOut,   // its deadline passed first
   kCancelled,  // the context it waited with was cancelled
+  kShutdown,   // the runtime is shutting down and unwinding its fibers
 };
 
 }  // namespace troupe::scheduler_internal

@@ -6,9 +6,19 @@
 // (kFuzzLimits) three ways: in one chunk, in two chunks split at a position taken
 // from the first byte, and (for short inputs) one byte at a time. It checks:
 //   - every split gives the same error and the same requests (incremental parsing);
-//   - an error maps to 400, 413 or 431, and its error response is well formed;
-//   - every parsed request has a method and a non-empty path, its request line and
-//     headers fit the header limit, its body fits the body limit;
+//   - differential, against an independent reading of RFC 9112
+//     (reference_parser.h): every request the server accepts, the reference accepts
+//     too, with the same method, target, fields, body and keep-alive (so leniency,
+//     the root of request smuggling, fails the check); and a request the server
+//     rejects as malformed (400), of an unsupported version (505) or transfer
+//     coding (501), the reference does not accept (so does over-strictness);
+//   - round trip: each accepted request, written out again canonically (its fields
+//     as they are, its body as Content-Length or one chunk), parses back to the
+//     same request;
+//   - an error maps to 400, 413, 431, 501 or 505, and its error response is well
+//     formed;
+//   - every parsed request has a method and a non-empty path, its fields fit the
+//     header limit, its body fits the body limit;
 //   - for the routes that need no actors (see PureRoute) the response is the one
 //     HttpServer::Handle gives, and every serialized response is well formed: it
 //     parses back (http-parser, response mode) to the same status, Content-Length
@@ -28,6 +38,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "troupe/services/fuzz/reference_parser.h"
 #include "troupe/services/http_message.h"
 #include "troupe/services/request_parser.h"
 
@@ -71,24 +82,50 @@ inline std::optional<HttpResponse> PureRoute(const HttpRequest& request) {
     path = path.substr(0, query);
   }
   if (path == "/hello") {
-    if (request.method != "GET") return HttpResponse{405, "text/plain; charset=utf-8", "use GET\n"};
-    return HttpResponse{200, "text/plain; charset=utf-8", "hello, world\n"};
+    if (request.method != "GET" && request.method != "HEAD") {
+      return HttpResponse{405, "text/plain; charset=utf-8", "use GET, HEAD\n", "GET, HEAD"};
+    }
+    return HttpResponse{200, "text/plain; charset=utf-8", "hello, world\n", ""};
   }
   if (path == "/metrics") return std::nullopt;
   if (absl::StartsWith(path, "/kv/") && path.size() > 4) return std::nullopt;
-  return HttpResponse{404, "text/plain; charset=utf-8", "not found\n"};
+  return HttpResponse{404, "text/plain; charset=utf-8", "not found\n", ""};
 }
 
 // The error response HttpServer::Serve writes before closing.
 inline HttpResponse ErrorResponse(int status) {
-  return HttpResponse{status, "text/plain; charset=utf-8", absl::StrCat(ReasonPhrase(status), "\n")};
+  return HttpResponse{status, "text/plain; charset=utf-8",
+                      absl::StrCat(ReasonPhrase(status), "\n"), ""};
 }
 
 namespace internal {
 
 inline bool SameRequest(const HttpRequest& a, const HttpRequest& b) {
-  return a.method == b.method && a.path == b.path && a.headers == b.headers &&
+  return a.method == b.method && a.path == b.path && a.version_minor == b.version_minor &&
+         a.headers == b.headers && a.body == b.body && a.keep_alive == b.keep_alive;
+}
+
+inline bool SameAsReference(const HttpRequest& a, const ReferenceRequest& b) {
+  return a.method == b.method && a.path == b.target && a.headers == b.headers &&
          a.body == b.body && a.keep_alive == b.keep_alive;
+}
+
+// `request` written out again: its request line and fields as they are, its body
+// framed as its fields say (one chunk when chunked).
+inline std::string Reserialize(const HttpRequest& request) {
+  bool chunked = false;
+  std::string wire = absl::StrCat(request.method, " ", request.path, " HTTP/1.",
+                                  request.version_minor, "\r\n");
+  for (const auto& [name, value] : request.headers) {
+    if (absl::EqualsIgnoreCase(name, "transfer-encoding")) chunked = true;
+    absl::StrAppend(&wire, name, ": ", value, "\r\n");
+  }
+  absl::StrAppend(&wire, "\r\n");
+  if (!chunked) return absl::StrCat(wire, request.body);
+  if (!request.body.empty()) {
+    absl::StrAppend(&wire, absl::Hex(request.body.size()), "\r\n", request.body, "\r\n");
+  }
+  return absl::StrCat(wire, "0\r\n\r\n");
 }
 
 inline std::string Describe(const ParseOutcome& o) {
@@ -159,7 +196,7 @@ inline std::string CheckSerialized(const HttpResponse& response, bool keep_alive
 inline std::string CheckRequest(const HttpRequest& request) {
   if (request.method.empty()) return "request without a method";
   if (request.path.empty()) return "request with an empty path";
-  std::size_t header_bytes = request.path.size();
+  std::size_t header_bytes = request.method.size() + request.path.size();
   for (const auto& [name, value] : request.headers) {
     if (name.empty()) return "header with an empty name";
     header_bytes += name.size() + value.size();
@@ -184,6 +221,44 @@ inline CheckResult CheckRequestBytes(absl::string_view bytes) {
   CheckResult result;
   result.outcome = ParseChunks({bytes});
   const ParseOutcome& whole = result.outcome;
+
+  // Differential: the server accepts nothing the reference rejects or reads
+  // differently, and rejects as malformed nothing the reference accepts.
+  const ReferenceOutcome reference = ReferenceParse(bytes);
+  for (std::size_t i = 0; i < whole.requests.size(); ++i) {
+    if (i >= reference.requests.size()) {
+      result.failure = absl::StrCat("the server accepted request ", i,
+                                    " which the reference rejects (", reference.reason, "): ",
+                                    internal::Describe(whole));
+      return result;
+    }
+    if (!internal::SameAsReference(whole.requests[i], reference.requests[i])) {
+      result.failure = absl::StrCat("request ", i, " reads differently in the reference: ",
+                                    internal::Describe(whole));
+      return result;
+    }
+  }
+  const int server_status =
+      whole.error == RequestParser::Error::kNone ? 0 : RequestParser::ErrorStatus(whole.error);
+  // (A reference still waiting for the end of the line cannot tell yet.)
+  if ((server_status == 400 || server_status == 501 || server_status == 505) &&
+      reference.requests.size() > whole.requests.size()) {
+    result.failure = absl::StrCat("the server rejected request ", whole.requests.size(), " with ",
+                                  server_status, " which the reference accepts");
+    return result;
+  }
+
+  // Round trip: each accepted request, written out again, means the same.
+  for (const HttpRequest& request : whole.requests) {
+    const ParseOutcome again = ParseChunks({internal::Reserialize(request)});
+    if (again.error != RequestParser::Error::kNone || again.requests.size() != 1 ||
+        !internal::SameRequest(again.requests[0], request)) {
+      result.failure = absl::StrCat("request does not survive being written out again: ",
+                                    internal::Describe(again), " from ",
+                                    internal::Reserialize(request));
+      return result;
+    }
+  }
 
   // Incremental parsing: other splits give the same outcome.
   std::vector<std::vector<absl::string_view>> splits;
@@ -210,7 +285,8 @@ inline CheckResult CheckRequestBytes(absl::string_view bytes) {
 
   if (whole.error != RequestParser::Error::kNone) {
     result.error_status = RequestParser::ErrorStatus(whole.error);
-    if (result.error_status != 400 && result.error_status != 413 && result.error_status != 431) {
+    if (result.error_status != 400 && result.error_status != 413 && result.error_status != 431 &&
+        result.error_status != 501 && result.error_status != 505) {
       result.failure = absl::StrCat("error status ", result.error_status);
       return result;
     }

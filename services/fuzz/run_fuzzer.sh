@@ -40,14 +40,18 @@ else
 fi
 
 echo "run_fuzzer: building in $work"
+# Headers are included as "troupe/<package>/<header>.h" (Bazel's include prefix).
+mkdir -p "$work/include"
+ln -sfn "$root" "$work/include/troupe"
 "$cxx" -std=c++17 -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$root" \
+  -I"$work/include" \
   "$root/services/fuzz/request_fuzzer.cc" \
   "$root/services/request_parser.cc" \
+  "$root/services/request_head.cc" \
   "$root/services/http_message.cc" \
   -o "$work/request_fuzzer" \
-  -labsl_strings -labsl_strings_internal -labsl_int128 -labsl_throw_delegate \
+  -labsl_strings -labsl_strings_internal -labsl_str_format_internal -labsl_int128 -labsl_throw_delegate \
   -labsl_raw_logging_internal -lhttp_parser || {
     echo "run_fuzzer: build failed (is libclang-rt-14-dev installed? it provides libFuzzer)" >&2
     exit 2

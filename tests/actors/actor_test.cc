@@ -17,6 +17,7 @@
 #include "troupe/scheduler/this_fiber.h"
 #include "troupe/scheduler/wait_group.h"
 #include "troupe/tests/actors/test_actors.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {
@@ -37,6 +38,7 @@ class ActorTest : public ::testing::TestWithParam<int> {
     harness_.RunInFiber(std::forward<F>(body));
   }
   ActorSystem& system() { return harness_.system(); }
+  Runtime& runtime() { return harness_.runtime(); }
 
  private:
   testing::ActorHarness harness_;
@@ -183,41 +185,13 @@ TEST_P(ActorTest, ARequestDroppedWithoutReplyFailsTheAsk) {
       absl::StatusOr<int> answer = Ask<int>(holder, [](Reply<int> r) { return Hold{std::move(r)}; });
       EXPECT_EQ(answer.status().code(), absl::StatusCode::kAborted);
     });
-    while (holder.processed() == 0) this_fiber::Yield();
+    ASSERT_TRUE(testing::WaitUntil([&] { return holder.processed() != 0; },
+                                   "the holder has taken the request"));
     holder.Kill();  // the held Reply is destroyed with the actor
     ASSERT_TRUE(asker.Join().ok());
   });
 }
 
-TEST_P(ActorTest, GracefulStopHandlesWhatIsQueuedKillDropsIt) {
-  ActorRef<CounterMessage> graceful = system().Spawn<Counter>({});
-  std::atomic<int> dead{0};
-  system().OnDeadLetter([&](const DeadLetter&) { dead.fetch_add(1); });
-  RunInFiber([&] {
-    for (int i = 0; i < 100; ++i) ASSERT_TRUE(graceful.Tell(Add{1}).ok());
-    graceful.Stop();
-    ASSERT_TRUE(graceful.AwaitStop().ok());
-  });
-  EXPECT_EQ(graceful.processed(), 100u);
-  EXPECT_EQ(dead.load(), 0);
-  // After the stop, tells are dead letters, counted and reported.
-  EXPECT_EQ(graceful.Tell(Add{1}).code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(dead.load(), 1);
-  EXPECT_EQ(system().dead_letters(), 1u);
-}
-
-TEST_P(ActorTest, KilledActorsLeftoversAreDeadLetters) {
-  // One processor's worth of determinism is not needed: whatever was not handled
-  // when the kill took effect is counted, and handled + dead = sent.
-  ActorRef<CounterMessage> victim = system().Spawn<Counter>({});
-  constexpr int kSent = 1000;
-  RunInFiber([&] {
-    for (int i = 0; i < kSent; ++i) ASSERT_TRUE(victim.Tell(Add{1}).ok());
-    victim.Kill();
-    ASSERT_TRUE(victim.AwaitStop().ok());
-  });
-  EXPECT_EQ(victim.processed() + system().dead_letters(), static_cast<uint64_t>(kSent));
-}
 
 TEST_P(ActorTest, MonitorsLearnHowAnActorEnded) {
   ActorRef<CounterMessage> normal = system().Spawn<Counter>({});
@@ -274,7 +248,8 @@ TEST_P(ActorTest, LinkedActorsFailTogetherUnlessTrapped) {
     ASSERT_TRUE(a.Tell(Fail{"a failed"}).ok());
     ASSERT_TRUE(a.AwaitStop().ok());
     ASSERT_TRUE(b.AwaitStop().ok());  // b failed with it
-    while (trapped->load() == 0) this_fiber::Yield();
+    ASSERT_TRUE(testing::WaitUntil([&] { return trapped->load() != 0; },
+                                   "the trapper has seen the linked exit"));
   });
   EXPECT_FALSE(b.alive());
   EXPECT_TRUE(trapper.alive());
@@ -293,6 +268,57 @@ class Gated : public Actor<GateMessage> {
   }
 };
 
+TEST_P(ActorTest, GracefulStopHandlesWhatIsQueuedKillDropsIt) {
+  constexpr int kQueued = 100;
+  std::atomic<int> dead{0};
+  system().OnDeadLetter([&](const DeadLetter&) { dead.fetch_add(1); });
+  // Each actor is held inside Receive (by a Block) while kQueued messages queue
+  // behind it; then one is stopped and the other killed.
+  Semaphore graceful_gate(0);
+  Semaphore killed_gate(0);
+  ActorRef<GateMessage> graceful = system().Spawn<Gated>({});
+  ActorRef<GateMessage> killed = system().Spawn<Gated>({});
+  RunInFiber([&] {
+    for (auto [actor, gate] : {std::make_pair(&graceful, &graceful_gate),
+                               std::make_pair(&killed, &killed_gate)}) {
+      ASSERT_TRUE(actor->Tell(Block{gate}).ok());
+      for (int i = 0; i < kQueued; ++i) ASSERT_TRUE(actor->Tell(Add{1}).ok());
+    }
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 2, "semaphore"));  // both inside
+    graceful.Stop();
+    killed.Kill();
+    graceful_gate.Release();
+    killed_gate.Release();
+    ASSERT_TRUE(graceful.AwaitStop().ok());
+    ASSERT_TRUE(killed.AwaitStop().ok());
+  });
+  EXPECT_EQ(graceful.processed(), 1u + kQueued);  // Stop: everything queued is handled
+  EXPECT_EQ(killed.processed(), 1u);              // Kill: only the Receive in progress
+  EXPECT_EQ(dead.load(), kQueued);                // ... the rest are dead letters
+  // After the stop, tells are dead letters, counted and reported.
+  EXPECT_EQ(graceful.Tell(Add{1}).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(dead.load(), kQueued + 1);
+  EXPECT_EQ(system().dead_letters(), static_cast<uint64_t>(kQueued) + 1);
+}
+
+TEST_P(ActorTest, KilledActorsLeftoversAreDeadLetters) {
+  // Killed while inside Receive with kSent messages queued: none of those is
+  // handled (a Stop would handle them all); each is a dead letter.
+  constexpr int kSent = 1000;
+  Semaphore gate(0);
+  ActorRef<GateMessage> victim = system().Spawn<Gated>({});
+  RunInFiber([&] {
+    ASSERT_TRUE(victim.Tell(Block{&gate}).ok());
+    for (int i = 0; i < kSent; ++i) ASSERT_TRUE(victim.Tell(Add{1}).ok());
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 1, "semaphore"));  // inside Receive
+    victim.Kill();
+    gate.Release();
+    ASSERT_TRUE(victim.AwaitStop().ok());
+  });
+  EXPECT_EQ(victim.processed(), 1u);
+  EXPECT_EQ(system().dead_letters(), static_cast<uint64_t>(kSent));
+}
+
 TEST_P(ActorTest, BoundedMailboxPoliciesWhenFull) {
   Semaphore gate(0);
   ActorRef<GateMessage> rejecting = system().Spawn<Gated>(
@@ -302,12 +328,12 @@ TEST_P(ActorTest, BoundedMailboxPoliciesWhenFull) {
   RunInFiber([&] {
     for (auto* actor : {&rejecting, &dropping}) {
       ASSERT_TRUE(actor->Tell(Block{&gate}).ok());
-      while (actor->processed() == 0 && actor->mailbox_depth() != 0) this_fiber::Yield();
     }
-    // Each actor is now inside Receive; two more fit, the third does not.
+    // Each actor is now inside Receive, parked on the gate; two more fit, the third
+    // does not.
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 2, "semaphore"));
     for (auto* actor : {&rejecting, &dropping}) {
-      // Wait until the Block message has been taken out of the mailbox.
-      while (actor->mailbox_depth() != 0) this_fiber::Yield();
+      ASSERT_EQ(actor->mailbox_depth(), 0u);  // the Block was taken out
       EXPECT_TRUE(actor->Tell(Add{1}).ok());
       EXPECT_TRUE(actor->Tell(Add{2}).ok());
     }
@@ -330,15 +356,18 @@ TEST_P(ActorTest, BlockingMailboxParksTheSender) {
   std::atomic<int> sent{0};
   RunInFiber([&] {
     ASSERT_TRUE(actor.Tell(Block{&gate}).ok());
+    // The actor is inside Receive (its mailbox empty) before the sender starts.
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 1, "semaphore"));
     JoinHandle sender = Spawn([&] {
       for (int i = 0; i < 20; ++i) {
         ASSERT_TRUE(actor.Tell(Add{1}).ok());
         sent.fetch_add(1);
       }
     });
-    // The sender can get at most capacity messages in while the actor is blocked.
-    while (actor.mailbox_depth() < 4) this_fiber::Yield();
-    EXPECT_LE(sent.load(), 5);
+    // The sender gets capacity messages in while the actor is blocked, then parks.
+    ASSERT_TRUE(testing::WaitUntilParked(runtime(), sender.id(), "mailbox full"));
+    EXPECT_EQ(actor.mailbox_depth(), 4u);
+    EXPECT_EQ(sent.load(), 4);
     gate.Release();
     ASSERT_TRUE(sender.Join().ok());
   });

@@ -69,8 +69,16 @@ TEST_P(MailboxRoomTest, ASoftBoundWaitEndsWhenTheReceiverMakesRoom) {
   MailboxRoom room(0);
   for (int64_t i = 0; i < kLimit; ++i) room.Take();
   RunInFiber([&] {
-    JoinHandle sender = Spawn([&] { room.WaitUntilShallow(); });
-    this_fiber::Yield();  // on one processor, the sender parks here
+    std::atomic<bool> returned{false};
+    JoinHandle sender = Spawn([&] {
+      room.WaitUntilShallow();
+      returned.store(true);
+    });
+    // A stall (kStallTimeoutNs, 1 ms) may end the wait before the room is made, on a
+    // loaded machine: then there is nothing left to wait for.
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] { return returned.load() || testing::IsParked(runtime(), sender.id(), "mailbox deep"); },
+        "the sender parks on the deep mailbox (or stalls out)"));
     room.Release(room.batch());
     ASSERT_TRUE(sender.Join().ok());
   });
@@ -82,12 +90,11 @@ TEST_P(MailboxRoomTest, AParkedSenderIsHandedTheFreedSlot) {
   RunInFiber([&] {
     ASSERT_TRUE(room.TryReserve());
     JoinHandle sender = Spawn([&] { EXPECT_TRUE(room.Reserve(Context::Background()).ok()); });
-    this_fiber::Yield();  // on one processor, the sender parks here
+    ASSERT_TRUE(testing::WaitUntilParked(runtime(), sender.id(), "mailbox full"));
     room.Release(1);
-    ASSERT_TRUE(sender.Join().ok());
+    ASSERT_TRUE(sender.Join().ok());  // its Reserve succeeded: it got the slot
   });
-  // Either handed the released slot or took it itself: one slot taken either way.
-  EXPECT_EQ(room.count(), 1);
+  EXPECT_EQ(room.count(), 1);  // the slot passed to the sender, not freed and retaken twice
 }
 
 TEST_P(MailboxRoomTest, CancellingTheContextEndsAParkedSendWithoutASlot) {
@@ -98,7 +105,7 @@ TEST_P(MailboxRoomTest, CancellingTheContextEndsAParkedSendWithoutASlot) {
     JoinHandle sender = Spawn([&] {
       EXPECT_EQ(room.Reserve(child.context).code(), absl::StatusCode::kCancelled);
     });
-    this_fiber::Yield();
+    ASSERT_TRUE(testing::WaitUntilParked(runtime(), sender.id(), "mailbox full"));
     child.cancel.Cancel();
     ASSERT_TRUE(sender.Join().ok());
   });
@@ -116,7 +123,7 @@ TEST_P(MailboxRoomTest, CloseLetsEveryParkedSenderThrough) {
     for (int i = 0; i < kSenders; ++i) {
       senders.push_back(Spawn([&] { EXPECT_TRUE(room.Reserve(Context::Background()).ok()); }));
     }
-    this_fiber::Yield();
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), kSenders, "mailbox full"));
     room.Close();
     for (JoinHandle& sender : senders) ASSERT_TRUE(sender.Join().ok());
   });

@@ -14,6 +14,7 @@
 #include "troupe/scheduler/semaphore.h"
 #include "troupe/scheduler/this_fiber.h"
 #include "troupe/tests/actors/test_actors.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {
@@ -152,7 +153,8 @@ TEST_F(SupervisorTest, AFailingStartIsRestartedToo) {
   auto actor = supervisor.StartChild<FlakyStart>({}, failures);
   RunInFiber([&] {
     ASSERT_TRUE(actor.Tell(Add{1}).ok());
-    while (actor.processed() == 0) this_fiber::Yield();
+    ASSERT_TRUE(testing::WaitUntil([&] { return actor.processed() != 0; },
+                                   "the restarted actor has handled the message"));
   });
   EXPECT_TRUE(actor.alive());
   EXPECT_EQ(supervisor.restarts(), 2u);

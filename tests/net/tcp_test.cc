@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "troupe/scheduler/context.h"
 #include "troupe/scheduler/runtime.h"
@@ -115,9 +117,10 @@ TEST_P(TcpTest, ReadDeadlineAndCancellation) {
     auto [deadline, cancel_deadline] = WithTimeout(Context(), absl::Milliseconds(5));
     EXPECT_EQ((*connection)->Read(buffer, sizeof(buffer), deadline).status().code(),
               absl::StatusCode::kDeadlineExceeded);
+    const uint64_t reader = this_fiber::Id();
     auto [cancellable, cancel] = WithCancel(Context());
-    JoinHandle canceller = Spawn([cancel = cancel] {
-      this_fiber::Yield();
+    JoinHandle canceller = Spawn([&, cancel = cancel] {
+      testing::WaitUntilParked(runtime(), reader, "socket read");
       cancel.Cancel(absl::CancelledError("shutting down"));
     });
     absl::StatusOr<std::size_t> read = (*connection)->Read(buffer, sizeof(buffer), cancellable);
@@ -132,8 +135,8 @@ TEST_P(TcpTest, ReadDeadlineAndCancellation) {
     }
     (*connection)->SetReadTimeout(absl::InfiniteDuration());
     auto [cancellable_again, cancel_again] = WithCancel(Context());
-    JoinHandle second_canceller = Spawn([cancel = cancel_again] {
-      this_fiber::Yield();
+    JoinHandle second_canceller = Spawn([&, cancel = cancel_again] {
+      testing::WaitUntilParked(runtime(), reader, "socket read");
       cancel.Cancel(absl::CancelledError("shutting down"));
     });
     EXPECT_EQ((*connection)->Read(buffer, sizeof(buffer), cancellable_again).status().code(),
@@ -166,6 +169,69 @@ TEST_P(TcpTest, PeerCloseIsEndOfStream) {
   });
 }
 
+// The peer writes a reply several reads long and closes at once while the reader is
+// parked, so the end of stream arrives with (or in the same edge as) the last bytes.
+// Each round must read the whole reply and then OutOfRange. `bound_read` reads with
+// whatever bounds the wait (a context, or the connection's read timeout), so a lost
+// end of stream fails the test instead of hanging it.
+template <typename BoundRead>
+void ExpectWriteThenCloseReadToTheEnd(Runtime& runtime, TcpListener& listener,
+                                      BoundRead bound_read) {
+  constexpr int kRounds = 20;
+  constexpr std::size_t kReadSize = 1024;
+  const std::string reply(10 * kReadSize + 300, 'r');  // the last read is short
+  for (int round = 0; round < kRounds; ++round) {
+    auto client = Dial("127.0.0.1", listener.port());
+    ASSERT_TRUE(client.ok()) << client.status();
+    auto served = listener.Accept();
+    ASSERT_TRUE(served.ok()) << served.status();
+    const uint64_t reader = this_fiber::Id();
+    JoinHandle writer = Spawn([&] {
+      testing::WaitUntilParked(runtime, reader, "socket read");
+      ASSERT_TRUE((*served)->Write(reply).ok());
+      (*served)->Close();
+    });
+    std::string received;
+    absl::Status end;
+    char buffer[kReadSize];
+    while (true) {
+      absl::StatusOr<std::size_t> n = bound_read(**client, buffer, sizeof(buffer));
+      if (!n.ok()) {
+        end = n.status();
+        break;
+      }
+      received.append(buffer, *n);
+    }
+    ASSERT_TRUE(writer.Join().ok());
+    ASSERT_EQ(end.code(), absl::StatusCode::kOutOfRange) << "round " << round << ": " << end;
+    ASSERT_EQ(received.size(), reply.size()) << "round " << round;
+  }
+}
+
+TEST_P(TcpTest, WriteThenCloseIsReadToTheEndWithoutAContext) {
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  RunInFiber([&] {
+    ExpectWriteThenCloseReadToTheEnd(
+        runtime(), **listener, [](TcpConnection& connection, char* buffer, std::size_t size) {
+          connection.SetReadTimeout(testing::kWaitBound);  // fail, not hang
+          return connection.Read(buffer, size);
+        });
+  });
+}
+
+TEST_P(TcpTest, WriteThenCloseIsReadToTheEndWithAContext) {
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  RunInFiber([&] {
+    const ContextWithCancel bounded = WithTimeout(Context::Background(), testing::kWaitBound);
+    ExpectWriteThenCloseReadToTheEnd(
+        runtime(), **listener, [&](TcpConnection& connection, char* buffer, std::size_t size) {
+          return connection.Read(buffer, size, bounded.context);
+        });
+  });
+}
+
 TEST_P(TcpTest, ConnectionRefusedAndBadInputAreStatuses) {
   uint16_t closed_port = 0;
   {
@@ -175,7 +241,9 @@ TEST_P(TcpTest, ConnectionRefusedAndBadInputAreStatuses) {
   }  // closed: nobody listens there now
   RunInFiber([&] {
     EXPECT_EQ(Dial("127.0.0.1", closed_port).status().code(), absl::StatusCode::kUnavailable);
-    EXPECT_EQ(Dial("not-an-address", 80).status().code(), absl::StatusCode::kInvalidArgument);
+    for (const char* bad : {"no-port", "host:", "host:65536", "host:8x", "::1:80", "[::1]80"}) {
+      EXPECT_EQ(Dial(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    }
   });
   EXPECT_EQ(TcpListener::Listen("127.0.0.1", 0, {.backlog = 0}).status().code(),
             absl::StatusCode::kInvalidArgument);
@@ -187,7 +255,7 @@ TEST_P(TcpTest, ClosingTheListenerWakesAParkedAccept) {
   RunInFiber([&] {
     absl::Status accepted;
     JoinHandle acceptor = Spawn([&] { accepted = (*listener)->Accept().status(); });
-    this_fiber::Yield();
+    ASSERT_TRUE(testing::WaitUntilParked(runtime(), acceptor.id(), "socket read"));
     (*listener)->Close();
     ASSERT_TRUE(acceptor.Join().ok());
     EXPECT_EQ(accepted.code(), absl::StatusCode::kFailedPrecondition);
@@ -217,7 +285,9 @@ TEST_P(TcpTest, ManyFibersAcceptOnOneListener) {
         served.fetch_add(1);
       }));
     }
-    for (int i = 0; i < 100; ++i) this_fiber::Yield();
+    // One acceptor parks on the socket, the others on the listener's accept mutex.
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 1, "socket read"));
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), kAcceptors - 1, "mutex"));
     std::vector<JoinHandle> clients;
     for (int i = 0; i < kAcceptors; ++i) {
       clients.push_back(Spawn([&] {
@@ -255,11 +325,136 @@ TEST_P(TcpTest, ConcurrentReadsOfOneConnectionTakeTurns) {
         bytes.fetch_add(static_cast<int>(*n));
       }));
     }
-    for (int i = 0; i < 100; ++i) this_fiber::Yield();  // both readers wait
+    // Both readers wait: one on the socket, the other for its turn.
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 1, "socket read"));
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), 1, "mutex"));
     ASSERT_TRUE((*client)->Write("a").ok());
     ASSERT_TRUE((*client)->Write("b").ok());
     for (JoinHandle& reader : readers) ASSERT_TRUE(reader.Join().ok());
     EXPECT_EQ(bytes.load(), 2);
+  });
+}
+
+// A client connected to `listener` and the server's side of it.
+struct ConnectedPair {
+  std::unique_ptr<TcpConnection> client;
+  std::unique_ptr<TcpConnection> server;
+};
+
+ConnectedPair Connect(TcpListener& listener, absl::string_view address) {
+  ConnectedPair pair;
+  auto client = Dial(address);
+  EXPECT_TRUE(client.ok()) << address << ": " << client.status();
+  if (!client.ok()) return pair;
+  auto server = listener.Accept();
+  EXPECT_TRUE(server.ok()) << server.status();
+  if (!server.ok()) return pair;
+  pair.client = *std::move(client);
+  pair.server = *std::move(server);
+  return pair;
+}
+
+TEST_P(TcpTest, WriteTimeoutCutsOffAPeerThatStopsReading) {
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  RunInFiber([&] {
+    ConnectedPair pair = Connect(**listener, absl::StrCat("127.0.0.1:", (*listener)->port()));
+    ASSERT_NE(pair.server, nullptr);
+    // The client never reads: far more than the socket buffers hold stays unsent.
+    const std::string flood(16 << 20, 'f');
+    pair.server->SetWriteTimeout(absl::Milliseconds(20));
+    EXPECT_EQ(pair.server->Write(flood).code(), absl::StatusCode::kDeadlineExceeded);
+    // A deadline that passed fails every later write at once; clearing it lifts that.
+    pair.server->SetWriteTimeout(absl::InfiniteDuration());
+    pair.server->SetWriteDeadline(absl::Now() - absl::Seconds(1));
+    EXPECT_EQ(pair.server->Write("x").code(), absl::StatusCode::kDeadlineExceeded);
+    pair.server->SetWriteDeadline(absl::InfiniteFuture());
+    pair.client->Close();  // the peer is gone: now the write fails for that reason
+    EXPECT_FALSE(pair.server->Write(flood).ok());
+  });
+}
+
+TEST_P(TcpTest, ReadDeadlineBoundsSeveralReadsAndWinsOverWaitingData) {
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  RunInFiber([&] {
+    ConnectedPair pair = Connect(**listener, absl::StrCat("127.0.0.1:", (*listener)->port()));
+    ASSERT_NE(pair.server, nullptr);
+    char buffer[16];
+    pair.server->SetReadDeadline(absl::Now() + absl::Milliseconds(20));
+    ASSERT_TRUE(pair.client->Write("a").ok());
+    absl::StatusOr<std::size_t> first = pair.server->Read(buffer, sizeof(buffer));
+    ASSERT_TRUE(first.ok()) << first.status();  // data before the deadline
+    EXPECT_EQ(pair.server->Read(buffer, sizeof(buffer)).status().code(),
+              absl::StatusCode::kDeadlineExceeded);  // nothing more came in time
+    ASSERT_TRUE(pair.client->Write("b").ok());
+    // Past the deadline even waiting data is refused (as Go's SetReadDeadline) ...
+    EXPECT_EQ(pair.server->Read(buffer, sizeof(buffer)).status().code(),
+              absl::StatusCode::kDeadlineExceeded);
+    // ... until the deadline is lifted.
+    pair.server->SetReadDeadline(absl::InfiniteFuture());
+    absl::StatusOr<std::string> b = ReadExactly(*pair.server, 1);
+    ASSERT_TRUE(b.ok()) << b.status();
+    EXPECT_EQ(*b, "b");
+  });
+}
+
+TEST_P(TcpTest, CloseWriteSendsEndOfStreamAndKeepsReading) {
+  auto listener = TcpListener::Listen("127.0.0.1", 0);
+  ASSERT_TRUE(listener.ok());
+  RunInFiber([&] {
+    ConnectedPair pair = Connect(**listener, absl::StrCat("localhost:", (*listener)->port()));
+    ASSERT_NE(pair.server, nullptr);
+    ASSERT_TRUE(pair.client->Write("request").ok());
+    pair.client->CloseWrite();
+    absl::StatusOr<std::string> request = ReadExactly(*pair.server, 7);
+    ASSERT_TRUE(request.ok());
+    char buffer[8];
+    EXPECT_EQ(pair.server->Read(buffer, sizeof(buffer)).status().code(),
+              absl::StatusCode::kOutOfRange);
+    ASSERT_TRUE(pair.server->Write("reply").ok());  // the other direction still works
+    absl::StatusOr<std::string> reply = ReadExactly(*pair.client, 5);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    EXPECT_EQ(*reply, "reply");
+  });
+}
+
+// Whether this machine can bind the IPv6 loopback (CI containers may lack it).
+bool HaveIPv6Loopback() {
+  auto probe = TcpListener::Listen("::1", 0);
+  return probe.ok();
+}
+
+TEST_P(TcpTest, ListenAndDialOverIPv6) {
+  if (!HaveIPv6Loopback()) GTEST_SKIP() << "no IPv6 loopback here";
+  auto listener = TcpListener::Listen("::1", 0);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  RunInFiber([&] {
+    ConnectedPair pair = Connect(**listener, absl::StrCat("[::1]:", (*listener)->port()));
+    ASSERT_NE(pair.server, nullptr);
+    EXPECT_EQ(pair.client->peer(), absl::StrCat("[::1]:", (*listener)->port()));
+    EXPECT_TRUE(absl::StartsWith(pair.server->peer(), "[::1]:")) << pair.server->peer();
+    ASSERT_TRUE(pair.client->Write("six").ok());
+    absl::StatusOr<std::string> six = ReadExactly(*pair.server, 3);
+    ASSERT_TRUE(six.ok());
+    EXPECT_EQ(*six, "six");
+    // The two-argument Dial takes a bare IPv6 literal.
+    auto again = Dial("::1", (*listener)->port());
+    ASSERT_TRUE(again.ok()) << again.status();
+    ASSERT_TRUE((*listener)->Accept().ok());
+  });
+}
+
+TEST_P(TcpTest, DialByNameTriesEachAddress) {
+  // "localhost" is 127.0.0.1 then ::1: with only an IPv6 listener the first address
+  // is refused and the second answers.
+  if (!HaveIPv6Loopback()) GTEST_SKIP() << "no IPv6 loopback here";
+  auto listener = TcpListener::Listen("::1", 0);
+  ASSERT_TRUE(listener.ok());
+  RunInFiber([&] {
+    ConnectedPair pair = Connect(**listener, absl::StrCat("localhost:", (*listener)->port()));
+    ASSERT_NE(pair.client, nullptr);
+    EXPECT_TRUE(absl::StartsWith(pair.client->peer(), "[::1]:")) << pair.client->peer();
   });
 }
 

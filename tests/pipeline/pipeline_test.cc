@@ -71,21 +71,40 @@ TEST_P(PipelineTest, OrderedModeKeepsSourceOrderThroughParallelStages) {
 }
 
 TEST_P(PipelineTest, AFailingStageCancelsEverythingAndReportsItsError) {
+  // Once record 500 fails, the source is pulled no further than the items the
+  // pipeline can hold in flight: the capacities in front of the two stages plus one
+  // item per fiber (source, two validators, sink).
+  constexpr int kValidateCapacity = 8;
+  constexpr int kSinkCapacity = 64;
+  constexpr int kInFlight = kValidateCapacity + kSinkCapacity + 4;
+  std::atomic<int> emitted{0};
   std::atomic<int> sunk{0};
+  std::atomic<bool> sank_the_bad_record{false};
   RunInFiber([&] {
     absl::Status status =
-        Pipeline<int>::From(CountTo(1'000'000))
+        Pipeline<int>::From([&, next = CountTo(1'000'000)](const Context& context) mutable {
+          std::optional<int> record = next(context);
+          if (record.has_value()) emitted.fetch_add(1);
+          return record;
+        })
             .Then("validate", [](int x) -> absl::StatusOr<int> {
                     if (x == 500) return absl::InvalidArgumentError("record 500 is malformed");
                     return x;
                   },
-                  {.parallelism = 2})
-            .Sink("count", [&](int) { sunk.fetch_add(1); })
+                  {.parallelism = 2, .capacity = kValidateCapacity})
+            .Sink("count", [&](int x) {
+                    if (x == 500) sank_the_bad_record.store(true);
+                    sunk.fetch_add(1);
+                  },
+                  {.capacity = kSinkCapacity})
             .Run();
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(status.message(), "stage validate: record 500 is malformed");
   });
-  EXPECT_LT(sunk.load(), 1'000'000);
+  EXPECT_GE(emitted.load(), 501);
+  EXPECT_LE(emitted.load(), 501 + kInFlight) << "the source was not stopped";
+  EXPECT_FALSE(sank_the_bad_record.load());
+  EXPECT_LE(sunk.load(), emitted.load() - 1);
 }
 
 TEST_P(PipelineTest, AThrowingStageIsAnError) {

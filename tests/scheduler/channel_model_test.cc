@@ -15,6 +15,15 @@
 //     fiber has seen it closed and drained, it stays so; closing twice is
 //     FailedPrecondition. While no channel has been closed, blocking sends succeed.
 //  4. size() never exceeds capacity().
+//  5. Justified refusals: a TrySend that says kFull (on a buffered channel) and a
+//     TryRecv that says kEmpty must have been right at some instant while they ran.
+//     Per channel the fibers count each operation when it begins and, when it ends,
+//     whether it moved a value (ChannelCounts). During [start, end] of a TrySend the
+//     buffer held at most (sends begun by its end, but this one) - (sends failed by
+//     its start) - (receives completed by its start) values, so kFull needs that to
+//     reach the capacity; a TryRecv's channel held at least (sends completed by its
+//     start) - ((receives begun by its end, but this one) - (receives failed by its
+//     start)), so kEmpty needs that to be at most zero.
 //
 // Roles. Senders run a fixed number of operations (mostly sends; their receives never
 // wait forever). Receivers receive until they have seen every channel closed and
@@ -29,6 +38,7 @@
 // with TROUPE_MODEL_SEED=<that seed> to make it round 0. TROUPE_STRESS_SCALE (an
 // integer in [1, 1000]) multiplies the number of rounds.
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -145,6 +155,18 @@ struct RecvRecord {
   uint32_t seq;
 };
 
+// Per channel, updated by every fiber around each operation (check 5). seq_cst, the
+// default: a count taken before an operation starts and one read after it ends must
+// bracket it in the single order that the channel's own lock also respects.
+struct ChannelCounts {
+  std::atomic<int64_t> sends_begun{0};
+  std::atomic<int64_t> sends_completed{0};  // ended with the value sent
+  std::atomic<int64_t> sends_failed{0};     // ended without (full, closed, not chosen, ...)
+  std::atomic<int64_t> recvs_begun{0};
+  std::atomic<int64_t> recvs_completed{0};  // ended with a value
+  std::atomic<int64_t> recvs_failed{0};     // ended without one
+};
+
 // Written only by its own fiber; read by the test fiber after joining it.
 struct FiberLog {
   std::vector<SendRecord> sends;
@@ -179,6 +201,7 @@ struct Round {
   const bool early_close;
   std::vector<std::unique_ptr<TokenChannel>> channels;
   std::vector<int> close_at;  // per channel: sender 0's op index for an early Close, or -1
+  ChannelCounts counts[kChannels];
   std::vector<FiberLog> logs = std::vector<FiberLog>(kLogs);
 };
 
@@ -248,6 +271,7 @@ class Actor {
     const int c = AnyChannel();
     Token token = NewToken();
     const bool closed_before = channel(c).closed();
+    round_.counts[c].sends_begun.fetch_add(1);
     const absl::Status status = channel(c).Send(std::move(token));
     if (!status.ok() && status.code() != absl::StatusCode::kFailedPrecondition) {
       Violation(c, "unexpected status " + status.ToString());
@@ -260,7 +284,18 @@ class Actor {
     const int c = AnyChannel();
     Token token = NewToken();
     const bool closed_before = channel(c).closed();
+    ChannelCounts& counts = round_.counts[c];
+    const int64_t received_by_start = counts.recvs_completed.load();
+    const int64_t failed_by_start = counts.sends_failed.load();
+    counts.sends_begun.fetch_add(1);
     const ChannelStatus result = channel(c).TrySend(std::move(token));
+    const int64_t most_held =
+        counts.sends_begun.load() - 1 - failed_by_start - received_by_start;
+    if (result == ChannelStatus::kFull && channel(c).capacity() > 0 &&
+        most_held < static_cast<int64_t>(channel(c).capacity())) {
+      Violation(c, "TrySend returned kFull, but at most " + std::to_string(most_held) +
+                       " values can have been buffered");
+    }
     if (result == ChannelStatus::kEmpty) Violation(c, "TrySend returned kEmpty");
     if (result == ChannelStatus::kFull && closed_before) {
       Violation(c, "TrySend returned kFull on a closed channel");
@@ -276,6 +311,7 @@ class Actor {
     Token token = NewToken();
     const OpContext context = MakeContext();
     const bool closed_before = channel(c).closed();
+    round_.counts[c].sends_begun.fetch_add(1);
     const absl::Status status = channel(c).Send(std::move(token), context.handle.context);
     CheckContextOutcome(c, context, status, absl::StatusCode::kFailedPrecondition);
     AfterSend(c, token, status.ok(), status.code() == absl::StatusCode::kFailedPrecondition,
@@ -286,9 +322,11 @@ class Actor {
   void DoRecv() {
     op_name_ = "Recv";
     const int c = OpenChannel();
+    round_.counts[c].recvs_begun.fetch_add(1);
     if (std::optional<Token> value = channel(c).Recv()) {
       OnValue(c, std::move(*value));
     } else {
+      round_.counts[c].recvs_failed.fetch_add(1);
       OnClosed(c);
     }
   }
@@ -297,11 +335,23 @@ class Actor {
     op_name_ = "TryRecv";
     const int c = role_ == Role::kSender ? AnyChannel() : OpenChannel();
     Token value;
-    switch (channel(c).TryRecv(&value)) {
+    ChannelCounts& counts = round_.counts[c];
+    const int64_t sent_by_start = counts.sends_completed.load();
+    const int64_t failed_by_start = counts.recvs_failed.load();
+    counts.recvs_begun.fetch_add(1);
+    const ChannelStatus result = channel(c).TryRecv(&value);
+    const int64_t least_held =
+        sent_by_start - (counts.recvs_begun.load() - 1 - failed_by_start);
+    if (result != ChannelStatus::kOk) counts.recvs_failed.fetch_add(1);
+    switch (result) {
       case ChannelStatus::kOk: OnValue(c, std::move(value)); break;
       case ChannelStatus::kClosed: OnClosed(c); break;
       case ChannelStatus::kEmpty:
         if (drained_[c]) Violation(c, "kEmpty after the channel was seen closed and drained");
+        if (least_held > 0) {
+          Violation(c, "TryRecv returned kEmpty, but at least " + std::to_string(least_held) +
+                           " values were in the channel throughout");
+        }
         this_fiber::Yield();
         break;
       case ChannelStatus::kFull: Violation(c, "TryRecv returned kFull"); break;
@@ -312,7 +362,9 @@ class Actor {
     op_name_ = "Recv(context)";
     const int c = OpenChannel();
     const OpContext context = MakeContext();
+    round_.counts[c].recvs_begun.fetch_add(1);
     absl::StatusOr<Token> value = channel(c).Recv(context.handle.context);
+    if (!value.ok()) round_.counts[c].recvs_failed.fetch_add(1);
     CheckContextOutcome(c, context, value.status(), absl::StatusCode::kOutOfRange);
     if (value.ok()) {
       OnValue(c, *std::move(value));
@@ -362,6 +414,10 @@ class Actor {
     bool closed_before = false;  // some case's channel was closed before the select
     for (int i = 0; i < select_.count; ++i) closed_before |= select_.cases[i].closed_before;
     const absl::Duration timeout = TimeoutInput();
+    for (int i = 0; i < select_.count; ++i) {
+      ChannelCounts& counts = round_.counts[select_.cases[i].channel];
+      (select_.cases[i].send ? counts.sends_begun : counts.recvs_begun).fetch_add(1);
+    }
 
     const int fired = SelectFrom<0>(extra, timeout);
 
@@ -377,8 +433,12 @@ class Actor {
     }
     for (int i = 0; i < select_.count; ++i) {
       CaseSpec& spec = select_.cases[i];
-      if (!spec.send) continue;
+      if (!spec.send) {
+        if (i != fired || !select_.got_value) round_.counts[spec.channel].recvs_failed.fetch_add(1);
+        continue;
+      }
       if (i != fired) {
+        round_.counts[spec.channel].sends_failed.fetch_add(1);
         if (!spec.token.intact()) Violation(spec.channel, "unchosen send case took the value");
         log_.sends.push_back({spec.channel, spec.token.seq, false});
         continue;
@@ -406,6 +466,7 @@ class Actor {
     int fired_case = -1;  // set by whichever handler ran
     int handlers_run = 0;
     absl::Status send_status;
+    bool got_value = false;  // the receive case that fired got a value
   };
 
   void AddCase(int c, bool send) {
@@ -443,6 +504,7 @@ class Actor {
             OnRecv(channel(spec.channel), [this](std::optional<Token> value) {
               CaseFired(kDepth);
               if (value) {
+                select_.got_value = true;
                 OnValue(select_.cases[kDepth].channel, std::move(*value));
               } else {
                 OnClosed(select_.cases[kDepth].channel);
@@ -470,6 +532,7 @@ class Actor {
   // channel closed. Otherwise the value was not sent for another reason (full, context,
   // another select case won).
   void AfterSend(int c, const Token& token, bool sent, bool failed_closed, bool closed_before) {
+    (sent ? round_.counts[c].sends_completed : round_.counts[c].sends_failed).fetch_add(1);
     if (sent) {
       if (!token.moved_from()) Violation(c, "reported sent but the value was not taken");
       if (closed_before) Violation(c, "send succeeded on a channel already closed");
@@ -489,6 +552,7 @@ class Actor {
       return;
     }
     if (drained_[c]) Violation(c, "received " + value.ToString() + " after closed and drained");
+    round_.counts[c].recvs_completed.fetch_add(1);
     log_.recvs.push_back({c, value.sender, value.seq});
   }
 

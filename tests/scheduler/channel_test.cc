@@ -18,7 +18,7 @@ namespace {
 using ChannelTest = testing::RuntimeTest;
 
 TEST_P(ChannelTest, UnbufferedChannelDeliversInOrder) {
-  Channel<int> channel;
+  Channel<int> channel(0);
   std::vector<int> received;
   RunInFiber([&] {
     JoinHandle consumer = Spawn([&] {
@@ -48,7 +48,7 @@ TEST_P(ChannelTest, TryOperationsReportFullEmptyAndClosed) {
   EXPECT_EQ(channel.TryRecv(&out), ChannelStatus::kOk);  // drains after close
   EXPECT_EQ(out, 2);
   EXPECT_EQ(channel.TryRecv(&out), ChannelStatus::kClosed);
-  Channel<int> unbuffered;
+  Channel<int> unbuffered(0);
   EXPECT_EQ(unbuffered.TrySend(1), ChannelStatus::kFull);  // nobody receiving
   EXPECT_EQ(unbuffered.TryRecv(&out), ChannelStatus::kEmpty);
 }
@@ -66,7 +66,7 @@ TEST_P(ChannelTest, SendOnClosedChannelFailsAndKeepsTheValue) {
 
 TEST_P(ChannelTest, CloseWakesParkedSendersAndReceivers) {
   Channel<std::string> full(1);
-  Channel<int> empty;
+  Channel<int> empty(0);
   RunInFiber([&] {
     ASSERT_TRUE(full.Send(std::string("buffered")).ok());
     std::string parked_value = "parked";
@@ -74,12 +74,13 @@ TEST_P(ChannelTest, CloseWakesParkedSendersAndReceivers) {
     std::optional<int> received = 7;
     JoinHandle sender = Spawn([&] { send_status = full.Send(std::move(parked_value)); });
     JoinHandle receiver = Spawn([&] { received = empty.Recv(); });
-    this_fiber::Yield();
+    ASSERT_TRUE(testing::WaitUntilParked(runtime(), sender.id(), "channel send"));
+    ASSERT_TRUE(testing::WaitUntilParked(runtime(), receiver.id(), "channel receive"));
     ASSERT_TRUE(full.Close().ok());
     ASSERT_TRUE(empty.Close().ok());
     ASSERT_TRUE(sender.Join().ok());
     ASSERT_TRUE(receiver.Join().ok());
-    // Either the sender parked and was failed by Close, or Close came first.
+    // Both were parked: Close failed the sender and ended the receiver.
     EXPECT_EQ(send_status.code(), absl::StatusCode::kFailedPrecondition);
     EXPECT_EQ(parked_value, "parked");
     EXPECT_FALSE(received.has_value());
@@ -178,7 +179,7 @@ TEST_P(ChannelTest, ManyProducersAndConsumersDeliverEachValueOnce) {
 
 TEST_P(ChannelTest, ContextVariantsGiveUpAndLoseNothing) {
   Channel<std::string> full(1);
-  Channel<int> empty;
+  Channel<int> empty(0);
   RunInFiber([&] {
     ASSERT_TRUE(full.Send(std::string("first")).ok());
     auto [context, cancel] = WithTimeout(Context::Background(), absl::Milliseconds(2));
@@ -196,7 +197,7 @@ TEST_P(ChannelTest, ContextVariantsGiveUpAndLoseNothing) {
 }
 
 TEST_P(ChannelTest, PlainThreadsAndFibersShareChannels) {
-  Channel<int> to_fiber;
+  Channel<int> to_fiber(0);
   Channel<int> to_thread(4);
   JoinHandle echo = runtime().Spawn([&] {
     while (std::optional<int> value = to_fiber.Recv()) {

@@ -1,7 +1,6 @@
 #include "troupe/scheduler/condition_variable.h"
 
 #include <deque>
-#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -64,16 +63,13 @@ TEST_P(ConditionVariableTest, NotifyAllWakesEveryWaiter) {
         ++released;
       }));
     }
-    // Wait until all are waiting, by polling under the mutex with yields.
-    while (true) {
+    // Every waiter parked on the condition variable (the fiber dump shows it).
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), kWaiters, "condition variable"));
+    {
       MutexLock lock(mutex);
-      if (waiting == kWaiters) {
-        go = true;
-        break;
-      }
-      mutex.Unlock();
-      this_fiber::Yield();
-      mutex.Lock();
+      EXPECT_EQ(waiting, kWaiters);
+      EXPECT_EQ(released, 0);
+      go = true;
     }
     cv.NotifyAll();
     for (auto& handle : handles) ASSERT_TRUE(handle.Join().ok());
@@ -102,7 +98,9 @@ TEST_P(ConditionVariableTest, PlainThreadWaitsForFiber) {
   });
   {
     MutexLock lock(mutex);
-    while (!ready) cv.Wait(mutex);
+    const absl::Time give_up = absl::Now() + testing::kWaitBound;
+    while (!ready && absl::Now() < give_up) cv.WaitUntil(mutex, give_up);
+    EXPECT_TRUE(ready) << "the fiber's NotifyAll never woke the plain thread";
   }
   ASSERT_TRUE(fiber.Join().ok());
 }

@@ -118,7 +118,7 @@ TEST_P(ContextTest, MutexLockGivesUpWhenCancelled) {
     auto [context, cancel] = WithCancel(Context::Background());
     absl::Status locked;
     JoinHandle waiter = Spawn([&, context = context] { locked = mutex.Lock(context); });
-    this_fiber::Yield();
+    ASSERT_TRUE(testing::WaitUntilParked(runtime(), waiter.id(), "mutex"));
     cancel.Cancel();
     ASSERT_TRUE(waiter.Join().ok());
     EXPECT_EQ(locked.code(), absl::StatusCode::kCancelled);
@@ -164,7 +164,7 @@ TEST_P(ContextTest, SleepEndsEarlyOnCancelAndCompletesOtherwise) {
     JoinHandle sleeper = Spawn([&, context = context] {
       slept = this_fiber::SleepFor(absl::Hours(1), context);
     });
-    this_fiber::Yield();
+    ASSERT_TRUE(testing::WaitUntilParked(runtime(), sleeper.id(), "sleep"));
     cancel.Cancel();
     ASSERT_TRUE(sleeper.Join().ok());
     EXPECT_EQ(slept.code(), absl::StatusCode::kCancelled);

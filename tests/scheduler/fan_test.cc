@@ -47,7 +47,7 @@ TEST_P(FanTest, MergeForwardsEverythingAndClosesTheOutput) {
 
 TEST_P(FanTest, MergeReportsValuesItCouldNotForward) {
   Channel<int> input(4);
-  Channel<int> output;
+  Channel<int> output(0);
   RunInFiber([&] {
     ASSERT_TRUE(output.Close().ok());  // someone else closed it
     JoinHandle merged = Merge<int>({&input}, output);

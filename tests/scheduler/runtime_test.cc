@@ -96,9 +96,9 @@ TEST_P(RuntimeTest, DetachedFiberStillRuns) {
   JoinHandle waiter;
   RunInFiber([&] {
     { JoinHandle dropped = Spawn([&] { ran.store(true); }); }
-    // Wait for it through a second fiber that yields until it has run.
+    // Wait for it through a second fiber that polls (bounded) until it has run.
     waiter = Spawn([&] {
-      while (!ran.load()) this_fiber::Yield();
+      ASSERT_TRUE(testing::WaitUntil([&] { return ran.load(); }, "the detached fiber has run"));
     });
   });
   ASSERT_TRUE(waiter.Join().ok());

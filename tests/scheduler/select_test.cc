@@ -20,7 +20,7 @@ namespace {
 using SelectTest = testing::RuntimeTest;
 
 TEST_P(SelectTest, ChoosesTheReadyCase) {
-  Channel<int> idle;
+  Channel<int> idle(0);
   Channel<int> ready(1);
   ASSERT_EQ(ready.TrySend(42), ChannelStatus::kOk);
   int got = 0;
@@ -33,7 +33,7 @@ TEST_P(SelectTest, ChoosesTheReadyCase) {
 }
 
 TEST_P(SelectTest, DefaultFiresWhenNothingIsReady) {
-  Channel<int> idle;
+  Channel<int> idle(0);
   bool defaulted = false;
   const int fired = Select(OnRecv(idle, [](std::optional<int>) {}),
                            OnDefault([&] { defaulted = true; }));
@@ -42,7 +42,7 @@ TEST_P(SelectTest, DefaultFiresWhenNothingIsReady) {
 }
 
 TEST_P(SelectTest, TimeoutFiresWhenNothingArrives) {
-  Channel<int> idle;
+  Channel<int> idle(0);
   RunInFiber([&] {
     bool timed_out = false;
     const int fired = Select(OnRecv(idle, [](std::optional<int>) {}),
@@ -58,12 +58,13 @@ TEST_P(SelectTest, TimeoutFiresWhenNothingArrives) {
 }
 
 TEST_P(SelectTest, WakesWhenAValueArrivesLater) {
-  Channel<std::string> a;
-  Channel<std::string> b;
+  Channel<std::string> a(0);
+  Channel<std::string> b(0);
   std::string got;
   RunInFiber([&] {
+    const uint64_t selector = this_fiber::Id();
     JoinHandle sender = Spawn([&] {
-      this_fiber::Yield();
+      ASSERT_TRUE(testing::WaitUntilParked(runtime(), selector, "select"));
       ASSERT_TRUE(b.Send(std::string("hello")).ok());
     });
     const int fired = Select(OnRecv(a, [&](std::optional<std::string>) { got = "wrong"; }),
@@ -75,7 +76,7 @@ TEST_P(SelectTest, WakesWhenAValueArrivesLater) {
 }
 
 TEST_P(SelectTest, SendCaseSendsOnlyIfChosen) {
-  Channel<std::string> out;
+  Channel<std::string> out(0);
   Channel<int> stop(1);
   RunInFiber([&] {
     ASSERT_EQ(stop.TrySend(1), ChannelStatus::kOk);
@@ -98,8 +99,8 @@ TEST_P(SelectTest, SendCaseSendsOnlyIfChosen) {
 }
 
 TEST_P(SelectTest, ClosedChannelsFireTheirCases) {
-  Channel<int> closed_for_recv;
-  Channel<int> closed_for_send;
+  Channel<int> closed_for_recv(0);
+  Channel<int> closed_for_send(0);
   ASSERT_TRUE(closed_for_recv.Close().ok());
   ASSERT_TRUE(closed_for_send.Close().ok());
   bool saw_closed = false;
@@ -113,11 +114,12 @@ TEST_P(SelectTest, ClosedChannelsFireTheirCases) {
 }
 
 TEST_P(SelectTest, ContextCaseFiresOnCancel) {
-  Channel<int> idle;
+  Channel<int> idle(0);
   auto [context, cancel] = WithCancel(Context::Background());
   RunInFiber([&, context = context, cancel = cancel] {
-    JoinHandle canceller = Spawn([cancel = cancel] {
-      this_fiber::Yield();
+    const uint64_t selector = this_fiber::Id();
+    JoinHandle canceller = Spawn([&, cancel = cancel] {
+      ASSERT_TRUE(testing::WaitUntilParked(runtime(), selector, "select"));
       cancel.Cancel();
     });
     absl::Status why;
@@ -126,6 +128,22 @@ TEST_P(SelectTest, ContextCaseFiresOnCancel) {
     EXPECT_EQ(fired, 1);
     EXPECT_EQ(why.code(), absl::StatusCode::kCancelled);
     ASSERT_TRUE(canceller.Join().ok());
+  });
+}
+
+TEST_P(SelectTest, ContextCaseFiresAtTheDeadline) {
+  // Nothing cancels the context: its deadline passing alone must fire its case. The
+  // timeout case only bounds the test; it is never meant to fire.
+  Channel<int> idle(0);
+  RunInFiber([&] {
+    ContextWithCancel deadline = WithTimeout(Context::Background(), absl::Milliseconds(20));
+    absl::Status why;
+    const int fired = Select(OnRecv(idle, [](std::optional<int>) {}),
+                             OnDone(deadline.context, [&](absl::Status s) { why = s; }),
+                             OnTimeout(absl::Seconds(20), [] {}));
+    EXPECT_EQ(fired, 1) << "the context's deadline passed without its case firing";
+    EXPECT_EQ(why.code(), absl::StatusCode::kDeadlineExceeded);
+    deadline.cancel.Cancel();
   });
 }
 
@@ -154,7 +172,7 @@ TEST_P(SelectTest, ReadyCasesAreChosenFairly) {
 }
 
 TEST_P(SelectTest, SendAndReceiveOnTheSameChannelDoNotMatchEachOther) {
-  Channel<int> channel;
+  Channel<int> channel(0);
   RunInFiber([&] {
     int value = 1;
     bool timed_out = false;
@@ -215,7 +233,7 @@ TEST_P(SelectTest, ManySelectingReceiversGetEachValueOnce) {
 }
 
 TEST_P(SelectTest, JoinCaseFiresWhenTheFiberFinishes) {
-  Channel<int> idle;
+  Channel<int> idle(0);
   Semaphore release(0);
   RunInFiber([&] {
     JoinHandle worker = Spawn([&] {

@@ -2,10 +2,10 @@
 
 #include <atomic>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "troupe/scheduler/context.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/this_fiber.h"
 #include "troupe/tests/scheduler/test_support.h"
@@ -33,30 +33,38 @@ TEST_P(WaitGroupTest, WaitReturnsAfterEveryDone) {
     EXPECT_EQ(finished.load(), kWorkers);
   });
   // The workers may still be between Done() and their exit; wait for that too.
-  while (runtime().Stats().fibers_alive() != 0) std::this_thread::yield();
+  ASSERT_TRUE(testing::WaitUntil([&] { return runtime().Stats().fibers_alive() == 0; },
+                                 "every fiber has exited"));
 }
 
 TEST_P(WaitGroupTest, ZeroCountDoesNotWait) {
   WaitGroup group;
-  RunInFiber([&] { group.Wait(); });
-  group.Wait();  // plain thread
+  // A deadline already past: only a count of zero lets the wait succeed.
+  RunInFiber([&] { EXPECT_TRUE(group.WaitUntil(absl::Now() - absl::Seconds(1))); });
+  EXPECT_TRUE(group.WaitUntil(absl::Now() - absl::Seconds(1)));  // plain thread
 }
 
 TEST_P(WaitGroupTest, ManyWaitersAllReleased) {
+  constexpr int kWaiters = 20;
   WaitGroup group(1);
-  WaitGroup waiters_done;
+  std::atomic<int> released{0};
   RunInFiber([&] {
-    waiters_done.Add(20);
-    for (int i = 0; i < 20; ++i) {
-      Spawn([&] {
+    std::vector<JoinHandle> waiters;
+    for (int i = 0; i < kWaiters; ++i) {
+      waiters.push_back(Spawn([&] {
         group.Wait();
-        waiters_done.Done();
-      });
+        released.fetch_add(1);
+      }));
     }
+    ASSERT_TRUE(testing::WaitUntilParkedCount(runtime(), kWaiters, "wait group"));
+    EXPECT_EQ(released.load(), 0);  // all parked while the count is one
     group.Done();
-    waiters_done.Wait();
+    const ContextWithCancel bound = WithTimeout(Context::Background(), testing::kWaitBound);
+    for (JoinHandle& waiter : waiters) ASSERT_TRUE(waiter.Join(bound.context).ok());
   });
-  while (runtime().Stats().fibers_alive() != 0) std::this_thread::yield();
+  EXPECT_EQ(released.load(), kWaiters);
+  ASSERT_TRUE(testing::WaitUntil([&] { return runtime().Stats().fibers_alive() == 0; },
+                                 "every fiber has exited"));
 }
 
 TEST_P(WaitGroupTest, WaitUntilTimesOut) {
@@ -71,7 +79,8 @@ TEST_P(WaitGroupTest, PlainThreadWaitsForFibers) {
   WaitGroup group(100);
   for (int i = 0; i < 100; ++i) runtime().Spawn([&] { group.Done(); });
   group.Wait();
-  while (runtime().Stats().fibers_alive() != 0) std::this_thread::yield();
+  ASSERT_TRUE(testing::WaitUntil([&] { return runtime().Stats().fibers_alive() == 0; },
+                                 "every fiber has exited"));
 }
 
 TEST_P(WaitGroupTest, MayBeDestroyedAsSoonAsAWaitReturns) {
@@ -90,8 +99,9 @@ TEST_P(WaitGroupTest, MayBeDestroyedAsSoonAsAWaitReturns) {
         RunInFiber([&] { group->Wait(); });
         break;
       case 2:
-        while (!group->WaitUntil(absl::Now() + absl::Microseconds(1))) {
-        }
+        ASSERT_TRUE(testing::WaitUntil(
+            [&] { return group->WaitUntil(absl::Now() + absl::Microseconds(1)); },
+            "the count reaches zero"));
         break;
     }
     group.reset();

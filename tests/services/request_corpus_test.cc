@@ -107,7 +107,7 @@ TEST(RequestCorpusTest, PipelinedAndKeepAlive) {
   EXPECT_TRUE(r.outcome.requests[0].keep_alive);
   EXPECT_TRUE(r.outcome.requests[1].keep_alive);
 
-  r = Check("http10");
+  r = Check("http10");  // HTTP/1.0 needs no Host
   ASSERT_EQ(r.outcome.requests.size(), 1u);
   EXPECT_FALSE(r.outcome.requests[0].keep_alive);
 }
@@ -146,6 +146,60 @@ TEST(RequestCorpusTest, OversizedBodyIs413) {
     EXPECT_EQ(r.error_status, 413) << seed;
     EXPECT_TRUE(r.outcome.requests.empty()) << seed;
   }
+}
+
+// RFC 9112 says a server MUST reject each of these (request smuggling starts where
+// two parsers disagree); non-strict http-parser alone accepted all but one.
+TEST(RequestCorpusTest, SmugglingLeniencyIsRejected) {
+  for (const char* seed : {"smuggle_space_before_colon", "smuggle_space_in_name",
+                           "smuggle_chunk_without_crlf", "smuggle_duplicate_te", "missing_host",
+                           "two_hosts", "obs_fold", "bare_cr_in_field",
+                           "double_space_request_line", "fragment_in_target"}) {
+    const CheckResult r = Check(seed);
+    EXPECT_EQ(r.error_status, 400) << seed;
+    EXPECT_TRUE(r.outcome.requests.empty()) << seed;
+  }
+}
+
+TEST(RequestCorpusTest, UnsupportedVersionIs505AndCodingIs501) {
+  CheckResult r = Check("version_9_9");
+  EXPECT_EQ(r.error_status, 505);
+  EXPECT_TRUE(r.outcome.requests.empty());
+  r = Check("smuggle_te_gzip");
+  EXPECT_EQ(r.error_status, 501);
+  EXPECT_TRUE(r.outcome.requests.empty());
+}
+
+TEST(RequestCorpusTest, EveryByteOfTheHeadCountsTowardsItsLimit) {
+  // 1,100 spaces of padding in one field: under the fuzz limit (1 KiB) in name and
+  // value bytes, over it in bytes of the head.
+  const CheckResult r = Check("whitespace_head");
+  EXPECT_EQ(r.error_status, 431);
+  EXPECT_TRUE(r.outcome.requests.empty());
+}
+
+TEST(RequestCorpusTest, HeadAbsoluteFormAndTrailersAreAccepted) {
+  CheckResult r = Check("head_hello");
+  ASSERT_EQ(r.outcome.requests.size(), 1u);
+  EXPECT_EQ(r.outcome.requests[0].method, "HEAD");
+  EXPECT_EQ(PureRoute(r.outcome.requests[0])->status, 200);
+  r = Check("absolute_form");
+  ASSERT_EQ(r.outcome.requests.size(), 1u);
+  EXPECT_EQ(r.outcome.requests[0].path, "http://example.org:80/hello");
+  r = Check("chunked_with_trailer");
+  ASSERT_EQ(r.outcome.requests.size(), 1u);
+  EXPECT_EQ(r.outcome.requests[0].body, "abc");
+}
+
+TEST(RequestCorpusTest, TheDifferentialCheckCatchesALenientParser) {
+  // The check itself must fail on leniency: what the reference rejects, the server
+  // must not accept. (The server's own parser is strict, so feed the reference's
+  // verdict a request the lenient http-parser alone would have passed.)
+  const ReferenceOutcome reference =
+      ReferenceParse("POST /kv/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n"
+                     "0\r\n\r\n");
+  EXPECT_EQ(reference.end, ReferenceOutcome::End::kRejected);
+  EXPECT_TRUE(reference.requests.empty());
 }
 
 TEST(RequestCorpusTest, TruncatedRequestIsPending) {

@@ -1,7 +1,7 @@
 // Actors under load: 100 senders x 10,000 messages to one actor by default
 // (TROUPE_STRESS_SCALE=10 runs the full 100 x 100,000; fewer under the sanitizers),
 // every message arriving exactly once and each sender's in order; the same through
-// a bounded mailbox that parks senders.
+// a bounded mailbox, held full until every sender has parked on it.
 #include <atomic>
 #include <string>
 #include <variant>
@@ -12,8 +12,10 @@
 #include "troupe/actors/reply.h"
 #include "gtest/gtest.h"
 #include "troupe/scheduler/runtime.h"
+#include "troupe/scheduler/semaphore.h"
 #include "troupe/scheduler/this_fiber.h"
 #include "troupe/tests/actors/test_actors.h"
+#include "troupe/tests/scheduler/test_support.h"
 #include "troupe/tests/stress/stress_flags.h"
 
 namespace troupe {
@@ -26,7 +28,10 @@ struct Numbered {
 struct Verdict {
   Reply<std::string> reply;
 };
-using TallyMessage = std::variant<Numbered, Verdict>;
+struct Hold {  // keeps the actor inside Receive until the gate opens
+  Semaphore* gate;
+};
+using TallyMessage = std::variant<Numbered, Verdict, Hold>;
 
 // Checks per-sender order and counts; answers with "" when everything arrived.
 class Tally : public Actor<TallyMessage> {
@@ -40,6 +45,10 @@ class Tally : public Actor<TallyMessage> {
                    std::to_string(expected) + ", got " + std::to_string(numbered->sequence) + "; ";
       }
       expected = numbered->sequence + 1;
+      return;
+    }
+    if (auto* hold = std::get_if<Hold>(&message)) {
+      hold->gate->Acquire();
       return;
     }
     std::string verdict = errors_;
@@ -62,12 +71,19 @@ class ActorStressTest : public ::testing::TestWithParam<int> {
   void SetUp() override { harness_.Start(GetParam()); }
   void TearDown() override { harness_.Finish(); }
 
+  // With a bounded mailbox (capacity > 0) the actor is held inside Receive until
+  // the mailbox is full and every sender has parked on it.
   void Flood(std::size_t mailbox_capacity) {
     constexpr int kSenders = 100;
     const int64_t per_sender = stress::Scaled(10'000, 100);
+    const bool hold = mailbox_capacity > 0;
     ActorRef<TallyMessage> tally = harness_.system().Spawn<Tally>(
         {.name = "tally", .mailbox_capacity = mailbox_capacity}, kSenders, per_sender);
+    Semaphore gate(0);
     harness_.RunInFiber([&] {
+      if (hold) {
+        ASSERT_TRUE(tally.Tell(Hold{&gate}).ok());
+      }
       std::vector<JoinHandle> senders;
       for (int s = 0; s < kSenders; ++s) {
         senders.push_back(Spawn([&, s] {
@@ -76,6 +92,11 @@ class ActorStressTest : public ::testing::TestWithParam<int> {
             if (i % 1000 == 0) this_fiber::Yield();  // move between processors
           }
         }));
+      }
+      if (hold) {
+        ASSERT_TRUE(testing::WaitUntilParkedCount(harness_.runtime(), kSenders, "mailbox full"));
+        EXPECT_EQ(tally.mailbox_depth(), mailbox_capacity);
+        gate.Release();
       }
       for (JoinHandle& sender : senders) ASSERT_TRUE(sender.Join().ok());
       absl::StatusOr<std::string> verdict =
@@ -86,7 +107,7 @@ class ActorStressTest : public ::testing::TestWithParam<int> {
       tally.Stop();  // the count is final once the actor has stopped
       ASSERT_TRUE(tally.AwaitStop().ok());
     });
-    EXPECT_EQ(tally.processed(), static_cast<uint64_t>(kSenders * per_sender + 1));
+    EXPECT_EQ(tally.processed(), static_cast<uint64_t>(kSenders * per_sender + 1 + (hold ? 1 : 0)));
     EXPECT_EQ(harness_.system().dead_letters(), 0u);
   }
 

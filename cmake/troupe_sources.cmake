@@ -1,0 +1,130 @@
+# The files of each troupe library, for the CMake build. Bazel's BUILD files are the
+# primary build; tools/check_cmake_sources.sh (run by .ci/run) fails when these lists
+# and Bazel's srcs/hdrs of //scheduler, //actors, //pipeline and //net differ.
+# Paths are relative to the repository root.
+
+set(TROUPE_SCHEDULER_SOURCES
+  scheduler/blocking.cc
+  scheduler/condition_variable.cc
+  scheduler/context.cc
+  scheduler/fiber_info.cc
+  scheduler/internal/channel_core.cc
+  scheduler/internal/clock.cc
+  scheduler/internal/context_state.cc
+  scheduler/internal/execution_context.cc
+  scheduler/internal/fatal.cc
+  scheduler/internal/fiber.cc
+  scheduler/internal/fiber_pool.cc
+  scheduler/internal/global_run_queue.cc
+  scheduler/internal/guard_page_handler.cc
+  scheduler/internal/local_run_queue.cc
+  scheduler/internal/monitor.cc
+  scheduler/internal/net_poller.cc
+  scheduler/internal/scheduler.cc
+  scheduler/internal/select_engine.cc
+  scheduler/internal/sigquit_dump.cc
+  scheduler/internal/stack_pool.cc
+  scheduler/internal/thread_parker.cc
+  scheduler/internal/timer_heap.cc
+  scheduler/internal/wait_protocol.cc
+  scheduler/internal/wait_queue.cc
+  scheduler/internal/wake_placement.cc
+  scheduler/join_handle.cc
+  scheduler/mutex.cc
+  scheduler/pool.cc
+  scheduler/runtime.cc
+  scheduler/runtime_stats.cc
+  scheduler/semaphore.cc
+  scheduler/this_fiber.cc
+  scheduler/wait_group.cc
+)
+
+set(TROUPE_SCHEDULER_HEADERS
+  scheduler/blocking.h
+  scheduler/channel.h
+  scheduler/condition_variable.h
+  scheduler/context.h
+  scheduler/fan.h
+  scheduler/fiber_info.h
+  scheduler/internal/channel_core.h
+  scheduler/internal/clock.h
+  scheduler/internal/context_state.h
+  scheduler/internal/deadline.h
+  scheduler/internal/execution_context.h
+  scheduler/internal/fatal.h
+  scheduler/internal/fiber.h
+  scheduler/internal/fiber_body.h
+  scheduler/internal/fiber_pool.h
+  scheduler/internal/global_run_queue.h
+  scheduler/internal/guard_page_handler.h
+  scheduler/internal/local_run_queue.h
+  scheduler/internal/machine.h
+  scheduler/internal/net_poller.h
+  scheduler/internal/processor.h
+  scheduler/internal/scheduler.h
+  scheduler/internal/select_engine.h
+  scheduler/internal/sigquit_dump.h
+  scheduler/internal/spin_lock.h
+  scheduler/internal/stack_pool.h
+  scheduler/internal/thread_parker.h
+  scheduler/internal/tiered_free_list.h
+  scheduler/internal/timer_heap.h
+  scheduler/internal/wait_protocol.h
+  scheduler/internal/wait_queue.h
+  scheduler/internal/wake_placement.h
+  scheduler/internal/wake_reason.h
+  scheduler/join_handle.h
+  scheduler/mutex.h
+  scheduler/pool.h
+  scheduler/runtime.h
+  scheduler/runtime_stats.h
+  scheduler/select.h
+  scheduler/semaphore.h
+  scheduler/this_fiber.h
+  scheduler/trace.h
+  scheduler/wait_group.h
+)
+
+set(TROUPE_ACTORS_SOURCES
+  actors/actor_system.cc
+  actors/internal/actor_cell_base.cc
+  actors/internal/mailbox_queue.cc
+  actors/internal/mailbox_room.cc
+  actors/internal/supervisor_core.cc
+)
+
+set(TROUPE_ACTORS_HEADERS
+  actors/actor.h
+  actors/actor_options.h
+  actors/actor_system.h
+  actors/internal/actor_cell.h
+  actors/internal/actor_cell_base.h
+  actors/internal/envelope_cache.h
+  actors/internal/mailbox_queue.h
+  actors/internal/mailbox_room.h
+  actors/internal/supervisor_core.h
+  actors/reply.h
+  actors/supervisor.h
+  actors/supervisor_options.h
+)
+
+set(TROUPE_PIPELINE_SOURCES
+  pipeline/worker_pool.cc
+)
+
+set(TROUPE_PIPELINE_HEADERS
+  pipeline/future.h
+  pipeline/internal/pipeline_run.h
+  pipeline/internal/result_value.h
+  pipeline/pipeline.h
+  pipeline/pipeline_options.h
+  pipeline/worker_pool.h
+)
+
+set(TROUPE_NET_SOURCES
+  net/tcp.cc
+)
+
+set(TROUPE_NET_HEADERS
+  net/tcp.h
+)
