@@ -1,26 +1,23 @@
+// The pattern comparison's table and JSON, its Chrome trace, and the reading of a
+// peer program's result line (compare_report.h). The HTML report is report_html.cc.
 #include "troupe/benchmarks/compare/compare_report.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <functional>
+#include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "troupe/benchmarks/compare/compare_workload.h"
 
 namespace troupe::benchmarks {
 
 namespace {
-
-std::string Describe(const ReportHeader& h) {
-  return absl::StrFormat("%d records x %d bytes, procs %d, parallelism %d, capacity %d, %s",
-                         h.records, h.size, h.procs, h.parallelism, h.capacity,
-                         h.rate > 0 ? absl::StrFormat("open loop at %.0f records/s", h.rate)
-                                    : std::string("closed loop"));
-}
 
 // The spread of the rows' transfer times beyond which the table warns.
 constexpr double kTransferSpreadWarning = 2.0;
@@ -42,86 +39,35 @@ std::string EscapeJson(const std::string& text) {
   return out;
 }
 
-// The row's line style in the distribution chart: the design sets the dashes.
-const char* DashesOf(const std::string& design) {
-  if (design == "pipeline") return "7,4";
-  if (design == "actors") return "2,3";
-  return "none";  // worker_pool, handoff
-}
-
-// Latency distribution: one line per row over kLatencyQuantiles and the maximum, on a
-// logarithmic latency axis, so tails that differ by orders of magnitude stay visible.
-std::string FormatLatencyDistribution(
-    const std::vector<const DesignResult*>& rows,
-    const std::function<const char*(const DesignResult&)>& color) {
-  std::vector<const DesignResult*> lines;
-  double low = 0, high = 0;
-  for (const DesignResult* r : rows) {
-    if (r->latency_quantiles_us.size() != kLatencyQuantileCount) continue;
-    lines.push_back(r);
-    for (double v : r->latency_quantiles_us) {
-      const double clamped = std::max(v, 0.1);
-      low = low == 0 ? clamped : std::min(low, clamped);
-    }
-    high = std::max(high, r->max_us);
-  }
-  if (lines.empty()) return "<p>No latency distribution was reported.</p>";
-  const int decade_low = static_cast<int>(std::floor(std::log10(low)));
-  const int decade_high = std::max(decade_low + 1, static_cast<int>(std::ceil(std::log10(high))));
-  const int left = 70, top = 10, width = 560, height = 260, legend_row = 16;
-  const int points = static_cast<int>(kLatencyQuantileCount) + 1;  // the quantiles, then max
-  auto x_of = [&](int i) { return left + i * width / (points - 1); };
-  auto y_of = [&](double us) {
-    const double decades = std::log10(std::max(us, 0.1)) - decade_low;
-    return top + height - static_cast<int>(height * decades / (decade_high - decade_low));
-  };
-  std::string svg = absl::StrFormat(
-      "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" "
-      "font-family=\"sans-serif\" font-size=\"12\">",
-      left + width + 40, top + height + 40 + legend_row * static_cast<int>(lines.size()));
-  for (int decade = decade_low; decade <= decade_high; ++decade) {
-    const double us = std::pow(10.0, decade);
-    const int y = y_of(us);
-    absl::StrAppendFormat(&svg,
-                          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>"
-                          "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>",
-                          left, y, left + width, y, left - 6, y + 4,
-                          us >= 1000 ? absl::StrFormat("%.0f ms", us / 1000)
-                                     : absl::StrFormat("%g us", us));
-  }
-  for (int i = 0; i < points; ++i) {
-    const std::string label =
-        i + 1 == points ? "max" : absl::StrFormat("p%g", 100 * kLatencyQuantiles[i]);
-    absl::StrAppendFormat(&svg, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>",
-                          x_of(i), top + height + 16, label);
-  }
-  for (std::size_t k = 0; k < lines.size(); ++k) {
-    const DesignResult& r = *lines[k];
-    std::string path;
-    for (int i = 0; i < points; ++i) {
-      const double us = i + 1 == points ? r.max_us : r.latency_quantiles_us[i];
-      absl::StrAppendFormat(&path, "%s%d,%d", i == 0 ? "" : " ", x_of(i), y_of(us));
-    }
-    absl::StrAppendFormat(&svg,
-                          "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" "
-                          "stroke-width=\"2\" stroke-dasharray=\"%s\"/>",
-                          path, color(r), DashesOf(r.design));
-    const int y = top + height + 34 + legend_row * static_cast<int>(k);
-    absl::StrAppendFormat(&svg,
-                          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
-                          "stroke-width=\"2\" stroke-dasharray=\"%s\"/>"
-                          "<text x=\"%d\" y=\"%d\">%s (%s)</text>",
-                          left, y - 4, left + 30, y - 4, color(r), DashesOf(r.design), left + 38,
-                          y, r.design, r.runtime);
-  }
-  return svg + "</svg>";
+// The rows' design column: at least 12 wide, wider for longer design names.
+int DesignWidth(const std::vector<DesignResult>& results) {
+  std::size_t width = 12;
+  for (const DesignResult& r : results) width = std::max(width, r.design.size());
+  return static_cast<int>(width);
 }
 
 }  // namespace
 
+std::string DescribeRun(const ReportHeader& h) {
+  std::string loop = "closed loop";
+  if (h.rate > 0) {
+    loop = h.burst > 1 ? absl::StrFormat("open loop at %.0f records/s in bursts of %d every "
+                                         "%.0f us",
+                                         h.rate, h.burst, 1e6 * static_cast<double>(h.burst) / h.rate)
+                       : absl::StrFormat("open loop at %.0f records/s", h.rate);
+  }
+  return absl::StrFormat("workload %s: %d records%s, procs %d, parallelism %d, capacity %d, %s",
+                         h.workload, h.records,
+                         h.size > 0 ? absl::StrFormat(" x %d bytes", h.size) : std::string(),
+                         h.procs, h.parallelism, h.capacity, loop);
+}
+
 std::string FormatTable(const ReportHeader& header, const std::vector<DesignResult>& results) {
   const DesignResult* ceiling = FindResult(results, "ceiling", "threads");
-  std::string out = absl::StrCat("\nPattern comparison: ", Describe(header), "\n");
+  const DesignResult* handoff = FindResult(results, "handoff", "threads");
+  std::string out = absl::StrCat("\nPattern comparison: ", DescribeRun(header), "\n");
+  if (!header.description.empty()) absl::StrAppend(&out, header.description, "\n");
+  if (!header.parameters.empty()) absl::StrAppend(&out, "parameters: ", header.parameters, "\n");
   if (header.transfer_from_cpu >= 0) {
     absl::StrAppendFormat(&out,
                           "xfer ns: one cache line's move from CPU %d to CPU %d, the slower of "
@@ -129,20 +75,22 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
                           header.transfer_from_cpu, header.transfer_to_cpu);
   }
   out += "\n";
+  const int width = DesignWidth(results);
   absl::StrAppendFormat(
-      &out, "%-12s %-11s %12s %9s %8s %8s %9s %9s %9s %9s %8s %10s %10s %8s %7s %7s %s\n",
-      "design", "runtime", "records/s", "%ceiling", "vs Go", "vs Boost", "p50 us", "p95 us",
-      "p99 us", "max us", "RSS MiB", "allocs/rec", "switches", "steals", "parks", "xfer ns",
-      "checksum");
+      &out,
+      "%-*s %-11s %12s %9s %9s %8s %8s %9s %9s %9s %9s %8s %8s %8s %10s %10s %8s %7s %7s %s\n",
+      width, "design", "runtime", "records/s", "%ceiling", "%handoff", "vs Go", "vs Boost",
+      "p50 us", "p95 us", "p99 us", "max us", "RSS MiB", "+MiB", "MiB/min", "allocs/rec",
+      "switches", "steals", "parks", "xfer ns", "checksum");
   for (const DesignResult& r : results) {
     if (!r.error.empty()) {
-      absl::StrAppendFormat(&out, "%-12s %-11s ERROR: %s\n", r.design, r.runtime, r.error);
+      absl::StrAppendFormat(&out, "%-*s %-11s ERROR: %s\n", width, r.design, r.runtime, r.error);
       continue;
     }
-    std::string of_ceiling = "-";
-    if (ceiling != nullptr && &r != ceiling) {
-      of_ceiling = absl::StrFormat("%.0f%%", 100.0 * r.throughput_rps / ceiling->throughput_rps);
-    }
+    auto share_of = [&](const DesignResult* reference) -> std::string {
+      if (reference == nullptr || &r == reference) return "-";
+      return absl::StrFormat("%.0f%%", 100.0 * r.throughput_rps / reference->throughput_rps);
+    };
     // troupe's throughput over a peer's, for troupe's rows.
     auto versus = [&](const char* peer_runtime) -> std::string {
       if (r.runtime != "troupe") return "-";
@@ -152,15 +100,21 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
     };
     const bool has_latency = r.design != "ceiling";
     const bool troupe = r.runtime == "troupe";
+    const bool sampled = r.rss_peak_kb > 0;
     absl::StrAppendFormat(
         &out,
-        "%-12s %-11s %12.0f %9s %8s %8s %9s %9s %9s %9s %8.1f %10.3f %10s %8s %7s %7s 0x%016x\n",
-        r.design, r.runtime, r.throughput_rps, of_ceiling, versus(kGoRuntime),
-        versus(kBoostFiberRuntime),
+        "%-*s %-11s %12.0f %9s %9s %8s %8s %9s %9s %9s %9s %8.1f %8s %8s %10.3f %10s %8s %7s %7s "
+        "0x%016x\n",
+        width, r.design, r.runtime, r.throughput_rps,
+        share_of(ceiling), r.runtime == "threads" ? "-" : share_of(handoff), versus(kGoRuntime), versus(kBoostFiberRuntime),
         has_latency ? absl::StrFormat("%.0f", r.p50_us) : "-",
         has_latency ? absl::StrFormat("%.0f", r.p95_us) : "-",
         has_latency ? absl::StrFormat("%.0f", r.p99_us) : "-",
         has_latency ? absl::StrFormat("%.0f", r.max_us) : "-", r.peak_rss_kb / 1024.0,
+        sampled ? absl::StrFormat("%.1f", r.memory_kb() / 1024.0) : "-",
+        sampled && !std::isnan(r.rss_growth_kb_per_min)
+            ? absl::StrFormat("%.1f", r.rss_growth_kb_per_min / 1024)
+            : "-",
         r.allocs_per_record, troupe ? absl::StrCat(r.switches) : "-",
         troupe ? absl::StrCat(r.steals) : "-", troupe ? absl::StrCat(r.parks) : "-",
         r.core_transfer_ns >= 0 ? absl::StrFormat("%.0f", r.core_transfer_ns) : "-", r.checksum);
@@ -182,115 +136,72 @@ std::string FormatTable(const ReportHeader& header, const std::vector<DesignResu
   }
   out += "\n%ceiling: throughput as a share of the ceiling (the same work on plain threads, no "
          "queues).\nhandoff: one source thread handing records to the others over lock-free "
-         "spinning rings;\n  the bound for any design that moves records between cores.\n"
+         "spinning rings;\n  the bound for any design that moves records between cores "
+         "(%handoff: the share of it).\n"
          "vs Go, vs Boost: troupe's throughput over Go's and over Boost.Fiber's for the same "
-         "design,\n  measured in this run.\n";
+         "design,\n  measured in this run.\n"
+         "+MiB: the RSS the run added at its peak; MiB/min: its growth after the first quarter "
+         "of the run\n  (short runs mostly show warm-up; --duration measures it).\n";
+  if (!header.designs.empty()) {
+    out += "designs:\n";
+    for (const DesignSpec& d : header.designs) {
+      absl::StrAppendFormat(&out, "  %-*s %s\n", width, d.name, d.description);
+    }
+  }
+  for (const std::string& note : header.notes) absl::StrAppend(&out, note, "\n");
   return out;
 }
 
-std::string FormatJson(const ReportHeader& header, const std::vector<DesignResult>& results) {
+std::string FormatJson(const ReportHeader& header, const std::vector<DesignResult>& results,
+                       const std::string& verdicts, const std::string& summary) {
+  std::vector<std::string> designs;
+  for (const DesignSpec& d : header.designs) {
+    designs.push_back(absl::StrFormat("{\"name\": \"%s\", \"description\": \"%s\"}", d.name,
+                                      EscapeJson(d.description)));
+  }
   std::string out = absl::StrFormat(
       "{\"records\": %d, \"size\": %d, \"procs\": %d, \"parallelism\": %d, \"capacity\": %d, "
-      "\"rate\": %.0f, \"latency_quantiles\": [%s], \"results\": [\n",
+      "\"rate\": %.0f, \"burst\": %d, \"workload\": \"%s\", \"description\": \"%s\", "
+      "\"parameters\": \"%s\", \"designs\": [%s], \"latency_quantiles\": [%s], \"results\": [\n",
       header.records, header.size, header.procs, header.parallelism, header.capacity,
-      header.rate, absl::StrJoin(kLatencyQuantiles, ", "));
+      header.rate, header.burst, EscapeJson(header.workload), EscapeJson(header.description),
+      EscapeJson(header.parameters), absl::StrJoin(designs, ", "),
+      absl::StrJoin(kLatencyQuantiles, ", "));
+  auto numbers = [](const std::vector<double>& values) {
+    return absl::StrJoin(values, ", ", [](std::string* out, double v) {
+      absl::StrAppendFormat(out, "%.1f", v);
+    });
+  };
   for (std::size_t i = 0; i < results.size(); ++i) {
     const DesignResult& r = results[i];
+    std::vector<std::string> series;
+    for (const RssPoint& p : r.rss_series) {
+      series.push_back(absl::StrFormat("[%.3f, %.2f]", p.seconds, p.mib));
+    }
     absl::StrAppendFormat(
         &out,
         "  {\"design\": \"%s\", \"runtime\": \"%s\", \"records\": %d, \"seconds\": %.6f, "
-        "\"throughput_rps\": %.1f, \"p50_us\": %.1f, \"p95_us\": %.1f, \"p99_us\": %.1f, "
-        "\"max_us\": %.1f, \"peak_rss_kb\": %d, \"allocs_per_record\": %.4f, "
+        "\"throughput_rps\": %.1f, \"offered_rps\": %.1f, \"p50_us\": %.1f, \"p95_us\": %.1f, "
+        "\"p99_us\": %.1f, \"max_us\": %.1f, \"peak_rss_kb\": %d, \"rss_start_kb\": %d, "
+        "\"rss_peak_kb\": %d, \"memory_kb\": %d, \"rss_growth_kb_per_min\": %s, "
+        "\"rss_window_s\": %.2f, \"allocs_per_record\": %.4f, "
         "\"checksum\": \"0x%016x\", \"switches\": %d, \"steals\": %d, \"parks\": %d, "
-        "\"core_transfer_ns\": %s, \"latency_quantiles_us\": [%s], \"error\": \"%s\"}%s\n",
-        r.design, r.runtime, r.records, r.seconds, r.throughput_rps, r.p50_us, r.p95_us,
-        r.p99_us, r.max_us, r.peak_rss_kb, r.allocs_per_record, r.checksum, r.switches,
-        r.steals, r.parks, TransferJson(r.core_transfer_ns),
-        absl::StrJoin(r.latency_quantiles_us, ", ",
-                      [](std::string* out, double v) { absl::StrAppendFormat(out, "%.1f", v); }),
-        EscapeJson(r.error),
-        i + 1 < results.size() ? "," : "");
+        "\"core_transfer_ns\": %s, \"latency_quantiles_us\": [%s], \"rss_series\": [%s], "
+        "\"error\": \"%s\"}%s\n",
+        r.design, r.runtime, r.records, r.seconds, r.throughput_rps, r.offered_rps, r.p50_us,
+        r.p95_us, r.p99_us, r.max_us, r.peak_rss_kb, r.rss_start_kb, r.rss_peak_kb,
+        r.memory_kb(),
+        std::isnan(r.rss_growth_kb_per_min) ? std::string("null")
+                                            : absl::StrFormat("%.1f", r.rss_growth_kb_per_min),
+        r.rss_window_s, r.allocs_per_record, r.checksum, r.switches, r.steals, r.parks,
+        TransferJson(r.core_transfer_ns), numbers(r.latency_quantiles_us),
+        absl::StrJoin(series, ", "), EscapeJson(r.error), i + 1 < results.size() ? "," : "");
   }
-  out += "]}\n";
+  out += "]";
+  if (!verdicts.empty()) absl::StrAppend(&out, ", \"verdicts\": ", verdicts);
+  if (!summary.empty()) absl::StrAppend(&out, ", \"summary\": ", summary);
+  out += "}\n";
   return out;
-}
-
-std::string FormatHtmlSection(const ReportHeader& header,
-                              const std::vector<DesignResult>& results) {
-  std::vector<const DesignResult*> rows;
-  for (const DesignResult& r : results) {
-    if (r.error.empty()) rows.push_back(&r);
-  }
-  double max_rps = 1, max_latency = 1;
-  for (const DesignResult* r : rows) {
-    max_rps = std::max(max_rps, r->throughput_rps);
-    if (r->design != "ceiling") max_latency = std::max(max_latency, r->p99_us);
-  }
-  auto color = [](const DesignResult& r) -> const char* {
-    if (r.runtime == "troupe") return "#2b7bb9";
-    if (r.runtime == kGoRuntime) return "#7fb800";
-    if (r.runtime == kBoostFiberRuntime) return "#e08a00";
-    return "#999999";
-  };
-  const int bar_height = 22;
-  const int label_width = 170;
-  const int chart_width = 520;
-  std::string throughput = absl::StrFormat(
-      "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" "
-      "font-family=\"sans-serif\" font-size=\"12\">",
-      label_width + chart_width + 110, static_cast<int>(rows.size()) * (bar_height + 6) + 10);
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const DesignResult& r = *rows[i];
-    const int y = static_cast<int>(i) * (bar_height + 6) + 5;
-    const int width = static_cast<int>(chart_width * r.throughput_rps / max_rps);
-    absl::StrAppendFormat(&throughput,
-                          "<text x=\"0\" y=\"%d\">%s (%s)</text><rect x=\"%d\" y=\"%d\" "
-                          "width=\"%d\" height=\"%d\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%.0f/s</text>",
-                          y + 15, r.design, r.runtime, label_width, y, width, bar_height, color(r),
-                          label_width + width + 5, y + 15, r.throughput_rps);
-  }
-  throughput += "</svg>";
-  // Latency: one group per row, bars for p50, p95, p99 (shades of the row's colour).
-  std::string latency = absl::StrFormat(
-      "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" "
-      "font-family=\"sans-serif\" font-size=\"12\">",
-      label_width + chart_width + 110, static_cast<int>(rows.size()) * (3 * 12 + 10) + 10);
-  int y = 5;
-  for (const DesignResult* r : rows) {
-    if (r->design == "ceiling") continue;
-    absl::StrAppendFormat(&latency, "<text x=\"0\" y=\"%d\">%s (%s)</text>", y + 20, r->design,
-                          r->runtime);
-    const double values[3] = {r->p50_us, r->p95_us, r->p99_us};
-    const char* names[3] = {"p50", "p95", "p99"};
-    const double opacity[3] = {0.45, 0.7, 1.0};
-    for (int k = 0; k < 3; ++k) {
-      const int width = std::max(1, static_cast<int>(chart_width * values[k] / max_latency));
-      absl::StrAppendFormat(&latency,
-                            "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" fill=\"%s\" "
-                            "fill-opacity=\"%.2f\"/><text x=\"%d\" y=\"%d\">%s %.0f us</text>",
-                            label_width, y + k * 12, width, color(*r), opacity[k],
-                            label_width + width + 5, y + k * 12 + 9, names[k], values[k]);
-    }
-    y += 3 * 12 + 10;
-  }
-  latency += "</svg>";
-  return absl::StrCat("<h2>", Describe(header), "</h2><h3>Throughput (records/s)</h3>",
-                      throughput, "<h3>Latency from emission to sink</h3>", latency,
-                      "<h3>Latency distribution (log scale; solid: worker pool or handoff, "
-                      "dashed: pipeline, dotted: actors)</h3>",
-                      FormatLatencyDistribution(rows, color),
-                      "<h3>Table</h3><pre>", FormatTable(header, results), "</pre>\n");
-}
-
-std::string FormatHtmlDocument(const std::string& sections) {
-  return absl::StrCat(
-      "<!doctype html><html><head><meta charset=\"utf-8\"><title>troupe pattern comparison"
-      "</title><style>body{font-family:sans-serif;margin:2em;max-width:60em}pre{background:"
-      "#f4f4f4;padding:1em;overflow-x:auto}</style></head><body><h1>Pattern comparison</h1>"
-      "<p>Blue: troupe. Green: Go. Orange: Boost.Fiber. Grey: plain threads: the ceiling "
-      "(no queues) and the handoff bound (lock-free spinning rings from one source "
-      "thread).</p>",
-      sections, "</body></html>\n");
 }
 
 std::string FormatChromeTrace(const std::vector<std::pair<std::string, Trace>>& traces) {
@@ -327,6 +238,30 @@ std::string FormatChromeTrace(const std::vector<std::pair<std::string, Trace>>& 
   return out;
 }
 
+namespace {
+
+// The numbers of the array after "key": in `line`: nothing if the key is absent,
+// false if it is present but not a well-formed array of numbers.
+bool ParseNumberArray(const std::string& line, const std::string& key,
+                      std::vector<double>* values) {
+  values->clear();
+  const std::size_t at = line.find("\"" + key + "\":");
+  if (at == std::string::npos) return true;
+  const std::size_t open = line.find('[', at);
+  const std::size_t close = line.find(']', at);
+  if (open == std::string::npos || close == std::string::npos || close < open) return false;
+  for (absl::string_view item :
+       absl::StrSplit(absl::string_view(line).substr(open + 1, close - open - 1), ',',
+                      absl::SkipWhitespace())) {
+    double value = 0;
+    if (!absl::SimpleAtod(item, &value)) return false;
+    values->push_back(value);
+  }
+  return true;
+}
+
+}  // namespace
+
 bool ParseResultJson(const std::string& line, DesignResult* result) {
   auto value_of = [&](const std::string& key) -> std::string {
     const std::string pattern = "\"" + key + "\":";
@@ -355,21 +290,28 @@ bool ParseResultJson(const std::string& line, DesignResult* result) {
   if (!ok) return false;
   result->records = static_cast<int64_t>(records);
   result->peak_rss_kb = static_cast<int64_t>(rss);
-  // Optional (older peer programs do not print it); if present, complete.
-  result->latency_quantiles_us.clear();
-  if (std::size_t at = line.find("\"latency_quantiles_us\":"); at != std::string::npos) {
-    const std::size_t open = line.find('[', at);
-    const std::size_t close = line.find(']', at);
-    if (open == std::string::npos || close == std::string::npos || close < open) return false;
-    for (absl::string_view item :
-         absl::StrSplit(absl::string_view(line).substr(open + 1, close - open - 1), ',',
-                        absl::SkipWhitespace())) {
-      double value = 0;
-      if (!absl::SimpleAtod(item, &value)) return false;
-      result->latency_quantiles_us.push_back(value);
-    }
-    if (result->latency_quantiles_us.size() != kLatencyQuantileCount) return false;
+  // Optional (older peer programs do not print them); if present, well-formed.
+  if (!ParseNumberArray(line, "latency_quantiles_us", &result->latency_quantiles_us) ||
+      (!result->latency_quantiles_us.empty() &&
+       result->latency_quantiles_us.size() != kLatencyQuantileCount)) {
+    return false;
   }
+  if (double rate = 0; number("rate", &rate)) result->offered_rps = rate;
+  double start = 0, peak = 0, window = 0;
+  if (number("rss_start_kb", &start) && number("rss_peak_kb", &peak)) {
+    result->rss_start_kb = static_cast<int64_t>(start);
+    result->rss_peak_kb = static_cast<int64_t>(peak);
+  }
+  double growth = 0;
+  result->rss_growth_kb_per_min = number("rss_growth_kb_per_min", &growth) ? growth : std::nan("");
+  if (number("rss_window_s", &window)) result->rss_window_s = window;
+  std::vector<double> seconds, mib;
+  if (!ParseNumberArray(line, "rss_seconds", &seconds) || !ParseNumberArray(line, "rss_mib", &mib) ||
+      seconds.size() != mib.size()) {
+    return false;
+  }
+  result->rss_series.clear();
+  for (std::size_t i = 0; i < seconds.size(); ++i) result->rss_series.push_back({seconds[i], mib[i]});
   const std::string checksum = value_of("checksum");
   if (checksum.size() < 3) return false;
   result->checksum = std::strtoull(checksum.c_str() + 2, nullptr, 16);

@@ -15,28 +15,47 @@
 namespace troupe::benchmarks {
 
 struct ReportHeader {
-  int64_t records;
-  std::size_t size;
-  int procs;
-  int parallelism;
-  std::size_t capacity;
-  double rate;
+  int64_t records = 0;
+  std::size_t size = 0;  // the synthetic records' payload bytes; 0 for a user's workload
+  int procs = 0;
+  int parallelism = 0;
+  std::size_t capacity = 0;
+  double rate = 0;
   // The CPUs between which each row's core_transfer_ns was measured; -1 if it was not.
   int transfer_from_cpu = -1, transfer_to_cpu = -1;
+  std::string workload = "cpu";
+  std::string description;  // what the workload is
+  std::string parameters;   // its parameters, one line
+  int64_t burst = 1;        // open loop: records due at once
+  std::vector<DesignSpec> designs;
+  std::vector<std::string> notes;
 };
 
+// One line: records, procs, parallelism, capacity, closed or open loop.
+std::string DescribeRun(const ReportHeader& header);
+
 std::string FormatTable(const ReportHeader& header, const std::vector<DesignResult>& results);
-std::string FormatJson(const ReportHeader& header, const std::vector<DesignResult>& results);
-// One comparison's charts and table; FormatHtmlDocument wraps sections into a page.
-std::string FormatHtmlSection(const ReportHeader& header, const std::vector<DesignResult>& results);
+// One comparison as a JSON object; `verdicts` (VerdictsJson) and `summary` (what spans
+// several runs), if not empty, are added as the fields of those names.
+std::string FormatJson(const ReportHeader& header, const std::vector<DesignResult>& results,
+                       const std::string& verdicts = "", const std::string& summary = "");
+// One comparison's charts, verdict and table; FormatHtmlDocument wraps sections into a
+// page.
+std::string FormatHtmlSection(const ReportHeader& header, const std::vector<DesignResult>& results,
+                              const std::string& verdict_text = "");
 std::string FormatHtmlDocument(const std::string& sections);
+std::string EscapeHtml(const std::string& text);
+
+// The charts' styles: a runtime's colour, a design's line dashes.
+const char* RuntimeColor(const std::string& runtime);
+const char* DesignDashes(const std::string& design);
 
 // A Chrome trace-event JSON document: one process per design, one thread per OS
 // thread, one complete event per fiber run slice.
 std::string FormatChromeTrace(const std::vector<std::pair<std::string, Trace>>& traces);
 
 // Fills `result` from one JSON object line (as the peer programs print). False if a
-// required key is missing.
+// required key is missing or an optional one is malformed.
 bool ParseResultJson(const std::string& line, DesignResult* result);
 
 }  // namespace troupe::benchmarks

@@ -11,13 +11,14 @@
 #include "absl/strings/str_format.h"
 
 namespace troupe::benchmarks {
-namespace {
 
 double Median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const std::size_t n = values.size();
   return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
+
+namespace {
 
 std::string MedianAndRange(const std::vector<double>& values, const char* format) {
   if (values.empty()) return "-";
@@ -92,8 +93,10 @@ std::string FormatRepeatSummary(const std::vector<std::vector<DesignResult>>& ru
       "the same state\n(p99<=Go: in how many of them troupe's p99 was at most Go's; vs "
       "Boost: troupe over Boost.Fiber).\n\n",
       static_cast<int>(runs.size()), states);
-  absl::StrAppendFormat(&out, "%-5s %-12s %-11s %5s %10s %20s %8s %8s %8s %22s %9s %22s\n",
-                        "state", "design", "runtime", "rows", "records/s", "%ceiling", "p50 us",
+  int width = 12;  // the design column: wider for longer names
+  for (const auto& [key, s] : rows) width = std::max(width, static_cast<int>(std::get<2>(key).size()));
+  absl::StrAppendFormat(&out, "%-5s %-*s %-11s %5s %10s %20s %8s %8s %8s %22s %9s %22s\n",
+                        "state", width, "design", "runtime", "rows", "records/s", "%ceiling", "p50 us",
                         "p95 us", "p99 us", "vs Go", "p99<=Go", "vs Boost");
   auto ratios = [](const std::vector<double>& values) {
     return values.empty() ? std::string("-")
@@ -103,9 +106,8 @@ std::string FormatRepeatSummary(const std::vector<std::vector<DesignResult>>& ru
     const auto& [row_state, position, design, runtime] = key;
     const bool latency = !s.p50.empty();
     absl::StrAppendFormat(
-        &out, "%-5s %-12s %-11s %5d %10.0f %20s %8s %8s %8s %22s %9s %22s\n",
-        kStateNames[row_state],
-        design, runtime,
+        &out, "%-5s %-*s %-11s %5d %10.0f %20s %8s %8s %8s %22s %9s %22s\n",
+        kStateNames[row_state], width, design, runtime,
         static_cast<int>(s.throughput.size()), Median(s.throughput),
         MedianAndRange(s.of_ceiling, "%.1f"),
         latency ? absl::StrFormat("%.0f", Median(s.p50)) : "-",

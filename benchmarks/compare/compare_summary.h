@@ -22,6 +22,10 @@ namespace troupe::benchmarks {
 
 inline constexpr double kFarFactor = 2.0;
 
+// The median of `values` (not empty): the middle one, or the mean of the two middle
+// ones.
+double Median(std::vector<double> values);
+
 // One element per run, each the rows CompareOnce returned.
 std::string FormatRepeatSummary(const std::vector<std::vector<DesignResult>>& runs);
 

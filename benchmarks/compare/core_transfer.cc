@@ -19,14 +19,23 @@ void PinSelf(int cpu) {
   pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
-// One round: `transfers` one-way transfers of the counter's line; ns per transfer.
+// A round gives up after this long: on a loaded machine a player waits a whole time
+// slice for the other to be scheduled, and 100,000 transfers would take minutes.
+constexpr std::chrono::milliseconds kRoundBudget{10};
+
+// One round: up to `transfers` one-way transfers of the counter's line, within
+// kRoundBudget; ns per transfer made.
 double BounceOnce(int cpu_a, int cpu_b, long transfers) {
   alignas(64) std::atomic<long> counter{-2};  // -2, -1: the threads are still pinning
+  // Relaxed: it only ends player b's loop early; the joins order the results.
+  std::atomic<bool> stop{false};
   std::chrono::steady_clock::duration elapsed{};
+  long made = transfers;
   // Each thread waits for its parity, then passes the counter on: every increment
   // moves the line to the other core. acquire/release: only the counter matters.
-  auto player = [&counter, transfers](int cpu, long first,
-                                      std::chrono::steady_clock::duration* timed) {
+  auto player = [&counter, &stop, transfers](int cpu, long first,
+                                             std::chrono::steady_clock::duration* timed,
+                                             long* made) {
     PinSelf(cpu);
     counter.fetch_add(1, std::memory_order_acq_rel);
     while (counter.load(std::memory_order_acquire) < 0) {
@@ -34,6 +43,14 @@ double BounceOnce(int cpu_a, int cpu_b, long transfers) {
     const auto start = std::chrono::steady_clock::now();
     for (long turn = first; turn < transfers; turn += 2) {
       while (counter.load(std::memory_order_acquire) != turn) {
+        if (stop.load(std::memory_order_relaxed)) return;
+      }
+      if (timed != nullptr && turn % 1024 == 0 &&
+          std::chrono::steady_clock::now() - start > kRoundBudget) {
+        *timed = std::chrono::steady_clock::now() - start;
+        *made = turn;
+        stop.store(true, std::memory_order_relaxed);
+        return;
       }
       counter.store(turn + 1, std::memory_order_release);
     }
@@ -44,11 +61,11 @@ double BounceOnce(int cpu_a, int cpu_b, long transfers) {
     }
   };
   // The calling thread only joins (it must not take a CPU from the two players).
-  std::thread a(player, cpu_a, 0, &elapsed);
-  std::thread b(player, cpu_b, 1, nullptr);
+  std::thread a(player, cpu_a, 0, &elapsed, &made);
+  std::thread b(player, cpu_b, 1, nullptr, nullptr);
   a.join();
   b.join();
-  return std::chrono::duration<double, std::nano>(elapsed).count() / transfers;
+  return std::chrono::duration<double, std::nano>(elapsed).count() / std::max(1L, made);
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ struct CoreTransfer {
 
 // The median of `rounds` rounds of `transfers_per_round` transfers between the first
 // two CPUs the process may use; nothing if it may use fewer than two. The defaults
-// take 10-100 ms.
+// take 10-100 ms; a round stops after 10 ms (on a loaded machine, where the players
+// wait for each other's time slices, it then reports microseconds per transfer).
 std::optional<CoreTransfer> MeasureCoreTransfer(long transfers_per_round = 100'000,
                                                 int rounds = 5);
 

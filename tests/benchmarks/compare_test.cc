@@ -1,57 +1,128 @@
-// The pattern comparison's designs compute the same checksum as the plain-thread
-// ceiling and as a sequential reference, closed and open loop; the report carries the
-// machine's core-to-core transfer time, the peers' ratios and the latency distribution.
-#include <sched.h>
-
+// The pattern comparison's designs: every design of every workload shape — plain,
+// heavy-tailed, waiting by parking or by blocking, bursty, stateful, ordered —
+// reproduces the sequential checksum and delivers every record, closed and open loop,
+// on 1, 2 and 4 processors; and so do the plain-thread references.
 #include <algorithm>
-#include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "troupe/benchmarks/compare/compare_designs.h"
-#include "troupe/benchmarks/compare/compare_report.h"
-#include "troupe/benchmarks/compare/compare_summary.h"
-#include "troupe/benchmarks/compare/compare_workload.h"
-#include "troupe/benchmarks/compare/core_transfer.h"
 #include "gtest/gtest.h"
+#include "troupe/benchmarks/compare/compare_designs.h"
+#include "troupe/benchmarks/compare/compare_presets.h"
+#include "troupe/benchmarks/compare/compare_workload.h"
 #include "troupe/scheduler/runtime.h"
 
 namespace troupe::benchmarks {
 namespace {
 
+struct Shape {
+  const char* name;
+  WorkloadParams params;
+  bool blocking = false;  // the wait blocks the thread
+  double rate = 0;        // open loop: records/s (0: closed loop, and also run at 200k/s)
+  int64_t burst = 1;
+};
+
+// Small versions of the presets' shapes.
+std::vector<Shape> Shapes() {
+  WorkloadParams small;
+  small.count = 1500;
+  small.size = 48;
+  std::vector<Shape> shapes{{"cpu", small}};
+  Shape skewed{"skewed", small};
+  skewed.params.heavy_basis_points = 300;
+  skewed.params.heavy_factor = 20;
+  shapes.push_back(skewed);
+  Shape parks{"io", small};
+  parks.params.io_wait_ns = 20'000;
+  shapes.push_back(parks);
+  Shape blocks = parks;
+  blocks.blocking = true;
+  shapes.push_back(blocks);
+  Shape bursty{"bursty", small, false, 300'000, 100};
+  shapes.push_back(bursty);
+  Shape stateful{"stateful", small};
+  stateful.params.keys = 40;
+  stateful.params.hot_key_percent = 30;
+  stateful.params.state_words = 4;
+  shapes.push_back(stateful);
+  Shape ordered{"ordered", small};
+  ordered.params.keys = 8;
+  ordered.params.ordered = true;
+  ordered.params.heavy_basis_points = 300;  // slow records tempt a design to reorder
+  ordered.params.heavy_factor = 20;
+  shapes.push_back(ordered);
+  Shape globally_ordered = ordered;
+  globally_ordered.params.keys = 0;
+  shapes.push_back(globally_ordered);
+  return shapes;
+}
+
 class CompareTest : public ::testing::TestWithParam<int> {};
 
-TEST_P(CompareTest, EveryDesignReproducesTheChecksum) {
-  auto runtime = Runtime::Create({.procs = GetParam()});
+void ExpectComplete(const DesignResult& result, const Shape& shape, uint64_t expected,
+                    double rate) {
+  const std::string what = std::string(shape.name) + " " + result.design + " at rate " +
+                           std::to_string(rate);
+  EXPECT_TRUE(result.error.empty()) << what << ": " << result.error;
+  EXPECT_EQ(result.checksum, expected) << what;
+  EXPECT_EQ(result.records, shape.params.count) << what;
+  EXPECT_GT(result.throughput_rps, 0) << what;
+  if (result.design == "ceiling") return;  // no latencies
+  // The distribution is complete, ordered, consistent with p50/p99 and below max.
+  ASSERT_EQ(result.latency_quantiles_us.size(), kLatencyQuantileCount) << what;
+  EXPECT_TRUE(std::is_sorted(result.latency_quantiles_us.begin(),
+                             result.latency_quantiles_us.end()))
+      << what;
+  EXPECT_EQ(result.latency_quantiles_us[2], result.p50_us) << what;  // q = 0.50
+  EXPECT_EQ(result.latency_quantiles_us[6], result.p99_us) << what;  // q = 0.99
+  EXPECT_LE(result.latency_quantiles_us.back(), result.max_us) << what;
+}
+
+TEST_P(CompareTest, EveryDesignOfEveryShapeReproducesTheChecksum) {
+  const int procs = GetParam();
+  auto runtime = Runtime::Create({.procs = procs});
   ASSERT_TRUE(runtime.ok());
-  DesignOptions options;
-  options.workload.count = 3000;
-  options.workload.size = 64;
-  options.capacity = 4;
-  options.parallelism = 3;
-  const uint64_t expected = SequentialChecksum(options.workload);
-  for (double rate : {0.0, 200'000.0}) {
-    options.rate = rate;
-    for (const DesignResult& result :
-         {RunCeiling(GetParam(), options), RunHandoffBound(GetParam(), options),
-          RunWorkerPool(**runtime, options),
-          RunPipeline(**runtime, options), RunActors(**runtime, options)}) {
-      EXPECT_TRUE(result.error.empty()) << result.design << ": " << result.error;
-      EXPECT_EQ(result.checksum, expected) << result.design << " at rate " << rate;
-      EXPECT_EQ(result.records, options.workload.count) << result.design;
-      EXPECT_GT(result.throughput_rps, 0) << result.design;
-      if (result.design == "ceiling") continue;  // no latencies
-      // The distribution is complete, ordered, consistent with p50/p99 and below max.
-      ASSERT_EQ(result.latency_quantiles_us.size(), kLatencyQuantileCount) << result.design;
-      EXPECT_TRUE(std::is_sorted(result.latency_quantiles_us.begin(),
-                                 result.latency_quantiles_us.end()))
-          << result.design;
-      EXPECT_EQ(result.latency_quantiles_us[2], result.p50_us) << result.design;  // q = 0.50
-      EXPECT_EQ(result.latency_quantiles_us[6], result.p99_us) << result.design;  // q = 0.99
-      EXPECT_LE(result.latency_quantiles_us.back(), result.max_us) << result.design;
+  for (const Shape& shape : Shapes()) {
+    const ErasedWorkload workload =
+        SyntheticWorkload(shape.name, "", shape.params, shape.blocking);
+    const uint64_t expected = SequentialChecksum(shape.params);
+    DesignOptions options;
+    options.records = shape.params.count;
+    options.capacity = 4;
+    options.parallelism = 3;
+    options.shards = 5;
+    options.burst = shape.burst;
+    for (double rate : {shape.rate, shape.rate > 0 ? 0.0 : 200'000.0}) {
+      options.rate = rate;
+      std::vector<DesignResult> results{RunCeiling(procs, workload, options)};
+      if (HandoffApplies(workload)) results.push_back(RunHandoffBound(procs, workload, options));
+      for (const DesignSpec& spec : DesignsFor(workload)) {
+        results.push_back(RunDesign(spec, **runtime, workload, options));
+      }
+      for (const DesignResult& result : results) ExpectComplete(result, shape, expected, rate);
     }
   }
+}
+
+TEST(CompareDesignsTest, EachShapeGetsItsDesigns) {
+  WorkloadParams p;
+  auto names = [](const ErasedWorkload& w) {
+    std::vector<std::string> names;
+    for (const DesignSpec& spec : DesignsFor(w)) names.push_back(spec.name);
+    return names;
+  };
+  EXPECT_EQ(names(SyntheticWorkload("cpu", "", p, false)),
+            (std::vector<std::string>{"worker_pool", "pipeline", "actors"}));
+  p.keys = 10;
+  p.state_words = 2;
+  EXPECT_EQ(names(SyntheticWorkload("stateful", "", p, false)),
+            (std::vector<std::string>{"actors", "worker_pool/sharded", "worker_pool/global",
+                                      "pipeline"}));
+  p.state_words = 0;
+  p.ordered = true;
+  EXPECT_EQ(names(SyntheticWorkload("ordered", "", p, false)),
+            (std::vector<std::string>{"pipeline", "worker_pool", "actors"}));
 }
 
 TEST(CompareWorkloadTest, MatchesTheGoProgramsKnownChecksum) {
@@ -61,170 +132,55 @@ TEST(CompareWorkloadTest, MatchesTheGoProgramsKnownChecksum) {
   EXPECT_EQ(SequentialChecksum(workload), 0x7a752341e0adbe2cull);
 }
 
-TEST(CompareReportTest, GoResultLinesAreRead) {
-  DesignResult result;
-  ASSERT_TRUE(ParseResultJson(
-      "{\"design\": \"actors\", \"runtime\": \"go\", \"records\": 10, \"seconds\": 0.5, "
-      "\"throughput_rps\": 20.0, \"p50_us\": 1.5, \"p95_us\": 2, \"p99_us\": 3, \"max_us\": 4, "
-      "\"peak_rss_kb\": 1024, \"allocs_per_record\": 0.25, \"checksum\": \"0x00000000000000ff\"}",
-      &result));
-  EXPECT_EQ(result.records, 10);
-  EXPECT_DOUBLE_EQ(result.p50_us, 1.5);
-  EXPECT_EQ(result.peak_rss_kb, 1024);
-  EXPECT_EQ(result.checksum, 0xffu);
-  EXPECT_TRUE(result.latency_quantiles_us.empty());  // optional, and absent here
-  EXPECT_FALSE(ParseResultJson("{\"design\": \"actors\"}", &result));
-}
-
-TEST(CompareReportTest, APeersLatencyQuantilesAreReadOnlyWhenComplete) {
-  const std::string line =
-      "{\"design\": \"actors\", \"runtime\": \"boost.fiber\", \"records\": 10, "
-      "\"seconds\": 0.5, \"throughput_rps\": 20.0, \"p50_us\": 3, \"p95_us\": 6, "
-      "\"p99_us\": 7, \"max_us\": 10, \"peak_rss_kb\": 1024, \"allocs_per_record\": 0, "
-      "\"checksum\": \"0x00000000000000ff\", \"latency_quantiles_us\": [";
-  DesignResult result;
-  ASSERT_TRUE(ParseResultJson(line + "1, 2, 3, 4, 5, 6, 7, 8.5, 9]}", &result));
-  EXPECT_EQ(result.latency_quantiles_us,
-            (std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8.5, 9}));
-  EXPECT_FALSE(ParseResultJson(line + "1, 2, 3]}", &result));          // incomplete
-  EXPECT_FALSE(ParseResultJson(line + "1, 2, x, 4, 5, 6, 7, 8, 9]}", &result));  // not a number
-}
-
-TEST(CompareReportTest, TheHtmlDrawsOneDistributionLinePerRowWithQuantiles) {
-  ReportHeader header{.records = 10, .size = 8, .procs = 2, .parallelism = 2, .capacity = 4,
-                      .rate = 0};
-  DesignResult ceiling;
-  ceiling.design = "ceiling";
-  ceiling.runtime = "threads";
-  ceiling.throughput_rps = 100;
-  DesignResult troupe_row;
-  troupe_row.design = "actors";
-  troupe_row.runtime = "troupe";
-  troupe_row.throughput_rps = 90;
-  troupe_row.max_us = 5000;
-  troupe_row.latency_quantiles_us = {1, 2, 3, 4, 5, 6, 70, 800, 900};
-  DesignResult go_row = troupe_row;
-  go_row.runtime = kGoRuntime;
-  const std::string html = FormatHtmlSection(header, {ceiling, troupe_row, go_row});
-  EXPECT_NE(html.find("Latency distribution"), std::string::npos);
-  std::size_t lines = 0;
-  for (std::size_t at = html.find("<polyline"); at != std::string::npos;
-       at = html.find("<polyline", at + 1)) {
-    ++lines;
+TEST(CompareWorkloadTest, KeysFollowTheHotShare) {
+  WorkloadParams p;
+  p.keys = 1000;
+  p.hot_key_percent = 40;
+  int hot = 0;
+  for (int64_t id = 0; id < 10'000; ++id) {
+    const uint64_t key = KeyOf(id, p);
+    ASSERT_LT(key, 1000u);
+    if (key < 10) ++hot;  // the hottest 1%: keys 0..9
   }
-  EXPECT_EQ(lines, 2u) << html;  // troupe and Go; the ceiling has no latencies
-  EXPECT_NE(html.find("p99.99"), std::string::npos);
-  EXPECT_NE(html.find(">10 ms<"), std::string::npos) << html;  // the axis reaches max
-  const std::string json = FormatJson(header, {troupe_row});
-  EXPECT_NE(json.find("\"latency_quantiles_us\": "
-                      "[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 70.0, 800.0, 900.0]"),
-            std::string::npos)
-      << json;
+  // 40% by the hot draw, plus 1% of the other 60% by the uniform one: about 40.6%.
+  EXPECT_GT(hot, 3'800);
+  EXPECT_LT(hot, 4'300);
 }
 
-TEST(CoreTransferTest, MeasuresBetweenTwoDistinctAllowedCpusOrSaysItCannot) {
-  cpu_set_t allowed;
-  ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
-  // Few transfers: the test may share the CPUs with others, and must stay short.
-  const std::optional<CoreTransfer> transfer = MeasureCoreTransfer(2'000, 3);
-  if (CPU_COUNT(&allowed) < 2) {
-    EXPECT_FALSE(transfer.has_value());
-    return;
+TEST(CompareWorkloadTest, HeavyRecordsAreTheirShare) {
+  WorkloadParams p;
+  p.heavy_basis_points = 100;
+  p.heavy_factor = 7;
+  int heavy = 0;
+  for (int64_t id = 0; id < 100'000; ++id) {
+    const int cost = CostFactor(id, p);
+    ASSERT_TRUE(cost == 1 || cost == 7) << cost;
+    heavy += cost == 7;
   }
-  ASSERT_TRUE(transfer.has_value());
-  EXPECT_NE(transfer->from_cpu, transfer->to_cpu);
-  EXPECT_TRUE(CPU_ISSET(transfer->from_cpu, &allowed));
-  EXPECT_TRUE(CPU_ISSET(transfer->to_cpu, &allowed));
-  EXPECT_GT(transfer->one_way_ns, 0.0);
+  EXPECT_GT(heavy, 850);
+  EXPECT_LT(heavy, 1'150);
 }
 
-TEST(CompareReportTest, TheTableAndJsonCarryTheTransferTimes) {
-  ReportHeader header{.records = 10, .size = 8, .procs = 2, .parallelism = 2, .capacity = 4,
-                      .rate = 0, .transfer_from_cpu = 0, .transfer_to_cpu = 1};
-  DesignResult ceiling;
-  ceiling.design = "ceiling";
-  ceiling.runtime = "threads";
-  ceiling.throughput_rps = 100;
-  ceiling.core_transfer_ns = 31.0;
-  DesignResult unmeasured = ceiling;
-  unmeasured.design = "handoff";
-  unmeasured.core_transfer_ns = -1;
-  const std::string table = FormatTable(header, {ceiling, unmeasured});
-  EXPECT_NE(table.find("from CPU 0 to CPU 1"), std::string::npos) << table;
-  EXPECT_NE(table.find(" 31 0x"), std::string::npos) << table;
-  EXPECT_NE(table.find(" - 0x"), std::string::npos) << table;
-  EXPECT_EQ(table.find("WARNING"), std::string::npos) << table;
-  DesignResult far = ceiling;
-  far.design = "worker_pool";
-  far.runtime = "troupe";
-  far.core_transfer_ns = 165.0;
-  const std::string mixed = FormatTable(header, {ceiling, far});
-  EXPECT_NE(mixed.find("WARNING: the core-to-core transfer time moved from 31 to 165 ns"),
-            std::string::npos)
-      << mixed;
-  DesignResult troupe_row = far;
-  troupe_row.core_transfer_ns = 31.0;
-  troupe_row.throughput_rps = 90;
-  DesignResult go_row = troupe_row;
-  go_row.runtime = kGoRuntime;
-  go_row.throughput_rps = 60;
-  DesignResult fiber_row = troupe_row;
-  fiber_row.runtime = kBoostFiberRuntime;
-  fiber_row.throughput_rps = 30;
-  const std::string versus = FormatTable(header, {ceiling, troupe_row, go_row, fiber_row});
-  EXPECT_NE(versus.find("worker_pool  troupe                90       90%    1.50x    3.00x"),
-            std::string::npos)
-      << versus;
-  EXPECT_NE(versus.find("worker_pool  boost.fiber           30       30%        -        -"),
-            std::string::npos)
-      << versus;
-  const std::string json = FormatJson(header, {ceiling, unmeasured});
-  EXPECT_NE(json.find("\"core_transfer_ns\": 31.0,"), std::string::npos) << json;
-  EXPECT_NE(json.find("\"core_transfer_ns\": null,"), std::string::npos) << json;
-}
-
-DesignResult Row(const std::string& design, const std::string& runtime, double throughput,
-                 double transfer_ns) {
-  DesignResult row;
-  row.design = design;
-  row.runtime = runtime;
-  row.throughput_rps = throughput;
-  row.p50_us = throughput / 1000;  // any distinct value to find in the summary
-  row.p99_us = 1000 - throughput;  // the faster row has the lower p99
-  row.core_transfer_ns = transfer_ns;
-  return row;
-}
-
-TEST(CompareSummaryTest, RowsAreSplitByStateAndRatiosPairOnlyRowsInTheSameState) {
-  const std::vector<std::vector<DesignResult>> runs = {
-      // Near throughout: 80% of the ceiling, 1.25x Go, 2x Boost.Fiber.
-      {Row("ceiling", "threads", 1000, 30), Row("worker_pool", "troupe", 800, 30),
-       Row("worker_pool", "go", 640, 35), Row("worker_pool", "boost.fiber", 400, 30)},
-      // Near again: 90%, 1.5x Go.
-      {Row("ceiling", "threads", 1000, 31), Row("worker_pool", "troupe", 900, 40),
-       Row("worker_pool", "go", 600, 33)},
-      // troupe far (over 2x the fastest probe, 30 ns), Go near: no ratio from this run;
-      // Boost.Fiber far too: 1.3x.
-      {Row("ceiling", "threads", 1000, 30), Row("worker_pool", "troupe", 650, 165),
-       Row("worker_pool", "go", 620, 32), Row("worker_pool", "boost.fiber", 500, 170)},
-  };
-  const std::string summary = FormatRepeatSummary(runs);
-  // Near troupe: two rows, median of 80% and 90%, ratios 1.25 and 1.50.
-  EXPECT_NE(summary.find("near  worker_pool  troupe          2        850     85.0 (80.0-90.0)"),
-            std::string::npos)
-      << summary;
-  // p99 (set from the throughput by Row) at most Go's in both near pairs.
-  EXPECT_NE(summary.find("1.38 (1.25-1.50) n=2       2/2"), std::string::npos) << summary;
-  // Boost.Fiber: one near pair (run 1) and one far pair (run 3).
-  EXPECT_NE(summary.find("2/2   2.00 (2.00-2.00) n=1"), std::string::npos) << summary;
-  EXPECT_NE(summary.find("-         -   1.30 (1.30-1.30) n=1"), std::string::npos) << summary;
-  // Far troupe: one row, and no Go row of the same state to pair with.
-  EXPECT_NE(summary.find("far   worker_pool  troupe          1        650     65.0 (65.0-65.0)"),
-            std::string::npos)
-      << summary;
-  EXPECT_NE(summary.find("near  worker_pool  go              3        620"), std::string::npos)
-      << summary;
-  EXPECT_NE(summary.find("(30 ns)"), std::string::npos) << summary;
+TEST(ComparePresetsTest, EveryPresetBuildsAndUnknownOnesAreRefused) {
+  for (const std::string& name : PresetNames()) {
+    absl::StatusOr<Subject> subject = PresetSubject(name);
+    ASSERT_TRUE(subject.ok()) << name << ": " << subject.status();
+    EXPECT_FALSE(subject->cases.empty()) << name;
+    EXPECT_FALSE(subject->peer_flags.empty()) << name;
+    EXPECT_EQ(subject->workloads[0].name, name);
+  }
+  absl::StatusOr<Subject> io = PresetSubject("io");
+  ASSERT_TRUE(io.ok());
+  std::vector<std::string> io_designs;
+  for (const ComparisonCase& c : io->cases) io_designs.push_back(c.spec.name);
+  EXPECT_EQ(io_designs, (std::vector<std::string>{"worker_pool", "pipeline", "actors",
+                                                  "worker_pool/block", "pipeline/block",
+                                                  "actors/block"}));
+  absl::StatusOr<Subject> unknown = PresetSubject("gpu");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("cpu, io, skewed, bursty, stateful, ordered"),
+            absl::string_view::npos)
+      << unknown.status();
 }
 
 INSTANTIATE_TEST_SUITE_P(Procs, CompareTest, ::testing::Values(1, 2, 4));
