@@ -113,6 +113,11 @@ struct alignas(64) Fiber {
   // the address of the cell of the actor whose fiber it is there). Only the fiber itself
   // reads or writes it.
   uint64_t owner_tag = 0;
+  // The fiber's pprof labels (an interned troupe::profiling::LabelSet, immortal), or
+  // null. Written only by the fiber itself; read by the CPU profiler's signal handler
+  // on the fiber's own thread, and by fiber profiles from any thread: release by the
+  // writer, acquire by other threads' readers.
+  std::atomic<const void*> profile_labels{nullptr};
 
   // The values of FiberLocal variables this fiber used (fiber_local.h), or null.
   // Only the fiber itself touches them; destroyed when its body has finished.
