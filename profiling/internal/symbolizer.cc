@@ -49,7 +49,8 @@ int CollectMappings(dl_phdr_info* object, std::size_t, void* raw_mappings) {
   auto* mappings = static_cast<std::vector<CodeMapping>*>(raw_mappings);
   std::string file = object->dlpi_name != nullptr ? object->dlpi_name : "";
   if (file.empty()) file = mappings->empty() ? ExecutablePath() : "";  // the main program
-  if (file.empty() || file.find("linux-vdso") != std::string::npos) return 0;
+  if (file.find("linux-vdso") != std::string::npos) file = "[vdso]";  // Go's name for it
+  if (file.empty()) return 0;
   const std::string build_id = BuildIdOf(*object);
   for (int i = 0; i < object->dlpi_phnum; ++i) {
     const ElfW(Phdr)& header = object->dlpi_phdr[i];
