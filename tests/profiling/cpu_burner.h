@@ -35,6 +35,8 @@ inline int64_t ThreadCpuNanos() {
 TROUPE_DEFINE_CPU_BURNER(BurnCpuInSpinner)
 TROUPE_DEFINE_CPU_BURNER(BurnCpuAsWorkerA)
 TROUPE_DEFINE_CPU_BURNER(BurnCpuAsWorkerB)
+TROUPE_DEFINE_CPU_BURNER(BurnCpuInActor)
+TROUPE_DEFINE_CPU_BURNER(BurnCpuInStage)
 
 }  // namespace troupe::profiling_test
 
