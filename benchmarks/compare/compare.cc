@@ -32,6 +32,7 @@
 #include "troupe/benchmarks/compare/compare_report.h"
 #include "troupe/benchmarks/compare/compare_summary.h"
 #include "troupe/benchmarks/compare/core_transfer.h"
+#include "troupe/profiling/cpu_profiler.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/trace.h"
 
@@ -56,6 +57,10 @@ ABSL_FLAG(std::string, trace, "",
 ABSL_FLAG(int, repeat, 1,
           "run the whole comparison this many times and end with the medians, split by "
           "the machine's state (compare_summary.h)");
+ABSL_FLAG(int, cpu_profile_hz, 0,
+          "CPU-profile each troupe design while it runs, at this rate (0: off); the "
+          "profile is discarded: this measures the profiler's overhead "
+          "(profiler_overhead.sh)");
 ABSL_FLAG(std::string, sweep_procs, "", "comma-separated processor counts to sweep over");
 ABSL_FLAG(std::string, sweep_capacity, "", "comma-separated capacities to sweep over");
 
@@ -198,11 +203,27 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(int procs_flag, int64_t ca
   const std::string go_binary = absl::GetFlag(FLAGS_go_binary);
   const std::string boost_fiber_binary = absl::GetFlag(FLAGS_boost_fiber_binary);
   std::vector<DesignResult> go_results, boost_fiber_results;
+  const int cpu_profile_hz = absl::GetFlag(FLAGS_cpu_profile_hz);
   for (const std::string& design : designs) {
     if (traces != nullptr) (*runtime)->StartTrace();
-    if (design == "worker_pool") finish_row(RunWorkerPool(**runtime, *options), &results);
-    if (design == "pipeline") finish_row(RunPipeline(**runtime, *options), &results);
-    if (design == "actors") finish_row(RunActors(**runtime, *options), &results);
+    if (cpu_profile_hz > 0) {
+      if (absl::Status started = profiling::StartCpuProfile({cpu_profile_hz}); !started.ok()) {
+        return started;
+      }
+    }
+    DesignResult row;
+    if (design == "worker_pool") row = RunWorkerPool(**runtime, *options);
+    if (design == "pipeline") row = RunPipeline(**runtime, *options);
+    if (design == "actors") row = RunActors(**runtime, *options);
+    if (cpu_profile_hz > 0) {
+      absl::StatusOr<profiling::Profile> profile = profiling::StopCpuProfile();
+      if (!profile.ok()) return profile.status();
+      int64_t samples = 0;
+      for (const profiling::ProfileSample& sample : profile->samples) samples += sample.values[0];
+      std::fprintf(stderr, "  (CPU profile of %s at %d Hz: %" PRId64 " samples)\n",
+                   design.c_str(), cpu_profile_hz, samples);
+    }
+    finish_row(std::move(row), &results);
     if (traces != nullptr) traces->emplace_back(design, (*runtime)->StopTrace());
     if (!go_binary.empty()) {
       finish_row(RunPeer(go_binary, kGoRuntime, design, procs, *options), &go_results);
