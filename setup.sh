@@ -12,7 +12,8 @@ packages=(
   libgtest-dev           # unit tests
   libgmock-dev
   libbenchmark-dev       # micro-benchmarks
-  golang-go              # the Go peer programs in benchmarks/
+  golang-go              # the Go peer programs in benchmarks/; `go tool pprof` in tests/profiling
+  zlib1g-dev             # gzipped pprof profiles (//profiling)
   libcaf-dev             # CAF 0.17, the actor peer programs in benchmarks/caf/
   libboost-fiber-dev     # Boost.Fiber 1.74, the fiber peer programs in benchmarks/boost_fiber/
   python3                # benchmark comparison scripts

@@ -96,6 +96,12 @@ _ABSL_PACKAGES = {
          "absl_random_internal_seed_material", "absl_random_seed_gen_exception",
          "absl_random_distributions", "absl_random_seed_sequences"],
     ),
+    "absl/debugging": cc_link_library(
+        "symbolize",
+        ["absl_symbolize", "absl_debugging_internal", "absl_demangle_internal",
+         "absl_malloc_internal"],
+        ["//absl/base", "//absl/strings"],
+    ),
     "absl/synchronization": cc_link_library(
         "synchronization",
         ["absl_synchronization", "absl_graphcycles_internal", "absl_stacktrace",
@@ -144,6 +150,15 @@ def troupe_dependencies():
         package = "libboost-context-dev",
         required_headers = ["/usr/include/boost/context/detail/fcontext.hpp"],
         packages = _BOOST_PACKAGES,
+    )
+
+    _maybe(
+        system_library_repository,
+        "zlib",
+        package = "zlib1g-dev",
+        required_headers = ["/usr/include/zlib.h"],
+        packages = {"": "# pprof profiles are gzipped (//profiling).\n" +
+                        cc_link_library("zlib", ["z"])},
     )
 
 def troupe_dev_dependencies():

@@ -1,6 +1,6 @@
 # The files of each troupe library, for the CMake build. Bazel's BUILD files are the
 # primary build; tools/check_cmake_sources.sh (run by .ci/run) fails when these lists
-# and Bazel's srcs/hdrs of //scheduler, //actors, //pipeline and //net differ.
+# and Bazel's srcs/hdrs of //scheduler, //actors, //pipeline, //net and //profiling differ.
 # Paths are relative to the repository root.
 
 set(TROUPE_SCHEDULER_SOURCES
@@ -163,4 +163,28 @@ set(TROUPE_NET_HEADERS
   net/buffered_reader.h
   net/internal/resolver.h
   net/tcp.h
+)
+
+set(TROUPE_PROFILING_SOURCES
+  profiling/cpu_profiler.cc
+  profiling/debug_handler.cc
+  profiling/fiber_profile.cc
+  profiling/internal/gzip.cc
+  profiling/internal/proto_writer.cc
+  profiling/internal/stack_walk.cc
+  profiling/internal/symbolizer.cc
+  profiling/labels.cc
+  profiling/profile.cc
+)
+
+set(TROUPE_PROFILING_HEADERS
+  profiling/cpu_profiler.h
+  profiling/debug_handler.h
+  profiling/fiber_profile.h
+  profiling/internal/gzip.h
+  profiling/internal/proto_writer.h
+  profiling/internal/stack_walk.h
+  profiling/internal/symbolizer.h
+  profiling/labels.h
+  profiling/profile.h
 )

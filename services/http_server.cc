@@ -35,6 +35,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "troupe/profiling/debug_handler.h"
 #include "troupe/scheduler/this_fiber.h"
 
 namespace troupe::services {
@@ -289,6 +290,11 @@ HttpResponse HttpServer::Handle(HttpRequest& request, const Context& context) {
   }
   if (absl::StartsWith(path, "/kv/") && path.size() > 4) {
     return HandleKv(request, std::string(path.substr(4)), context);
+  }
+  if (profiling::IsDebugPprofPath(path)) {
+    if (!read_only) return MethodNotAllowed("GET, HEAD");
+    profiling::DebugResponse debug = profiling::ServeDebugPprof(runtime_, request.path, context);
+    return {debug.status, std::move(debug.content_type), std::move(debug.body)};
   }
   return {404, "text/plain; charset=utf-8", "not found\n"};
 }

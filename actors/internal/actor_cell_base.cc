@@ -1,8 +1,13 @@
 #include "troupe/actors/internal/actor_cell_base.h"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "troupe/profiling/labels.h"
 
 #include "troupe/actors/actor_system.h"
 #include "troupe/actors/internal/supervisor_core.h"
@@ -17,10 +22,27 @@ ActorCellBase* CurrentActor() {
   return self != nullptr ? reinterpret_cast<ActorCellBase*>(self->owner_tag) : nullptr;
 }
 
-void SetCurrentActor(ActorCellBase* cell) {
+namespace {
+
+std::string Demangled(const char* type_name) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(
+      abi::__cxa_demangle(type_name, nullptr, nullptr, &status), &std::free);
+  return status == 0 ? std::string(demangled.get()) : std::string(type_name);
+}
+
+}  // namespace
+
+void SetCurrentActor(ActorCellBase* cell, const char* type_name) {
   scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
   if (self == nullptr) scheduler_internal::Fatal("SetCurrentActor", "not on a fiber");
   self->owner_tag = reinterpret_cast<uintptr_t>(cell);
+  // Once per actor (its first run; the fiber keeps its labels across parks at the
+  // top). Unnamed actors of unknown type get no labels and cost nothing here.
+  profiling::LabelPairs labels;
+  if (!cell->name().empty()) labels.emplace_back("actor", cell->name());
+  if (type_name != nullptr) labels.emplace_back("actor_type", Demangled(type_name));
+  if (!labels.empty()) profiling::SetFiberLabels(profiling::LabelSet::Intern(std::move(labels)));
 }
 
 std::string ActorCellBase::Describe() const {

@@ -47,8 +47,10 @@ class SupervisorCore;
 // The actor whose fiber is calling, or null (a plain thread, or a fiber that is no
 // actor's). An actor's run loop labels its fiber with SetCurrentActor.
 ActorCellBase* CurrentActor();
-// Fiber context only: labels the calling fiber as `cell`'s.
-void SetCurrentActor(ActorCellBase* cell);
+// Fiber context only: labels the calling fiber as `cell`'s, for CurrentActor and for
+// profiles (pprof labels "actor" = the actor's name, when it has one, and
+// "actor_type" = `type_name` (a typeid name, demangled here), when given).
+void SetCurrentActor(ActorCellBase* cell, const char* type_name = nullptr);
 // True on a plain thread (which never waits for an unbounded mailbox).
 bool OnPlainThread();
 // The actor's fiber, about to return from its body with an empty mailbox (after

@@ -37,6 +37,7 @@
 #include "troupe/benchmarks/compare/compare_verdict.h"
 #include "troupe/benchmarks/compare/core_transfer.h"
 #include "troupe/benchmarks/compare/load_curves.h"
+#include "troupe/profiling/cpu_profiler.h"
 #include "troupe/scheduler/runtime.h"
 
 ABSL_FLAG(int64_t, records, 0, "records per design (0: the workload's default)");
@@ -69,6 +70,10 @@ ABSL_FLAG(std::string, trace, "",
 ABSL_FLAG(int, repeat, 1,
           "run the whole comparison this many times and end with the medians, split by "
           "the machine's state (compare_summary.h), and the verdict over the runs");
+ABSL_FLAG(int, cpu_profile_hz, 0,
+          "CPU-profile each troupe design while it runs, at this rate (0: off); the "
+          "profile is discarded: this measures the profiler's overhead "
+          "(profiler_overhead.sh)");
 ABSL_FLAG(std::string, sweep_procs, "", "comma-separated processor counts to sweep over");
 ABSL_FLAG(std::string, sweep_capacity, "", "comma-separated capacities to sweep over");
 ABSL_FLAG(bool, probe_cores, true,
@@ -248,7 +253,22 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(
     absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create({.procs = procs});
     if (!runtime.ok()) return runtime.status();
     if (traces != nullptr) (*runtime)->StartTrace();
-    finish_row(RunDesign(c.spec, **runtime, subject.workloads[c.workload], *options), &results);
+    const int cpu_profile_hz = absl::GetFlag(FLAGS_cpu_profile_hz);
+    if (cpu_profile_hz > 0) {
+      if (absl::Status started = profiling::StartCpuProfile({cpu_profile_hz}); !started.ok()) {
+        return started;
+      }
+    }
+    DesignResult row = RunDesign(c.spec, **runtime, subject.workloads[c.workload], *options);
+    if (cpu_profile_hz > 0) {
+      absl::StatusOr<profiling::Profile> profile = profiling::StopCpuProfile();
+      if (!profile.ok()) return profile.status();
+      int64_t samples = 0;
+      for (const profiling::ProfileSample& sample : profile->samples) samples += sample.values[0];
+      std::fprintf(stderr, "  (CPU profile of %s at %d Hz: %" PRId64 " samples)\n",
+                   c.spec.name.c_str(), cpu_profile_hz, samples);
+    }
+    finish_row(std::move(row), &results);
     if (traces != nullptr) traces->emplace_back(c.spec.name, (*runtime)->StopTrace());
     if (!go_binary.empty()) {
       finish_row(RunPeer(go_binary, kGoRuntime, c.spec.name, procs, *options, subject.peer_flags),

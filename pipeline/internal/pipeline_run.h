@@ -20,6 +20,9 @@
 // capacity / (2 x parallelism), that is 1.5 x capacity (or capacity + parallelism
 // for tiny capacities), so the pipeline's memory stays bounded. Ordered mode takes
 // one item at a time: its window must stay in step with what each fiber holds.
+//
+// Every fiber of a stage carries the pprof label stage=<name> (profiling/labels.h),
+// so CPU and fiber profiles split by stage.
 #ifndef TROUPE_PIPELINE_INTERNAL_PIPELINE_RUN_H_
 #define TROUPE_PIPELINE_INTERNAL_PIPELINE_RUN_H_
 
@@ -41,6 +44,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "troupe/pipeline/pipeline_options.h"
+#include "troupe/profiling/labels.h"
 #include "troupe/scheduler/channel.h"
 #include "troupe/scheduler/context.h"
 #include "troupe/scheduler/runtime.h"
@@ -107,6 +111,12 @@ inline absl::Status Annotate(const std::string& stage, const absl::Status& statu
 
 // Items a stage's fiber takes at once (see the top of this file): half the channel's
 // capacity shared among the stage's fibers, at least 1, at most 32.
+// The pprof labels of a stage's fibers ("stage" = its name: profiling/labels.h),
+// interned once per stage and run; null once the process has too many label sets.
+inline const profiling::LabelSet* StageLabels(const std::string& stage) {
+  return profiling::LabelSet::Intern({{"stage", stage}});
+}
+
 inline std::size_t BatchSize(std::size_t capacity, int parallelism) {
   return std::clamp<std::size_t>(capacity / (2 * static_cast<std::size_t>(parallelism)), 1, 32);
 }
@@ -151,7 +161,9 @@ StagePlan MakeSource(Source source) {
   plan.start = [source = std::move(source)](RunState& run, void*, void* output, bool,
                                             std::vector<JoinHandle>& fibers) mutable {
     auto* out = static_cast<Channel<Item<T>>*>(output);
-    fibers.push_back(Spawn([&run, out, &source] {
+    const profiling::LabelSet* labels = StageLabels("source");
+    fibers.push_back(Spawn([&run, out, &source, labels] {
+      profiling::SetFiberLabels(labels);
       uint64_t sequence = 0;
       while (run.context().Err().ok()) {
         using Result = std::invoke_result_t<Source&, const Context&>;
@@ -220,8 +232,10 @@ StagePlan MakeStage(std::string name, Function function, StageOptions options) {
     }
     Channel<Item<U>>* destination = reorder ? &*shared->scratch : out;
     const std::size_t batch_size = reorder ? 1 : BatchSize(capacity, parallelism);
+    const profiling::LabelSet* labels = StageLabels(name);
     for (int i = 0; i < parallelism; ++i) {
-      fibers.push_back(Spawn([&run, in, destination, shared, &function, name, batch_size] {
+      fibers.push_back(Spawn([&run, in, destination, shared, &function, name, batch_size, labels] {
+        profiling::SetFiberLabels(labels);
         std::vector<Item<T>> batch;
         std::vector<Item<U>> results;
         batch.reserve(batch_size);
@@ -266,7 +280,8 @@ StagePlan MakeStage(std::string name, Function function, StageOptions options) {
       }));
     }
     if (reorder) {
-      fibers.push_back(Spawn([&run, out, shared] {
+      fibers.push_back(Spawn([&run, out, shared, labels] {
+        profiling::SetFiberLabels(labels);
         // In ordered mode every stage sees exactly the sequences 0, 1, 2, ...: the
         // source numbers from 0, and no stage drops or reorders items.
         std::map<uint64_t, U> pending;
@@ -304,8 +319,10 @@ StagePlan MakeSink(std::string name, Function function, StageOptions options) {
                    RunState& run, void* input, void*, bool, std::vector<JoinHandle>& fibers) mutable {
     auto* in = static_cast<Channel<Item<T>>*>(input);
     const std::size_t batch_size = BatchSize(capacity, parallelism);
+    const profiling::LabelSet* labels = StageLabels(name);
     for (int i = 0; i < parallelism; ++i) {
-      fibers.push_back(Spawn([&run, in, &function, name, batch_size] {
+      fibers.push_back(Spawn([&run, in, &function, name, batch_size, labels] {
+        profiling::SetFiberLabels(labels);
         std::vector<Item<T>> batch;
         batch.reserve(batch_size);
         while (ReceiveBatch(*in, run, batch_size, batch)) {

@@ -128,6 +128,11 @@ void* ExecutionContext::CompleteSwitch(void* suspended_handle, Transfer* transfe
   return transfer->packet;
 }
 
+__attribute__((no_sanitize("address", "thread"))) const void*
+ExecutionContext::SavedRegistersForSampling() const {
+  return handle_;
+}
+
 void* ExecutionContext::SwitchTo(ExecutionContext& to, void* packet) {
   Transfer transfer{this, &to, packet};
   StartSwitchAnnotation(to, /*exiting=*/false);

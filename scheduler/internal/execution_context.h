@@ -48,6 +48,14 @@ class ExecutionContext {
   // again without this (parked at the top) keeps its state.
   void ReleaseSanitizerState();
 
+  // For stack samplers (troupe/profiling), from any thread: where this context, while
+  // suspended, saved its registers (Boost.Context's fcontext_t: on x86-64 the saved
+  // rbp at +0x30 and the resume address at +0x38, on the context's own stack). Read
+  // without synchronisation, so stale or changing while the context runs; the caller
+  // validates what it read (a parked fiber's wait token unchanged across the read).
+  // Not instrumented by the sanitizers: the read races with the next switch by design.
+  const void* SavedRegistersForSampling() const;
+
   // Entered by the stack trampoline on a context's first run; not for other callers.
   [[noreturn]] static void RunFirstEntry(void* suspended_handle, void* raw_transfer);
 

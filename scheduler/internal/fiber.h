@@ -105,6 +105,17 @@ struct alignas(64) Fiber {
   std::atomic<Fiber*> joiner{nullptr};
   uint64_t joiner_token = 0;
 
+  // Parking at the top (idle actors; see ParkAtTopOnReturn in wait_protocol.h): set
+  // by the body just before it returns, having begun a wait; the fiber then gives its
+  // stack back and, once woken, runs its body again from the top on a pooled stack.
+  // Only the fiber itself reads or writes it.
+  bool park_at_top = false;
+  // A stack that cannot be had for a run from the top is waited for (the fiber is
+  // set aside until one is released), not a failure to start: true once the body has
+  // run (its state lives on), and from the start for actors' fibers. Written by
+  // whoever creates or runs the fiber.
+  bool waits_for_stack = false;
+
   // Thread stand-ins only.
   bool is_thread = false;
   // In an untimed wait, counted among the blocked threads the deadlock detector
@@ -118,21 +129,15 @@ struct alignas(64) Fiber {
   // the address of the cell of the actor whose fiber it is there). Only the fiber itself
   // reads or writes it.
   uint64_t owner_tag = 0;
+  // The fiber's pprof labels (an interned troupe::profiling::LabelSet, immortal), or
+  // null. Written only by the fiber itself; read by the CPU profiler's signal handler
+  // on the fiber's own thread, and by fiber profiles from any thread: release by the
+  // writer, acquire by other threads' readers.
+  std::atomic<const void*> profile_labels{nullptr};
 
   // The values of FiberLocal variables this fiber used (fiber_local.h), or null.
   // Only the fiber itself touches them; destroyed when its body has finished.
   FiberLocals* locals = nullptr;
-
-  // Parking at the top (idle actors; see ParkAtTopOnReturn in wait_protocol.h): set
-  // by the body just before it returns, having begun a wait; the fiber then gives its
-  // stack back and, once woken, runs its body again from the top on a pooled stack.
-  // Only the fiber itself reads or writes it.
-  bool park_at_top = false;
-  // A stack that cannot be had for a run from the top is waited for (the fiber is
-  // set aside until one is released), not a failure to start: true once the body has
-  // run (its state lives on), and from the start for actors' fibers. Written by
-  // whoever creates or runs the fiber.
-  bool waits_for_stack = false;
 };
 
 inline Fiber* const kJoinDone = reinterpret_cast<Fiber*>(uintptr_t{1});

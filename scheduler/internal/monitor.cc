@@ -207,12 +207,17 @@ void Scheduler::CheckForDeadlock() {
   std::_Exit(2);
 }
 
-std::vector<FiberInfo> Scheduler::DumpFibers() {
-  std::vector<FiberInfo> fibers;
+void Scheduler::ForEachLiveFiber(absl::FunctionRef<void(Fiber* fiber, FiberState state)> visit) {
   fiber_pool_.ForEachRecord([&](Fiber* fiber) {
     if (fiber->references.load(std::memory_order_acquire) == 0) return;  // free record
     const FiberState state = fiber->state.load(std::memory_order_acquire);
-    if (state == FiberState::kDead) return;
+    if (state != FiberState::kDead) visit(fiber, state);
+  });
+}
+
+std::vector<FiberInfo> Scheduler::DumpFibers() {
+  std::vector<FiberInfo> fibers;
+  ForEachLiveFiber([&](Fiber* fiber, FiberState state) {
     FiberInfo info;
     info.id = fiber->id.load(std::memory_order_relaxed);
     info.state = FiberStateName(state);

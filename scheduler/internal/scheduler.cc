@@ -207,6 +207,7 @@ Fiber* Scheduler::CreateFiber() {
   fiber->id.store(NextFiberId(p), std::memory_order_relaxed);  // relaxed: dumps read it racily
   fiber->wait_reason.store(nullptr, std::memory_order_relaxed);
   fiber->owner_tag = 0;
+  fiber->profile_labels.store(nullptr, std::memory_order_relaxed);  // published with the fiber
   fiber->park_at_top = false;
   fiber->waits_for_stack = false;
   fiber->references.store(2, std::memory_order_relaxed);  // running + JoinHandle

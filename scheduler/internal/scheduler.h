@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "troupe/scheduler/internal/clock.h"
 #include "troupe/scheduler/internal/fiber.h"
 #include "troupe/scheduler/internal/fiber_pool.h"
@@ -113,6 +114,9 @@ class Scheduler final : public PollingScheduler {
 
   // Any thread: the live fibers and what they are doing.
   std::vector<FiberInfo> DumpFibers();
+  // Any thread: calls `visit` with every live fiber (neither free nor dead) and the
+  // state it was read in: a snapshot taken without stopping the world, as DumpFibers.
+  void ForEachLiveFiber(absl::FunctionRef<void(Fiber* fiber, FiberState state)> visit);
 
   // Any thread: a fiber or thread began waiting for a socket while no thread is
   // blocked in epoll (net_poller.h); starts an idle P, which polls before it sleeps.

@@ -1,0 +1,48 @@
+// The debug handler: Go's /debug/pprof/ endpoints for a troupe runtime, for any
+// HTTP server to mount (services/http_server.cc does), so that
+//
+//   go tool pprof -top http://127.0.0.1:PORT/debug/pprof/profile?seconds=5
+//   go tool pprof -tagfocus actor=parser http://127.0.0.1:PORT/debug/pprof/profile
+//   go tool pprof -traces http://127.0.0.1:PORT/debug/pprof/fiber
+//
+// work as they do against a Go server. Paths:
+//   /debug/pprof/                   an HTML index of the profiles
+//   /debug/pprof/profile?seconds=N  CPU profile over N seconds (default 30, [1, 300];
+//                                   `hz` sets the sampling rate, default 100)
+//   /debug/pprof/fiber              fiber profile (fiber_profile.h); ?debug=1: the
+//                                   fiber dump as text
+//   /debug/pprof/goroutine          the same, under Go's name
+// The handler is transport-agnostic: it takes the request target and returns the
+// status, content type and body.
+#ifndef TROUPE_PROFILING_DEBUG_HANDLER_H_
+#define TROUPE_PROFILING_DEBUG_HANDLER_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/runtime.h"
+
+namespace troupe::profiling {
+
+inline constexpr absl::string_view kDebugPprofPrefix = "/debug/pprof";
+
+struct DebugResponse {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+// True for paths this handler serves (the prefix, with or without what follows).
+bool IsDebugPprofPath(absl::string_view path);
+
+// Fiber context. `target` is the request target ("/debug/pprof/profile?seconds=5").
+// A CPU profile parks the calling fiber for its duration and ends early, with 503,
+// when `context` is done (server shutdown); 409 when another CPU profile is running;
+// 400 for a bad parameter (saying what is allowed); 404 for an unknown profile.
+DebugResponse ServeDebugPprof(Runtime& runtime, absl::string_view target,
+                              const Context& context);
+
+}  // namespace troupe::profiling
+
+#endif  // TROUPE_PROFILING_DEBUG_HANDLER_H_
