@@ -39,6 +39,10 @@ class Failures {
 
 }  // namespace
 
+CoordinatedShutdown::~CoordinatedShutdown() {
+  for (JoinHandle& fiber : task_fibers_) fiber.Join().IgnoreError();
+}
+
 void CoordinatedShutdown::AddTask(ShutdownPhase phase, std::string name, Task task) {
   tasks_[static_cast<int>(phase)].push_back(NamedTask{std::move(name), std::move(task)});
 }
@@ -58,15 +62,15 @@ absl::Status CoordinatedShutdown::Run(absl::Duration grace) {
     auto finished = std::make_shared<std::vector<std::atomic<bool>>>(tasks_[phase].size());
     for (std::size_t i = 0; i < tasks_[phase].size(); ++i) {
       group->Add(1);
-      // The fiber owns a copy of the task: a late one may outlive this object.
-      system_.runtime().Spawn([named = tasks_[phase][i], i, group, finished, failures,
-                               context = within_grace, phase] {
+      task_fibers_.push_back(system_.runtime().Spawn([named = tasks_[phase][i], i, group,
+                                                      finished, failures,
+                                                      context = within_grace, phase] {
         absl::Status status = named.task(context);
         if (!status.ok()) failures->Add(status, absl::StrCat(PhaseName(phase), "/", named.name));
         // release; pairs with the acquire below: a late task is one not marked yet.
         (*finished)[i].store(true, std::memory_order_release);
         group->Done();
-      });
+      }));
     }
     if (!group->Wait(within_grace).ok()) {
       for (std::size_t i = 0; i < tasks_[phase].size(); ++i) {

@@ -14,7 +14,9 @@
 // they left (logs, files, connections). A phase's tasks run at once, each in its own
 // fiber, and the next phase starts when all of them have returned. Every task gets a
 // context that ends with the grace period; a task that is still running then is
-// abandoned (its fiber runs on; Run does not wait for it) and named in Run's status.
+// left to finish (Run does not wait for it) and named in Run's status. Destroying the
+// CoordinatedShutdown waits for such late tasks, so what they use may be destroyed
+// after it.
 #ifndef TROUPE_ACTORS_COORDINATED_SHUTDOWN_H_
 #define TROUPE_ACTORS_COORDINATED_SHUTDOWN_H_
 
@@ -28,6 +30,7 @@
 #include "absl/time/time.h"
 #include "troupe/actors/actor_system.h"
 #include "troupe/scheduler/context.h"
+#include "troupe/scheduler/join_handle.h"
 
 namespace troupe {
 
@@ -43,6 +46,7 @@ class CoordinatedShutdown {
   using Task = std::function<absl::Status(const Context& within_grace)>;
 
   explicit CoordinatedShutdown(ActorSystem& system) : system_(system) {}
+  ~CoordinatedShutdown();  // waits for tasks that outran the grace period
   CoordinatedShutdown(const CoordinatedShutdown&) = delete;
   CoordinatedShutdown& operator=(const CoordinatedShutdown&) = delete;
 
@@ -66,6 +70,7 @@ class CoordinatedShutdown {
   ActorSystem& system_;
   std::array<std::vector<NamedTask>, kPhases> tasks_;
   std::atomic<bool> ran_{false};
+  std::vector<JoinHandle> task_fibers_;  // joined by the destructor
 };
 
 }  // namespace troupe
