@@ -78,7 +78,9 @@ class Channel {
  public:
   // The nil channel (see the top of this file).
   Channel() = default;
-  // A new channel holding up to `capacity` values (0: unbuffered).
+  // A new channel holding up to `capacity` values (0: unbuffered). A buffer of more
+  // than 2^40 bytes (a negative count converted to size_t, say) is a bug: Fatal, as
+  // Go's make panics.
   explicit Channel(std::size_t capacity)
       : state_(scheduler_internal::ChannelState<T>::Create(capacity)) {}
 

@@ -94,8 +94,10 @@ class Runtime {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Runtime>> Create(
       RuntimeOptions options = {});
 
-  // Stops the OS threads. Every fiber should have finished; fibers still parked are
-  // abandoned without unwinding.
+  // Unwinds the fibers still alive (each blocking call fails with Cancelled, so they
+  // return through their callers and their destructors run; the count goes to
+  // stderr), then stops the OS threads. A fiber that keeps running or parking while
+  // ignoring those failures is abandoned after 10 s, and said so.
   ~Runtime();
 
   Runtime(const Runtime&) = delete;

@@ -312,6 +312,7 @@ int Select(Cases&&... cases) {
     ++index;
   };
   (fire(cases), ...);
+  (void)fire;  // Select() has no case to fire
   return fired_index;
 }
 

@@ -41,6 +41,8 @@
 #                  useful to test the peers alone
 #   SKIP_CAF=1     skip the CAF peers (their column shows "n/a")
 #   SKIP_BOOST_FIBER=1  skip the Boost.Fiber peers (their column shows "n/a")
+#   ONLY=REGEX     run only the lines whose troupe benchmark name matches REGEX
+#                  (bash =~), e.g. ONLY='DynamicSelect|Timer|Ticker'
 #
 # Go is built offline (GOPROXY=off, no dependencies); needs go >= 1.19 and
 # python3. The CAF and Boost.Fiber peers are Bazel targets (manual) built with
@@ -72,6 +74,16 @@ BENCHMARKS=(
   "BM_TcpPingPong/1    //benchmarks/micro:net_bench        tcppingpong    -            -"
   "BM_TcpPingPong/16   //benchmarks/micro:net_bench        tcppingpong    -            -"
 )
+
+if [[ -n "${ONLY:-}" ]]; then
+  selected=()
+  for entry in "${BENCHMARKS[@]}"; do
+    read -r name _ <<<"$entry"
+    [[ "$name" =~ $ONLY ]] && selected+=("$entry")
+  done
+  ((${#selected[@]})) || { echo "compare_with_peers: ONLY=$ONLY matches no benchmark" >&2; exit 1; }
+  BENCHMARKS=("${selected[@]}")
+fi
 
 REPS="${REPS:-5}"
 PROCS="${PROCS:-2}"

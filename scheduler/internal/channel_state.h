@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "troupe/scheduler/internal/channel_core.h"
+#include "troupe/scheduler/internal/fatal.h"
 
 namespace troupe::scheduler_internal {
 
@@ -29,7 +30,16 @@ template <typename T>
 class ChannelState {
  public:
   // A state with one handle.
+  // A buffer of more than kMaxBufferBytes is a bug (Go panics "makechan: size out
+  // of range"); the check also keeps capacity * sizeof(T) from wrapping around.
+  static constexpr std::size_t kMaxBufferBytes = std::size_t{1} << 40;
+  static constexpr std::size_t kMaxCapacity = kMaxBufferBytes / sizeof(T);
+
   static ChannelState* Create(std::size_t capacity) {
+    if (capacity > kMaxCapacity) {
+      Fatal("Channel", "capacity %zu out of range: at most %zu values of %zu bytes", capacity,
+            kMaxCapacity, sizeof(T));
+    }
     void* block = ::operator new(BufferOffset() + capacity * sizeof(T), std::align_val_t{kAlign});
     T* buffer = capacity == 0
                     ? nullptr
