@@ -18,6 +18,7 @@
 #include "troupe/actors/internal/mailbox_queue.h"
 #include "benchmark/benchmark.h"
 #include "troupe/benchmarks/common/allocation_counter.h"
+#include "troupe/benchmarks/micro/shared_actor_system.h"
 #include "troupe/benchmarks/micro/shared_runtime.h"
 #include "concurrentqueue/concurrentqueue.h"
 #include "troupe/scheduler/runtime.h"
@@ -25,11 +26,6 @@
 
 namespace troupe::benchmarks {
 namespace {
-
-ActorSystem& SharedSystem() {
-  static ActorSystem* system = new ActorSystem(SharedRuntime());
-  return *system;
-}
 
 // ---- Ping-pong: two actors exchange messages until `rounds` round trips. ----
 struct Ball {

@@ -2,8 +2,6 @@
 // messages, so items/s compares with the Go peers (benchmarks/micro/compare_with_peers.sh).
 //
 //   bazel run -c opt //benchmarks/micro:channel_bench -- --benchmark_repetitions=5
-#include <sys/resource.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -13,6 +11,7 @@
 
 #include "benchmark/benchmark.h"
 #include "troupe/scheduler/channel.h"
+#include "troupe/benchmarks/common/process_cpu.h"
 #include "troupe/benchmarks/micro/shared_runtime.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/dynamic_select.h"
@@ -21,14 +20,6 @@
 
 namespace troupe::benchmarks {
 namespace {
-
-// User plus system CPU time of the whole process, in nanoseconds.
-double ProcessCpuNanos() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto ns = [](const timeval& t) { return t.tv_sec * 1e9 + t.tv_usec * 1e3; };
-  return ns(usage.ru_utime) + ns(usage.ru_stime);
-}
 
 void RunOrDie(absl::AnyInvocable<void() &&> body) {
   absl::Status status = SharedRuntime().Run(std::move(body));

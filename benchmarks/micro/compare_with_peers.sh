@@ -6,14 +6,20 @@
 # BM_Select4, BM_DynamicSelect16, BM_TimerStartStop and BM_Tickers1000 from
 # //benchmarks/micro:channel_bench; BM_ActorPingPong and
 # BM_ActorFanIn from //benchmarks/micro:actor_bench; BM_TcpPingPong from
-# //benchmarks/micro:net_bench), their Go peers in
+# //benchmarks/micro:net_bench; the actor toolkit's BM_ActorTimersFixedRate and
+# BM_ActorTimersFixedDelay from //benchmarks/micro:actor_timer_bench and
+# BM_RouterRoundRobin, BM_RouterSmallestMailbox and BM_RouterConsistentHash from
+# //benchmarks/micro:router_bench), their Go peers in
 # benchmarks/peers/go/, for the actor benchmarks their CAF peers in
 # benchmarks/peers/caf/ and, for the scheduler, channel and actor benchmarks, their
 # Boost.Fiber peers in benchmarks/peers/boost_fiber/, then prints a table of median
 # items/s for each and the ratios troupe/Go, troupe/CAF and troupe/Boost.Fiber
 # ("n/a" where a benchmark has no peer; BM_Select4 has no Boost.Fiber peer
 # because Boost.Fiber has no select). The same table is written as Markdown to
-# $TMP/compare_with_peers.md (for pasting into BENCHMARKS.md).
+# $TMP/compare_with_peers.md (for pasting into BENCHMARKS.md). Benchmarks that
+# report the process's CPU time per item (cpu_ns_per_item: the timer benchmarks,
+# whose wall time a period bounds) get a second table of those medians and ratios
+# (there, a ratio below 1 means troupe spends less CPU per item).
 #
 # BM_ActorFanIn has two variants, both reported: /1024 (a bounded mailbox of
 # capacity 1024 that parks senders when full) is compared with Go's
@@ -73,6 +79,11 @@ BENCHMARKS=(
   "BM_ActorFanIn/0     //benchmarks/micro:actor_bench      -              actor_peers  -"
   "BM_TcpPingPong/1    //benchmarks/micro:net_bench        tcppingpong    -            -"
   "BM_TcpPingPong/16   //benchmarks/micro:net_bench        tcppingpong    -            -"
+  "BM_ActorTimersFixedRate   //benchmarks/micro:actor_timer_bench  actortimers  -                    -"
+  "BM_ActorTimersFixedDelay  //benchmarks/micro:actor_timer_bench  actortimers  actor_toolkit_peers  -"
+  "BM_RouterRoundRobin       //benchmarks/micro:router_bench       router       actor_toolkit_peers  -"
+  "BM_RouterSmallestMailbox  //benchmarks/micro:router_bench       router       -                    -"
+  "BM_RouterConsistentHash   //benchmarks/micro:router_bench       router       -                    -"
 )
 
 if [[ -n "${ONLY:-}" ]]; then
@@ -113,6 +124,7 @@ echo "== building Go programs into $TMP/bin" >&2
 mkdir -p "$TMP/bin"
 (
   cd benchmarks/peers/go
+  ((${#GO_PROGS[@]})) || exit 0
   GOFLAGS=-mod=mod GOPROXY=off GOCACHE="${GOCACHE:-/tmp/troupe-gocache-$(id -u)}" \
     go build -o "$TMP/bin/" "${GO_PROGS[@]/#/./}"
 )
@@ -173,7 +185,7 @@ run_peers() {  # run_peers LABEL DIR PREFIX PROG...: each into $TMP/PREFIX_PROG.
     "$dir/$prog" -procs "$PROCS" -reps "$REPS" | tee "$TMP/${prefix}_$prog.txt" >&2
   done
 }
-run_peers Go "$TMP/bin" go "${GO_PROGS[@]}"
+run_peers Go "$TMP/bin" go ${GO_PROGS[@]+"${GO_PROGS[@]}"}
 [[ "$SKIP_CAF" == 1 ]] && echo "== SKIP_CAF=1: not running CAF" >&2
 run_peers CAF "$BAZEL_BIN/benchmarks/peers/caf" caf ${CAF_PROGS[@]+"${CAF_PROGS[@]}"}
 [[ "$SKIP_BOOST_FIBER" == 1 ]] && echo "== SKIP_BOOST_FIBER=1: not running Boost.Fiber" >&2
@@ -205,7 +217,8 @@ def run_key(run_name):
     first, *rest = run_name.split("/")
     return "/".join([first] + [p for p in rest if not p.startswith(NON_ARGS)])
 
-def troupe_medians(paths):
+def troupe_medians(paths, field):
+    """Medians of `field` (items_per_second, or a counter) per benchmark."""
     benchmarks = []
     for path in paths:
         with open(path) as f:
@@ -213,7 +226,7 @@ def troupe_medians(paths):
     medians, iters = {}, {}
     for b in benchmarks:
         key = run_key(b.get("run_name", b["name"]))
-        ips = b.get("items_per_second")
+        ips = b.get(field)
         if ips is None:
             continue
         if b.get("run_type") == "aggregate":
@@ -234,25 +247,26 @@ def troupe_value(medians, name):
         print(f"warning: {name} matches {matches}; list the argument", file=sys.stderr)
     return medians[matches[0]] if len(matches) == 1 else None
 
-def peer_medians(path):
+def peer_medians(path, field):
     runs = {}
     if not os.path.exists(path):
         return {}
     with open(path) as f:
         for line in f:
             fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
-            if "name" in fields and "items_per_second" in fields:
-                runs.setdefault(fields["name"], []).append(float(fields["items_per_second"]))
+            if "name" in fields and field in fields:
+                runs.setdefault(fields["name"], []).append(float(fields[field]))
     return {k: statistics.median(v) for k, v in runs.items()}
 
-def peer_value(kind, prog, name):
-    """The peer's median for name, or for name without its argument."""
+def peer_value(kind, prog, name, field="items_per_second"):
+    """The peer's median of field for name, or for name without its argument."""
     if prog == "-":
         return None
-    medians = peer_medians(os.path.join(tmp, f"{kind}_{prog}.txt"))
+    medians = peer_medians(os.path.join(tmp, f"{kind}_{prog}.txt"), field)
     return medians.get(name, medians.get(name.split("/", 1)[0]))
 
-t = troupe_medians(troupe_jsons)
+t = troupe_medians(troupe_jsons, "items_per_second")
+t_cpu = troupe_medians(troupe_jsons, "cpu_ns_per_item")
 
 def fmt(v):
     return "n/a" if v is None else f"{v:,.0f}"
@@ -260,30 +274,44 @@ def fmt(v):
 def ratio(a, b):
     return f"{a / b:.2f}" if a is not None and b else "n/a"
 
-rows = []
-for name, _, go_prog, caf_prog, boost_fiber_prog in entries:
-    tv = troupe_value(t, name)
-    gv, cv = peer_value("go", go_prog, name), peer_value("caf", caf_prog, name)
-    bv = peer_value("boost_fiber", boost_fiber_prog, name)
-    rows.append((name, fmt(tv), fmt(gv), ratio(tv, gv), fmt(cv), ratio(tv, cv),
-                 fmt(bv), ratio(tv, bv)))
+def table(troupe, field, unit):
+    """One row per benchmark that has a value of field anywhere."""
+    rows = []
+    for name, _, go_prog, caf_prog, boost_fiber_prog in entries:
+        tv = troupe_value(troupe, name)
+        gv = peer_value("go", go_prog, name, field)
+        cv = peer_value("caf", caf_prog, name, field)
+        bv = peer_value("boost_fiber", boost_fiber_prog, name, field)
+        if (tv, gv, cv, bv) == (None,) * 4 and field != "items_per_second":
+            continue
+        rows.append((name, fmt(tv), fmt(gv), ratio(tv, gv), fmt(cv), ratio(tv, cv),
+                     fmt(bv), ratio(tv, bv)))
+    header = ("benchmark", f"troupe {unit}", f"Go {unit}", "troupe/Go", f"CAF {unit}",
+              "troupe/CAF", f"Boost.Fiber {unit}", "troupe/Boost.Fiber")
+    return header, rows
 
-header = ("benchmark", "troupe items/s", "Go items/s", "troupe/Go",
-          "CAF items/s", "troupe/CAF", "Boost.Fiber items/s", "troupe/Boost.Fiber")
-widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
-def line(r):
+tables = [table(t, "items_per_second", "items/s"),
+          table(t_cpu, "cpu_ns_per_item", "CPU ns/item")]
+tables = [(header, rows) for header, rows in tables if rows]
+
+def line(r, widths):
     return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-print(line(header))
-print("  ".join("-" * w for w in widths))
-for r in rows:
-    print(line(r))
+for header, rows in tables:
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
+    print(line(header, widths))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print(line(r, widths))
+    print()
 print(footer)
 
 with open(md_path, "w") as f:
-    f.write("| " + " | ".join(header) + " |\n")
-    f.write("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|\n")
-    for r in rows:
-        f.write("| " + " | ".join(r) + " |\n")
-    f.write("\n" + footer + " (medians)\n")
+    for header, rows in tables:
+        f.write("| " + " | ".join(header) + " |\n")
+        f.write("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|\n")
+        for r in rows:
+            f.write("| " + " | ".join(r) + " |\n")
+        f.write("\n")
+    f.write(footer + " (medians)\n")
 PY
 echo "Markdown table: $MD"

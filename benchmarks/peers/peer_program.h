@@ -4,6 +4,8 @@
 //
 //   name=BM_Skynet items=1000000 seconds=0.123456 items_per_second=8.1e6
 //
+// (with ` cpu_ns_per_item=512` at the end where the CPU per item is the figure).
+//
 // Header-only: the script compiles each peer as one file with `-I .` (from the
 // repository root), outside Bazel.
 #ifndef TROUPE_BENCHMARKS_PEER_PROGRAM_H_
@@ -71,14 +73,26 @@ inline std::string FormatRate(double v) {
   return mantissa + "e" + std::to_string(std::atoi(s.c_str() + e + 1));
 }
 
-// Prints one repetition's result line (and flushes: the script tees it live).
+// Prints one repetition's result line (and flushes: the script tees it live), with
+// `extra` (" key=value" fields) at its end.
 inline void ReportRepetition(const char* name, int64_t items,
-                             std::chrono::steady_clock::duration elapsed) {
+                             std::chrono::steady_clock::duration elapsed,
+                             const std::string& extra = "") {
   const double seconds = std::chrono::duration<double>(elapsed).count();
-  std::printf("name=%s items=%lld seconds=%.6f items_per_second=%s\n", name,
+  std::printf("name=%s items=%lld seconds=%.6f items_per_second=%s%s\n", name,
               static_cast<long long>(items), seconds,
-              FormatRate(static_cast<double>(items) / seconds).c_str());
+              FormatRate(static_cast<double>(items) / seconds).c_str(), extra.c_str());
   std::fflush(stdout);
+}
+
+// As ReportRepetition, with the process's CPU time per item (` cpu_ns_per_item=512`)
+// for workloads whose wall time is bound by a period.
+inline void ReportRepetitionWithCpu(const char* name, int64_t items,
+                                    std::chrono::steady_clock::duration elapsed,
+                                    double cpu_ns) {
+  char extra[64];
+  std::snprintf(extra, sizeof extra, " cpu_ns_per_item=%.0f", cpu_ns / static_cast<double>(items));
+  ReportRepetition(name, items, elapsed, extra);
 }
 
 }  // namespace troupe::benchmarks

@@ -4,6 +4,9 @@
 // benchmarks/micro/compare_with_peers.sh parses:
 //
 //	name=BM_SpawnJoin items=10000 seconds=0.001234 items_per_second=8.1e6
+//
+// With Bench.CPU set, each line also carries the process's CPU time per item
+// (user plus system, all threads), e.g. cpu_ns_per_item=512.
 package report
 
 import (
@@ -13,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -22,6 +26,7 @@ type Bench struct {
 	Name  string // the reported name, e.g. "BM_SpawnJoin"
 	Procs int    // -procs: GOMAXPROCS
 	Reps  int    // -reps: number of timed repetitions
+	CPU   bool   // report cpu_ns_per_item too (set before Run)
 }
 
 // New registers the -procs (default 2) and -reps (default 5) flags on the
@@ -61,8 +66,22 @@ func (b *Bench) Run(items int64, rep func() (time.Duration, error), warmed func(
 		warmed()
 	}
 	for r := 0; r < b.Reps; r++ {
-		Rep(b.Name, items, run())
+		if !b.CPU {
+			Rep(b.Name, items, run())
+			continue
+		}
+		cpu := cpuNanos()
+		d := run()
+		repLine(b.Name, items, d, fmt.Sprintf(" cpu_ns_per_item=%.0f",
+			float64(cpuNanos()-cpu)/float64(items)))
 	}
+}
+
+// cpuNanos is the process's user plus system CPU time so far.
+func cpuNanos() int64 {
+	var usage syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &usage)
+	return usage.Utime.Nano() + usage.Stime.Nano()
 }
 
 // Exit prints the formatted message and a newline to stderr and exits with
@@ -75,9 +94,14 @@ func Exit(code int, format string, args ...interface{}) {
 // Rep prints one result line for a timed repetition that processed items
 // items in d.
 func Rep(name string, items int64, d time.Duration) {
+	repLine(name, items, d, "")
+}
+
+// repLine prints a result line with extra (" key=value" fields) at its end.
+func repLine(name string, items int64, d time.Duration, extra string) {
 	secs := d.Seconds()
-	fmt.Printf("name=%s items=%d seconds=%.6f items_per_second=%s\n",
-		name, items, secs, Rate(float64(items)/secs))
+	fmt.Printf("name=%s items=%d seconds=%.6f items_per_second=%s%s\n",
+		name, items, secs, Rate(float64(items)/secs), extra)
 }
 
 // Rate formats v with 4 significant digits in compact exponent form, e.g.
