@@ -2,12 +2,14 @@
 // with ResourceExhausted (its Join says which limit and how to raise it), the failure
 // is counted, and the process goes on. Provoked with a low address-space limit
 // (RLIMIT_AS) in a child process.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,17 @@ int SpawnPastTheLimit() {
   WaitGroup warm(64);
   for (int i = 0; i < 64; ++i) (*runtime)->Spawn([&] { warm.Done(); });
   warm.Wait();
+
+  // Exhausting the address space with stacks must not starve the heap (a Status's
+  // message, a thread's first malloc): keep every thread on the main arena and give
+  // it 16 MiB of free memory that it keeps rather than trims.
+  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  {
+    std::vector<std::unique_ptr<char[]>> blocks;
+    for (int i = 0; i < 256; ++i) blocks.push_back(std::make_unique<char[]>(64 << 10));
+  }
 
   rlimit limit{};
   getrlimit(RLIMIT_AS, &limit);
