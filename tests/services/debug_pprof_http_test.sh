@@ -31,6 +31,14 @@ cleanup() {
   touch "${stop_load}"
   [[ -n "${load_pid}" ]] && wait "${load_pid}" 2>/dev/null || true
   kill "${server_pid}" 2>/dev/null || true
+  # What is checked here is done; the server's own shutdown is tested elsewhere.
+  # Under TSan a SIGTERM that lands on a thread asleep in a futex waits for that
+  # thread's next intercepted call, so give it 20 s, then stop it for good.
+  for _ in $(seq 200); do
+    kill -0 "${server_pid}" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "${server_pid}" 2>/dev/null || true
   wait "${server_pid}" 2>/dev/null || true
 }
 trap cleanup EXIT
