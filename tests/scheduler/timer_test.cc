@@ -23,19 +23,6 @@ namespace {
 
 using TimerTest = testing::RuntimeTest;
 
-// Polls `ready` (in a fiber) until it holds; fails after a generous bound.
-template <typename Predicate>
-bool WaitUntil(Predicate ready) {
-  const absl::Time give_up = absl::Now() + absl::Seconds(30);
-  while (!ready()) {
-    if (absl::Now() > give_up) {
-      ADD_FAILURE() << "condition not reached in 30 s";
-      return false;
-    }
-    this_fiber::Yield();
-  }
-  return true;
-}
 
 TEST_P(TimerTest, TimerSendsTheTimeOnceAndNotEarly) {
   RunInFiber([&] {
@@ -65,13 +52,13 @@ TEST_P(TimerTest, NothingSentBeforeStopOrResetIsReceivedAfterIt) {
   RunInFiber([&] {
     Timer timer(absl::Milliseconds(1));
     // Wait until it has fired and its value sits unreceived in the channel.
-    ASSERT_TRUE(WaitUntil([&] { return timer.C().size() == 1; }));
+    ASSERT_TRUE(testing::WaitUntil([&] { return timer.C().size() == 1; }, "the timer fired"));
     EXPECT_FALSE(timer.Stop());
     absl::Time stale;
     EXPECT_EQ(timer.C().TryRecv(&stale), ChannelStatus::kEmpty);
 
     Ticker ticker(absl::Milliseconds(1));
-    ASSERT_TRUE(WaitUntil([&] { return ticker.C().size() == 1; }));
+    ASSERT_TRUE(testing::WaitUntil([&] { return ticker.C().size() == 1; }, "the ticker ticked"));
     const absl::Time reset_at = absl::Now();
     ticker.Reset(absl::Hours(1));
     EXPECT_EQ(ticker.C().TryRecv(&stale), ChannelStatus::kEmpty);
