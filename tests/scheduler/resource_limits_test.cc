@@ -14,13 +14,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/semaphore.h"
-#include "troupe/scheduler/this_fiber.h"
 #include "troupe/scheduler/wait_group.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {
@@ -79,11 +77,9 @@ int SpawnPastTheLimit() {
     }
     // Every fiber has either got a stack and is about to park on the gate, or failed
     // to start; only then open the gate, so that stacks are held, not reused.
-    const absl::Time give_up = absl::Now() + absl::Seconds(60);
-    while (!(settled = parked.load() + (*runtime)->Stats().stack_failures >= kFibers) &&
-           absl::Now() < give_up) {
-      this_fiber::Yield();
-    }
+    settled = testing::WaitUntil(
+        [&] { return parked.load() + (*runtime)->Stats().stack_failures >= kFibers; },
+        "every fiber has got a stack or failed to");
     gate.Release(kFibers);
   });
   if (!run.ok()) return 13;
