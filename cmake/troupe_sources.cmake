@@ -169,6 +169,7 @@ set(TROUPE_PROFILING_SOURCES
   profiling/cpu_profiler.cc
   profiling/debug_handler.cc
   profiling/fiber_profile.cc
+  profiling/flame_graph.cc
   profiling/internal/gzip.cc
   profiling/internal/proto_writer.cc
   profiling/internal/stack_walk.cc
@@ -181,6 +182,7 @@ set(TROUPE_PROFILING_HEADERS
   profiling/cpu_profiler.h
   profiling/debug_handler.h
   profiling/fiber_profile.h
+  profiling/flame_graph.h
   profiling/internal/gzip.h
   profiling/internal/proto_writer.h
   profiling/internal/stack_walk.h

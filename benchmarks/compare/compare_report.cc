@@ -187,7 +187,7 @@ std::string FormatJson(const ReportHeader& header, const std::vector<DesignResul
         "\"rss_window_s\": %.2f, \"allocs_per_record\": %.4f, "
         "\"checksum\": \"0x%016x\", \"switches\": %d, \"steals\": %d, \"parks\": %d, "
         "\"core_transfer_ns\": %s, \"latency_quantiles_us\": [%s], \"rss_series\": [%s], "
-        "\"error\": \"%s\"}%s\n",
+        "\"cpu_profile\": \"%s\", \"error\": \"%s\"}%s\n",
         r.design, r.runtime, r.records, r.seconds, r.throughput_rps, r.offered_rps, r.p50_us,
         r.p95_us, r.p99_us, r.max_us, r.peak_rss_kb, r.rss_start_kb, r.rss_peak_kb,
         r.memory_kb(),
@@ -195,7 +195,8 @@ std::string FormatJson(const ReportHeader& header, const std::vector<DesignResul
                                             : absl::StrFormat("%.1f", r.rss_growth_kb_per_min),
         r.rss_window_s, r.allocs_per_record, r.checksum, r.switches, r.steals, r.parks,
         TransferJson(r.core_transfer_ns), numbers(r.latency_quantiles_us),
-        absl::StrJoin(series, ", "), EscapeJson(r.error), i + 1 < results.size() ? "," : "");
+        absl::StrJoin(series, ", "), EscapeJson(r.cpu_profile_path), EscapeJson(r.error),
+        i + 1 < results.size() ? "," : "");
   }
   out += "]";
   if (!verdicts.empty()) absl::StrAppend(&out, ", \"verdicts\": ", verdicts);

@@ -18,6 +18,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -31,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "troupe/benchmarks/compare/compare_report.h"
 #include "troupe/benchmarks/compare/compare_summary.h"
@@ -38,6 +40,8 @@
 #include "troupe/benchmarks/compare/core_transfer.h"
 #include "troupe/benchmarks/compare/load_curves.h"
 #include "troupe/profiling/cpu_profiler.h"
+#include "troupe/profiling/flame_graph.h"
+#include "troupe/profiling/profile.h"
 #include "troupe/scheduler/runtime.h"
 
 ABSL_FLAG(int64_t, records, 0, "records per design (0: the workload's default)");
@@ -70,9 +74,13 @@ ABSL_FLAG(std::string, trace, "",
 ABSL_FLAG(int, repeat, 1,
           "run the whole comparison this many times and end with the medians, split by "
           "the machine's state (compare_summary.h), and the verdict over the runs");
+ABSL_FLAG(std::string, profile, "",
+          "CPU-profile each troupe design while it runs and write the profiles (pprof, "
+          "gzipped: go tool pprof reads them) to this directory; the HTML report shows each "
+          "design's flame graph");
 ABSL_FLAG(int, cpu_profile_hz, 0,
-          "CPU-profile each troupe design while it runs, at this rate (0: off); the "
-          "profile is discarded: this measures the profiler's overhead "
+          "the CPU profiler's rate for --profile (0: 100 Hz); without --profile, profile at "
+          "this rate and discard the profile, which measures the profiler's overhead "
           "(profiler_overhead.sh)");
 ABSL_FLAG(std::string, sweep_procs, "", "comma-separated processor counts to sweep over");
 ABSL_FLAG(std::string, sweep_capacity, "", "comma-separated capacities to sweep over");
@@ -200,9 +208,28 @@ DesignResult RunPeer(const std::string& binary, const std::string& runtime,
 }
 
 // One comparison: the references, troupe's cases and the peers' twins of them.
+// Writes `profile` to `path` and returns its flame graph.
+absl::StatusOr<std::string> KeepCpuProfile(const profiling::Profile& profile,
+                                           const std::string& path, const std::string& title) {
+  absl::StatusOr<std::string> encoded = profiling::EncodePprof(profile);
+  if (!encoded.ok()) return encoded.status();
+  std::ofstream file(path, std::ios::binary);
+  file << *encoded;
+  if (!file.flush()) {
+    return absl::UnavailableError(absl::StrCat("--profile: cannot write ", path));
+  }
+  profiling::FlameGraphOptions options;
+  options.title = title;
+  options.width = 940;
+  return profiling::RenderFlameGraphSvg(profiling::FoldStacks(profile), options);
+}
+
+// One comparison of every case at `point`. With `profile_prefix`, each troupe design's
+// CPU profile is written to <profile_prefix><design>.cpu.pb.gz and drawn in its row.
 absl::StatusOr<std::vector<DesignResult>> CompareOnce(
     const Subject& subject, const std::vector<ComparisonCase>& cases, const Point& point,
-    std::vector<std::pair<std::string, Trace>>* traces, ReportHeader* header) {
+    std::vector<std::pair<std::string, Trace>>* traces, const std::string& profile_prefix,
+    ReportHeader* header) {
   absl::StatusOr<RuntimeOptions> resolved =
       ResolveRuntimeOptions({.procs = static_cast<int>(point.procs)});
   if (!resolved.ok()) return resolved.status();
@@ -253,7 +280,10 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(
     absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create({.procs = procs});
     if (!runtime.ok()) return runtime.status();
     if (traces != nullptr) (*runtime)->StartTrace();
-    const int cpu_profile_hz = absl::GetFlag(FLAGS_cpu_profile_hz);
+    const int cpu_profile_hz =
+        absl::GetFlag(FLAGS_cpu_profile_hz) > 0 ? absl::GetFlag(FLAGS_cpu_profile_hz)
+        : profile_prefix.empty()                ? 0
+                                                : profiling::CpuProfileOptions::kDefaultHz;
     if (cpu_profile_hz > 0) {
       if (absl::Status started = profiling::StartCpuProfile({cpu_profile_hz}); !started.ok()) {
         return started;
@@ -267,6 +297,16 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(
       for (const profiling::ProfileSample& sample : profile->samples) samples += sample.values[0];
       std::fprintf(stderr, "  (CPU profile of %s at %d Hz: %" PRId64 " samples)\n",
                    c.spec.name.c_str(), cpu_profile_hz, samples);
+      if (!profile_prefix.empty()) {
+        row.cpu_profile_path =
+            absl::StrCat(profile_prefix, absl::StrReplaceAll(c.spec.name, {{"/", "_"}}),
+                         ".cpu.pb.gz");
+        absl::StatusOr<std::string> svg = KeepCpuProfile(
+            *profile, row.cpu_profile_path,
+            absl::StrFormat("%s, %s workload, CPU", c.spec.name, header->workload));
+        if (!svg.ok()) return svg.status();
+        row.cpu_flame_graph_svg = *std::move(svg);
+      }
     }
     finish_row(std::move(row), &results);
     if (traces != nullptr) traces->emplace_back(c.spec.name, (*runtime)->StopTrace());
@@ -413,6 +453,16 @@ int RunComparison(int argc, char** argv, const SubjectFactory& make_subject) {
   absl::StatusOr<Plan> plan = PlanFromFlags();
   if (!plan.ok()) return fail(plan.status());
   const std::string trace_path = absl::GetFlag(FLAGS_trace);
+  const std::string profile_dir = absl::GetFlag(FLAGS_profile);
+  if (!profile_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(profile_dir, error);
+    if (error) {
+      return fail(absl::InvalidArgumentError(absl::StrCat(
+          "--profile must name a directory that can be created; ", profile_dir, ": ",
+          error.message())));
+    }
+  }
   std::vector<std::pair<std::string, Trace>> traces;
   const int steps = static_cast<int>(plan->points.size());
   const bool sweeping = steps > plan->repeat;
@@ -431,8 +481,11 @@ int RunComparison(int argc, char** argv, const SubjectFactory& make_subject) {
       std::fprintf(stderr, "run %d/%d\n", step, steps);
     }
     ReportHeader header;
-    absl::StatusOr<std::vector<DesignResult>> results =
-        CompareOnce(*subject, *cases, point, trace_path.empty() ? nullptr : &traces, &header);
+    const std::string profile_prefix =
+        profile_dir.empty() ? ""
+                            : absl::StrFormat("%s/%s-%d-", profile_dir, subject->workloads[0].name, step);
+    absl::StatusOr<std::vector<DesignResult>> results = CompareOnce(
+        *subject, *cases, point, trace_path.empty() ? nullptr : &traces, profile_prefix, &header);
     if (!results.ok()) return fail(results.status());
     for (const DesignResult& r : *results) failed |= !r.error.empty();
     std::string verdict_text;

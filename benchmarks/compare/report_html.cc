@@ -99,6 +99,22 @@ std::string FormatRssChart(const std::vector<const DesignResult*>& rows) {
          DrawLineChart(spec, series);
 }
 
+// With --profile: each troupe design's CPU flame graph, so the table's differences
+// come with where each design spent its time.
+std::string FormatFlameGraphs(const std::vector<const DesignResult*>& rows) {
+  std::string graphs;
+  for (const DesignResult* r : rows) {
+    if (r->cpu_flame_graph_svg.empty()) continue;
+    absl::StrAppend(&graphs, "<details><summary>", EscapeHtml(r->design), " (",
+                    EscapeHtml(r->cpu_profile_path), ")</summary>", r->cpu_flame_graph_svg,
+                    "</details>\n");
+  }
+  if (graphs.empty()) return "";
+  return "<h3>Where each troupe design spends its CPU (flame graphs: blue is troupe's runtime, "
+         "warm colours the work; the pprof files open in <code>go tool pprof</code>)</h3>" +
+         graphs;
+}
+
 }  // namespace
 
 std::string FormatHtmlSection(const ReportHeader& header, const std::vector<DesignResult>& results,
@@ -163,8 +179,8 @@ std::string FormatHtmlSection(const ReportHeader& header, const std::vector<Desi
       latency,
       "<h3>Latency distribution (log scale; solid: worker pool or handoff, dashed: pipeline, "
       "dotted: actors)</h3>",
-      FormatLatencyDistribution(rows), FormatRssChart(rows), "<h3>Table</h3><pre>",
-      EscapeHtml(FormatTable(header, results)), "</pre>\n");
+      FormatLatencyDistribution(rows), FormatRssChart(rows), FormatFlameGraphs(rows),
+      "<h3>Table</h3><pre>", EscapeHtml(FormatTable(header, results)), "</pre>\n");
 }
 
 std::string FormatHtmlDocument(const std::string& sections) {

@@ -3,8 +3,9 @@
 # here, offline, from benchmarks/peers/go): in each small run every row reproduces
 # the ceiling's checksum (compare_troupe exits 1 otherwise and marks the row ERROR;
 # the Go program also checks its own against a sequential reference); each run ends
-# with a verdict; a rate sweep writes its curves and --duration sets the records; bad
-# flags are refused with what is allowed. Go is required: setup.sh installs it.
+# with a verdict; a rate sweep writes its curves and --duration sets the records;
+# --profile writes profiles go tool pprof reads and draws flame graphs; bad flags are
+# refused with what is allowed. Go is required: setup.sh installs it.
 set -euo pipefail
 
 runfiles="$TEST_SRCDIR/troupe"
@@ -62,6 +63,23 @@ grep -q "^Latency against offered load" "$TEST_TMPDIR/sweep.out" || fail "no loa
 grep -q '"records": 3000, "seconds"' "$TEST_TMPDIR/duration.json" ||
   fail "--duration=0.03 at 100000/s did not run 3000 records: $(head -c 300 "$TEST_TMPDIR/duration.json")"
 
+# --profile: a CPU profile per troupe design that go tool pprof reads, and each design's
+# flame graph in the HTML report.
+profiles="$TEST_TMPDIR/profiles"
+"$compare" --workload=cpu --procs=2 --records=20000 --probe_cores=false --profile="$profiles" \
+  --html="$TEST_TMPDIR/profiled.html" --json="$TEST_TMPDIR/profiled.json" \
+  >"$TEST_TMPDIR/profiled.out" 2>&1 || fail "--profile exited $?: $(cat "$TEST_TMPDIR/profiled.out")"
+for design in worker_pool pipeline actors; do
+  profile="$profiles/cpu-1-$design.cpu.pb.gz"
+  [[ -s "$profile" ]] || fail "--profile wrote no $profile: $(ls "$profiles")"
+  go tool pprof -raw "$profile" >"$TEST_TMPDIR/raw.txt" 2>&1 || fail "go tool pprof cannot read $profile: $(cat "$TEST_TMPDIR/raw.txt")"
+  grep -q "^PeriodType: cpu nanoseconds" "$TEST_TMPDIR/raw.txt" || fail "$profile is not a CPU profile: $(head "$TEST_TMPDIR/raw.txt")"
+  grep -q "<summary>$design ($profile)</summary><svg [^>]*class=\"flame-graph\"" "$TEST_TMPDIR/profiled.html" ||
+    fail "the HTML report has no flame graph for $design"
+  grep -q "{\"design\": \"$design\", \"runtime\": \"troupe\".*\"cpu_profile\": \"$profile\"" "$TEST_TMPDIR/profiled.json" ||
+    fail "the JSON does not name $design's profile"
+done
+
 # Bad flags: exit status 2 and a message saying what is allowed.
 refused() {
   local expected="$1"
@@ -74,4 +92,5 @@ refused "FROM:TO:STEPS" --rate_sweep=5:1:3
 refused "needs --rate" --duration=10
 refused "allowed: actors, worker_pool/sharded, worker_pool/global, pipeline" --workload=stateful --designs=worker_pool
 refused "either stateful" --workload=ordered --state_words=4
+refused "--profile must name a directory that can be created" --profile=/proc/self/troupe-profiles
 echo PASS
