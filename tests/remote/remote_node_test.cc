@@ -20,6 +20,7 @@
 #include "troupe/scheduler/join_handle.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/tests/actors/test_actors.h"
+#include "troupe/tests/remote/counter_actor.h"
 #include "troupe/tests/remote/nats_server.h"
 #include "troupe/tests/remote/test_messages.pb.h"
 #include "troupe/tests/scheduler/test_support.h"
@@ -29,6 +30,13 @@ namespace {
 
 using remote_test::Command;
 using remote_test::Total;
+using remote_testing::Add;
+using remote_testing::Block;
+using remote_testing::Counter;
+using remote_testing::CounterMessage;
+using remote_testing::CounterProbe;
+using remote_testing::Ping;
+using remote_testing::RemoteCommand;
 using testing::WaitUntil;
 
 // A type without a codec cannot be sent; protobuf messages can.
@@ -37,51 +45,6 @@ struct PlainStruct {
 };
 static_assert(!kHasCodec<PlainStruct>, "a plain struct has no codec");
 static_assert(kHasCodec<Command>, "protobuf messages have the default codec");
-
-struct RemoteCommand {
-  Command command;
-  Reply<Total> reply;
-};
-using CounterMessage = std::variant<RemoteCommand>;
-
-// What the test sees of a counter: how many commands entered a block.
-struct CounterProbe {
-  std::atomic<int> blocked{0};
-};
-
-class Counter : public Actor<CounterMessage> {
- public:
-  Counter(Channel<int> gate, std::shared_ptr<CounterProbe> probe)
-      : gate_(std::move(gate)), probe_(std::move(probe)) {}
-  void Receive(CounterMessage& message) override {
-    RemoteCommand& remote = std::get<RemoteCommand>(message);
-    const Command& command = remote.command;
-    if (command.block()) {
-      probe_->blocked.fetch_add(1, std::memory_order_relaxed);  // polled by the test
-      (void)gate_.Recv(Context());
-    }
-    if (command.add() != 0) {
-      int64_t& next = next_sequence_[command.sender()];
-      if (command.sequence() != next) ++out_of_order_;
-      next = command.sequence() + 1;
-      total_ += command.add();
-      ++handled_;
-    }
-    Total answer;
-    answer.set_total(total_);
-    answer.set_handled(handled_);
-    answer.set_out_of_order(out_of_order_);
-    remote.reply.Send(answer);
-  }
-
- private:
-  Channel<int> gate_;
-  std::shared_ptr<CounterProbe> probe_;
-  std::map<int64_t, int64_t> next_sequence_;
-  int64_t total_ = 0;
-  int64_t handled_ = 0;
-  int64_t out_of_order_ = 0;
-};
 
 using WatcherMessage = std::variant<Terminated>;
 class Watcher : public Actor<WatcherMessage> {
@@ -94,24 +57,6 @@ class Watcher : public Actor<WatcherMessage> {
  private:
   Channel<Terminated> exits_;
 };
-
-Command Add(int64_t add, int64_t sender = 0, int64_t sequence = 0) {
-  Command command;
-  command.set_add(add);
-  command.set_sender(sender);
-  command.set_sequence(sequence);
-  return command;
-}
-Command Block() {
-  Command command;
-  command.set_block(true);
-  return command;
-}
-Command Ping() {
-  Command command;
-  command.set_ping(true);
-  return command;
-}
 
 class RemoteNodeTest : public ::testing::Test {
  protected:
