@@ -14,6 +14,9 @@
 //  3. subscriptions_ holds the client's subscriptions this Transport still has to
 //     unsubscribe; Unsubscribe removes one before unsubscribing it, so each is
 //     unsubscribed and released once.
+//  4. The client reports a connection's events (disconnected, reconnected, closed)
+//     on a thread of its own, after the fact, in order; closed comes last. Close
+//     waits for it, so no connection callback runs on a freed Transport.
 //
 // Rejected: the client's global delivery pool (natsOptions_UseGlobalMessageDelivery)
 // saves a thread per subscription, but one actor's full mailbox (a Tell that blocks
@@ -73,6 +76,9 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
     status = natsOptions_SetReconnectedCB(nats_options, &Transport::OnReconnected,
                                           transport.get());
   }
+  if (status == NATS_OK) {
+    status = natsOptions_SetClosedCB(nats_options, &Transport::OnClosed, transport.get());
+  }
   if (status == NATS_OK) status = natsConnection_Connect(&transport->connection_, nats_options);
   natsOptions_Destroy(nats_options);
   if (status != NATS_OK) {
@@ -113,6 +119,13 @@ void Transport::OnDisconnected(natsConnection*, void* closure) {
   if (transport->closing_.load(std::memory_order_acquire)) return;
   transport->counters_.disconnects.fetch_add(1, std::memory_order_relaxed);  // statistics
   if (transport->on_disconnect_) transport->on_disconnect_();
+}
+
+void Transport::OnClosed(natsConnection*, void* closure) {
+  auto* transport = static_cast<Transport*>(closure);
+  std::lock_guard<std::mutex> lock(transport->completion_mutex_);
+  transport->closed_ = true;
+  transport->completion_cv_.notify_all();
 }
 
 void Transport::OnReconnected(natsConnection*, void* closure) {
@@ -221,6 +234,14 @@ void Transport::Close() {
   if (connection_ == nullptr) return;
   closing_.store(true, std::memory_order_release);  // pairs with OnDisconnected's acquire
   natsConnection_Close(connection_);
+  {
+    // The client's connection callbacks run later, on its own thread; the closed
+    // callback is the last of them (invariant 4).
+    std::unique_lock<std::mutex> lock(completion_mutex_);
+    if (!completion_cv_.wait_for(lock, std::chrono::seconds(30), [&] { return closed_; })) {
+      scheduler_internal::Fatal("Transport::Close", "no closed callback 30 s after closing");
+    }
+  }
   natsConnection_Destroy(connection_);
   connection_ = nullptr;
 }

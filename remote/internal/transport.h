@@ -114,6 +114,7 @@ class Transport {
   static void OnComplete(void* closure);
   static void OnDisconnected(__natsConnection*, void* closure);
   static void OnReconnected(__natsConnection*, void* closure);
+  static void OnClosed(__natsConnection*, void* closure);
 
   __natsConnection* connection_ = nullptr;  // null once closed (under lifecycle_)
   // Shared by Publish and Subscribe; Close takes it exclusively to null connection_.
@@ -125,6 +126,7 @@ class Transport {
   std::mutex completion_mutex_;
   std::condition_variable completion_cv_;
   int live_states_ = 0;  // guarded by completion_mutex_
+  bool closed_ = false;  // the closed callback has run; guarded by completion_mutex_
   std::function<void()> on_disconnect_;
   // Set by Close before it closes the connection: the client reports that close as
   // a disconnect, which is not one to count or act on. release; pairs with the
