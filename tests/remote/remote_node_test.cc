@@ -225,12 +225,16 @@ TEST_F(RemoteNodeTest, AnswerMadeAfterTheAskersDeadlineIsNotSent) {
   RunInFiber([&] {
     PublishCounter("slow");
     RemoteRef<Command, Total> remote = LookupCounter("slow");
-    absl::StatusOr<Total> late = remote.Ask(Block(), absl::Milliseconds(200));
-    EXPECT_EQ(late.status().code(), absl::StatusCode::kDeadlineExceeded) << late.status();
+    // The actor is blocked before the ask is sent, so the ask (1 s: time enough to
+    // arrive on a loaded machine) waits in its mailbox past its deadline.
+    ASSERT_TRUE(remote.Tell(Block()).ok());
     ASSERT_TRUE(WaitUntil([&] { return probe_->blocked.load() == 1; }, "the actor is blocked"));
+    absl::StatusOr<Total> late = remote.Ask(Ping(), absl::Seconds(1));
+    EXPECT_EQ(late.status().code(), absl::StatusCode::kDeadlineExceeded) << late.status();
     ASSERT_EQ(gate_.TrySend(1), ChannelStatus::kOk);
     ASSERT_TRUE(WaitUntil([&] { return host_->stats().late_replies_dropped == 1; },
                           "the host dropped the late answer"));
+    EXPECT_EQ(host_->stats().delivered, 2u);
     EXPECT_EQ(client_->stats().orphan_replies, 0u);
   });
 }
