@@ -24,6 +24,10 @@ packages=(
   cmake                  # the CMake build and its consumer check (.ci/consumers.sh)
   make                   # the pkg-config consumer (examples/pkg_config_consumer/Makefile)
   pkgconf                # pkg-config, for that consumer
+  nats-server            # //remote's tests and benchmarks start their own on loopback
+  libnats-dev            # the NATS C client, //remote's transport
+  libprotobuf-dev        # protobuf messages, //remote's default codec
+  protobuf-compiler      # protoc, run by troupe_cc_proto_library (bazel/proto.bzl)
 )
 
 missing=()

@@ -161,6 +161,25 @@ def troupe_dependencies():
                         cc_link_library("zlib", ["z"])},
     )
 
+    # //remote: actors across processes over NATS (the C client), with protobuf
+    # messages as the default codec. Repository rules are lazy: a workspace that
+    # never builds //remote needs neither package.
+    _maybe(
+        system_library_repository,
+        "nats_c",
+        package = "libnats-dev (3.4)",
+        required_headers = ["/usr/include/nats/nats.h"],
+        packages = {"": cc_link_library("nats", ["nats"])},
+    )
+    _maybe(
+        system_library_repository,
+        "com_google_protobuf",
+        package = "libprotobuf-dev and protobuf-compiler (3.21)",
+        required_headers = ["/usr/include/google/protobuf/message_lite.h", "/usr/bin/protoc"],
+        packages = {"": "# .proto files: troupe_cc_proto_library (//bazel:proto.bzl) runs /usr/bin/protoc.\n" +
+                        cc_link_library("protobuf", ["protobuf", "pthread"])},
+    )
+
 def troupe_dev_dependencies():
     """What troupe's own tests, benchmarks and example service need besides."""
     _maybe(

@@ -8,10 +8,20 @@
 // fibers and released last on another thread, looks like a race on its heap payload
 // (a read by an earlier holder, the delete by the last one). Only that release path
 // is suppressed.
+//
+// Debian's libnats (the NATS C client, //remote) is not instrumented either: its
+// connections and subscriptions are reference-counted with its own atomics, so
+// the last release, which destroys the object's mutex and condition variable
+// (natsConn_release, natsSub_release), looks like a race with the earlier holder's
+// lock. Only those destroy paths are suppressed.
 #if defined(__SANITIZE_THREAD__)
 
 extern "C" const char* __tsan_default_suppressions() {
-  return "race:absl::*::Status::UnrefNonInlined\n";
+  return "race:absl::*::Status::UnrefNonInlined\n"
+         "race:natsMutex_Destroy\n"
+         "race:natsCondition_Destroy\n"
+         "race:natsConn_release\n"
+         "race:natsSub_release\n";
 }
 
 #endif

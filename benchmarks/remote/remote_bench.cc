@@ -1,0 +1,277 @@
+// Micro-benchmarks of remote actors (//remote) on a loopback nats-server this
+// binary starts itself, beside the NATS C client's own request/reply and publish
+// (the floor troupe adds to), measured in the same process and run:
+//
+//   BM_RawRequestReply   the C client: natsConnection_Request to a subscriber that
+//                        answers with natsConnection_Publish (two connections)
+//   BM_RemoteAsk         troupe: RemoteRef::Ask of an actor published by another
+//                        node (two connections), protobuf request and answer
+//   BM_RawPublish        the C client: publish to a subscriber that counts
+//   BM_RemoteTell        troupe: RemoteRef::Tell to a counting actor
+//   BM_Encode/BM_Decode  one message's frame: header plus protobuf payload
+//
+// Ask and request/reply are called from a plain thread (the benchmark's), so both
+// wait the same way. Tell and publish measure the sender's rate with the receiver
+// keeping up: each iteration batch ends when the receiver has counted everything.
+//
+//   bazel run -c opt //benchmarks/remote:remote_bench -- --benchmark_repetitions=5
+#include <nats/nats.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include "benchmark/benchmark.h"
+#include "troupe/actors/actor.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/actors/reply.h"
+#include "troupe/benchmarks/remote/bench_messages.pb.h"
+#include "troupe/remote/internal/wire.h"
+#include "troupe/remote/node.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/tests/remote/nats_server.h"
+
+namespace troupe::benchmarks {
+namespace {
+
+using remote_bench::Done;
+using remote_bench::Work;
+
+struct RawPair;
+struct Shared {
+  RawPair* raw = nullptr;  // the C client's pair of connections
+  testing::NatsServer server;
+  std::unique_ptr<Runtime> runtime;
+  std::unique_ptr<ActorSystem> system;
+  std::unique_ptr<RemoteNode> host;
+  std::unique_ptr<RemoteNode> client;
+  std::atomic<int64_t> counted{0};  // by the counting actor; polled by BM_RemoteTell
+};
+Shared* shared = nullptr;
+
+[[noreturn]] void Die(const char* what, const std::string& why) {
+  std::fprintf(stderr, "remote_bench: %s: %s\n", what, why.c_str());
+  std::exit(1);
+}
+
+struct Request {
+  Work work;
+  Reply<Done> reply;
+};
+using ServerMessage = std::variant<Request>;
+
+// Answers each Work with its id; counts every message.
+class Server : public Actor<ServerMessage> {
+ public:
+  explicit Server(std::atomic<int64_t>* counted) : counted_(counted) {}
+  void Receive(ServerMessage& message) override {
+    Request& request = std::get<Request>(message);
+    const int64_t count = counted_->fetch_add(1, std::memory_order_relaxed) + 1;  // a counter
+    Done done;
+    done.set_id(request.work.id());
+    done.set_count(count);
+    request.reply.Send(std::move(done));
+  }
+
+ private:
+  std::atomic<int64_t>* counted_;
+};
+
+Work MakeWork(int64_t id) {
+  Work work;
+  work.set_id(id);
+  work.set_value(id * 7);
+  work.set_tag("bench");
+  return work;
+}
+
+void WaitCounted(std::atomic<int64_t>& counted, int64_t target) {
+  // The receiver drains what was sent; bounded so a lost message fails loudly.
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (counted.load(std::memory_order_relaxed) < target) {
+    if (absl::Now() > give_up) Die("wait", "the receiver did not count every message");
+    std::this_thread::yield();
+  }
+}
+
+void BM_RemoteAsk(benchmark::State& state) {
+  absl::StatusOr<RemoteRef<Work, Done>> server = shared->client->Lookup<Work, Done>("server");
+  if (!server.ok()) Die("lookup", server.status().ToString());
+  int64_t id = 0;
+  for (auto _ : state) {
+    absl::StatusOr<Done> done = server->Ask(MakeWork(++id), absl::Seconds(10));
+    if (!done.ok() || done->id() != id) Die("ask", done.status().ToString());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_RemoteTell(benchmark::State& state) {
+  absl::StatusOr<RemoteRef<Work, Done>> server = shared->client->Lookup<Work, Done>("server");
+  if (!server.ok()) Die("lookup", server.status().ToString());
+  int64_t sent = shared->counted.load(std::memory_order_relaxed);
+  const Work work = MakeWork(1);
+  for (auto _ : state) {
+    if (!server->Tell(work).ok()) Die("tell", "not sent");
+    ++sent;
+  }
+  WaitCounted(shared->counted, sent);
+  state.SetItemsProcessed(state.iterations());
+}
+
+// ---- The C client alone. ----
+struct RawPair {
+  natsConnection* requester = nullptr;
+  natsConnection* responder = nullptr;
+  natsSubscription* subscription = nullptr;
+  std::atomic<int64_t> counted{0};
+};
+
+void OnRawRequest(natsConnection* connection, natsSubscription*, natsMsg* message, void* closure) {
+  auto* pair = static_cast<RawPair*>(closure);
+  pair->counted.fetch_add(1, std::memory_order_relaxed);  // a counter
+  if (natsMsg_GetReply(message) != nullptr) {
+    Done done;
+    done.set_id(1);
+    std::string bytes = done.SerializeAsString();
+    natsConnection_Publish(connection, natsMsg_GetReply(message), bytes.data(),
+                           static_cast<int>(bytes.size()));
+  }
+  natsMsg_Destroy(message);
+}
+
+RawPair* OpenRawPair() {
+  auto* pair = new RawPair();
+  const std::string url = shared->server.url();
+  if (natsConnection_ConnectTo(&pair->requester, url.c_str()) != NATS_OK ||
+      natsConnection_ConnectTo(&pair->responder, url.c_str()) != NATS_OK ||
+      natsConnection_Subscribe(&pair->subscription, pair->responder, "raw.bench", &OnRawRequest,
+                               pair) != NATS_OK ||
+      natsConnection_Flush(pair->responder) != NATS_OK) {
+    Die("raw", "cannot connect or subscribe");
+  }
+  return pair;
+}
+
+// The pair itself is left to the process's exit: the subscription's delivery
+// thread may hold it for a moment after the connections close.
+void CloseRawPair(RawPair* pair) {
+  natsSubscription_Unsubscribe(pair->subscription);
+  natsSubscription_Destroy(pair->subscription);
+  natsConnection_Destroy(pair->requester);
+  natsConnection_Destroy(pair->responder);
+}
+
+void BM_RawRequestReply(benchmark::State& state) {
+  RawPair* pair = shared->raw;
+  const std::string bytes = MakeWork(1).SerializeAsString();
+  for (auto _ : state) {
+    natsMsg* reply = nullptr;
+    if (natsConnection_Request(&reply, pair->requester, "raw.bench", bytes.data(),
+                               static_cast<int>(bytes.size()), 10000) != NATS_OK) {
+      Die("raw request", "no reply");
+    }
+    natsMsg_Destroy(reply);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_RawPublish(benchmark::State& state) {
+  RawPair* pair = shared->raw;
+  const std::string bytes = MakeWork(1).SerializeAsString();
+  int64_t sent = pair->counted.load(std::memory_order_relaxed);
+  for (auto _ : state) {
+    if (natsConnection_Publish(pair->requester, "raw.bench", bytes.data(),
+                               static_cast<int>(bytes.size())) != NATS_OK) {
+      Die("raw publish", "failed");
+    }
+    ++sent;
+  }
+  WaitCounted(pair->counted, sent);
+  state.SetItemsProcessed(state.iterations());
+}
+
+// ---- Codec: the frame of one Work (header + protobuf). ----
+void BM_Encode(benchmark::State& state) {
+  const Work work = MakeWork(42);
+  for (auto _ : state) {
+    std::string& frame = remote_internal::ScratchFrame();
+    remote_internal::AppendHeader({remote_internal::Kind::kTell, std::nullopt, 1}, &frame);
+    Codec<Work>::Encode(work, &frame);
+    benchmark::DoNotOptimize(frame.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Decode(benchmark::State& state) {
+  std::string frame;
+  remote_internal::AppendHeader({remote_internal::Kind::kTell, std::nullopt, 1}, &frame);
+  Codec<Work>::Encode(MakeWork(42), &frame);
+  for (auto _ : state) {
+    remote_internal::Header header;
+    absl::string_view payload;
+    Work work;
+    if (!remote_internal::ParseFrame(frame, &header, &payload) ||
+        !Codec<Work>::Decode(payload, &work)) {
+      Die("decode", "failed");
+    }
+    benchmark::DoNotOptimize(work.id());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK(BM_RawRequestReply)->UseRealTime();
+BENCHMARK(BM_RemoteAsk)->UseRealTime();
+BENCHMARK(BM_RawPublish)->UseRealTime();
+BENCHMARK(BM_RemoteTell)->UseRealTime();
+BENCHMARK(BM_Encode);
+BENCHMARK(BM_Decode);
+
+void SetUp() {
+  shared = new Shared();
+  if (absl::Status started = shared->server.Start(); !started.ok()) {
+    Die("nats-server", started.ToString());
+  }
+  absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create({.procs = 2});
+  if (!runtime.ok()) Die("runtime", runtime.status().ToString());
+  shared->runtime = *std::move(runtime);
+  shared->system = std::make_unique<ActorSystem>(*shared->runtime);
+  RemoteNodeOptions options;
+  options.url = shared->server.url();
+  options.system = "bench";
+  absl::StatusOr<std::unique_ptr<RemoteNode>> host = RemoteNode::Connect(options);
+  absl::StatusOr<std::unique_ptr<RemoteNode>> client = RemoteNode::Connect(options);
+  if (!host.ok() || !client.ok()) Die("connect", "a node could not connect");
+  shared->host = *std::move(host);
+  shared->client = *std::move(client);
+  ActorRef<ServerMessage> server =
+      shared->system->Spawn<Server>({.name = "server"}, &shared->counted);
+  absl::Status published = shared->host->Publish<Work, Done>(
+      "server", server,
+      [](Work work, Reply<Done> reply) { return Request{std::move(work), std::move(reply)}; });
+  if (!published.ok()) Die("publish", published.ToString());
+  shared->raw = OpenRawPair();
+}
+
+void TearDown() {
+  CloseRawPair(shared->raw);
+  shared->client.reset();
+  shared->host.reset();
+  shared->system.reset();
+  shared->runtime.reset();
+  shared->server.Stop();
+}
+
+}  // namespace
+}  // namespace troupe::benchmarks
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  troupe::benchmarks::SetUp();
+  benchmark::RunSpecifiedBenchmarks();
+  troupe::benchmarks::TearDown();
+  return 0;
+}

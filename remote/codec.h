@@ -1,0 +1,50 @@
+// Codecs: how a message type crosses the wire to an actor in another process.
+//
+// A type T travels to a remote actor only if troupe::Codec<T> is defined. Every
+// protobuf message has one (protobuf_codec.h, the default); for any other type,
+// specialise Codec with three static functions:
+//
+//   template <>
+//   struct troupe::Codec<Point> {
+//     static std::string TypeName() { return "example.Point"; }  // checked by Lookup
+//     static void Encode(const Point& point, std::string* out);  // appends to *out
+//     static bool Decode(absl::string_view bytes, Point* point);  // false: malformed
+//   };
+//
+// RemoteRef<T> and RemoteNode::Publish<T> refuse to compile for a T without one.
+// Encode runs on the sending fiber; Decode on the receiving node's NATS delivery
+// thread (a request) or on the asking fiber (a reply). Decode must not trust its
+// input: the bytes come from the network.
+#ifndef TROUPE_REMOTE_CODEC_H_
+#define TROUPE_REMOTE_CODEC_H_
+
+#include <string>
+#include <type_traits>
+
+#include "absl/strings/string_view.h"
+
+namespace troupe {
+
+// Undefined for T unless specialised: `kNoCodec` marks the primary template.
+template <typename T, typename Enable = void>
+struct Codec {
+  static constexpr bool kNoCodec = true;
+};
+
+namespace remote_internal {
+template <typename T, typename = void>
+struct CodecDefined : std::true_type {};
+template <typename T>
+struct CodecDefined<T, std::void_t<decltype(Codec<T>::kNoCodec)>> : std::false_type {};
+}  // namespace remote_internal
+
+// The answer type of a remote actor that takes tells only (needs no codec).
+struct NoReply {};
+
+// True when T can be sent to a remote actor.
+template <typename T>
+inline constexpr bool kHasCodec = remote_internal::CodecDefined<T>::value;
+
+}  // namespace troupe
+
+#endif  // TROUPE_REMOTE_CODEC_H_

@@ -1,0 +1,477 @@
+// NodeCore: subjects, asks, published actors, remote monitors and heartbeats of
+// one RemoteNode (see node_core.h; the wire format is wire.h).
+//
+// Subjects, all under the system's namespace "<system>.":
+//   actor.<name>            a published actor: tells, asks and Lookup's probes
+//   exit.<name>             its exit, announced when it stops (kExit)
+//   reply.<node id>.<ask>   the answers to one node's asks (one wildcard subscription)
+//   heartbeat.<node id>     each node's heartbeat (kTell), and its goodbye (kExit)
+//
+// Ask protocol, as ordered steps:
+//   1. The asker adds its one-slot channel to PendingAsks under a new ask id, then
+//      publishes the request with reply subject reply.<node>.<ask id>; then parks
+//      on the channel with its context.
+//   2. The publishing node's delivery thread drops the request if its deadline
+//      has passed, else Tells the actor a message holding a Reply whose callback
+//      publishes the answer (unless the deadline has passed by then).
+//   3. The asker's reply handler takes the entry out of PendingAsks and TrySends
+//      the answer: the entry is taken once, so the slot (capacity 1) has room.
+//   4. An asker whose context ends first removes its entry; a later answer finds
+//      none and is counted as an orphan. Nobody subscribed to the actor's subject:
+//      the server itself answers "no responders" at once, and the ask fails
+//      Unavailable without waiting for its deadline.
+//
+// Failure detection: a node counts the silence of every node it asks or monitors
+// (TrackNode). The heartbeat thread publishes this node's heartbeat and declares
+// dead each tracked node silent for failure_detection: its pending asks fail
+// Unavailable, its monitors fire. A node that speaks again is alive again.
+// Rejected: NATS's own connect/disconnect advisories, which need the system
+// account, and would say nothing about a node that is connected but hung.
+#include "troupe/remote/internal/node_core.h"
+
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace troupe::remote_internal {
+
+std::string& ScratchFrame() {
+  thread_local std::string frame;
+  frame.clear();
+  return frame;
+}
+
+namespace {
+
+absl::Status ValidateOptions(const RemoteNodeOptions& options) {
+  if (options.system.empty()) {
+    return absl::InvalidArgumentError("system must be letters, digits, '-' or '_'; got \"\"");
+  }
+  for (char c : options.system) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "system must be letters, digits, '-' or '_'; got \"", options.system, "\""));
+    }
+  }
+  if (options.heartbeat_interval < absl::Milliseconds(1) ||
+      options.heartbeat_interval > absl::Minutes(1)) {
+    return absl::InvalidArgumentError(absl::StrCat("heartbeat_interval must be in [1ms, 1m]; got ",
+                                                   absl::FormatDuration(options.heartbeat_interval)));
+  }
+  if (options.failure_detection < 2 * options.heartbeat_interval) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "failure_detection must be at least twice heartbeat_interval (",
+        absl::FormatDuration(options.heartbeat_interval), "); got ",
+        absl::FormatDuration(options.failure_detection)));
+  }
+  if (options.connect_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat("connect_timeout must be positive; got ",
+                                                   absl::FormatDuration(options.connect_timeout)));
+  }
+  if (options.reconnect_wait < absl::ZeroDuration() || options.max_reconnects < -1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "reconnect_wait must be >= 0 and max_reconnects >= -1; got ",
+        absl::FormatDuration(options.reconnect_wait), " and ", options.max_reconnects));
+  }
+  return absl::OkStatus();
+}
+
+uint64_t NewNodeId() {
+  std::random_device device;
+  std::mt19937_64 generator((static_cast<uint64_t>(device()) << 32) ^ device() ^
+                            static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())));
+  uint64_t id = 0;
+  while (id == 0) id = generator();
+  return id;
+}
+
+std::string HeaderOnlyFrame(Kind kind, uint64_t sender) {
+  std::string frame;
+  AppendHeader(Header{kind, std::nullopt, sender}, &frame);
+  return frame;
+}
+
+}  // namespace
+
+NodeCore::NodeCore(RemoteNodeOptions options)
+    : options_(std::move(options)),
+      id_(NewNodeId()),
+      name_(options_.node_name.empty() ? absl::StrFormat("node-%016x", id_) : options_.node_name),
+      prefix_(options_.system + "."),
+      reply_prefix_(absl::StrFormat("%sreply.%016x.", prefix_, id_)) {}
+
+absl::StatusOr<std::shared_ptr<NodeCore>> NodeCore::Connect(RemoteNodeOptions options) {
+  if (absl::Status valid = ValidateOptions(options); !valid.ok()) return valid;
+  std::shared_ptr<NodeCore> core(new NodeCore(std::move(options)));
+  NodeCore* raw = core.get();  // the transport closes before the core goes
+  absl::StatusOr<std::unique_ptr<Transport>> transport = Transport::Connect(
+      TransportOptions{core->options_.url, core->name_, core->options_.connect_timeout,
+                       core->options_.reconnect_wait, core->options_.max_reconnects},
+      [raw] {
+        raw->counters_.asks_pending_at_disconnect.fetch_add(raw->pending_.size(),
+                                                            std::memory_order_relaxed);
+      });
+  if (!transport.ok()) return transport.status();
+  core->transport_ = *std::move(transport);
+  absl::StatusOr<Transport::SubscriptionId> replies = core->transport_->Subscribe(
+      core->reply_prefix_ + "*", [raw](const Inbound& inbound) { raw->OnReply(inbound); });
+  if (!replies.ok()) return replies.status();
+  absl::StatusOr<Transport::SubscriptionId> heartbeats = core->transport_->Subscribe(
+      core->prefix_ + "heartbeat.*", [raw](const Inbound& inbound) { raw->OnHeartbeat(inbound); });
+  if (!heartbeats.ok()) return heartbeats.status();
+  core->heartbeat_thread_ = std::thread([raw] { raw->HeartbeatLoop(); });
+  return core;
+}
+
+NodeCore::~NodeCore() { Close(); }
+
+void NodeCore::Close() {
+  {
+    std::lock_guard<std::mutex> lock(heartbeat_mutex_);
+    stopping_ = true;
+  }
+  heartbeat_cv_.notify_all();
+  if (heartbeat_thread_.joinable()) heartbeat_thread_.join();
+  if (transport_ != nullptr) transport_->Close();
+}
+
+std::string NodeCore::ActorSubject(absl::string_view actor) const {
+  return absl::StrCat(prefix_, "actor.", actor);
+}
+
+RemoteStats NodeCore::Stats() const {
+  RemoteStats stats;
+  auto get = [](const std::atomic<uint64_t>& counter) {
+    return counter.load(std::memory_order_relaxed);  // statistics
+  };
+  stats.tells_sent = get(counters_.tells_sent);
+  stats.asks_sent = get(counters_.asks_sent);
+  stats.answers_received = get(counters_.answers_received);
+  stats.delivered = get(counters_.delivered);
+  stats.rejected = get(counters_.rejected);
+  stats.expired_dropped = get(counters_.expired_dropped);
+  stats.late_replies_dropped = get(counters_.late_replies_dropped);
+  stats.undeliverable = get(counters_.undeliverable);
+  stats.orphan_replies = get(counters_.orphan_replies);
+  stats.asks_pending_at_disconnect = get(counters_.asks_pending_at_disconnect);
+  stats.nodes_declared_dead = get(counters_.nodes_declared_dead);
+  stats.asks_failed_by_node_death = get(counters_.asks_failed_by_node_death);
+  const TransportCounters& connection = transport_->counters();
+  stats.disconnects = get(connection.disconnects);
+  stats.reconnects = get(connection.reconnects);
+  stats.published_while_disconnected = get(connection.published_while_disconnected);
+  stats.publish_failures = get(connection.publish_failures);
+  return stats;
+}
+
+absl::Status NodeCore::SendTell(const std::string& subject, absl::string_view frame) {
+  absl::Status sent = transport_->Publish(subject, frame);
+  if (sent.ok()) counters_.Count(counters_.tells_sent);
+  return sent;
+}
+
+AskAnswer NodeCore::SendAsk(const std::string& subject, absl::string_view actor, uint64_t host,
+                            absl::string_view frame, const Context& context) {
+  if (absl::Status done = context.Err(); !done.ok()) return done;
+  if (host != 0) {
+    if (IsDead(host)) {
+      return absl::UnavailableError(absl::StrFormat(
+          "actor \"%s\": its node %016x is declared dead (no heartbeat)", actor, host));
+    }
+    TrackNode(host);
+  }
+  AskSlot slot(1);
+  const uint64_t ask = pending_.Add(slot, std::string(actor), host);
+  const std::string reply = absl::StrCat(reply_prefix_, ask);
+  if (absl::Status sent = transport_->Publish(subject, frame, &reply); !sent.ok()) {
+    pending_.Remove(ask);
+    return sent;
+  }
+  counters_.Count(counters_.asks_sent);
+  absl::StatusOr<AskAnswer> answer = slot.Recv(context);
+  if (!answer.ok()) {
+    pending_.Remove(ask);
+    return answer.status();
+  }
+  return *std::move(answer);
+}
+
+void NodeCore::OnReply(const Inbound& inbound) {
+  uint64_t ask = 0;
+  if (!absl::SimpleAtoi(inbound.subject.substr(reply_prefix_.size()), &ask)) {
+    counters_.Count(counters_.rejected);
+    return;
+  }
+  AskAnswer answer;
+  if (inbound.no_responders) {
+    answer = absl::UnavailableError("no actor is published under that name (NATS: no responders)");
+  } else {
+    Header header;
+    absl::string_view payload;
+    if (!ParseFrame(inbound.data, &header, &payload) ||
+        (header.kind != Kind::kReply && header.kind != Kind::kError)) {
+      counters_.Count(counters_.rejected);
+      return;
+    }
+    if (header.kind == Kind::kReply) {
+      answer = std::string(payload);
+    } else {
+      absl::Status status = ParseStatus(payload);
+      answer = status.ok() ? absl::DataLossError("remote error reply holds OK") : status;
+    }
+  }
+  counters_.Count(counters_.answers_received);
+  const bool waiting = pending_.Answer(ask, [&](const std::string& actor) -> AskAnswer {
+    if (!inbound.no_responders) return std::move(answer);
+    return absl::UnavailableError(absl::StrCat("no actor is published as \"", actor,
+                                               "\" (NATS: no responders)"));
+  });
+  if (!waiting) counters_.Count(counters_.orphan_replies);
+}
+
+void NodeCore::SendReply(const std::string& reply_subject, std::optional<absl::Time> deadline,
+                         absl::string_view frame) {
+  if (deadline && absl::Now() >= *deadline) {
+    counters_.Count(counters_.late_replies_dropped);
+    return;
+  }
+  (void)transport_->Publish(reply_subject, frame);  // a failure is counted there
+}
+
+void NodeCore::SendError(absl::string_view reply_subject, std::optional<absl::Time> deadline,
+                         const absl::Status& status) {
+  if (reply_subject.empty()) return;
+  std::string frame;
+  AppendHeader(Header{Kind::kError, std::nullopt, id_}, &frame);
+  AppendStatus(status, &frame);
+  SendReply(std::string(reply_subject), deadline, frame);
+}
+
+absl::Status NodeCore::AddEndpoint(const std::string& actor, Transport::Handler handler,
+                                   const Context& context) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (endpoints_.contains(actor)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("this node already publishes an actor as \"", actor, "\""));
+    }
+  }
+  // Another node's? Its endpoint answers an untyped probe.
+  absl::StatusOr<uint64_t> other = Probe(actor, "", context);
+  if (other.ok()) {
+    return absl::AlreadyExistsError(absl::StrFormat(
+        "node %016x already publishes an actor as \"%s\"", *other, actor));
+  }
+  if (other.status().code() != absl::StatusCode::kNotFound) return other.status();
+  absl::StatusOr<Transport::SubscriptionId> subscription =
+      transport_->Subscribe(ActorSubject(actor), std::move(handler));
+  if (!subscription.ok()) return subscription.status();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!endpoints_.emplace(actor, *subscription).second) {
+    transport_->Unsubscribe(*subscription);
+    return absl::AlreadyExistsError(
+        absl::StrCat("this node already publishes an actor as \"", actor, "\""));
+  }
+  return absl::OkStatus();
+}
+
+void NodeCore::EndpointStopped(const std::string& actor, const ActorExit& exit) {
+  std::optional<Transport::SubscriptionId> subscription;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = endpoints_.find(actor);
+    if (it != endpoints_.end()) {
+      subscription = it->second;
+      endpoints_.erase(it);
+    }
+  }
+  if (!subscription) return;
+  // Drained: a request already routed here reaches the handler, whose Tell to the
+  // stopped actor fails, which answers the asker Aborted rather than never.
+  transport_->Unsubscribe(*subscription, Transport::Ending::kDrain);
+  std::string frame;
+  AppendHeader(Header{Kind::kExit, std::nullopt, id_}, &frame);
+  AppendStatus(exit.reason, &frame);
+  (void)transport_->Publish(absl::StrCat(prefix_, "exit.", actor), frame);  // counted there
+}
+
+void NodeCore::AnswerProbe(absl::string_view reply_subject, absl::string_view asked_types,
+                           const std::string& types) {
+  if (reply_subject.empty()) return;
+  if (!asked_types.empty() && asked_types != types) {
+    SendError(reply_subject, std::nullopt,
+              absl::InvalidArgumentError(absl::StrCat("the actor takes (message, reply) types \"",
+                                                      types, "\"; asked for \"", asked_types,
+                                                      "\"")));
+    return;
+  }
+  std::string frame;
+  AppendHeader(Header{Kind::kReply, std::nullopt, id_}, &frame);
+  AppendUint64(id_, &frame);
+  SendReply(std::string(reply_subject), std::nullopt, frame);
+}
+
+absl::StatusOr<uint64_t> NodeCore::Probe(const std::string& actor, const std::string& types,
+                                         const Context& context) {
+  std::string frame;
+  AppendHeader(Header{Kind::kProbe, std::nullopt, id_}, &frame);
+  frame += types;
+  // Bounded even under a context without deadline: a probe lost in a reconnect
+  // must not hang its caller.
+  auto [bounded, cancel] = WithTimeout(context, options_.failure_detection);
+  AskAnswer answer = SendAsk(ActorSubject(actor), actor, /*host=*/0, frame, bounded);
+  cancel.Cancel();
+  if (!answer.ok()) {
+    if (answer.status().code() == absl::StatusCode::kUnavailable) {
+      return absl::NotFoundError(
+          absl::StrCat("no actor is published as \"", actor, "\" in system \"",
+                       options_.system, "\""));
+    }
+    return answer.status();
+  }
+  std::optional<uint64_t> host = ParseUint64(*answer);
+  if (!host) return absl::DataLossError("malformed answer to a probe");
+  return *host;
+}
+
+void NodeCore::Monitor(const std::string& actor, uint64_t host,
+                       std::function<void(const ActorExit&)> on_exit) {
+  uint64_t id;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    id = next_monitor_++;
+    monitors_.emplace(id, RemoteMonitor{actor, host, std::move(on_exit), 0});
+  }
+  TrackNode(host);
+  absl::StatusOr<Transport::SubscriptionId> subscription = transport_->Subscribe(
+      absl::StrCat(prefix_, "exit.", actor), [this, id](const Inbound& inbound) {
+        Header header;
+        absl::string_view payload;
+        if (!ParseFrame(inbound.data, &header, &payload) || header.kind != Kind::kExit) {
+          counters_.Count(counters_.rejected);
+          return;
+        }
+        FireMonitor(id, ParseStatus(payload));
+      });
+  if (!subscription.ok()) {
+    FireMonitor(id, subscription.status());
+    return;
+  }
+  bool fired;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = monitors_.find(id);
+    fired = it == monitors_.end();
+    if (!fired) it->second.subscription = *subscription;
+  }
+  if (fired) {
+    transport_->Unsubscribe(*subscription);
+    return;
+  }
+  if (IsDead(host)) {
+    FireMonitor(id, absl::UnavailableError(
+                        absl::StrFormat("node %016x is declared dead (no heartbeat)", host)));
+    return;
+  }
+  // Subscribed first, then probed: an actor that stops after the probe is seen
+  // through its exit; one that stopped before is not found.
+  absl::StatusOr<uint64_t> found = Probe(actor, "", Context());
+  if (!found.ok() && found.status().code() == absl::StatusCode::kNotFound) {
+    FireMonitor(id, found.status());
+  }
+}
+
+void NodeCore::FireMonitor(uint64_t monitor_id, const absl::Status& reason) {
+  RemoteMonitor monitor;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = monitors_.find(monitor_id);
+    if (it == monitors_.end()) return;  // fired already
+    monitor = std::move(it->second);
+    monitors_.erase(it);
+  }
+  if (monitor.subscription != 0) transport_->Unsubscribe(monitor.subscription);
+  monitor.on_exit(ActorExit{0, monitor.actor, reason});
+}
+
+void NodeCore::TrackNode(uint64_t node) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  last_heard_.try_emplace(node, absl::Now());
+}
+
+bool NodeCore::IsDead(uint64_t node) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return dead_.contains(node);
+}
+
+void NodeCore::OnHeartbeat(const Inbound& inbound) {
+  Header header;
+  absl::string_view payload;
+  if (!ParseFrame(inbound.data, &header, &payload)) {
+    counters_.Count(counters_.rejected);
+    return;
+  }
+  if (header.sender == id_) return;
+  if (header.kind == Kind::kExit) {
+    DeclareDead(header.sender, absl::UnavailableError(
+                                   absl::StrFormat("node %016x left", header.sender)));
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = last_heard_.find(header.sender);
+  if (it == last_heard_.end()) return;  // not watched
+  it->second = absl::Now();
+  dead_.erase(header.sender);  // it speaks again
+}
+
+void NodeCore::HeartbeatLoop() {
+  const std::string subject = absl::StrFormat("%sheartbeat.%016x", prefix_, id_);
+  const std::string beat = HeaderOnlyFrame(Kind::kTell, id_);
+  const auto interval = absl::ToChronoMilliseconds(options_.heartbeat_interval);
+  std::unique_lock<std::mutex> lock(heartbeat_mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    (void)transport_->Publish(subject, beat);  // a failure is counted there
+    std::vector<uint64_t> silent;
+    {
+      std::lock_guard<std::mutex> nodes(mutex_);
+      const absl::Time now = absl::Now();
+      for (const auto& [node, heard] : last_heard_) {
+        if (!dead_.contains(node) && now - heard > options_.failure_detection) {
+          silent.push_back(node);
+        }
+      }
+    }
+    for (uint64_t node : silent) {
+      DeclareDead(node, absl::UnavailableError(absl::StrFormat(
+                            "node %016x: no heartbeat for %s", node,
+                            absl::FormatDuration(options_.failure_detection))));
+    }
+    lock.lock();
+    heartbeat_cv_.wait_for(lock, interval, [&] { return stopping_; });
+  }
+  lock.unlock();
+  (void)transport_->Publish(subject, HeaderOnlyFrame(Kind::kExit, id_));  // goodbye
+}
+
+void NodeCore::DeclareDead(uint64_t node, const absl::Status& reason) {
+  std::vector<uint64_t> monitors;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!last_heard_.contains(node) || !dead_.insert(node).second) return;
+    for (const auto& [id, monitor] : monitors_) {
+      if (monitor.host == node) monitors.push_back(id);
+    }
+  }
+  counters_.Count(counters_.nodes_declared_dead);
+  const int failed = pending_.FailNode(node, reason);
+  counters_.asks_failed_by_node_death.fetch_add(failed, std::memory_order_relaxed);
+  for (uint64_t id : monitors) FireMonitor(id, reason);
+}
+
+}  // namespace troupe::remote_internal

@@ -1,0 +1,144 @@
+// NodeCore: the untyped part of a RemoteNode — its connection, subjects, pending
+// asks, published actors, remote monitors and heartbeats. RemoteNode's templates
+// (node.h) encode and decode; everything here moves frames (wire.h).
+//
+// Shared ownership: RemoteNode owns the core, and so do the Reply callbacks of
+// remote asks being handled and the monitors on published actors, which may
+// outlive the node; after Close they find the connection closed and do nothing.
+// Subscription handlers hold a plain pointer: Close waits until none runs.
+#ifndef TROUPE_REMOTE_INTERNAL_NODE_CORE_H_
+#define TROUPE_REMOTE_INTERNAL_NODE_CORE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "troupe/actors/actor_options.h"
+#include "troupe/remote/internal/pending_asks.h"
+#include "troupe/remote/internal/transport.h"
+#include "troupe/remote/internal/wire.h"
+#include "troupe/remote/remote_options.h"
+#include "troupe/scheduler/context.h"
+
+namespace troupe::remote_internal {
+
+// Counters behind RemoteStats (relaxed, all: statistics, read without ordering).
+struct NodeCounters {
+  std::atomic<uint64_t> tells_sent{0}, asks_sent{0}, answers_received{0}, delivered{0},
+      rejected{0}, expired_dropped{0}, late_replies_dropped{0}, undeliverable{0},
+      orphan_replies{0}, asks_pending_at_disconnect{0}, nodes_declared_dead{0},
+      asks_failed_by_node_death{0};
+  void Count(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+};
+
+// The frame a fiber is building (encoding needs no allocation once it has grown).
+// Valid until the fiber next parks.
+std::string& ScratchFrame();
+
+class NodeCore : public std::enable_shared_from_this<NodeCore> {
+ public:
+  // Validates `options` (InvalidArgument saying what is allowed) and connects.
+  static absl::StatusOr<std::shared_ptr<NodeCore>> Connect(RemoteNodeOptions options);
+  ~NodeCore();
+
+  uint64_t id() const { return id_; }
+  const std::string& name() const { return name_; }
+  NodeCounters& counters() { return counters_; }
+  RemoteStats Stats() const;
+
+  std::string ActorSubject(absl::string_view actor) const;
+
+  // ---- Sending: any fiber or thread. ----
+  absl::Status SendTell(const std::string& subject, absl::string_view frame);
+  // Sends an ask frame and parks until the answer's payload, or an error: the
+  // context's, Unavailable when nothing is published as `actor` or its node is
+  // declared dead, or the status the remote side answered.
+  AskAnswer SendAsk(const std::string& subject, absl::string_view actor, uint64_t host,
+                    absl::string_view frame, const Context& context);
+  // Publishes a reply frame unless the asker's `deadline` has passed (counted).
+  void SendReply(const std::string& reply_subject, std::optional<absl::Time> deadline,
+                 absl::string_view frame);
+  // An error reply (kError with `status`), if `reply_subject` is not empty.
+  void SendError(absl::string_view reply_subject, std::optional<absl::Time> deadline,
+                 const absl::Status& status);
+
+  // ---- Publishing actors. ----
+  // Subscribes `handler` to the actor's subject. AlreadyExists if this node or
+  // another one already publishes `actor`.
+  absl::Status AddEndpoint(const std::string& actor, Transport::Handler handler,
+                           const Context& context);
+  // The published actor stopped: unsubscribe it and announce its exit.
+  void EndpointStopped(const std::string& actor, const ActorExit& exit);
+  // Answers Lookup's probe for `actor`, whose type names are `types`.
+  void AnswerProbe(absl::string_view reply_subject, absl::string_view asked_types,
+                   const std::string& types);
+
+  // ---- Finding and watching remote actors. ----
+  // The id of the node that publishes `actor` if its types are `types`: NotFound,
+  // or InvalidArgument for other types. Waits at most failure_detection.
+  absl::StatusOr<uint64_t> Probe(const std::string& actor, const std::string& types,
+                                 const Context& context);
+  // `on_exit` runs once when `actor` (hosted by `host`) stops, its node is declared
+  // dead, or at once (NotFound) if nothing publishes it now. On a NATS client's or
+  // the heartbeat thread.
+  void Monitor(const std::string& actor, uint64_t host,
+               std::function<void(const ActorExit&)> on_exit);
+
+  // Stops heartbeats, unsubscribes, closes the connection. Any thread.
+  void Close();
+
+ private:
+  struct RemoteMonitor {
+    std::string actor;
+    uint64_t host = 0;
+    std::function<void(const ActorExit&)> on_exit;
+    Transport::SubscriptionId subscription = 0;
+  };
+  explicit NodeCore(RemoteNodeOptions options);
+  void OnReply(const Inbound& inbound);
+  void OnHeartbeat(const Inbound& inbound);
+  void HeartbeatLoop();
+  void DeclareDead(uint64_t node, const absl::Status& reason);
+  void FireMonitor(uint64_t monitor_id, const absl::Status& reason);
+  // Starts counting `node`'s silence now if it is not being watched yet.
+  void TrackNode(uint64_t node);
+  bool IsDead(uint64_t node);
+
+  const RemoteNodeOptions options_;
+  const uint64_t id_;
+  const std::string name_;
+  const std::string prefix_;        // "<system>."
+  const std::string reply_prefix_;  // "<system>.reply.<id>."
+  std::unique_ptr<Transport> transport_;
+  PendingAsks pending_;
+  NodeCounters counters_;
+
+  std::mutex mutex_;
+  // Published actors: name -> their endpoint's subscription.
+  absl::flat_hash_map<std::string, Transport::SubscriptionId> endpoints_;  // guarded by mutex_
+  absl::flat_hash_map<uint64_t, RemoteMonitor> monitors_;                  // guarded by mutex_
+  uint64_t next_monitor_ = 1;                                              // guarded by mutex_
+  absl::flat_hash_map<uint64_t, absl::Time> last_heard_;  // watched nodes; guarded by mutex_
+  absl::flat_hash_set<uint64_t> dead_;                    // guarded by mutex_
+
+  std::mutex heartbeat_mutex_;
+  std::condition_variable heartbeat_cv_;
+  bool stopping_ = false;  // guarded by heartbeat_mutex_
+  std::thread heartbeat_thread_;
+};
+
+}  // namespace troupe::remote_internal
+
+#endif  // TROUPE_REMOTE_INTERNAL_NODE_CORE_H_

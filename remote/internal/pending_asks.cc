@@ -1,0 +1,42 @@
+#include "troupe/remote/internal/pending_asks.h"
+
+#include <utility>
+#include <vector>
+
+namespace troupe::remote_internal {
+
+uint64_t PendingAsks::Add(AskSlot slot, std::string target_name, uint64_t target_node) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const uint64_t id = next_id_++;
+  pending_.emplace(id, Entry{std::move(slot), std::move(target_name), target_node});
+  return id;
+}
+
+void PendingAsks::Remove(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_.erase(id);
+}
+
+int PendingAsks::FailNode(uint64_t target_node, const absl::Status& status) {
+  std::vector<AskSlot> failed;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (it->second.target_node == target_node) {
+        failed.push_back(std::move(it->second.slot));
+        pending_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (AskSlot& slot : failed) (void)slot.TrySend(AskAnswer(status));  // room for one answer
+  return static_cast<int>(failed.size());
+}
+
+std::size_t PendingAsks::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return pending_.size();
+}
+
+}  // namespace troupe::remote_internal

@@ -1,0 +1,269 @@
+// Transport: the NATS connection of a RemoteNode (see transport.h).
+//
+// Glossary: the client = libnats (the NATS C client); a delivery thread = the
+// client's thread that calls one subscription's handler; a completion = the
+// client's call of OnComplete after a subscription's last handler call returned.
+//
+// Invariants:
+//  1. A SubscriptionState is freed only by its completion, so a handler call never
+//     sees freed state. live_states_ counts the states not yet freed.
+//  2. connection_ is non-null until Close; Publish and Subscribe use it only under
+//     a shared hold of lifecycle_, Close nulls it under an exclusive hold, after
+//     every subscription completed (invariant 1), so no handler runs while or after
+//     the connection is destroyed.
+//  3. subscriptions_ holds the client's subscriptions this Transport still has to
+//     unsubscribe; Unsubscribe removes one before unsubscribing it, so each is
+//     unsubscribed and released once.
+//  4. The client reports a connection's events (disconnected, reconnected, closed)
+//     on a thread of its own, after the fact, in order; closed comes last. Close
+//     waits for it, so no connection callback runs on a freed Transport.
+//
+// Rejected: the client's global delivery pool (natsOptions_UseGlobalMessageDelivery)
+// saves a thread per subscription, but one actor's full mailbox (a Tell that blocks
+// its delivery thread) would then stall every subscription in the process, replies
+// included. Rejected too: a queue of ours between the delivery thread and the
+// actor: ActorRef::Tell is already safe from any thread and wakes the actor's fiber
+// through the scheduler's global run queue, so a hop would only add latency.
+#include "troupe/remote/internal/transport.h"
+
+#include <nats/nats.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "troupe/scheduler/internal/fatal.h"
+
+namespace troupe::remote_internal {
+
+struct Transport::SubscriptionState {
+  Transport* transport;  // outlives the state: Close waits for its completion
+  Handler handler;
+  natsSubscription* subscription = nullptr;  // released by the completion
+};
+
+namespace {
+
+absl::Status ClientError(absl::string_view what, natsStatus status) {
+  return absl::UnavailableError(absl::StrCat(what, ": ", natsStatus_GetText(status)));
+}
+
+int64_t Millis(absl::Duration duration) { return absl::ToInt64Milliseconds(duration); }
+
+// A drain hands the handler what the server routed before it heard the UNSUB; it
+// is closed regardless after this long.
+constexpr int64_t kDrainTimeoutMs = 5000;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
+    const TransportOptions& options, std::function<void()> on_disconnect) {
+  std::unique_ptr<Transport> transport(new Transport());
+  transport->on_disconnect_ = std::move(on_disconnect);
+  natsOptions* nats_options = nullptr;
+  natsStatus status = natsOptions_Create(&nats_options);
+  if (status == NATS_OK) status = natsOptions_SetURL(nats_options, options.url.c_str());
+  if (status == NATS_OK) status = natsOptions_SetName(nats_options, options.connection_name.c_str());
+  if (status == NATS_OK) status = natsOptions_SetTimeout(nats_options, Millis(options.connect_timeout));
+  if (status == NATS_OK) status = natsOptions_SetMaxReconnect(nats_options, options.max_reconnects);
+  if (status == NATS_OK) {
+    status = natsOptions_SetReconnectWait(nats_options, Millis(options.reconnect_wait));
+  }
+  if (status == NATS_OK) {
+    status = natsOptions_SetDisconnectedCB(nats_options, &Transport::OnDisconnected,
+                                           transport.get());
+  }
+  if (status == NATS_OK) {
+    status = natsOptions_SetReconnectedCB(nats_options, &Transport::OnReconnected,
+                                          transport.get());
+  }
+  if (status == NATS_OK) {
+    status = natsOptions_SetClosedCB(nats_options, &Transport::OnClosed, transport.get());
+  }
+  if (status == NATS_OK) status = natsConnection_Connect(&transport->connection_, nats_options);
+  natsOptions_Destroy(nats_options);
+  if (status != NATS_OK) {
+    transport->connection_ = nullptr;
+    return ClientError(absl::StrCat("cannot connect to NATS at ", options.url), status);
+  }
+  return transport;
+}
+
+Transport::~Transport() { Close(); }
+
+void Transport::OnMessage(natsConnection*, natsSubscription*, natsMsg* message, void* closure) {
+  auto* state = static_cast<SubscriptionState*>(closure);
+  const char* reply = natsMsg_GetReply(message);
+  Inbound inbound;
+  inbound.subject = natsMsg_GetSubject(message);
+  inbound.reply = reply == nullptr ? absl::string_view() : absl::string_view(reply);
+  inbound.data = absl::string_view(natsMsg_GetData(message),
+                                   static_cast<std::size_t>(natsMsg_GetDataLength(message)));
+  inbound.no_responders = natsMsg_IsNoResponders(message);
+  state->handler(inbound);
+  natsMsg_Destroy(message);
+}
+
+void Transport::OnComplete(void* closure) {
+  auto* state = static_cast<SubscriptionState*>(closure);
+  Transport* transport = state->transport;
+  natsSubscription_Destroy(state->subscription);
+  delete state;
+  std::lock_guard<std::mutex> lock(transport->completion_mutex_);
+  --transport->live_states_;
+  transport->completion_cv_.notify_all();
+}
+
+void Transport::OnDisconnected(natsConnection*, void* closure) {
+  auto* transport = static_cast<Transport*>(closure);
+  // acquire; pairs with the release in Close.
+  if (transport->closing_.load(std::memory_order_acquire)) return;
+  transport->counters_.disconnects.fetch_add(1, std::memory_order_relaxed);  // statistics
+  if (transport->on_disconnect_) transport->on_disconnect_();
+}
+
+void Transport::OnClosed(natsConnection*, void* closure) {
+  auto* transport = static_cast<Transport*>(closure);
+  std::lock_guard<std::mutex> lock(transport->completion_mutex_);
+  transport->closed_ = true;
+  transport->completion_cv_.notify_all();
+}
+
+void Transport::OnReconnected(natsConnection*, void* closure) {
+  auto* transport = static_cast<Transport*>(closure);
+  transport->counters_.reconnects.fetch_add(1, std::memory_order_relaxed);  // statistics
+}
+
+absl::StatusOr<Transport::SubscriptionId> Transport::Subscribe(const std::string& subject,
+                                                               Handler handler) {
+  std::shared_lock<std::shared_mutex> hold(lifecycle_);
+  if (connection_ == nullptr) return absl::FailedPreconditionError("the NATS connection is closed");
+  auto* state = new SubscriptionState{this, std::move(handler)};
+  natsSubscription* subscription = nullptr;
+  natsStatus status = natsConnection_Subscribe(&subscription, connection_, subject.c_str(),
+                                               &Transport::OnMessage, state);
+  if (status != NATS_OK) {
+    delete state;  // never registered: no completion will come
+    return ClientError(absl::StrCat("cannot subscribe to ", subject), status);
+  }
+  state->subscription = subscription;
+  {
+    std::lock_guard<std::mutex> lock(completion_mutex_);
+    ++live_states_;
+  }
+  status = natsSubscription_SetOnCompleteCB(subscription, &Transport::OnComplete, state);
+  if (status != NATS_OK) {
+    scheduler_internal::Fatal("Transport::Subscribe", "natsSubscription_SetOnCompleteCB: %s",
+                              natsStatus_GetText(status));
+  }
+  SubscriptionId id;
+  {
+    std::lock_guard<std::mutex> lock(subscriptions_mutex_);
+    id = next_subscription_++;
+    subscriptions_.emplace(id, subscription);
+  }
+  // The server registers the interest when it reads the SUB; the flush's PING/PONG
+  // round trip says it has.
+  status = natsConnection_FlushTimeout(connection_, 5000);
+  if (status != NATS_OK) {
+    hold.unlock();
+    Unsubscribe(id);
+    return ClientError(absl::StrCat("subscribing to ", subject, ": flush"), status);
+  }
+  return id;
+}
+
+void Transport::Unsubscribe(SubscriptionId id, Ending ending) {
+  natsSubscription* subscription = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(subscriptions_mutex_);
+    auto it = subscriptions_.find(id);
+    if (it == subscriptions_.end()) return;
+    subscription = it->second;
+    subscriptions_.erase(it);
+  }
+  // Either call closes the subscription (its completion follows and releases it)
+  // even when the connection is down; an error then only says the server was not
+  // told. A drain that cannot start falls back to closing at once.
+  if (ending == Ending::kDrain &&
+      natsSubscription_DrainTimeout(subscription, kDrainTimeoutMs) == NATS_OK) {
+    return;
+  }
+  (void)natsSubscription_Unsubscribe(subscription);
+}
+
+absl::Status Transport::Publish(const std::string& subject, absl::string_view frame,
+                                const std::string* reply) {
+  std::shared_lock<std::shared_mutex> hold(lifecycle_);
+  if (connection_ == nullptr) {
+    counters_.publish_failures.fetch_add(1, std::memory_order_relaxed);  // statistics
+    return absl::FailedPreconditionError("the NATS connection is closed");
+  }
+  if (natsConnection_IsReconnecting(connection_)) {
+    counters_.published_while_disconnected.fetch_add(1, std::memory_order_relaxed);
+  }
+  const natsStatus status =
+      reply == nullptr
+          ? natsConnection_Publish(connection_, subject.c_str(), frame.data(),
+                                   static_cast<int>(frame.size()))
+          : natsConnection_PublishRequest(connection_, subject.c_str(), reply->c_str(),
+                                          frame.data(), static_cast<int>(frame.size()));
+  if (status != NATS_OK) {
+    counters_.publish_failures.fetch_add(1, std::memory_order_relaxed);  // statistics
+    return ClientError(absl::StrCat("cannot publish to ", subject), status);
+  }
+  return absl::OkStatus();
+}
+
+void Transport::Close() {
+  std::vector<SubscriptionId> ids;
+  {
+    std::lock_guard<std::mutex> lock(subscriptions_mutex_);
+    for (const auto& [id, subscription] : subscriptions_) ids.push_back(id);
+  }
+  for (SubscriptionId id : ids) Unsubscribe(id);
+  {
+    std::unique_lock<std::mutex> lock(completion_mutex_);
+    if (!completion_cv_.wait_for(lock, std::chrono::seconds(30),
+                                 [&] { return live_states_ == 0; })) {
+      scheduler_internal::Fatal("Transport::Close",
+                                "%d subscription handlers still running after 30 s",
+                                live_states_);
+    }
+  }
+  std::unique_lock<std::shared_mutex> hold(lifecycle_);
+  if (connection_ == nullptr) return;
+  closing_.store(true, std::memory_order_release);  // pairs with OnDisconnected's acquire
+  natsConnection_Close(connection_);
+  {
+    // The client's connection callbacks run later, on its own thread; the closed
+    // callback is the last of them (invariant 4).
+    std::unique_lock<std::mutex> lock(completion_mutex_);
+    if (!completion_cv_.wait_for(lock, std::chrono::seconds(30), [&] { return closed_; })) {
+      scheduler_internal::Fatal("Transport::Close", "no closed callback 30 s after closing");
+    }
+  }
+  natsConnection_Destroy(connection_);
+  connection_ = nullptr;
+}
+
+bool Transport::connected() const {
+  std::shared_lock<std::shared_mutex> hold(lifecycle_);
+  return connection_ != nullptr && natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED;
+}
+
+Transport::Traffic Transport::traffic() const {
+  Traffic traffic;
+  std::shared_lock<std::shared_mutex> hold(lifecycle_);
+  if (connection_ == nullptr) return traffic;
+  natsStatistics* statistics = nullptr;
+  if (natsStatistics_Create(&statistics) != NATS_OK) return traffic;
+  if (natsConnection_GetStats(connection_, statistics) == NATS_OK) {
+    uint64_t reconnects = 0;
+    natsStatistics_GetCounts(statistics, &traffic.in_messages, &traffic.in_bytes,
+                             &traffic.out_messages, &traffic.out_bytes, &reconnects);
+  }
+  natsStatistics_Destroy(statistics);
+  return traffic;
+}
+
+}  // namespace troupe::remote_internal

@@ -1,0 +1,140 @@
+// Transport: one NATS connection (the C client, libnats) and the subscriptions
+// made on it, for one RemoteNode.
+//
+// Threads: the C client runs its own threads — a reader/flusher per connection and,
+// by default, one delivery thread per subscription, which calls that
+// subscription's handler for one message at a time, in arrival order. Handlers
+// run there, outside troupe's scheduler: they hand work to troupe through calls
+// that any thread may make (ActorRef::Tell, Channel::TrySend), so no message takes
+// an extra hop through a queue of ours. Publish may be called from any fiber or
+// thread; it copies the frame into the client's buffer and does not wait for the
+// server (the client's flusher sends it).
+//
+// Lifetime: a subscription's handler state is freed by the client's completion
+// callback, which runs after the last call of the handler has returned, so a
+// handler never runs on freed state; Close waits (bounded) for every completion
+// before it closes the connection.
+#ifndef TROUPE_REMOTE_INTERNAL_TRANSPORT_H_
+#define TROUPE_REMOTE_INTERNAL_TRANSPORT_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+struct __natsConnection;
+struct __natsSubscription;
+struct __natsMsg;
+
+namespace troupe::remote_internal {
+
+// What a subscription's handler sees of a message (valid during the call only).
+struct Inbound {
+  absl::string_view subject;
+  absl::string_view reply;  // empty: no reply expected
+  absl::string_view data;
+  bool no_responders = false;  // the server's answer to a request nobody subscribed to
+};
+
+struct TransportOptions {
+  std::string url;
+  std::string connection_name;
+  absl::Duration connect_timeout;
+  absl::Duration reconnect_wait;
+  int max_reconnects;  // -1: forever
+};
+
+// Counters of the connection's life; any thread reads them (relaxed: statistics).
+struct TransportCounters {
+  std::atomic<uint64_t> disconnects{0};
+  std::atomic<uint64_t> reconnects{0};
+  // Published while the connection was down: held in the client's reconnect buffer
+  // and sent on reconnect (or failed at Publish when that buffer was full).
+  std::atomic<uint64_t> published_while_disconnected{0};
+  std::atomic<uint64_t> publish_failures{0};
+};
+
+class Transport {
+ public:
+  using Handler = std::function<void(const Inbound&)>;
+  using SubscriptionId = uint64_t;
+
+  // Connects, or the client's error ("no server available", ...) as Unavailable.
+  // `on_disconnect` runs on the client's thread each time the connection drops.
+  static absl::StatusOr<std::unique_ptr<Transport>> Connect(const TransportOptions& options,
+                                                            std::function<void()> on_disconnect);
+  ~Transport();  // Close()
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Any thread. `handler` runs on the subscription's delivery thread. The
+  // subscription is registered with the server when this returns (flushed), so a
+  // message published after it, from any connection, reaches the handler.
+  absl::StatusOr<SubscriptionId> Subscribe(const std::string& subject, Handler handler);
+  // Any thread, including the subscription's own handler. kNow drops what has
+  // arrived and not been handled; kDrain first hands the handler everything the
+  // server routed to the subscription before it stopped (so a request to an actor
+  // that stops is answered, not lost). Calls of the handler may still be running
+  // when this returns (never after Close returns).
+  enum class Ending { kNow, kDrain };
+  void Unsubscribe(SubscriptionId id, Ending ending = Ending::kNow);
+
+  // Any fiber or thread; never parks. Unavailable once closed or when the client
+  // cannot take the message (its reconnect buffer is full): counted.
+  absl::Status Publish(const std::string& subject, absl::string_view frame,
+                       const std::string* reply = nullptr);
+
+  // Unsubscribes everything, waits until no handler runs, closes the connection.
+  // Any thread but a handler's. Idempotent.
+  void Close();
+
+  bool connected() const;
+  const TransportCounters& counters() const { return counters_; }
+  // Messages and bytes in and out, as the client counts them.
+  struct Traffic {
+    uint64_t in_messages = 0, in_bytes = 0, out_messages = 0, out_bytes = 0;
+  };
+  Traffic traffic() const;
+
+ private:
+  struct SubscriptionState;
+  Transport() = default;
+  static void OnMessage(__natsConnection*, __natsSubscription*, __natsMsg* message,
+                        void* closure);
+  static void OnComplete(void* closure);
+  static void OnDisconnected(__natsConnection*, void* closure);
+  static void OnReconnected(__natsConnection*, void* closure);
+  static void OnClosed(__natsConnection*, void* closure);
+
+  __natsConnection* connection_ = nullptr;  // null once closed (under lifecycle_)
+  // Shared by Publish and Subscribe; Close takes it exclusively to null connection_.
+  mutable std::shared_mutex lifecycle_;
+  std::mutex subscriptions_mutex_;
+  absl::flat_hash_map<SubscriptionId, __natsSubscription*> subscriptions_;
+  SubscriptionId next_subscription_ = 1;
+  // SubscriptionStates not yet freed by OnComplete; Close waits for 0.
+  std::mutex completion_mutex_;
+  std::condition_variable completion_cv_;
+  int live_states_ = 0;  // guarded by completion_mutex_
+  bool closed_ = false;  // the closed callback has run; guarded by completion_mutex_
+  std::function<void()> on_disconnect_;
+  // Set by Close before it closes the connection: the client reports that close as
+  // a disconnect, which is not one to count or act on. release; pairs with the
+  // acquire in OnDisconnected.
+  std::atomic<bool> closing_{false};
+  TransportCounters counters_;
+};
+
+}  // namespace troupe::remote_internal
+
+#endif  // TROUPE_REMOTE_INTERNAL_TRANSPORT_H_

@@ -1,0 +1,143 @@
+// RemoteNode: this process's presence in a troupe system spread over NATS — it
+// publishes local actors under names and finds remote ones, which any node can
+// then Tell and Ask through a typed RemoteRef (remote_ref.h).
+//
+//   // Process A: publish a counter that takes Increment and answers Total.
+//   auto node = troupe::RemoteNode::Connect({.url = "nats://10.0.0.5:4222"});
+//   absl::Status published = (*node)->Publish<Increment, Total>(
+//       "counter", counter,
+//       [](Increment m, troupe::Reply<Total> r) { return Add{std::move(m), std::move(r)}; });
+//
+//   // Process B:
+//   auto counter = (*node)->Lookup<Increment, Total>("counter", ctx);
+//   absl::StatusOr<Total> total = counter->Ask(increment, ctx);
+//
+// Messages and replies are protobuf messages by default (codec.h for other types).
+// A published actor's exit is announced to the nodes that Monitor or Watch it, as
+// a local actor's is; a node that stops sending heartbeats is declared dead after
+// RemoteNodeOptions::failure_detection, which fails the asks waiting for its actors
+// and tells their monitors. Names are unique across the system's nodes.
+//
+// Threads: the NATS client's (one reader per node, one delivery thread per
+// published actor, monitor and the reply inbox) and one heartbeat thread per node.
+// A published actor's messages arrive on its delivery thread, which Tells the actor
+// directly: a bounded mailbox with MailboxOverflow::kBlockSender therefore holds
+// that thread while the mailbox is full (backpressure on that actor's subject only;
+// the client's pending limits then apply).
+#ifndef TROUPE_REMOTE_NODE_H_
+#define TROUPE_REMOTE_NODE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "troupe/actors/actor.h"
+#include "troupe/actors/reply.h"
+#include "troupe/remote/codec.h"
+#include "troupe/remote/internal/endpoint.h"
+#include "troupe/remote/internal/node_core.h"
+#include "troupe/remote/remote_options.h"
+#include "troupe/remote/remote_ref.h"
+#include "troupe/scheduler/context.h"
+
+namespace troupe {
+
+class RemoteNode {
+ public:
+  // Any thread. Connects to options.url: InvalidArgument for invalid options
+  // (saying what is allowed), Unavailable when no server answers.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<RemoteNode>> Connect(
+      RemoteNodeOptions options);
+  // Says goodbye (the nodes watching this one's actors are told at once), stops
+  // the heartbeat, unsubscribes and closes the connection. Published actors keep
+  // running locally. Any thread.
+  ~RemoteNode();
+  RemoteNode(const RemoteNode&) = delete;
+  RemoteNode& operator=(const RemoteNode&) = delete;
+
+  // Any fiber or thread; parks (blocks) for a round trip to check the name. Makes
+  // `actor` reachable as `name` for tells of W (M must be constructible from W).
+  // AlreadyExists if any node publishes `name`; InvalidArgument for a name with
+  // whitespace, '*', '>' or an empty token. The name is released when the actor stops.
+  template <typename W, typename M>
+  [[nodiscard]] absl::Status Publish(const std::string& name, const ActorRef<M>& actor,
+                                     const Context& context = Context()) {
+    return Publish<W, NoReply>(name, actor, [](W message) { return message; }, context);
+  }
+  // As Publish, for asks too: `make_message(W, Reply<R>)` builds the actor's
+  // message (for R = NoReply, `make_message(W)`). A remote Tell's Reply answers
+  // nobody.
+  template <typename W, typename R, typename M, typename MakeMessage>
+  [[nodiscard]] absl::Status Publish(const std::string& name, const ActorRef<M>& actor,
+                                     MakeMessage make_message, const Context& context = Context()) {
+    static_assert(kHasCodec<W>,
+                  "RemoteNode::Publish<W, R>: the message type W has no codec, so it cannot "
+                  "cross the wire. Use a protobuf message, or specialise troupe::Codec<W> "
+                  "(troupe/remote/codec.h).");
+    static_assert(std::is_same_v<R, NoReply> || kHasCodec<R>,
+                  "RemoteNode::Publish<W, R>: the reply type R has no codec. Use a protobuf "
+                  "message, or specialise troupe::Codec<R> (troupe/remote/codec.h).");
+    if (absl::Status valid = ValidateName(name); !valid.ok()) return valid;
+    absl::Status added = core_->AddEndpoint(
+        name,
+        remote_internal::EndpointHandler<W, R>(core_.get(), actor, std::move(make_message)),
+        context);
+    if (!added.ok()) return added;
+    actor.Monitor([core = core_, name](const ActorExit& exit) { core->EndpointStopped(name, exit); });
+    return absl::OkStatus();
+  }
+
+  // Any fiber or thread; parks (blocks) for a round trip. The actor published as
+  // `name` on any node: NotFound if none is, InvalidArgument if it takes other
+  // types than W and R, or `context`'s error; DeadlineExceeded if no answer came
+  // within RemoteNodeOptions::failure_detection.
+  template <typename W, typename R = NoReply>
+  [[nodiscard]] absl::StatusOr<RemoteRef<W, R>> Lookup(const std::string& name,
+                                                       const Context& context = Context()) {
+    if (absl::Status valid = ValidateName(name); !valid.ok()) return valid;
+    absl::StatusOr<uint64_t> host =
+        core_->Probe(name, remote_internal::TypeNames<W, R>(), context);
+    if (!host.ok()) return host.status();
+    return RemoteRef<W, R>(core_, name, *host);
+  }
+
+  // Any fiber or thread; parks (blocks) for a round trip. `on_exit` runs once, on
+  // a NATS client's or the heartbeat thread, when the remote actor stops (with its
+  // exit reason; actor_id is 0), when its node is declared dead or leaves
+  // (Unavailable), or at once when nothing publishes it now (NotFound). Keep it
+  // short: Tell an actor, or signal.
+  template <typename W, typename R>
+  void Monitor(const RemoteRef<W, R>& actor, std::function<void(const ActorExit&)> on_exit) {
+    core_->Monitor(actor.name(), actor.host(), std::move(on_exit));
+  }
+  // As Monitor, delivering Terminated to `watcher`'s mailbox (as Actor::Watch does
+  // for a local actor). M must be constructible from Terminated.
+  template <typename W, typename R, typename M>
+  void Watch(const RemoteRef<W, R>& actor, const ActorRef<M>& watcher) {
+    static_assert(std::is_constructible_v<M, Terminated>,
+                  "to Watch, the watcher's message type must be constructible from Terminated");
+    Monitor(actor, [watcher](const ActorExit& exit) {
+      watcher.cell()->DeliverToSelf(M(Terminated{exit.actor_id, exit.name, exit.reason}));
+    });
+  }
+
+  // This node's id (unique in the system, random) and name.
+  uint64_t id() const { return core_->id(); }
+  const std::string& name() const { return core_->name(); }
+  RemoteStats stats() const { return core_->Stats(); }
+
+ private:
+  explicit RemoteNode(std::shared_ptr<remote_internal::NodeCore> core) : core_(std::move(core)) {}
+  static absl::Status ValidateName(const std::string& name);
+
+  std::shared_ptr<remote_internal::NodeCore> core_;
+};
+
+}  // namespace troupe
+
+#endif  // TROUPE_REMOTE_NODE_H_

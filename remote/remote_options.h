@@ -1,0 +1,66 @@
+// Options for a RemoteNode, and the counters it reports.
+#ifndef TROUPE_REMOTE_REMOTE_OPTIONS_H_
+#define TROUPE_REMOTE_REMOTE_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace troupe {
+
+struct RemoteNodeOptions {
+  // The NATS server (or a comma-separated list of a cluster's servers).
+  std::string url = "nats://127.0.0.1:4222";
+  // The subject namespace: every subject this node uses starts with "<system>.",
+  // so actor systems sharing a NATS server do not see each other's actors. Letters,
+  // digits, '-' and '_'.
+  std::string system = "troupe";
+  // For reports and the NATS connection's name; default "node-<id>".
+  std::string node_name = "";
+  absl::Duration connect_timeout = absl::Seconds(2);
+  // After a lost connection the client retries every reconnect_wait, at most
+  // max_reconnects times (-1: forever); meanwhile what is published is buffered.
+  absl::Duration reconnect_wait = absl::Milliseconds(100);
+  int max_reconnects = -1;
+  // Every node publishes a heartbeat each heartbeat_interval; a node that monitors
+  // or asks a remote actor declares that actor's node dead when it has heard no
+  // heartbeat from it for failure_detection (its watchers are told, its asks fail
+  // with Unavailable). Detection takes between failure_detection and
+  // failure_detection + heartbeat_interval. Allowed: heartbeat_interval in
+  // [1 ms, 1 min], failure_detection >= 2 * heartbeat_interval.
+  absl::Duration heartbeat_interval = absl::Milliseconds(200);
+  absl::Duration failure_detection = absl::Seconds(1);
+};
+
+// What a RemoteNode has done, as counters since it connected.
+struct RemoteStats {
+  uint64_t tells_sent = 0;
+  uint64_t asks_sent = 0;
+  uint64_t answers_received = 0;   // replies and error replies to this node's asks
+  uint64_t delivered = 0;          // remote messages handed to a published actor
+  // Rejected and counted, never delivered: a frame that is not troupe's or a
+  // payload its codec cannot decode.
+  uint64_t rejected = 0;
+  // Remote work dropped because its asker's deadline had passed: on arrival, or
+  // while it waited for room in a bounded mailbox.
+  uint64_t expired_dropped = 0;
+  // Replies not sent because the asker's deadline had passed when they were made.
+  uint64_t late_replies_dropped = 0;
+  // Remote messages a published actor did not take (it had stopped, its mailbox
+  // refused): also the actor system's dead letters.
+  uint64_t undeliverable = 0;
+  uint64_t orphan_replies = 0;     // replies to asks no longer waiting
+  // The connection: drops, reconnects, and what was in flight meanwhile.
+  uint64_t disconnects = 0;
+  uint64_t reconnects = 0;
+  uint64_t asks_pending_at_disconnect = 0;  // summed over disconnects
+  uint64_t published_while_disconnected = 0;
+  uint64_t publish_failures = 0;
+  uint64_t nodes_declared_dead = 0;
+  uint64_t asks_failed_by_node_death = 0;
+};
+
+}  // namespace troupe
+
+#endif  // TROUPE_REMOTE_REMOTE_OPTIONS_H_

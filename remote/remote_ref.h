@@ -1,0 +1,120 @@
+// RemoteRef<W, R>: a typed reference to an actor published by a RemoteNode,
+// possibly in another process or on another machine.
+//
+//   absl::StatusOr<troupe::RemoteRef<Increment, Total>> counter =
+//       node->Lookup<Increment, Total>("counter", ctx);
+//   counter->Tell(increment);                                    // at most once
+//   absl::StatusOr<Total> total = counter->Ask(increment, ctx);  // deadline on the wire
+//
+// W is the message type sent, R the answer's (NoReply: Tell only). Both need a
+// codec (codec.h; every protobuf message has one): a RemoteRef of a type without
+// one does not compile. Messages from one sender (one fiber or thread, through one
+// node) arrive in the order sent. Delivery is at most once: a message in flight
+// when a connection drops may be lost (RemoteStats counts what was pending).
+//
+// Copyable and cheap; valid while its RemoteNode is (Tell and Ask need the node's
+// connection).
+#ifndef TROUPE_REMOTE_REMOTE_REF_H_
+#define TROUPE_REMOTE_REMOTE_REF_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "troupe/actors/tell_status.h"
+#include "troupe/remote/codec.h"
+#include "troupe/remote/internal/node_core.h"
+#include "troupe/remote/internal/wire.h"
+#include "troupe/remote/protobuf_codec.h"
+#include "troupe/scheduler/context.h"
+
+namespace troupe {
+
+template <typename W, typename R = NoReply>
+class RemoteRef {
+  static_assert(kHasCodec<W>,
+                "RemoteRef<W, R>: the message type W has no codec, so it cannot cross the "
+                "wire. Use a protobuf message, or specialise troupe::Codec<W> "
+                "(troupe/remote/codec.h).");
+  static_assert(std::is_same_v<R, NoReply> || kHasCodec<R>,
+                "RemoteRef<W, R>: the reply type R has no codec, so it cannot cross the "
+                "wire. Use a protobuf message, or specialise troupe::Codec<R> "
+                "(troupe/remote/codec.h).");
+
+ public:
+  RemoteRef() = default;
+
+  // Any fiber or thread; never parks. Sends `message`; `context`'s deadline travels
+  // with it (the remote node drops it unhandled once that has passed). Errors: the
+  // connection's (Unavailable, FailedPrecondition once the node closed), counted in
+  // RemoteStats::publish_failures. An OK status means the message was handed to
+  // the NATS client, not that the actor got it.
+  TellStatus Tell(const W& message, const Context& context = Context()) const {
+    std::string& frame = remote_internal::ScratchFrame();
+    remote_internal::AppendHeader(
+        remote_internal::Header{remote_internal::Kind::kTell, context.deadline(), core_->id()},
+        &frame);
+    Codec<W>::Encode(message, &frame);
+    return core_->SendTell(subject_, frame);
+  }
+
+  // Fiber context (parks the fiber) or a plain thread (blocks it). Sends `request`
+  // and waits for the actor's answer. Errors: the context's (DeadlineExceeded; the
+  // remote node then drops the request if it has not handled it, and never sends a
+  // late answer), Unavailable at once when nothing is published under the name or
+  // when the actor's node is declared dead (heartbeats, RemoteNodeOptions), Aborted
+  // if the actor dropped the request (it stopped), DataLoss for an answer that does
+  // not decode, or the status the actor answered with.
+  absl::StatusOr<R> Ask(const W& request, const Context& context = Context()) const {
+    static_assert(!std::is_same_v<R, NoReply>,
+                  "RemoteRef<W, NoReply>::Ask: this actor takes tells only; look it up as "
+                  "RemoteRef<W, R> with its reply type R");
+    std::string& frame = remote_internal::ScratchFrame();
+    remote_internal::AppendHeader(
+        remote_internal::Header{remote_internal::Kind::kAsk, context.deadline(), core_->id()},
+        &frame);
+    Codec<W>::Encode(request, &frame);
+    remote_internal::AskAnswer answer = core_->SendAsk(subject_, name_, host_, frame, context);
+    if (!answer.ok()) return answer.status();
+    R reply;
+    if (!Codec<R>::Decode(*answer, &reply)) {
+      return absl::DataLossError("the remote actor's answer does not decode as its reply type");
+    }
+    return reply;
+  }
+  // As Ask, with a timeout instead of a context.
+  absl::StatusOr<R> Ask(const W& request, absl::Duration timeout) const {
+    auto [context, cancel] = WithTimeout(Context(), timeout);
+    absl::StatusOr<R> answer = Ask(request, context);
+    cancel.Cancel();
+    return answer;
+  }
+
+  // The name it was published under.
+  const std::string& name() const { return name_; }
+  // The id of the node that publishes it (as of Lookup).
+  uint64_t host() const { return host_; }
+  explicit operator bool() const { return core_ != nullptr; }
+
+  // For RemoteNode.
+  RemoteRef(std::shared_ptr<remote_internal::NodeCore> core, std::string name, uint64_t host)
+      : core_(std::move(core)),
+        name_(std::move(name)),
+        subject_(core_->ActorSubject(name_)),
+        host_(host) {}
+
+ private:
+  std::shared_ptr<remote_internal::NodeCore> core_;
+  std::string name_;
+  std::string subject_;
+  uint64_t host_ = 0;
+};
+
+}  // namespace troupe
+
+#endif  // TROUPE_REMOTE_REMOTE_REF_H_

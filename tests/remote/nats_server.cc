@@ -1,0 +1,130 @@
+#include "troupe/tests/remote/nats_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+extern char** environ;
+
+namespace troupe::testing {
+namespace {
+
+sockaddr_in Loopback(int port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return address;
+}
+
+// A port the kernel had free a moment ago (bound to 0, then released).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address = Loopback(0);
+  socklen_t length = sizeof(address);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (fd >= 0) close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool Accepts(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in address = Loopback(port);
+  const bool connected =
+      connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return connected;
+}
+
+std::string ServerBinary() {
+  if (const char* configured = std::getenv("NATS_SERVER")) return configured;
+  if (access("/usr/sbin/nats-server", X_OK) == 0) return "/usr/sbin/nats-server";
+  return "/usr/bin/nats-server";
+}
+
+}  // namespace
+
+absl::Status NatsServer::Start(absl::Duration ready_bound) {
+  if (pid_ > 0) return absl::FailedPreconditionError("nats-server already running");
+  if (port_ == 0) port_ = FreePort();
+  if (port_ == 0) return absl::InternalError("no free loopback port");
+  const std::string binary = ServerBinary();
+  const std::string port = std::to_string(port_);
+  std::vector<std::string> args = {binary, "-a", "127.0.0.1", "-p", port};
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  // The server's log goes to a file beside the test's outputs, not into the test log.
+  const char* outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
+  const std::string log = absl::StrCat(outputs != nullptr ? outputs : "/tmp", "/nats-server-",
+                                       port_, ".log");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  const int error = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) {
+    pid_ = -1;
+    return absl::InternalError(absl::StrCat("cannot start ", binary, " (install Debian's ",
+                                            "nats-server; setup.sh does): errno ", error));
+  }
+  const absl::Time give_up = absl::Now() + ready_bound;
+  while (!Accepts(port_)) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return absl::InternalError(
+          absl::StrCat("nats-server exited before accepting on port ", port_, " (status ",
+                       status, "); is the port taken?"));
+    }
+    if (absl::Now() > give_up) {
+      End(SIGKILL);
+      return absl::DeadlineExceededError(absl::StrCat(
+          "nats-server did not accept connections on port ", port_, " within ",
+          absl::FormatDuration(ready_bound)));
+    }
+    // Polling a port: nothing to wait on but the connect itself.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return absl::OkStatus();
+}
+
+void NatsServer::End(int signal) {
+  if (pid_ <= 0) return;
+  kill(pid_, signal);
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  int status = 0;
+  while (waitpid(pid_, &status, WNOHANG) == 0) {
+    if (absl::Now() > give_up) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  pid_ = -1;
+}
+
+void NatsServer::Stop() { End(SIGTERM); }
+void NatsServer::Kill() { End(SIGKILL); }
+
+}  // namespace troupe::testing

@@ -1,0 +1,49 @@
+// NatsServer: a nats-server of the test's own, on a free loopback port.
+//
+// Start spawns Debian's nats-server (/usr/sbin/nats-server, or NATS_SERVER in the
+// environment) and waits — bounded, failing with a message — until its port
+// accepts connections. Stop (and the destructor) ends it with SIGTERM, then
+// SIGKILL if it has not exited within a bound: no test leaves a server running.
+// Restart stops it and starts a new one on the same port (for reconnects).
+#ifndef TROUPE_TESTS_REMOTE_NATS_SERVER_H_
+#define TROUPE_TESTS_REMOTE_NATS_SERVER_H_
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace troupe::testing {
+
+class NatsServer {
+ public:
+  NatsServer() = default;
+  ~NatsServer() { Stop(); }
+  NatsServer(const NatsServer&) = delete;
+  NatsServer& operator=(const NatsServer&) = delete;
+
+  // Starts on a free port (the first call) or on the same port (after Stop).
+  absl::Status Start(absl::Duration ready_bound = absl::Seconds(30));
+  void Stop();
+  absl::Status Restart() {
+    Stop();
+    return Start();
+  }
+  // Kills the server at once (SIGKILL), as a crash would.
+  void Kill();
+
+  int port() const { return port_; }
+  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+  pid_t pid() const { return pid_; }
+
+ private:
+  void End(int signal);
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace troupe::testing
+
+#endif  // TROUPE_TESTS_REMOTE_NATS_SERVER_H_

@@ -1,0 +1,381 @@
+// RemoteNode and RemoteRef across two nodes (two NATS connections in this process)
+// on a nats-server of the test's own: tells and asks, per-sender order, lookups,
+// deadlines carried on the wire, exits reported to watchers and monitors, a node
+// leaving, rejected payloads, and a server restart.
+#include "troupe/remote/node.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "troupe/actors/actor.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/actors/reply.h"
+#include "troupe/remote/internal/transport.h"
+#include "troupe/remote/internal/wire.h"
+#include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/join_handle.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/tests/actors/test_actors.h"
+#include "troupe/tests/remote/counter_actor.h"
+#include "troupe/tests/remote/nats_server.h"
+#include "troupe/tests/remote/test_messages.pb.h"
+#include "troupe/tests/scheduler/test_support.h"
+
+namespace troupe {
+namespace {
+
+using remote_test::Command;
+using remote_test::Total;
+using remote_testing::Add;
+using remote_testing::Block;
+using remote_testing::Counter;
+using remote_testing::CounterMessage;
+using remote_testing::CounterProbe;
+using remote_testing::Ping;
+using remote_testing::RemoteCommand;
+using testing::WaitUntil;
+
+// A type without a codec cannot be sent; protobuf messages can.
+struct PlainStruct {
+  int value;
+};
+static_assert(!kHasCodec<PlainStruct>, "a plain struct has no codec");
+static_assert(kHasCodec<Command>, "protobuf messages have the default codec");
+
+using WatcherMessage = std::variant<Terminated>;
+class Watcher : public Actor<WatcherMessage> {
+ public:
+  explicit Watcher(Channel<Terminated> exits) : exits_(std::move(exits)) {}
+  void Receive(WatcherMessage& message) override {
+    (void)exits_.TrySend(std::get<Terminated>(std::move(message)));
+  }
+
+ private:
+  Channel<Terminated> exits_;
+};
+
+class RemoteNodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::Status started = server_.Start();
+    ASSERT_TRUE(started.ok()) << started;
+    harness_.Start(2);
+    host_ = Connect("host");
+    client_ = Connect("client");
+    ASSERT_NE(host_, nullptr);
+    ASSERT_NE(client_, nullptr);
+  }
+  void TearDown() override {
+    host_.reset();
+    client_.reset();
+    harness_.Finish();
+    server_.Stop();
+  }
+
+  std::unique_ptr<RemoteNode> Connect(const std::string& name, absl::Duration detection =
+                                                                   absl::Seconds(5)) {
+    RemoteNodeOptions options;
+    options.url = server_.url();
+    options.system = "test";
+    options.node_name = name;
+    options.failure_detection = detection;
+    absl::StatusOr<std::unique_ptr<RemoteNode>> node = RemoteNode::Connect(options);
+    EXPECT_TRUE(node.ok()) << node.status();
+    return node.ok() ? *std::move(node) : nullptr;
+  }
+
+  // A counter (mailbox bounded by `capacity`, 0: unbounded) published by host_.
+  ActorRef<CounterMessage> PublishCounter(const std::string& name, std::size_t capacity = 0) {
+    ActorRef<CounterMessage> counter = harness_.system().Spawn<Counter>(
+        {.name = name, .mailbox_capacity = capacity}, gate_, probe_);
+    absl::Status published = host_->Publish<Command, Total>(
+        name, counter,
+        [](Command command, Reply<Total> reply) { return RemoteCommand{std::move(command),
+                                                                       std::move(reply)}; });
+    EXPECT_TRUE(published.ok()) << published;
+    return counter;
+  }
+
+  RemoteRef<Command, Total> LookupCounter(const std::string& name) {
+    absl::StatusOr<RemoteRef<Command, Total>> found = client_->Lookup<Command, Total>(name);
+    EXPECT_TRUE(found.ok()) << found.status();
+    return found.ok() ? *found : RemoteRef<Command, Total>();
+  }
+
+  template <typename F>
+  void RunInFiber(F&& body) {
+    harness_.RunInFiber(std::forward<F>(body));
+  }
+
+  testing::NatsServer server_;
+  testing::ActorHarness harness_;
+  std::unique_ptr<RemoteNode> host_;
+  std::unique_ptr<RemoteNode> client_;
+  Channel<int> gate_{16};
+  std::shared_ptr<CounterProbe> probe_ = std::make_shared<CounterProbe>();
+};
+
+TEST_F(RemoteNodeTest, AskAfterTellsSeesEveryTell) {
+  RunInFiber([&] {
+    PublishCounter("counter");
+    RemoteRef<Command, Total> counter = LookupCounter("counter");
+    for (int i = 1; i <= 100; ++i) EXPECT_TRUE(counter.Tell(Add(i, 1, i - 1)).ok());
+    absl::StatusOr<Total> total = counter.Ask(Ping(), absl::Seconds(30));
+    ASSERT_TRUE(total.ok()) << total.status();
+    EXPECT_EQ(total->total(), 5050);
+    EXPECT_EQ(total->handled(), 100);
+    EXPECT_EQ(host_->stats().delivered, 101u);
+    EXPECT_EQ(client_->stats().tells_sent, 100u);
+  });
+}
+
+TEST_F(RemoteNodeTest, TellsFromEachSenderArriveInOrder) {
+  constexpr int kSenders = 3;
+  constexpr int kPerSender = 300;
+  RunInFiber([&] {
+    PublishCounter("ordered");
+    RemoteRef<Command, Total> counter = LookupCounter("ordered");
+    std::vector<JoinHandle> senders;
+    for (int sender = 0; sender < kSenders; ++sender) {
+      senders.push_back(harness_.runtime().Spawn([counter, sender] {
+        for (int i = 0; i < kPerSender; ++i) EXPECT_TRUE(counter.Tell(Add(1, sender, i)).ok());
+      }));
+    }
+    for (JoinHandle& sender : senders) ASSERT_TRUE(sender.Join().ok());
+    // Each sender's tells precede this ask on the same connection and subject.
+    absl::StatusOr<Total> total = counter.Ask(Ping(), absl::Seconds(30));
+    ASSERT_TRUE(total.ok()) << total.status();
+    EXPECT_EQ(total->handled(), kSenders * kPerSender);
+    EXPECT_EQ(total->out_of_order(), 0);
+  });
+}
+
+TEST_F(RemoteNodeTest, LookupSaysNotFoundOrWrongTypes) {
+  RunInFiber([&] {
+    PublishCounter("typed");
+    absl::StatusOr<RemoteRef<Command, Total>> missing = client_->Lookup<Command, Total>("nobody");
+    EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound) << missing.status();
+    absl::StatusOr<RemoteRef<Total, Command>> wrong = client_->Lookup<Total, Command>("typed");
+    EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument) << wrong.status();
+    absl::StatusOr<RemoteRef<Command, Total>> bad_name = client_->Lookup<Command, Total>("a b");
+    EXPECT_EQ(bad_name.status().code(), absl::StatusCode::kInvalidArgument);
+  });
+}
+
+TEST_F(RemoteNodeTest, PublishingATakenNameIsAlreadyExists) {
+  RunInFiber([&] {
+    ActorRef<CounterMessage> first = PublishCounter("unique");
+    ActorRef<CounterMessage> second =
+        harness_.system().Spawn<Counter>({.name = "second"}, gate_, probe_);
+    auto make = [](Command command, Reply<Total> reply) {
+      return RemoteCommand{std::move(command), std::move(reply)};
+    };
+    absl::Status again = host_->Publish<Command, Total>("unique", second, make);
+    EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists) << again;
+    absl::Status elsewhere = client_->Publish<Command, Total>("unique", second, make);
+    EXPECT_EQ(elsewhere.code(), absl::StatusCode::kAlreadyExists) << elsewhere;
+  });
+}
+
+TEST_F(RemoteNodeTest, AskOfAStoppedActorFailsUnavailableWithoutWaitingForItsDeadline) {
+  RunInFiber([&] {
+    ActorRef<CounterMessage> counter = PublishCounter("stopping");
+    RemoteRef<Command, Total> remote = LookupCounter("stopping");
+    counter.Stop();
+    ASSERT_TRUE(counter.AwaitStop().ok());
+    // The name is released as the actor stops; then the server answers "no
+    // responders" at once. (The ask's deadline only bounds a broken test.)
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          return remote.Ask(Ping(), absl::Seconds(60)).status().code() ==
+                 absl::StatusCode::kUnavailable;
+        },
+        "an ask of the stopped actor fails Unavailable"));
+  });
+}
+
+TEST_F(RemoteNodeTest, AskWhoseDeadlinePassesInTheRemoteMailboxIsDropped) {
+  RunInFiber([&] {
+    // Capacity 1: with the actor blocked and one command queued, the next
+    // command's Tell waits for room on the host's delivery thread — until the
+    // asker's deadline, carried on the wire, has passed.
+    ActorRef<CounterMessage> counter = PublishCounter("busy", /*capacity=*/1);
+    RemoteRef<Command, Total> remote = LookupCounter("busy");
+    ASSERT_TRUE(remote.Tell(Block()).ok());
+    ASSERT_TRUE(WaitUntil([&] { return probe_->blocked.load() == 1; }, "the actor is blocked"));
+    ASSERT_TRUE(remote.Tell(Add(1, 7, 0)).ok());
+    ASSERT_TRUE(WaitUntil([&] { return counter.mailbox_depth() == 1; }, "one command queued"));
+    absl::StatusOr<Total> expired = remote.Ask(Add(1000, 8, 0), absl::Milliseconds(300));
+    EXPECT_EQ(expired.status().code(), absl::StatusCode::kDeadlineExceeded) << expired.status();
+    ASSERT_TRUE(WaitUntil([&] { return host_->stats().expired_dropped == 1; },
+                          "the host dropped the expired ask"));
+    ASSERT_EQ(gate_.TrySend(1), ChannelStatus::kOk);
+    absl::StatusOr<Total> total = remote.Ask(Ping(), absl::Seconds(30));
+    ASSERT_TRUE(total.ok()) << total.status();
+    EXPECT_EQ(total->total(), 1) << "the expired ask's 1000 was added";
+    EXPECT_EQ(client_->stats().orphan_replies, 0u);
+  });
+}
+
+TEST_F(RemoteNodeTest, AnswerMadeAfterTheAskersDeadlineIsNotSent) {
+  RunInFiber([&] {
+    PublishCounter("slow");
+    RemoteRef<Command, Total> remote = LookupCounter("slow");
+    // The actor is blocked before the ask is sent, so the ask (1 s: time enough to
+    // arrive on a loaded machine) waits in its mailbox past its deadline.
+    ASSERT_TRUE(remote.Tell(Block()).ok());
+    ASSERT_TRUE(WaitUntil([&] { return probe_->blocked.load() == 1; }, "the actor is blocked"));
+    absl::StatusOr<Total> late = remote.Ask(Ping(), absl::Seconds(1));
+    EXPECT_EQ(late.status().code(), absl::StatusCode::kDeadlineExceeded) << late.status();
+    ASSERT_EQ(gate_.TrySend(1), ChannelStatus::kOk);
+    ASSERT_TRUE(WaitUntil([&] { return host_->stats().late_replies_dropped == 1; },
+                          "the host dropped the late answer"));
+    EXPECT_EQ(host_->stats().delivered, 2u);
+    EXPECT_EQ(client_->stats().orphan_replies, 0u);
+  });
+}
+
+TEST_F(RemoteNodeTest, WatcherGetsTerminatedWithTheRemoteExitReason) {
+  RunInFiber([&] {
+    ActorRef<CounterMessage> counter = PublishCounter("watched");
+    RemoteRef<Command, Total> remote = LookupCounter("watched");
+    Channel<Terminated> exits(4);
+    ActorRef<WatcherMessage> watcher = harness_.system().Spawn<Watcher>({.name = "watcher"}, exits);
+    client_->Watch(remote, watcher);
+    counter.Kill(absl::AbortedError("shot by the test"));
+    absl::StatusOr<Terminated> exit = exits.Recv(Context());
+    ASSERT_TRUE(exit.ok()) << exit.status();
+    EXPECT_EQ(exit->name, "watched");
+    EXPECT_EQ(exit->reason.code(), absl::StatusCode::kAborted);
+    EXPECT_EQ(exit->reason.message(), "shot by the test");
+  });
+}
+
+TEST_F(RemoteNodeTest, MonitorOfAnActorNoLongerPublishedFiresNotFoundAtOnce) {
+  RunInFiber([&] {
+    ActorRef<CounterMessage> counter = PublishCounter("gone");
+    RemoteRef<Command, Total> remote = LookupCounter("gone");
+    counter.Stop();
+    ASSERT_TRUE(counter.AwaitStop().ok());
+    ASSERT_TRUE(WaitUntil(
+        [&] { return !client_->Lookup<Command, Total>("gone").ok(); }, "the name is released"));
+    Channel<absl::Status> reasons(1);
+    client_->Monitor(remote, [reasons](const ActorExit& exit) { 
+      (void)reasons.TrySend(absl::Status(exit.reason));
+    });
+    absl::StatusOr<absl::Status> reason = reasons.Recv(Context());
+    ASSERT_TRUE(reason.ok());
+    EXPECT_EQ(reason->code(), absl::StatusCode::kNotFound) << *reason;
+  });
+}
+
+TEST_F(RemoteNodeTest, NodeThatLeavesFailsPendingAsksAndTellsMonitors) {
+  RunInFiber([&] {
+    PublishCounter("hosted");
+    RemoteRef<Command, Total> remote = LookupCounter("hosted");
+    Channel<absl::Status> reasons(1);
+    client_->Monitor(remote, [reasons](const ActorExit& exit) { 
+      (void)reasons.TrySend(absl::Status(exit.reason));
+    });
+    // An ask the host will never answer: the actor is blocked.
+    JoinHandle asker = harness_.runtime().Spawn([&] {
+      absl::StatusOr<Total> answer = remote.Ask(Block(), absl::Seconds(60));
+      EXPECT_EQ(answer.status().code(), absl::StatusCode::kUnavailable) << answer.status();
+    });
+    ASSERT_TRUE(WaitUntil([&] { return probe_->blocked.load() == 1; }, "the actor is blocked"));
+    host_.reset();  // says goodbye
+    absl::StatusOr<absl::Status> reason = reasons.Recv(Context());
+    ASSERT_TRUE(reason.ok());
+    EXPECT_EQ(reason->code(), absl::StatusCode::kUnavailable) << *reason;
+    ASSERT_TRUE(asker.Join().ok());
+    EXPECT_EQ(client_->stats().asks_failed_by_node_death, 1u);
+    ASSERT_EQ(gate_.TrySend(1), ChannelStatus::kOk);
+  });
+}
+
+TEST_F(RemoteNodeTest, GarbageIsRejectedCountedAndAnswered) {
+  RunInFiber([&] {
+    PublishCounter("target");
+    auto raw = remote_internal::Transport::Connect(
+        {server_.url(), "raw", absl::Seconds(2), absl::Milliseconds(100), 0}, nullptr);
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    Channel<std::string> answers(4);
+    auto inbox = (*raw)->Subscribe("raw.inbox", [answers](const remote_internal::Inbound& in) {
+      (void)answers.TrySend(std::string(in.data));
+    });
+    ASSERT_TRUE(inbox.ok());
+    const std::string subject = "test.actor.target";
+    const std::string reply = "raw.inbox";
+    // Not a frame at all; then a frame whose payload is not a Command.
+    ASSERT_TRUE((*raw)->Publish(subject, "garbage", &reply).ok());
+    std::string frame;
+    remote_internal::AppendHeader({remote_internal::Kind::kAsk, std::nullopt, 1}, &frame);
+    frame += std::string("\xff\xff\xff\xff\x0f", 5);
+    ASSERT_TRUE((*raw)->Publish(subject, frame, &reply).ok());
+    for (int i = 0; i < 2; ++i) {
+      absl::StatusOr<std::string> answer = answers.Recv(Context());
+      ASSERT_TRUE(answer.ok());
+      remote_internal::Header header;
+      absl::string_view payload;
+      ASSERT_TRUE(remote_internal::ParseFrame(*answer, &header, &payload));
+      EXPECT_EQ(header.kind, remote_internal::Kind::kError);
+      EXPECT_EQ(remote_internal::ParseStatus(payload).code(), absl::StatusCode::kInvalidArgument);
+    }
+    EXPECT_EQ(host_->stats().rejected, 2u);
+    EXPECT_EQ(host_->stats().delivered, 0u);
+    (*raw)->Close();
+  });
+}
+
+TEST_F(RemoteNodeTest, ServerRestartIsCountedAndAsksWorkAfterIt) {
+  RunInFiber([&] {
+    PublishCounter("durable");
+    RemoteRef<Command, Total> remote = LookupCounter("durable");
+    ASSERT_TRUE(remote.Tell(Block()).ok());
+    ASSERT_TRUE(WaitUntil([&] { return probe_->blocked.load() == 1; }, "the actor is blocked"));
+    // One ask in flight across the restart: its request is in the host's mailbox.
+    JoinHandle asker = harness_.runtime().Spawn([&] {
+      absl::StatusOr<Total> answer = remote.Ask(Add(5, 9, 0), absl::Seconds(60));
+      EXPECT_TRUE(answer.ok()) << answer.status();
+    });
+    ASSERT_TRUE(WaitUntil([&] { return host_->stats().delivered == 2; }, "the ask is queued"));
+    absl::Status restarted = server_.Restart();
+    ASSERT_TRUE(restarted.ok()) << restarted;
+    ASSERT_TRUE(WaitUntil(
+        [&] { return host_->stats().reconnects == 1 && client_->stats().reconnects == 1; },
+        "both nodes reconnected"));
+    EXPECT_EQ(client_->stats().disconnects, 1u);
+    EXPECT_EQ(client_->stats().asks_pending_at_disconnect, 1u);
+    ASSERT_EQ(gate_.TrySend(1), ChannelStatus::kOk);
+    ASSERT_TRUE(asker.Join().ok());
+    absl::StatusOr<Total> total = remote.Ask(Ping(), absl::Seconds(30));
+    ASSERT_TRUE(total.ok()) << total.status();
+    EXPECT_EQ(total->total(), 5);
+  });
+}
+
+TEST(RemoteNodeOptionsTest, InvalidOptionsSayWhatIsAllowed) {
+  RemoteNodeOptions bad_system;
+  bad_system.system = "a.b";
+  EXPECT_EQ(RemoteNode::Connect(bad_system).status().message(),
+            "system must be letters, digits, '-' or '_'; got \"a.b\"");
+  RemoteNodeOptions bad_detection;
+  bad_detection.heartbeat_interval = absl::Seconds(1);
+  bad_detection.failure_detection = absl::Seconds(1);
+  EXPECT_EQ(RemoteNode::Connect(bad_detection).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RemoteNodeOptionsTest, NoServerIsUnavailable) {
+  RemoteNodeOptions options;
+  options.url = "nats://127.0.0.1:1";
+  options.connect_timeout = absl::Milliseconds(500);
+  EXPECT_EQ(RemoteNode::Connect(options).status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace troupe

@@ -1,0 +1,155 @@
+// Two processes: this test's, and a host process it spawns (this same binary, run
+// with TROUPE_REMOTE_HOST_URL set) that publishes a counter. They exchange typed
+// messages through a nats-server of the test's own; then the host is killed with
+// SIGKILL — no goodbye — and the test's node must declare it dead by its silence:
+// the monitor is told, the ask waiting for it fails Unavailable, a new ask fails at
+// once.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/remote/node.h"
+#include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/join_handle.h"
+#include "troupe/scheduler/runtime.h"
+#include "troupe/tests/actors/test_actors.h"
+#include "troupe/tests/remote/counter_actor.h"
+#include "troupe/tests/remote/nats_server.h"
+#include "troupe/tests/scheduler/test_support.h"
+
+extern char** environ;
+
+namespace troupe {
+namespace {
+
+using remote_test::Command;
+using remote_test::Total;
+
+constexpr char kHostUrlVariable[] = "TROUPE_REMOTE_HOST_URL";
+
+RemoteNodeOptions Options(const std::string& url, const std::string& name) {
+  RemoteNodeOptions options;
+  options.url = url;
+  options.system = "process";
+  options.node_name = name;
+  options.heartbeat_interval = absl::Milliseconds(100);
+  // Generous for a loaded machine (sanitizers, CI): a false death fails the test.
+  options.failure_detection = absl::Seconds(2);
+  return options;
+}
+
+// The host process: publishes a counter, then serves until it is killed.
+int RunHost(const std::string& url) {
+  absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create({.procs = 1});
+  if (!runtime.ok()) return 2;
+  ActorSystem system(**runtime);
+  absl::StatusOr<std::unique_ptr<RemoteNode>> node = RemoteNode::Connect(Options(url, "host"));
+  if (!node.ok()) {
+    std::fprintf(stderr, "host: %s\n", node.status().ToString().c_str());
+    return 2;
+  }
+  Channel<int> gate(1);  // never opened: a `block` command blocks for good
+  ActorRef<remote_testing::CounterMessage> counter = system.Spawn<remote_testing::Counter>(
+      {.name = "counter"}, gate, std::make_shared<remote_testing::CounterProbe>());
+  absl::Status published = (*node)->Publish<Command, Total>(
+      "counter", counter, [](Command command, Reply<Total> reply) {
+        return remote_testing::RemoteCommand{std::move(command), std::move(reply)};
+      });
+  if (!published.ok()) {
+    std::fprintf(stderr, "host: %s\n", published.ToString().c_str());
+    return 2;
+  }
+  for (;;) pause();  // the actors run on the runtime's threads
+}
+
+// Kills the host process if the test ends before it does.
+struct HostProcess {
+  pid_t pid = -1;
+  ~HostProcess() { Kill(); }
+  void Kill() {
+    if (pid <= 0) return;
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    pid = -1;
+  }
+};
+
+TEST(RemoteProcessTest, TwoProcessesExchangeMessagesAndAKilledHostIsDeclaredDead) {
+  testing::NatsServer server;
+  absl::Status started = server.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  HostProcess host;
+  {
+    const std::string variable = std::string(kHostUrlVariable) + "=" + server.url();
+    std::vector<char*> environment;
+    for (char** entry = environ; *entry != nullptr; ++entry) environment.push_back(*entry);
+    environment.push_back(const_cast<char*>(variable.c_str()));
+    environment.push_back(nullptr);
+    char self[] = "/proc/self/exe";
+    char* argv[] = {self, nullptr};
+    ASSERT_EQ(posix_spawn(&host.pid, self, nullptr, nullptr, argv, environment.data()), 0);
+  }
+  testing::ActorHarness harness;
+  harness.Start(2);
+  {
+    absl::StatusOr<std::unique_ptr<RemoteNode>> node =
+        RemoteNode::Connect(Options(server.url(), "client"));
+    ASSERT_TRUE(node.ok()) << node.status();
+    harness.RunInFiber([&] {
+      absl::StatusOr<RemoteRef<Command, Total>> counter;
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] {
+            counter = (*node)->Lookup<Command, Total>("counter");
+            return counter.ok();
+          },
+          "the host process publishes its counter"));
+      for (int i = 1; i <= 100; ++i) EXPECT_TRUE(counter->Tell(remote_testing::Add(i, 1, i - 1)).ok());
+      absl::StatusOr<Total> total = counter->Ask(remote_testing::Ping(), absl::Seconds(30));
+      ASSERT_TRUE(total.ok()) << total.status();
+      EXPECT_EQ(total->total(), 5050);
+      EXPECT_EQ(total->out_of_order(), 0);
+
+      Channel<absl::Status> reasons(1);
+      (*node)->Monitor(*counter, [reasons](const ActorExit& exit) {
+        (void)reasons.TrySend(absl::Status(exit.reason));
+      });
+      // An ask the host never answers (its counter blocks for good); its 60 s
+      // deadline only bounds a broken test: it must fail when the host is dead.
+      RemoteRef<Command, Total> remote = *counter;
+      JoinHandle asker = harness.runtime().Spawn([remote] {
+        absl::StatusOr<Total> answer = remote.Ask(remote_testing::Block(), absl::Seconds(60));
+        EXPECT_EQ(answer.status().code(), absl::StatusCode::kUnavailable) << answer.status();
+      });
+      ASSERT_TRUE(testing::WaitUntil([&] { return (*node)->stats().asks_sent >= 2; },
+                                     "the blocking ask is sent"));
+      host.Kill();
+      absl::StatusOr<absl::Status> reason = reasons.Recv(Context());
+      ASSERT_TRUE(reason.ok());
+      EXPECT_EQ(reason->code(), absl::StatusCode::kUnavailable) << *reason;
+      ASSERT_TRUE(asker.Join().ok());
+      absl::StatusOr<Total> after = counter->Ask(remote_testing::Ping(), absl::Seconds(60));
+      EXPECT_EQ(after.status().code(), absl::StatusCode::kUnavailable) << after.status();
+      EXPECT_EQ((*node)->stats().nodes_declared_dead, 1u);
+      EXPECT_EQ((*node)->stats().asks_failed_by_node_death, 1u);
+    });
+  }
+  harness.Finish();
+}
+
+}  // namespace
+}  // namespace troupe
+
+int main(int argc, char** argv) {
+  if (const char* url = std::getenv(troupe::kHostUrlVariable)) return troupe::RunHost(url);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
