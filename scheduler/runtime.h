@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -87,6 +88,16 @@ struct RuntimeOptions {
   DeadlockHandler on_deadlock = nullptr;
 };
 
+// How to start one fiber (Spawn's optional first argument).
+struct SpawnOptions {
+  // Names the fiber: the name appears in fiber dumps (Runtime::DumpFibers, SIGQUIT),
+  // deadlock reports, scheduling traces, log lines and profiles (its "fiber" label,
+  // fiber_labels.h). Names are interned and kept for the life of the process: give
+  // roles ("acceptor", "flusher"), not per-request ids. Empty: an unnamed fiber,
+  // which costs nothing.
+  std::string name;
+};
+
 class Runtime {
  public:
   // Validates `options` (InvalidArgument saying what is allowed) and starts the
@@ -108,6 +119,9 @@ class Runtime {
   // in the fiber's own record: no heap allocation.
   template <typename Body>
   JoinHandle Spawn(Body&& body);
+  // As above, with options (a name: `Spawn({.name = "acceptor"}, body)`).
+  template <typename Body>
+  JoinHandle Spawn(const SpawnOptions& options, Body&& body);
 
   // Plain thread only (not a fiber). Runs `main` as a fiber and blocks until it
   // returns; returns what JoinHandle::Join returns for it.
@@ -144,6 +158,8 @@ inline scheduler_internal::Scheduler& scheduler_internal_SchedulerOf(Runtime& ru
 // message when called from a plain thread (use Runtime::Spawn there).
 template <typename Body>
 JoinHandle Spawn(Body&& body);
+template <typename Body>
+JoinHandle Spawn(const SpawnOptions& options, Body&& body);
 
 // Validates options and resolves the defaults (TROUPE_PROCS, CPU count). Exposed for
 // tests and tools; Runtime::Create calls it.
@@ -163,14 +179,22 @@ struct NewFiber {
 NewFiber CreateFiberOn(Scheduler& scheduler, bool waits_for_stack = false);
 Scheduler& CurrentSchedulerOrDie(const char* caller);
 void StartFiber(Fiber* fiber);
+// Before StartFiber: labels the fiber {"fiber": name}; `name` is not empty.
+void NameFiber(Fiber* fiber, const std::string& name);
 
 template <typename Body>
-JoinHandle SpawnOn(Scheduler& scheduler, Body&& body) {
+JoinHandle SpawnOn(Scheduler& scheduler, const SpawnOptions& options, Body&& body) {
   const NewFiber created = CreateFiberOn(scheduler);
   if (created.body == nullptr) return JoinHandle(created.fiber);
   created.body->Emplace(std::forward<Body>(body));
+  if (!options.name.empty()) NameFiber(created.fiber, options.name);
   StartFiber(created.fiber);
   return JoinHandle(created.fiber);
+}
+
+template <typename Body>
+JoinHandle SpawnOn(Scheduler& scheduler, Body&& body) {
+  return SpawnOn(scheduler, SpawnOptions{}, std::forward<Body>(body));
 }
 }  // namespace scheduler_internal
 
@@ -180,9 +204,20 @@ JoinHandle Runtime::Spawn(Body&& body) {
 }
 
 template <typename Body>
+JoinHandle Runtime::Spawn(const SpawnOptions& options, Body&& body) {
+  return scheduler_internal::SpawnOn(*scheduler_, options, std::forward<Body>(body));
+}
+
+template <typename Body>
 JoinHandle Spawn(Body&& body) {
   return scheduler_internal::SpawnOn(scheduler_internal::CurrentSchedulerOrDie("troupe::Spawn"),
                                      std::forward<Body>(body));
+}
+
+template <typename Body>
+JoinHandle Spawn(const SpawnOptions& options, Body&& body) {
+  return scheduler_internal::SpawnOn(scheduler_internal::CurrentSchedulerOrDie("troupe::Spawn"),
+                                     options, std::forward<Body>(body));
 }
 
 }  // namespace troupe

@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "troupe/profiling/labels.h"
 
 #include "troupe/actors/actor_system.h"
 #include "troupe/actors/internal/supervisor_core.h"
@@ -24,25 +23,29 @@ ActorCellBase* CurrentActor() {
 
 namespace {
 
-std::string Demangled(const char* type_name) {
+std::string Demangled(const char* mangled_name) {
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> demangled(
-      abi::__cxa_demangle(type_name, nullptr, nullptr, &status), &std::free);
-  return status == 0 ? std::string(demangled.get()) : std::string(type_name);
+      abi::__cxa_demangle(mangled_name, nullptr, nullptr, &status), &std::free);
+  return status == 0 ? std::string(demangled.get()) : std::string(mangled_name);
 }
 
 }  // namespace
 
-void SetCurrentActor(ActorCellBase* cell, const char* type_name) {
+ActorType::ActorType(const char* mangled_name)
+    : name_(new std::string(Demangled(mangled_name))),
+      labels_(LabelSet::Intern({{"actor_type", *name_}})) {}
+
+void SetCurrentActor(ActorCellBase* cell, const ActorType& type) {
   scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
   if (self == nullptr) scheduler_internal::Fatal("SetCurrentActor", "not on a fiber");
   self->owner_tag = reinterpret_cast<uintptr_t>(cell);
   // Once per actor (its first run; the fiber keeps its labels across parks at the
-  // top). Unnamed actors of unknown type get no labels and cost nothing here.
-  profiling::LabelPairs labels;
-  if (!cell->name().empty()) labels.emplace_back("actor", cell->name());
-  if (type_name != nullptr) labels.emplace_back("actor_type", Demangled(type_name));
-  if (!labels.empty()) profiling::SetFiberLabels(profiling::LabelSet::Intern(std::move(labels)));
+  // top). An unnamed actor takes its class's labels, interned once per class; a
+  // named one interns its own set (a lock and a lookup at its first run).
+  SetFiberLabels(cell->name().empty()
+                     ? type.labels()
+                     : LabelSet::Intern({{"actor", cell->name()}, {"actor_type", type.name()}}));
 }
 
 std::string ActorCellBase::Describe() const {

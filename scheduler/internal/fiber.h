@@ -95,6 +95,10 @@ struct alignas(64) Fiber {
   WakeReason wake_reason = WakeReason::kNone;
   // Static text naming what the fiber waits on, for deadlock reports and dumps.
   std::atomic<const char*> wait_reason{nullptr};
+  // When the current wait began (MonotonicCoarseNanos), for "waiting for 12 s" in
+  // dumps. Written by the fiber in BeginWait; read racily by dumps (relaxed: a
+  // snapshot may pair a reason with the previous wait's start, as it may anyway).
+  std::atomic<int64_t> wait_since_ns{0};
   TimerEntry timer;  // its wait timer: `fiber` is this record
 
   // References: one while the fiber has not finished, one per JoinHandle. Zero
@@ -129,8 +133,9 @@ struct alignas(64) Fiber {
   // the address of the cell of the actor whose fiber it is there). Only the fiber itself
   // reads or writes it.
   uint64_t owner_tag = 0;
-  // The fiber's pprof labels (an interned troupe::profiling::LabelSet, immortal), or
-  // null. Written only by the fiber itself; read by the CPU profiler's signal handler
+  // The fiber's labels (an interned troupe::LabelSet, immortal: fiber_labels.h), or
+  // null: its name, its actor's, its stage's; dumps, traces, logs and profiles read
+  // them. Written only by the fiber itself; read by the CPU profiler's signal handler
   // on the fiber's own thread, and by fiber profiles from any thread: release by the
   // writer, acquire by other threads' readers.
   std::atomic<const void*> profile_labels{nullptr};
