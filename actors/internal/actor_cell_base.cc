@@ -43,9 +43,18 @@ void SetCurrentActor(ActorCellBase* cell, const ActorType& type) {
   // Once per actor (its first run; the fiber keeps its labels across parks at the
   // top). An unnamed actor takes its class's labels, interned once per class; a
   // named one interns its own set (a lock and a lookup at its first run).
-  SetFiberLabels(cell->name().empty()
-                     ? type.labels()
-                     : LabelSet::Intern({{"actor", cell->name()}, {"actor_type", type.name()}}));
+  // A set refused by a full intern table (more than LabelSet::kMaxLabelSets distinct
+  // names) falls back to the class's: the actor is still named by its type.
+  const LabelSet* labels = type.labels();
+  if (!cell->name().empty()) {
+    if (const LabelSet* named =
+            LabelSet::Intern({{"actor", cell->name()}, {"actor_type", type.name()}})) {
+      labels = named;
+    }
+  }
+  // release; pairs with the acquire of dumps and traces on other threads (as
+  // SetFiberLabels, without looking up the current fiber again).
+  self->profile_labels.store(labels, std::memory_order_release);
 }
 
 std::string ActorCellBase::Describe() const {

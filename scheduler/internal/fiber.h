@@ -89,16 +89,19 @@ struct alignas(64) Fiber {
   absl::Status failure;
 
   std::atomic<FiberState> state{FiberState::kRunnable};
+  // When the current wait began, for "waiting: mutex, 12s" in dumps: the low 32 bits
+  // of MonotonicCoarseNanos in milliseconds (WaitStartMillis), so that it fits in the
+  // padding after `state` and the record does not grow (an idle actor is one record
+  // and a cell: BENCHMARKS.md "A million actors"); differences are right for waits
+  // under 49 days. Written by the fiber in BeginWait; read racily by dumps (relaxed:
+  // a snapshot may pair a reason with the previous wait's start, as it may anyway).
+  std::atomic<uint32_t> wait_since_ms{0};
   std::atomic<uint64_t> wait_token{0};
   // Written by the claiming waker before it makes the fiber runnable; read by the
   // fiber after it resumes (ordered by the run queue hand-off or the parker).
   WakeReason wake_reason = WakeReason::kNone;
   // Static text naming what the fiber waits on, for deadlock reports and dumps.
   std::atomic<const char*> wait_reason{nullptr};
-  // When the current wait began (MonotonicCoarseNanos), for "waiting for 12 s" in
-  // dumps. Written by the fiber in BeginWait; read racily by dumps (relaxed: a
-  // snapshot may pair a reason with the previous wait's start, as it may anyway).
-  std::atomic<int64_t> wait_since_ns{0};
   TimerEntry timer;  // its wait timer: `fiber` is this record
 
   // References: one while the fiber has not finished, one per JoinHandle. Zero

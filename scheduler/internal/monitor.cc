@@ -231,8 +231,8 @@ FiberInfo InfoOf(Fiber* fiber, FiberState state, int64_t now) {
       info.wait_reason = reason;
     }
     // relaxed: a statistic of the snapshot (fiber.h).
-    const int64_t since = fiber->wait_since_ns.load(std::memory_order_relaxed);
-    if (since != 0 && now > since) info.waiting_for = absl::Nanoseconds(now - since);
+    const uint32_t since = fiber->wait_since_ms.load(std::memory_order_relaxed);
+    info.waiting_for = absl::Milliseconds(static_cast<uint32_t>(WaitStartMillis(now) - since));
   }
   // acquire; pairs with the release in SetFiberLabels and NameFiber: the set's
   // contents were written before its address was published.
@@ -260,7 +260,7 @@ std::string Scheduler::DescribeFiber(uint64_t fiber_id) {
   std::string description = absl::StrCat(fiber_id);
   ForEachLiveFiber([&](Fiber* fiber, FiberState state) {
     if (fiber->id.load(std::memory_order_relaxed) != fiber_id) return;
-    const FiberInfo info = InfoOf(fiber, state, 0);
+    const FiberInfo info = InfoOf(fiber, state, MonotonicCoarseNanos());
     if (!info.description.empty()) absl::StrAppend(&description, " ", info.description);
   });
   return description;
