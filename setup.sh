@@ -24,6 +24,7 @@ packages=(
   cmake                  # the CMake build and its consumer check (.ci/consumers.sh)
   make                   # the pkg-config consumer (examples/pkg_config_consumer/Makefile)
   pkgconf                # pkg-config, for that consumer
+  libspdlog-dev          # README's sample routing troupe's log to spdlog (.ci/check_readme_samples.sh)
 )
 
 missing=()
