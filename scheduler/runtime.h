@@ -54,21 +54,21 @@ struct RuntimeOptions {
   // size, in [kMinStackSize, kMaxStackSize].
   std::size_t stack_size = kDefaultStackSize;
 
-  // Print one scheduler summary line to stderr at this interval, like GODEBUG=
-  // schedtrace. Zero means the TROUPE_SCHEDTRACE environment variable (milliseconds)
+  // Log one scheduler summary line (log.h, level info, not rate-limited) at this
+  // interval, like GODEBUG=schedtrace. Zero means the TROUPE_SCHEDTRACE environment variable (milliseconds)
   // if set, else off. Allowed: >= 0.
   absl::Duration schedtrace_interval = absl::ZeroDuration();
 
   // A fiber that runs this long without parking or yielding is counted in
-  // RuntimeStats::long_running_fibers (and logged to stderr if
+  // RuntimeStats::long_running_fibers (and logged, with its name, if
   // log_long_running_fibers). C++ cannot preempt it; this is how to find it.
   // Allowed: >= 1 ms.
   absl::Duration long_running_threshold = absl::Milliseconds(10);
   bool log_long_running_fibers = false;
 
-  // On SIGQUIT (Ctrl-backslash in a terminal), print every live fiber and what it
-  // waits on to stderr and keep running, as a JVM prints its threads. Installs a
-  // process-wide handler.
+  // On SIGQUIT (Ctrl-backslash in a terminal), log (log.h, level warning) every live
+  // fiber with its name, what it waits on and for how long, and keep running, as a
+  // JVM prints its threads. Installs a process-wide handler.
   bool dump_on_sigquit = true;
 
   // Start a woken OS thread on another CPU than the thread that woke it, by
@@ -82,9 +82,9 @@ struct RuntimeOptions {
 
   // Called (on the runtime's monitor thread) when every fiber is parked and nothing
   // can wake them: no timer, no blocking call, and every plain thread that has used
-  // troupe is itself blocked in a troupe wait. The default, like Go, prints
-  // "all fibers are asleep - deadlock!" with each parked fiber and what it waits on,
-  // and exits the process with status 2.
+  // troupe is itself blocked in a troupe wait. The default, like Go, logs (level
+  // error) "all fibers are asleep - deadlock!" with each parked fiber, its name and
+  // what it waits on, flushes the log and exits the process with status 2.
   DeadlockHandler on_deadlock = nullptr;
 };
 
@@ -106,8 +106,8 @@ class Runtime {
       RuntimeOptions options = {});
 
   // Unwinds the fibers still alive (each blocking call fails with Cancelled, so they
-  // return through their callers and their destructors run; the count goes to
-  // stderr), then stops the OS threads. A fiber that keeps running or parking while
+  // return through their callers and their destructors run; the count is
+  // logged), then stops the OS threads. A fiber that keeps running or parking while
   // ignoring those failures is abandoned after 10 s, and said so.
   ~Runtime();
 
