@@ -101,8 +101,9 @@ TEST_P(ActorNamesTest, DumpOfAHungActorNamesItsFiberActorTypeAndWait) {
                                    ") [waiting: semaphore")),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find(absl::StrCat("fiber ", waiting->id, " actor (", counter_type,
-                                   ") [waiting: ", waiting->wait_reason)),
+  // An idle actor parks at the top of its body: "parking" or "waiting".
+  EXPECT_NE(text.find(absl::StrCat("fiber ", waiting->id, " actor (", counter_type, ") [",
+                                   waiting->state, ": ", waiting->wait_reason)),
             std::string::npos)
       << text;
   gate.Release();
