@@ -28,6 +28,7 @@ packages=(
   libnats-dev            # the NATS C client, //remote's transport
   libprotobuf-dev        # protobuf messages, //remote's default codec
   protobuf-compiler      # protoc, run by troupe_cc_proto_library (bazel/proto.bzl)
+  libspdlog-dev          # README's sample routing troupe's log to spdlog (.ci/check_readme_samples.sh)
 )
 
 missing=()

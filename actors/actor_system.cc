@@ -1,9 +1,10 @@
 #include "troupe/actors/actor_system.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <string>
 #include <vector>
+
+#include "troupe/scheduler/log.h"
 
 namespace troupe {
 
@@ -124,7 +125,7 @@ absl::Status ActorSystem::BeginAsk(const actors_internal::ActorCellBase& caller,
   if (handler) {
     handler(message);
   } else {
-    std::fprintf(stderr, "troupe: %s\n", message.c_str());
+    TROUPE_LOG(kError, message);
   }
   return absl::FailedPreconditionError(message);
 }

@@ -9,6 +9,7 @@ set(TROUPE_SCHEDULER_SOURCES
   scheduler/context.cc
   scheduler/dynamic_select.cc
   scheduler/fiber_info.cc
+  scheduler/fiber_labels.cc
   scheduler/fiber_local.cc
   scheduler/internal/blocking_handoff.cc
   scheduler/internal/channel_core.cc
@@ -37,6 +38,7 @@ set(TROUPE_SCHEDULER_SOURCES
   scheduler/internal/wait_queue.cc
   scheduler/internal/wake_placement.cc
   scheduler/join_handle.cc
+  scheduler/log.cc
   scheduler/mutex.cc
   scheduler/pool.cc
   scheduler/runtime.cc
@@ -45,6 +47,7 @@ set(TROUPE_SCHEDULER_SOURCES
   scheduler/signal.cc
   scheduler/this_fiber.cc
   scheduler/timer.cc
+  scheduler/trace.cc
   scheduler/wait_group.cc
 )
 
@@ -57,6 +60,7 @@ set(TROUPE_SCHEDULER_HEADERS
   scheduler/dynamic_select.h
   scheduler/fan.h
   scheduler/fiber_info.h
+  scheduler/fiber_labels.h
   scheduler/fiber_local.h
   scheduler/internal/channel_core.h
   scheduler/internal/channel_state.h
@@ -90,6 +94,7 @@ set(TROUPE_SCHEDULER_HEADERS
   scheduler/internal/wake_placement.h
   scheduler/internal/wake_reason.h
   scheduler/join_handle.h
+  scheduler/log.h
   scheduler/mutex.h
   scheduler/pool.h
   scheduler/runtime.h
@@ -174,7 +179,6 @@ set(TROUPE_PROFILING_SOURCES
   profiling/internal/proto_writer.cc
   profiling/internal/stack_walk.cc
   profiling/internal/symbolizer.cc
-  profiling/labels.cc
   profiling/profile.cc
 )
 

@@ -10,8 +10,10 @@
 #include "troupe/scheduler/dynamic_select.h"  // IWYU pragma: export
 #include "troupe/scheduler/fan.h"  // IWYU pragma: export
 #include "troupe/scheduler/fiber_info.h"  // IWYU pragma: export
+#include "troupe/scheduler/fiber_labels.h"  // IWYU pragma: export
 #include "troupe/scheduler/fiber_local.h"  // IWYU pragma: export
 #include "troupe/scheduler/join_handle.h"  // IWYU pragma: export
+#include "troupe/scheduler/log.h"  // IWYU pragma: export
 #include "troupe/scheduler/mutex.h"  // IWYU pragma: export
 #include "troupe/scheduler/pool.h"  // IWYU pragma: export
 #include "troupe/scheduler/runtime.h"  // IWYU pragma: export

@@ -8,6 +8,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "troupe/scheduler/fiber_labels.h"
 #include "troupe/scheduler/internal/scheduler.h"
 #include "troupe/scheduler/internal/stack_pool.h"
 #include "troupe/scheduler/internal/fatal.h"
@@ -121,6 +122,12 @@ NewFiber CreateFiberOn(Scheduler& scheduler, bool waits_for_stack) {
 }
 
 void StartFiber(Fiber* fiber) { fiber->scheduler->StartFiber(fiber); }
+
+void NameFiber(Fiber* fiber, const std::string& name) {
+  // release; pairs with the acquire of dumps and traces (the set's contents were
+  // written before). The fiber has not started: nobody else writes its labels yet.
+  fiber->profile_labels.store(LabelSet::Intern({{"fiber", name}}), std::memory_order_release);
+}
 
 Scheduler& CurrentSchedulerOrDie(const char* caller) {
   Fiber* self = CurrentFiber();

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -53,21 +54,21 @@ struct RuntimeOptions {
   // size, in [kMinStackSize, kMaxStackSize].
   std::size_t stack_size = kDefaultStackSize;
 
-  // Print one scheduler summary line to stderr at this interval, like GODEBUG=
-  // schedtrace. Zero means the TROUPE_SCHEDTRACE environment variable (milliseconds)
+  // Log one scheduler summary line (log.h, level info, not rate-limited) at this
+  // interval, like GODEBUG=schedtrace. Zero means the TROUPE_SCHEDTRACE environment variable (milliseconds)
   // if set, else off. Allowed: >= 0.
   absl::Duration schedtrace_interval = absl::ZeroDuration();
 
   // A fiber that runs this long without parking or yielding is counted in
-  // RuntimeStats::long_running_fibers (and logged to stderr if
+  // RuntimeStats::long_running_fibers (and logged, with its name, if
   // log_long_running_fibers). C++ cannot preempt it; this is how to find it.
   // Allowed: >= 1 ms.
   absl::Duration long_running_threshold = absl::Milliseconds(10);
   bool log_long_running_fibers = false;
 
-  // On SIGQUIT (Ctrl-backslash in a terminal), print every live fiber and what it
-  // waits on to stderr and keep running, as a JVM prints its threads. Installs a
-  // process-wide handler.
+  // On SIGQUIT (Ctrl-backslash in a terminal), log (log.h, level warning) every live
+  // fiber with its name, what it waits on and for how long, and keep running, as a
+  // JVM prints its threads. Installs a process-wide handler.
   bool dump_on_sigquit = true;
 
   // Start a woken OS thread on another CPU than the thread that woke it, by
@@ -81,10 +82,20 @@ struct RuntimeOptions {
 
   // Called (on the runtime's monitor thread) when every fiber is parked and nothing
   // can wake them: no timer, no blocking call, and every plain thread that has used
-  // troupe is itself blocked in a troupe wait. The default, like Go, prints
-  // "all fibers are asleep - deadlock!" with each parked fiber and what it waits on,
-  // and exits the process with status 2.
+  // troupe is itself blocked in a troupe wait. The default, like Go, logs (level
+  // error) "all fibers are asleep - deadlock!" with each parked fiber, its name and
+  // what it waits on, flushes the log and exits the process with status 2.
   DeadlockHandler on_deadlock = nullptr;
+};
+
+// How to start one fiber (Spawn's optional first argument).
+struct SpawnOptions {
+  // Names the fiber: the name appears in fiber dumps (Runtime::DumpFibers, SIGQUIT),
+  // deadlock reports, scheduling traces, log lines and profiles (its "fiber" label,
+  // fiber_labels.h). Names are interned and kept for the life of the process: give
+  // roles ("acceptor", "flusher"), not per-request ids. Empty: an unnamed fiber,
+  // which costs nothing.
+  std::string name;
 };
 
 class Runtime {
@@ -95,8 +106,8 @@ class Runtime {
       RuntimeOptions options = {});
 
   // Unwinds the fibers still alive (each blocking call fails with Cancelled, so they
-  // return through their callers and their destructors run; the count goes to
-  // stderr), then stops the OS threads. A fiber that keeps running or parking while
+  // return through their callers and their destructors run; the count is
+  // logged), then stops the OS threads. A fiber that keeps running or parking while
   // ignoring those failures is abandoned after 10 s, and said so.
   ~Runtime();
 
@@ -108,6 +119,9 @@ class Runtime {
   // in the fiber's own record: no heap allocation.
   template <typename Body>
   JoinHandle Spawn(Body&& body);
+  // As above, with options (a name: `Spawn({.name = "acceptor"}, body)`).
+  template <typename Body>
+  JoinHandle Spawn(const SpawnOptions& options, Body&& body);
 
   // Plain thread only (not a fiber). Runs `main` as a fiber and blocks until it
   // returns; returns what JoinHandle::Join returns for it.
@@ -144,6 +158,8 @@ inline scheduler_internal::Scheduler& scheduler_internal_SchedulerOf(Runtime& ru
 // message when called from a plain thread (use Runtime::Spawn there).
 template <typename Body>
 JoinHandle Spawn(Body&& body);
+template <typename Body>
+JoinHandle Spawn(const SpawnOptions& options, Body&& body);
 
 // Validates options and resolves the defaults (TROUPE_PROCS, CPU count). Exposed for
 // tests and tools; Runtime::Create calls it.
@@ -163,14 +179,22 @@ struct NewFiber {
 NewFiber CreateFiberOn(Scheduler& scheduler, bool waits_for_stack = false);
 Scheduler& CurrentSchedulerOrDie(const char* caller);
 void StartFiber(Fiber* fiber);
+// Before StartFiber: labels the fiber {"fiber": name}; `name` is not empty.
+void NameFiber(Fiber* fiber, const std::string& name);
 
 template <typename Body>
-JoinHandle SpawnOn(Scheduler& scheduler, Body&& body) {
+JoinHandle SpawnOn(Scheduler& scheduler, const SpawnOptions& options, Body&& body) {
   const NewFiber created = CreateFiberOn(scheduler);
   if (created.body == nullptr) return JoinHandle(created.fiber);
   created.body->Emplace(std::forward<Body>(body));
+  if (!options.name.empty()) NameFiber(created.fiber, options.name);
   StartFiber(created.fiber);
   return JoinHandle(created.fiber);
+}
+
+template <typename Body>
+JoinHandle SpawnOn(Scheduler& scheduler, Body&& body) {
+  return SpawnOn(scheduler, SpawnOptions{}, std::forward<Body>(body));
 }
 }  // namespace scheduler_internal
 
@@ -180,9 +204,20 @@ JoinHandle Runtime::Spawn(Body&& body) {
 }
 
 template <typename Body>
+JoinHandle Runtime::Spawn(const SpawnOptions& options, Body&& body) {
+  return scheduler_internal::SpawnOn(*scheduler_, options, std::forward<Body>(body));
+}
+
+template <typename Body>
 JoinHandle Spawn(Body&& body) {
   return scheduler_internal::SpawnOn(scheduler_internal::CurrentSchedulerOrDie("troupe::Spawn"),
                                      std::forward<Body>(body));
+}
+
+template <typename Body>
+JoinHandle Spawn(const SpawnOptions& options, Body&& body) {
+  return scheduler_internal::SpawnOn(scheduler_internal::CurrentSchedulerOrDie("troupe::Spawn"),
+                                     options, std::forward<Body>(body));
 }
 
 }  // namespace troupe

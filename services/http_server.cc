@@ -29,13 +29,14 @@
 #include "troupe/services/http_server.h"
 
 #include <algorithm>
-#include <cstdio>
+
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "troupe/profiling/debug_handler.h"
+#include "troupe/scheduler/log.h"
 #include "troupe/scheduler/this_fiber.h"
 
 namespace troupe::services {
@@ -145,8 +146,9 @@ void HttpServer::AcceptLoop() {
       metrics_.Count(ServerMetrics::Event::kAcceptError);
       backoff = backoff == absl::ZeroDuration() ? kFirstAcceptBackoff
                                                 : std::min(2 * backoff, kMaxAcceptBackoff);
-      std::fprintf(stderr, "http_server: accept: %s; retrying in %s\n",
-                   connection.status().ToString().c_str(), absl::FormatDuration(backoff).c_str());
+      TROUPE_LOG(kWarning, "http_server: accept failed; retrying",
+                 {{"error", connection.status().ToString()},
+                  {"backoff", absl::FormatDuration(backoff)}});
       if (!this_fiber::SleepFor(backoff, between_requests_.context).ok()) break;  // shutdown
       continue;
     }

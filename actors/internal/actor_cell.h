@@ -397,6 +397,8 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
  protected:
   // Builds a fresh instance of the actor (the actor's fiber only); may throw.
   virtual Actor<M>* NewInstance() = 0;
+  // The actor's class, for its fiber's labels.
+  virtual const ActorType& type() const = 0;
   virtual void DeleteInstance(Actor<M>* instance) = 0;
 
  private:
@@ -450,7 +452,7 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
     if (!started_) {
       started_ = true;
       // Label this fiber as this actor's (ask-cycle detection, actor_system.h).
-      SetCurrentActor(this);
+      SetCurrentActor(this, type());
       if (absl::Status failure = StartInstance(); !failure.ok()) {
         running = Recover(failure, &reason);
       }
@@ -579,6 +581,7 @@ class ActorCellFor final : public ActorCell<typename A::MessageType> {
                       args_);
   }
   void DeleteInstance(Actor<M>* instance) override { static_cast<A*>(instance)->~A(); }
+  const ActorType& type() const override { return ActorTypeOf<A>(); }
 
   std::tuple<Args...> args_;
   alignas(A) unsigned char storage_[sizeof(A)];
@@ -601,6 +604,7 @@ class ActorCellFromFactory final : public ActorCell<typename A::MessageType> {
  private:
   Actor<M>* NewInstance() override { return new (&storage_) A(factory_()); }
   void DeleteInstance(Actor<M>* instance) override { static_cast<A*>(instance)->~A(); }
+  const ActorType& type() const override { return ActorTypeOf<A>(); }
 
   Factory factory_;
   alignas(A) unsigned char storage_[sizeof(A)];

@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "troupe/profiling/labels.h"
 
 #include "troupe/actors/actor_system.h"
 #include "troupe/actors/internal/supervisor_core.h"
@@ -24,25 +23,38 @@ ActorCellBase* CurrentActor() {
 
 namespace {
 
-std::string Demangled(const char* type_name) {
+std::string Demangled(const char* mangled_name) {
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> demangled(
-      abi::__cxa_demangle(type_name, nullptr, nullptr, &status), &std::free);
-  return status == 0 ? std::string(demangled.get()) : std::string(type_name);
+      abi::__cxa_demangle(mangled_name, nullptr, nullptr, &status), &std::free);
+  return status == 0 ? std::string(demangled.get()) : std::string(mangled_name);
 }
 
 }  // namespace
 
-void SetCurrentActor(ActorCellBase* cell, const char* type_name) {
+ActorType::ActorType(const char* mangled_name)
+    : name_(new std::string(Demangled(mangled_name))),
+      labels_(LabelSet::Intern({{"actor_type", *name_}})) {}
+
+void SetCurrentActor(ActorCellBase* cell, const ActorType& type) {
   scheduler_internal::Fiber* self = scheduler_internal::CurrentFiber();
   if (self == nullptr) scheduler_internal::Fatal("SetCurrentActor", "not on a fiber");
   self->owner_tag = reinterpret_cast<uintptr_t>(cell);
   // Once per actor (its first run; the fiber keeps its labels across parks at the
-  // top). Unnamed actors of unknown type get no labels and cost nothing here.
-  profiling::LabelPairs labels;
-  if (!cell->name().empty()) labels.emplace_back("actor", cell->name());
-  if (type_name != nullptr) labels.emplace_back("actor_type", Demangled(type_name));
-  if (!labels.empty()) profiling::SetFiberLabels(profiling::LabelSet::Intern(std::move(labels)));
+  // top). An unnamed actor takes its class's labels, interned once per class; a
+  // named one interns its own set (a lock and a lookup at its first run).
+  // A set refused by a full intern table (more than LabelSet::kMaxLabelSets distinct
+  // names) falls back to the class's: the actor is still named by its type.
+  const LabelSet* labels = type.labels();
+  if (!cell->name().empty()) {
+    if (const LabelSet* named =
+            LabelSet::Intern({{"actor", cell->name()}, {"actor_type", type.name()}})) {
+      labels = named;
+    }
+  }
+  // release; pairs with the acquire of dumps and traces on other threads (as
+  // SetFiberLabels, without looking up the current fiber again).
+  self->profile_labels.store(labels, std::memory_order_release);
 }
 
 std::string ActorCellBase::Describe() const {

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -25,6 +26,7 @@
 #include "troupe/actors/internal/live_actors.h"
 #include "troupe/actors/internal/mailbox_room.h"
 #include "troupe/scheduler/context.h"
+#include "troupe/scheduler/fiber_labels.h"
 #include "troupe/scheduler/internal/spin_lock.h"
 #include "troupe/scheduler/wait_group.h"
 
@@ -44,13 +46,35 @@ class Supervisable {
 
 class SupervisorCore;
 
+// An actor class, as dumps, traces, logs and profiles name it: its demangled C++
+// name, made once per class (ActorTypeOf) and immortal.
+class ActorType {
+ public:
+  explicit ActorType(const char* mangled_name);
+  const std::string& name() const { return *name_; }
+  // {"actor_type": name()}: the labels of an unnamed actor of this class.
+  const LabelSet* labels() const { return labels_; }
+
+ private:
+  const std::string* name_;  // immortal: fibers' labels may outlive any static
+  const LabelSet* labels_;
+};
+
+// The ActorType of class A, demangled on first use (one lock-free check after).
+template <typename A>
+const ActorType& ActorTypeOf() {
+  static const ActorType* const type = new ActorType(typeid(A).name());  // immortal
+  return *type;
+}
+
 // The actor whose fiber is calling, or null (a plain thread, or a fiber that is no
 // actor's). An actor's run loop labels its fiber with SetCurrentActor.
 ActorCellBase* CurrentActor();
-// Fiber context only: labels the calling fiber as `cell`'s, for CurrentActor and for
-// profiles (pprof labels "actor" = the actor's name, when it has one, and
-// "actor_type" = `type_name` (a typeid name, demangled here), when given).
-void SetCurrentActor(ActorCellBase* cell, const char* type_name = nullptr);
+// Fiber context only: labels the calling fiber as `cell`'s, for CurrentActor, and
+// for everything that names fibers (fiber_labels.h: dumps, deadlock reports, traces,
+// logs, profiles): "actor" = the actor's name, when it has one, and "actor_type" =
+// the name of `type`. Called once per actor, at its first run.
+void SetCurrentActor(ActorCellBase* cell, const ActorType& type);
 // True on a plain thread (which never waits for an unbounded mailbox).
 bool OnPlainThread();
 // The actor's fiber, about to return from its body with an empty mailbox (after

@@ -229,9 +229,9 @@ std::string FormatChromeTrace(const std::vector<std::pair<std::string, Trace>>& 
     for (const TraceSlice& slice : trace.slices) {
       separator();
       absl::StrAppendFormat(&out,
-                            "{\"name\": \"fiber %d\", \"ph\": \"X\", \"pid\": %d, \"tid\": %d, "
+                            "{\"name\": \"%s\", \"ph\": \"X\", \"pid\": %d, \"tid\": %d, "
                             "\"ts\": %.3f, \"dur\": %.3f}",
-                            slice.fiber, pid, slice.thread, (slice.start_ns - origin) / 1000.0,
+                            EscapeJson(TraceSliceName(slice)), pid, slice.thread, (slice.start_ns - origin) / 1000.0,
                             (slice.end_ns - slice.start_ns) / 1000.0);
     }
   }

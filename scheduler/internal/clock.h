@@ -1,4 +1,5 @@
-// The clock of every deadline inside troupe: CLOCK_MONOTONIC in nanoseconds.
+// The clock of every deadline inside troupe: CLOCK_MONOTONIC in nanoseconds, and its
+// coarse reading for timestamps that need no precision.
 #ifndef TROUPE_SCHEDULER_INTERNAL_CLOCK_H_
 #define TROUPE_SCHEDULER_INTERNAL_CLOCK_H_
 
@@ -8,6 +9,19 @@ namespace troupe::scheduler_internal {
 
 // Any thread. CLOCK_MONOTONIC in nanoseconds (a vDSO call, no system call).
 int64_t MonotonicNanos();
+
+// Any thread. CLOCK_MONOTONIC_COARSE in nanoseconds: the same clock as
+// MonotonicNanos, read without asking the hardware (a vDSO read of the kernel's last
+// tick), so it lags by up to one tick (1-4 ms). For "how long has this fiber waited"
+// in dumps, where a park must not pay a full clock read.
+int64_t MonotonicCoarseNanos();
+
+// A time of the monotonic clock as Fiber::wait_since_ms keeps it: milliseconds,
+// truncated to 32 bits. The difference of two such values (in uint32_t arithmetic)
+// is right for spans under 49 days.
+inline uint32_t WaitStartMillis(int64_t monotonic_ns) {
+  return static_cast<uint32_t>(monotonic_ns / 1'000'000);
+}
 
 }  // namespace troupe::scheduler_internal
 

@@ -19,6 +19,9 @@ void Fatal(const char* function, const char* format, ...) {
   va_end(arguments);
   length = static_cast<int>(std::strlen(line));
   if (length < static_cast<int>(sizeof line) - 1) line[length++] = '\n';
+  // Straight to stderr, not through the log sink (log.h): a broken invariant may
+  // leave the heap or a lock in any state, and the sink allocates, takes a lock and
+  // may be the user's code that broke; the last words must not depend on them.
   // One write(2), so that the line is not interleaved with other threads' output.
   ssize_t ignored = write(STDERR_FILENO, line, length);
   (void)ignored;

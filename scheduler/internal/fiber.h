@@ -89,6 +89,13 @@ struct alignas(64) Fiber {
   absl::Status failure;
 
   std::atomic<FiberState> state{FiberState::kRunnable};
+  // When the current wait began, for "waiting: mutex, 12s" in dumps: the low 32 bits
+  // of MonotonicCoarseNanos in milliseconds (WaitStartMillis), so that it fits in the
+  // padding after `state` and the record does not grow (an idle actor is one record
+  // and a cell: BENCHMARKS.md "A million actors"); differences are right for waits
+  // under 49 days. Written by the fiber in BeginWait; read racily by dumps (relaxed:
+  // a snapshot may pair a reason with the previous wait's start, as it may anyway).
+  std::atomic<uint32_t> wait_since_ms{0};
   std::atomic<uint64_t> wait_token{0};
   // Written by the claiming waker before it makes the fiber runnable; read by the
   // fiber after it resumes (ordered by the run queue hand-off or the parker).
@@ -129,8 +136,9 @@ struct alignas(64) Fiber {
   // the address of the cell of the actor whose fiber it is there). Only the fiber itself
   // reads or writes it.
   uint64_t owner_tag = 0;
-  // The fiber's pprof labels (an interned troupe::profiling::LabelSet, immortal), or
-  // null. Written only by the fiber itself; read by the CPU profiler's signal handler
+  // The fiber's labels (an interned troupe::LabelSet, immortal: fiber_labels.h), or
+  // null: its name, its actor's, its stage's; dumps, traces, logs and profiles read
+  // them. Written only by the fiber itself; read by the CPU profiler's signal handler
   // on the fiber's own thread, and by fiber profiles from any thread: release by the
   // writer, acquire by other threads' readers.
   std::atomic<const void*> profile_labels{nullptr};

@@ -17,7 +17,8 @@ namespace {
 
 struct sigaction previous_action;
 
-// Async-signal-safe formatting: the handler may use neither stdio nor malloc.
+// Async-signal-safe formatting: the handler may use neither stdio nor malloc, and so
+// not the log sink (log.h) either: it writes to stderr itself.
 void WriteText(const char* text) {
   ssize_t ignored = write(STDERR_FILENO, text, strlen(text));
   (void)ignored;

@@ -21,10 +21,13 @@
 //
 // The tick is 20 us while some M is in a blocking call (a P hand-off should be quick)
 // and backs off to 10 ms otherwise; it is never longer than the schedtrace interval.
-#include <cinttypes>
-#include <cstdio>
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+#include "troupe/scheduler/fiber_labels.h"
+#include "troupe/scheduler/log.h"
 #include "troupe/scheduler/internal/clock.h"
 #include "troupe/scheduler/internal/net_poller.h"
 #include "troupe/scheduler/internal/scheduler.h"
@@ -71,8 +74,8 @@ void Scheduler::MonitorMain() {
     CheckForDeadlock();
     if (options_.dump_on_sigquit && SigquitCount() != sigquits_seen_) {
       sigquits_seen_ = SigquitCount();
-      const std::string dump = FormatFiberDump(DumpFibers());
-      std::fprintf(stderr, "troupe: SIGQUIT: %d processors, fibers:\n%s", procs(), dump.c_str());
+      TROUPE_LOG(kWarning, absl::StrCat("SIGQUIT: ", procs(), " processors, fibers:\n",
+                                         FormatFiberDump(DumpFibers())));
     }
     if (next_trace_ns != 0 && now >= next_trace_ns) {
       PrintSchedTrace(now);
@@ -163,11 +166,12 @@ void Scheduler::CheckLongRunningFibers(int64_t now) {
     seen.reported = true;
     long_running_fibers_.fetch_add(1, std::memory_order_relaxed);  // statistic
     if (options_.log_long_running) {
-      std::fprintf(stderr,
-                   "troupe: fiber %" PRIu64 " has run for %" PRId64
-                   " ms on processor %zu without yielding; C++ cannot preempt it, so "
-                   "call this_fiber::Yield() in long loops\n",
-                   fiber_id, (now - seen.since_ns) / 1'000'000, i);
+      TROUPE_LOG(kWarning,
+                 "a fiber has run without yielding; C++ cannot preempt it, so call "
+                 "this_fiber::Yield() in long loops",
+                 {{"fiber", DescribeFiber(fiber_id)},
+                  {"ms", (now - seen.since_ns) / 1'000'000},
+                  {"processor", i}});
     }
   }
 }
@@ -202,8 +206,8 @@ void Scheduler::CheckForDeadlock() {
     options_.on_deadlock(report);
     return;
   }
-  std::fprintf(stderr, "troupe: fatal error: %s", report.ToString().c_str());
-  std::fflush(stderr);
+  TROUPE_LOG(kError, absl::StrCat("fatal error: ", report.ToString()));
+  FlushLog();
   std::_Exit(2);
 }
 
@@ -215,20 +219,51 @@ void Scheduler::ForEachLiveFiber(absl::FunctionRef<void(Fiber* fiber, FiberState
   });
 }
 
+namespace {
+
+// One fiber's line of a dump; `now` is MonotonicCoarseNanos.
+FiberInfo InfoOf(Fiber* fiber, FiberState state, int64_t now) {
+  FiberInfo info;
+  info.id = fiber->id.load(std::memory_order_relaxed);
+  info.state = FiberStateName(state);
+  if (state == FiberState::kParked || state == FiberState::kParking) {
+    if (const char* reason = fiber->wait_reason.load(std::memory_order_relaxed)) {
+      info.wait_reason = reason;
+    }
+    // relaxed: a statistic of the snapshot (fiber.h).
+    const uint32_t since = fiber->wait_since_ms.load(std::memory_order_relaxed);
+    info.waiting_for = absl::Milliseconds(static_cast<uint32_t>(WaitStartMillis(now) - since));
+  }
+  // acquire; pairs with the release in SetFiberLabels and NameFiber: the set's
+  // contents were written before its address was published.
+  if (const auto* labels =
+          static_cast<const LabelSet*>(fiber->profile_labels.load(std::memory_order_acquire))) {
+    info.description = labels->description();
+    if (const std::string* name = labels->Find("fiber")) info.name = *name;
+    if (const std::string* actor = labels->Find("actor")) info.actor = *actor;
+    if (const std::string* type = labels->Find("actor_type")) info.actor_type = *type;
+  }
+  return info;
+}
+
+}  // namespace
+
 std::vector<FiberInfo> Scheduler::DumpFibers() {
   std::vector<FiberInfo> fibers;
-  ForEachLiveFiber([&](Fiber* fiber, FiberState state) {
-    FiberInfo info;
-    info.id = fiber->id.load(std::memory_order_relaxed);
-    info.state = FiberStateName(state);
-    if (state == FiberState::kParked || state == FiberState::kParking) {
-      if (const char* reason = fiber->wait_reason.load(std::memory_order_relaxed)) {
-        info.wait_reason = reason;
-      }
-    }
-    fibers.push_back(std::move(info));
-  });
+  const int64_t now = MonotonicCoarseNanos();
+  ForEachLiveFiber(
+      [&](Fiber* fiber, FiberState state) { fibers.push_back(InfoOf(fiber, state, now)); });
   return fibers;
+}
+
+std::string Scheduler::DescribeFiber(uint64_t fiber_id) {
+  std::string description = absl::StrCat(fiber_id);
+  ForEachLiveFiber([&](Fiber* fiber, FiberState state) {
+    if (fiber->id.load(std::memory_order_relaxed) != fiber_id) return;
+    const FiberInfo info = InfoOf(fiber, state, MonotonicCoarseNanos());
+    if (!info.description.empty()) absl::StrAppend(&description, " ", info.description);
+  });
+  return description;
 }
 
 void Scheduler::PrintSchedTrace(int64_t now) {
@@ -237,11 +272,14 @@ void Scheduler::PrintSchedTrace(int64_t now) {
     if (!processors.empty()) processors += ' ';
     processors += ProcessorStatusName(p->status.load(std::memory_order_relaxed));
   }
-  std::fprintf(stderr, "troupe schedtrace %" PRId64 "ms: procs=%d idle=%d spinning=%d [%s] %s\n",
-               (now - start_ns_) / 1'000'000, procs(),
-               idle_processor_count_.load(std::memory_order_relaxed),
-               spinning_machines_.load(std::memory_order_relaxed), processors.c_str(),
-               ReadCounters().ToString().c_str());
+  // Not rate-limited: the user chose the interval (RuntimeOptions::schedtrace_interval).
+  static LogSite site(__FILE__, __LINE__, LogSite::kUnlimited);
+  LogAt(site, LogLevel::kInfo,
+        absl::StrFormat("schedtrace %dms: procs=%d idle=%d spinning=%d [%s] %s",
+                        (now - start_ns_) / 1'000'000, procs(),
+                        idle_processor_count_.load(std::memory_order_relaxed),
+                        spinning_machines_.load(std::memory_order_relaxed), processors,
+                        ReadCounters().ToString()));
 }
 
 }  // namespace troupe::scheduler_internal

@@ -74,6 +74,7 @@
 #include <exception>
 #include <new>
 
+#include "troupe/scheduler/fiber_labels.h"
 #include "troupe/scheduler/internal/clock.h"
 #include "troupe/scheduler/internal/fatal.h"
 #include "troupe/scheduler/internal/guard_page_handler.h"
@@ -237,9 +238,12 @@ void Scheduler::EndTraceSlice(Machine* machine, Fiber* fiber) {
   if (machine->trace.slices.size() >= Trace::kMaxSlicesPerThread) {
     ++machine->trace.dropped;
   } else {
-    machine->trace.slices.push_back(TraceSlice{machine->id, fiber->id.load(std::memory_order_relaxed),
-                                               machine->slice_start_ns,
-                                               MonotonicNanos()});
+    // acquire; pairs with the release that published the labels (SetFiberLabels).
+    const auto* labels =
+        static_cast<const LabelSet*>(fiber->profile_labels.load(std::memory_order_acquire));
+    machine->trace.slices.push_back(TraceSlice{machine->id,
+                                               fiber->id.load(std::memory_order_relaxed), labels,
+                                               machine->slice_start_ns, MonotonicNanos()});
   }
   machine->slice_start_ns = 0;
 }

@@ -114,6 +114,9 @@ class Scheduler final : public PollingScheduler {
 
   // Any thread: the live fibers and what they are doing.
   std::vector<FiberInfo> DumpFibers();
+  // Any thread: "12" or `12 "name" actor room (chat::Room)`: the fiber with that id
+  // as dumps name it. Visits every live fiber; for rare reports.
+  std::string DescribeFiber(uint64_t fiber_id);
   // Any thread: calls `visit` with every live fiber (neither free nor dead) and the
   // state it was read in: a snapshot taken without stopping the world, as DumpFibers.
   void ForEachLiveFiber(absl::FunctionRef<void(Fiber* fiber, FiberState state)> visit);

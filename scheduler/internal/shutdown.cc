@@ -17,8 +17,7 @@
 //     wait). After kUnwindBound the rest are abandoned as before (a fiber stuck in a
 //     blocking system call, or one that loops ignoring errors), and said so.
 //  4. The threads stop at their next scheduling point and are joined.
-#include <cinttypes>
-#include <cstdio>
+
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -27,6 +26,7 @@
 #include "troupe/scheduler/internal/clock.h"
 #include "troupe/scheduler/internal/net_poller.h"
 #include "troupe/scheduler/internal/scheduler.h"
+#include "troupe/scheduler/log.h"
 
 namespace troupe::scheduler_internal {
 
@@ -93,15 +93,19 @@ void Scheduler::UnwindFibers() {
   const uint64_t abandoned = ReadCounters().fibers_alive();
   unwound_fibers_.store(woken, std::memory_order_relaxed);
   if (woken == 0 && abandoned == 0) return;  // only fibers on their way out
-  std::fprintf(stderr,
-               "troupe: Runtime destroyed with fibers still alive: unwound %" PRIu64
-               " (their waits failed with Cancelled)%s",
-               woken, abandoned == 0 ? "\n" : "");
-  if (abandoned != 0) {
-    std::fprintf(stderr,
-                 "; abandoned %" PRIu64 " that did not finish within %" PRId64
-                 " s (their destructors will not run)\n",
-                 abandoned, kUnwindBoundNs / 1'000'000'000);
+  if (abandoned == 0) {
+    TROUPE_LOG(kWarning,
+               "Runtime destroyed with fibers still alive: unwound them (their waits failed "
+               "with Cancelled)",
+               {{"unwound", woken}});
+  } else {
+    TROUPE_LOG(kWarning,
+               "Runtime destroyed with fibers still alive: unwound some (their waits failed "
+               "with Cancelled), abandoned the ones that did not finish in time (their "
+               "destructors will not run)",
+               {{"unwound", woken},
+                {"abandoned", abandoned},
+                {"bound_s", kUnwindBoundNs / 1'000'000'000}});
   }
 }
 

@@ -2,12 +2,13 @@
 // it back when the fiber exits or parks at the top, and what happens when none can be
 // had (stack_pool.h): a new fiber fails to start (Join says ResourceExhausted), a
 // fiber that has run before (an actor's) waits for a stack to be released.
-#include <cstdio>
+
 #include <mutex>
 
 #include "absl/status/status.h"
 #include "troupe/scheduler/internal/clock.h"
 #include "troupe/scheduler/internal/scheduler.h"
+#include "troupe/scheduler/log.h"
 
 namespace troupe::scheduler_internal {
 
@@ -59,8 +60,9 @@ void Scheduler::ReportStackFailure(const absl::Status& why) {
                                                              std::memory_order_relaxed)) {
     return;
   }
-  std::fprintf(stderr, "troupe: %s (%llu such failures so far)\n", why.ToString().c_str(),
-               static_cast<unsigned long long>(stack_failures_.load(std::memory_order_relaxed)));
+  TROUPE_LOG(kError, "no stack for a fiber",
+             {{"error", why.ToString()},
+              {"failures_so_far", stack_failures_.load(std::memory_order_relaxed)}});
 }
 
 void Scheduler::ResumeStackWaiter(Processor* p) {

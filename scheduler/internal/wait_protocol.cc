@@ -20,6 +20,7 @@
 #include <mutex>
 #include <vector>
 
+#include "troupe/scheduler/internal/clock.h"
 #include "troupe/scheduler/internal/fatal.h"
 #include "troupe/scheduler/internal/fiber.h"
 
@@ -139,6 +140,9 @@ uint64_t BeginWait(Fiber* self, const char* reason) {
   const uint64_t token = self->wait_token.load(std::memory_order_relaxed) + 1;  // odd
   self->wake_reason = WakeReason::kNone;
   self->wait_reason.store(reason, std::memory_order_relaxed);
+  // relaxed: read only by dumps, as wait_reason. A coarse clock read: a few ns, see
+  // BENCHMARKS.md "Names in fiber dumps".
+  self->wait_since_ms.store(WaitStartMillis(MonotonicCoarseNanos()), std::memory_order_relaxed);
   if (!self->is_thread) self->state.store(FiberState::kParking, std::memory_order_relaxed);
   // release: a waker that claims this token also sees the writes above.
   self->wait_token.store(token, std::memory_order_release);

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "troupe/actors/actor_system.h"
+#include "troupe/scheduler/log.h"
 
 namespace troupe::services::chat {
 
@@ -83,6 +84,8 @@ void Lobby::Receive(LobbyMessage& message) {
   if (found == rooms_.end() || !found->second.alive()) {
     ActorRef<RoomMessage> room =
         SpawnChild<Room>({.name = absl::StrCat("room ", get.name)}, get.name, services_);
+    // The record names the lobby's actor and fiber by itself (scheduler/log.h).
+    TROUPE_LOG(kInfo, "chat: room opened", {{"room", get.name}});
     found = rooms_.insert_or_assign(get.name, room).first;
   }
   get.reply.Send(found->second);

@@ -8,6 +8,7 @@
 #include "troupe/actors/coordinated_shutdown.h"
 #include "troupe/actors/reply.h"
 #include "troupe/net/buffered_reader.h"
+#include "troupe/scheduler/log.h"
 
 namespace troupe::services::chat {
 
@@ -42,7 +43,7 @@ absl::StatusOr<std::unique_ptr<ChatServer>> ChatServer::Start(Runtime& runtime,
   server->rooms_->moderators = *std::move(moderators);
   server->lobby_ = server->system_.Spawn<Lobby>({.name = "lobby"}, server->rooms_);
   server->connections_.Add(1);
-  runtime.Spawn([raw = server.get()] { raw->AcceptLoop(); });
+  runtime.Spawn({.name = "chat accept"}, [raw = server.get()] { raw->AcceptLoop(); });
   return server;
 }
 
@@ -73,10 +74,13 @@ void ChatServer::AcceptLoop() {
           accepted.status().code() == absl::StatusCode::kFailedPrecondition) {
         break;  // closed at shutdown
       }
-      continue;  // out of descriptors and the like: the connection waits in the backlog
+      // Out of descriptors and the like: the connection waits in the backlog.
+      TROUPE_LOG(kWarning, "chat: accept failed", {{"error", accepted.status().ToString()}});
+      continue;
     }
     connections_.Add(1);
-    runtime_.Spawn([this, connection = std::shared_ptr<TcpConnection>(*std::move(accepted)),
+    runtime_.Spawn({.name = "chat connection"},
+                   [this, connection = std::shared_ptr<TcpConnection>(*std::move(accepted)),
                     id = ++serial]() mutable { Serve(std::move(connection), id); });
   }
   connections_.Done();

@@ -5,11 +5,13 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "troupe/scheduler/fiber_info.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/semaphore.h"
 #include "troupe/scheduler/this_fiber.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {
@@ -32,7 +34,7 @@ TEST(DeadlockTest, ReportsEveryParkedFiberWithItsWaitReason) {
   // child on the semaphore: nothing can move.
   ASSERT_TRUE((*runtime)->Run([&] {
     main_id = this_fiber::Id();
-    JoinHandle stuck = Spawn([&] { never.Acquire(); });
+    JoinHandle stuck = Spawn({.name = "stuck-worker"}, [&] { never.Acquire(); });
     stuck_id = stuck.id();
     ASSERT_TRUE(stuck.Join().ok());
   }).ok());
@@ -50,9 +52,14 @@ TEST(DeadlockTest, ReportsEveryParkedFiberWithItsWaitReason) {
     if (fiber.id == stuck_id) {
       saw_stuck = true;
       EXPECT_EQ(fiber.wait_reason, "semaphore");
+      EXPECT_EQ(fiber.name, "stuck-worker");
     }
   }
   EXPECT_TRUE(saw_main && saw_stuck) << report.ToString();
+  EXPECT_NE(report.ToString().find(absl::StrCat("fiber ", stuck_id,
+                                                " \"stuck-worker\" [waiting: semaphore")),
+            std::string::npos)
+      << report.ToString();
   EXPECT_NE(report.ToString().find("all fibers are asleep - deadlock!"), std::string::npos);
   EXPECT_EQ((*runtime)->Stats().deadlocks_reported, 1u);
 }
@@ -91,10 +98,51 @@ TEST(DumpFibersTest, ShowsWaitingFibersAndWhatTheyWaitOn) {
     EXPECT_EQ(fiber.state, "waiting");
     EXPECT_EQ(fiber.wait_reason, "semaphore");
   }
-  EXPECT_NE(FormatFiberDump(dump).find("[waiting: semaphore]"), std::string::npos);
+  EXPECT_NE(FormatFiberDump(dump).find("[waiting: semaphore"), std::string::npos);
   gate.Release(kWaiters);
   for (auto& handle : handles) ASSERT_TRUE(handle.Join().ok());
   EXPECT_TRUE((*runtime)->DumpFibers().empty());
+}
+
+TEST(DumpFibersTest, NamesANamedFiberAndHowLongItHasWaited) {
+  auto runtime = Runtime::Create({.procs = 2});
+  ASSERT_TRUE(runtime.ok());
+  Semaphore gate(0);
+  JoinHandle acceptor = (*runtime)->Spawn({.name = "acceptor"}, [&] { gate.Acquire(); });
+  JoinHandle unnamed = (*runtime)->Spawn([&] { gate.Acquire(); });
+  // The dump's wait times come from a coarse clock: wait until it has seen the wait
+  // last a while (the state itself, not a sleep).
+  auto waited = [&](uint64_t id) {
+    for (const FiberInfo& fiber : (*runtime)->DumpFibers()) {
+      if (fiber.id == id) return fiber.waiting_for >= absl::Milliseconds(20);
+    }
+    return false;
+  };
+  ASSERT_TRUE(testing::WaitUntil([&] { return waited(acceptor.id()) && waited(unnamed.id()); },
+                                 "both fibers have waited 20 ms"));
+  const std::vector<FiberInfo> dump = (*runtime)->DumpFibers();
+  const std::string text = FormatFiberDump(dump);
+  for (const FiberInfo& fiber : dump) {
+    if (fiber.id == acceptor.id()) {
+      EXPECT_EQ(fiber.name, "acceptor");
+      EXPECT_EQ(fiber.description, "\"acceptor\"");
+    } else {
+      EXPECT_EQ(fiber.name, "");
+      EXPECT_EQ(fiber.description, "");
+    }
+  }
+  // `fiber 7 "acceptor" [waiting: semaphore, 25ms]`
+  const std::string acceptor_line =
+      absl::StrCat("fiber ", acceptor.id(), " \"acceptor\" [waiting: semaphore, ");
+  EXPECT_NE(text.find(acceptor_line), std::string::npos) << text;
+  const std::size_t duration = text.find(acceptor_line) + acceptor_line.size();
+  EXPECT_NE(text.find("ms]", duration), std::string::npos) << text;
+  EXPECT_NE(text.find(absl::StrCat("fiber ", unnamed.id(), " [waiting: semaphore, ")),
+            std::string::npos)
+      << text;
+  gate.Release(2);
+  ASSERT_TRUE(acceptor.Join().ok());
+  ASSERT_TRUE(unnamed.Join().ok());
 }
 
 TEST(LongRunningTest, FiberThatNeverYieldsIsNoticed) {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "troupe/scheduler/this_fiber.h"
 #include "troupe/tests/scheduler/test_support.h"
@@ -331,6 +332,36 @@ TEST(TraceTest, RecordsWhichFiberRanOnWhichThread) {
   // Off again: nothing more is recorded.
   ASSERT_TRUE((*runtime)->Run([] {}).ok());
   EXPECT_TRUE((*runtime)->StopTrace().slices.empty());
+}
+
+TEST(TraceTest, SlicesNameTheirFibers) {
+  auto runtime = Runtime::Create({.procs = 2});
+  ASSERT_TRUE(runtime.ok());
+  (*runtime)->StartTrace();
+  uint64_t named_id = 0;
+  uint64_t unnamed_id = 0;
+  ASSERT_TRUE((*runtime)->Run([&] {
+    JoinHandle named = Spawn({.name = "flusher"}, [] { this_fiber::Yield(); });
+    JoinHandle unnamed = Spawn([] { this_fiber::Yield(); });
+    named_id = named.id();
+    unnamed_id = unnamed.id();
+    ASSERT_TRUE(named.Join().ok());
+    ASSERT_TRUE(unnamed.Join().ok());
+  }).ok());
+  const Trace trace = (*runtime)->StopTrace();
+  int named_slices = 0;
+  int unnamed_slices = 0;
+  for (const TraceSlice& slice : trace.slices) {
+    if (slice.fiber == named_id) {
+      ++named_slices;
+      EXPECT_EQ(TraceSliceName(slice), absl::StrCat("fiber ", named_id, " \"flusher\""));
+    } else if (slice.fiber == unnamed_id) {
+      ++unnamed_slices;
+      EXPECT_EQ(TraceSliceName(slice), absl::StrCat("fiber ", unnamed_id));
+    }
+  }
+  EXPECT_GE(named_slices, 1);
+  EXPECT_GE(unnamed_slices, 1);
 }
 
 }  // namespace

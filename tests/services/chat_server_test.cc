@@ -4,7 +4,9 @@
 #include "troupe/services/chat/chat_server.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -13,7 +15,10 @@
 #include "troupe/net/buffered_reader.h"
 #include "troupe/net/tcp.h"
 #include "troupe/scheduler/context.h"
+#include "troupe/scheduler/fiber_info.h"
+#include "troupe/scheduler/log.h"
 #include "troupe/scheduler/runtime.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe::services::chat {
 namespace {
@@ -93,6 +98,58 @@ TEST_F(ChatServerTest, RoomsDeliverToTheirMembersOnly) {
     cy.Send("SAY hello crabs");
     EXPECT_EQ(cy.Next(), "[rust] cy: hello crabs");  // and nothing from go came first
   });
+}
+
+// Keeps the messages of the records it is given.
+class KeepingSink : public LogSink {
+ public:
+  void Write(const LogRecord& record) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    lines_.push_back(FormatLogMessage(record));
+  }
+  std::vector<std::string> lines() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return lines_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+TEST_F(ChatServerTest, DumpAndLogNameTheServicesFibersAndActors) {
+  auto sink = std::make_shared<KeepingSink>();
+  std::shared_ptr<LogSink> previous = SetLogSink(sink);
+  WithServer({}, [&](ChatServer& server) {
+    Client ada(server.port());
+    ada.Send("JOIN go");
+    EXPECT_EQ(ada.Next(), "* guest-1 joined go");
+    // Wait for the state: every one of them parked, waiting for the next event.
+    const std::vector<std::string> expected = {
+        "\"chat accept\" [waiting: socket read",
+        "\"chat connection\" [waiting: socket read",
+        "actor room go (troupe::services::chat::Room) [waiting: ",
+        "actor lobby (troupe::services::chat::Lobby) [waiting: ",
+    };
+    std::string dump;
+    auto all_shown = [&] {
+      dump = FormatFiberDump(runtime_->DumpFibers());
+      for (const std::string& line : expected) {
+        if (dump.find(line) == std::string::npos) return false;
+      }
+      return true;
+    };
+    EXPECT_TRUE(testing::WaitUntil(all_shown, "the dump shows the named fibers parked"))
+        << dump;
+  });
+  SetLogSink(previous);
+  bool room_opened = false;
+  for (const std::string& line : sink->lines()) {
+    if (!absl::StartsWith(line, "chat: room opened room=go [fiber ")) continue;
+    room_opened = true;
+    EXPECT_TRUE(absl::EndsWith(line, " actor lobby (troupe::services::chat::Lobby)]")) << line;
+  }
+  EXPECT_TRUE(room_opened);
 }
 
 TEST_F(ChatServerTest, ModerationRejectsABannedLineForItsSenderOnly) {

@@ -1,4 +1,6 @@
-#include "troupe/profiling/labels.h"
+// Fiber labels (fiber_labels.h): the intern table of label sets, and the calling
+// fiber's set, held in its record (Fiber::profile_labels).
+#include "troupe/scheduler/fiber_labels.h"
 
 #include <algorithm>
 #include <atomic>
@@ -6,10 +8,13 @@
 #include <memory>
 #include <mutex>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
 #include "troupe/scheduler/internal/fiber.h"
 #include "troupe/scheduler/internal/wait_protocol.h"
 
-namespace troupe::profiling {
+namespace troupe {
 
 struct LabelSetAccess {
   static LabelSet* New(LabelPairs labels) { return new LabelSet(std::move(labels)); }
@@ -63,6 +68,26 @@ const LabelSet* LabelSet::Intern(LabelPairs labels) {
   return set;
 }
 
+LabelSet::LabelSet(LabelPairs labels) : labels_(std::move(labels)) {
+  const std::string* name = Find("fiber");
+  const std::string* actor = Find("actor");
+  const std::string* actor_type = Find("actor_type");
+  std::vector<std::string> parts;
+  if (name != nullptr) parts.push_back(absl::StrCat("\"", *name, "\""));
+  if (actor != nullptr || actor_type != nullptr) {
+    std::string part = "actor";
+    if (actor != nullptr) absl::StrAppend(&part, " ", *actor);
+    if (actor_type != nullptr) absl::StrAppend(&part, " (", *actor_type, ")");
+    parts.push_back(std::move(part));
+  }
+  for (const auto& [key, value] : labels_) {
+    if (key != "fiber" && key != "actor" && key != "actor_type") {
+      parts.push_back(absl::StrCat(key, "=", value));
+    }
+  }
+  description_ = absl::StrJoin(parts, " ");
+}
+
 const std::string* LabelSet::Find(const std::string& key) const {
   for (const auto& [label_key, value] : labels_) {
     if (label_key == key) return &value;
@@ -99,4 +124,4 @@ void SetFiberName(const std::string& name) {
   SetFiberLabels(MergedWithFiberLabels({{"fiber", name}}));
 }
 
-}  // namespace troupe::profiling
+}  // namespace troupe
