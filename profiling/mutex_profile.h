@@ -11,11 +11,13 @@
 // unlocker's labels (labels.h). With fraction F, one such event in F (at random)
 // is recorded, counted as F events of F times its delay.
 //
-// Costs. Off (the default): nothing on Lock and Unlock but a plain load on an
-// Unlock that wakes a waiter. On: a clock read per wait of any primitive (the wait
-// protocol times every wait while a wait profile is on) and, per recorded event, a
-// stack walk and a hash-table update under a lock. Counts accumulate for the life
-// of the process; ProfileMutexFor gives an interval's.
+// Costs. Off (the default): nothing on an uncontended Lock or Unlock; a Lock that
+// parks pays the wait protocol's one relaxed load, an Unlock that wakes a waiter
+// one plain load. On: two clock reads per wait of any primitive (the wait protocol
+// times every wait while a block or mutex profile is on) and, per recorded event, a
+// stack walk and a hash-table update under a lock (BENCHMARKS.md measures it).
+// Counts accumulate for the life of the process; ProfileMutexFor gives an
+// interval's.
 #ifndef TROUPE_PROFILING_MUTEX_PROFILE_H_
 #define TROUPE_PROFILING_MUTEX_PROFILE_H_
 

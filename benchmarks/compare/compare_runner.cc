@@ -37,7 +37,9 @@
 #include "troupe/benchmarks/compare/compare_verdict.h"
 #include "troupe/benchmarks/compare/core_transfer.h"
 #include "troupe/benchmarks/compare/load_curves.h"
+#include "troupe/profiling/block_profile.h"
 #include "troupe/profiling/cpu_profiler.h"
+#include "troupe/profiling/mutex_profile.h"
 #include "troupe/scheduler/runtime.h"
 
 ABSL_FLAG(int64_t, records, 0, "records per design (0: the workload's default)");
@@ -74,6 +76,12 @@ ABSL_FLAG(int, cpu_profile_hz, 0,
           "CPU-profile each troupe design while it runs, at this rate (0: off); the "
           "profile is discarded: this measures the profiler's overhead "
           "(profiler_overhead.sh)");
+ABSL_FLAG(int64_t, block_profile_rate, 0,
+          "block-profile each troupe design while it runs, at this rate in nanoseconds "
+          "(0: off); measures the block profile's overhead (profiler_overhead.sh)");
+ABSL_FLAG(int, mutex_profile_fraction, 0,
+          "mutex-profile each troupe design while it runs, at this fraction (0: off); "
+          "measures the mutex profile's overhead (profiler_overhead.sh)");
 ABSL_FLAG(std::string, sweep_procs, "", "comma-separated processor counts to sweep over");
 ABSL_FLAG(std::string, sweep_capacity, "", "comma-separated capacities to sweep over");
 ABSL_FLAG(bool, probe_cores, true,
@@ -200,6 +208,49 @@ DesignResult RunPeer(const std::string& binary, const std::string& runtime,
 }
 
 // One comparison: the references, troupe's cases and the peers' twins of them.
+// The profilers that --cpu_profile_hz, --block_profile_rate and
+// --mutex_profile_fraction turn on around each troupe design (profiler_overhead.sh
+// measures what they cost). Their profiles are discarded; stderr says how much
+// each recorded.
+absl::Status StartProfilers() {
+  if (const int hz = absl::GetFlag(FLAGS_cpu_profile_hz); hz > 0) {
+    if (absl::Status started = profiling::StartCpuProfile({hz}); !started.ok()) return started;
+  }
+  if (absl::Status set = profiling::SetBlockProfileRate(absl::GetFlag(FLAGS_block_profile_rate));
+      !set.ok()) {
+    return set;
+  }
+  return profiling::SetMutexProfileFraction(absl::GetFlag(FLAGS_mutex_profile_fraction));
+}
+
+int64_t TotalOfFirstValue(const profiling::Profile& profile) {
+  int64_t total = 0;
+  for (const profiling::ProfileSample& sample : profile.samples) total += sample.values[0];
+  return total;
+}
+
+absl::Status StopProfilers(const std::string& design) {
+  if (const int hz = absl::GetFlag(FLAGS_cpu_profile_hz); hz > 0) {
+    absl::StatusOr<profiling::Profile> profile = profiling::StopCpuProfile();
+    if (!profile.ok()) return profile.status();
+    std::fprintf(stderr, "  (CPU profile of %s at %d Hz: %" PRId64 " samples)\n", design.c_str(),
+                 hz, TotalOfFirstValue(*profile));
+  }
+  // The block and mutex profiles accumulate over the designs: the totals so far.
+  if (const int64_t rate = profiling::BlockProfileRate(); rate > 0) {
+    std::fprintf(stderr, "  (block profile at %" PRId64 " ns, after %s: %" PRId64
+                 " waits, scaled)\n", rate, design.c_str(),
+                 TotalOfFirstValue(profiling::BlockProfile()));
+  }
+  if (const int fraction = profiling::MutexProfileFraction(); fraction > 0) {
+    std::fprintf(stderr, "  (mutex profile at 1/%d, after %s: %" PRId64
+                 " contentions, scaled)\n", fraction, design.c_str(),
+                 TotalOfFirstValue(profiling::MutexProfile()));
+  }
+  if (absl::Status off = profiling::SetBlockProfileRate(0); !off.ok()) return off;
+  return profiling::SetMutexProfileFraction(0);
+}
+
 absl::StatusOr<std::vector<DesignResult>> CompareOnce(
     const Subject& subject, const std::vector<ComparisonCase>& cases, const Point& point,
     std::vector<std::pair<std::string, Trace>>* traces, ReportHeader* header) {
@@ -253,21 +304,9 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(
     absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create({.procs = procs});
     if (!runtime.ok()) return runtime.status();
     if (traces != nullptr) (*runtime)->StartTrace();
-    const int cpu_profile_hz = absl::GetFlag(FLAGS_cpu_profile_hz);
-    if (cpu_profile_hz > 0) {
-      if (absl::Status started = profiling::StartCpuProfile({cpu_profile_hz}); !started.ok()) {
-        return started;
-      }
-    }
+    if (absl::Status started = StartProfilers(); !started.ok()) return started;
     DesignResult row = RunDesign(c.spec, **runtime, subject.workloads[c.workload], *options);
-    if (cpu_profile_hz > 0) {
-      absl::StatusOr<profiling::Profile> profile = profiling::StopCpuProfile();
-      if (!profile.ok()) return profile.status();
-      int64_t samples = 0;
-      for (const profiling::ProfileSample& sample : profile->samples) samples += sample.values[0];
-      std::fprintf(stderr, "  (CPU profile of %s at %d Hz: %" PRId64 " samples)\n",
-                   c.spec.name.c_str(), cpu_profile_hz, samples);
-    }
+    if (absl::Status stopped = StopProfilers(c.spec.name); !stopped.ok()) return stopped;
     finish_row(std::move(row), &results);
     if (traces != nullptr) traces->emplace_back(c.spec.name, (*runtime)->StopTrace());
     if (!go_binary.empty()) {
