@@ -34,6 +34,7 @@ set(TROUPE_SCHEDULER_SOURCES
   scheduler/internal/stack_supply.cc
   scheduler/internal/thread_parker.cc
   scheduler/internal/timer_heap.cc
+  scheduler/internal/wait_profiling.cc
   scheduler/internal/wait_protocol.cc
   scheduler/internal/wait_queue.cc
   scheduler/internal/wake_placement.cc
@@ -89,6 +90,7 @@ set(TROUPE_SCHEDULER_HEADERS
   scheduler/internal/thread_parker.h
   scheduler/internal/tiered_free_list.h
   scheduler/internal/timer_heap.h
+  scheduler/internal/wait_profiling.h
   scheduler/internal/wait_protocol.h
   scheduler/internal/wait_queue.h
   scheduler/internal/wake_placement.h
@@ -171,26 +173,32 @@ set(TROUPE_NET_HEADERS
 )
 
 set(TROUPE_PROFILING_SOURCES
+  profiling/block_profile.cc
   profiling/cpu_profiler.cc
   profiling/debug_handler.cc
   profiling/fiber_profile.cc
   profiling/flame_graph.cc
+  profiling/internal/contention_table.cc
   profiling/internal/gzip.cc
   profiling/internal/proto_writer.cc
   profiling/internal/stack_walk.cc
   profiling/internal/symbolizer.cc
+  profiling/mutex_profile.cc
   profiling/profile.cc
 )
 
 set(TROUPE_PROFILING_HEADERS
+  profiling/block_profile.h
   profiling/cpu_profiler.h
   profiling/debug_handler.h
   profiling/fiber_profile.h
   profiling/flame_graph.h
+  profiling/internal/contention_table.h
   profiling/internal/gzip.h
   profiling/internal/proto_writer.h
   profiling/internal/stack_walk.h
   profiling/internal/symbolizer.h
   profiling/labels.h
+  profiling/mutex_profile.h
   profiling/profile.h
 )

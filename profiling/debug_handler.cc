@@ -6,8 +6,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "troupe/profiling/block_profile.h"
 #include "troupe/profiling/cpu_profiler.h"
 #include "troupe/profiling/fiber_profile.h"
+#include "troupe/profiling/internal/symbolizer.h"
+#include "troupe/profiling/mutex_profile.h"
 #include "troupe/profiling/profile.h"
 #include "troupe/scheduler/fiber_info.h"
 
@@ -72,6 +75,56 @@ DebugResponse ServeCpuProfile(absl::string_view query, const Context& context) {
   return Encoded(*profile);
 }
 
+// Go's text form of a contention profile (?debug=1): a header, then per sample
+// "<delay ns> <count> @ <addresses>" and one "#" line per frame and for the labels.
+std::string ContentionText(const Profile& profile, absl::string_view kind,
+                           int64_t sampling_period) {
+  std::string text = absl::StrCat("--- ", kind, ":\ncycles/second=1000000000\nsampling period=",
+                                  sampling_period, "\n");
+  profiling_internal::Symbolizer symbolizer;
+  for (const ProfileSample& sample : profile.samples) {
+    absl::StrAppend(&text, sample.values[1], " ", sample.values[0], " @");
+    for (uint64_t address : sample.stack) absl::StrAppend(&text, " 0x", absl::Hex(address));
+    absl::StrAppend(&text, "\n");
+    for (uint64_t address : sample.stack) {
+      absl::StrAppend(&text, "#\t0x", absl::Hex(address), "\t", symbolizer.FunctionName(address),
+                      "\n");
+    }
+    if (!sample.labels.empty()) {
+      absl::StrAppend(&text, "#\tlabels:");
+      for (const auto& [key, value] : sample.labels) absl::StrAppend(&text, " ", key, "=", value);
+      absl::StrAppend(&text, "\n");
+    }
+    absl::StrAppend(&text, "\n");
+  }
+  return text;
+}
+
+// /debug/pprof/block and /debug/pprof/mutex: what was recorded so far, or over
+// `seconds` (then parks the calling fiber meanwhile).
+template <typename ProfileSoFar, typename ProfileFor>
+DebugResponse ServeContentionProfile(absl::string_view query, const Context& context,
+                                     absl::string_view kind, int64_t sampling_period,
+                                     ProfileSoFar&& so_far, ProfileFor&& profile_for) {
+  int seconds = 0;
+  std::string error;
+  if (!IntParameter(query, "seconds", 0, 0, kMaxSeconds, &seconds, &error)) {
+    return Text(400, error);
+  }
+  absl::StatusOr<Profile> profile =
+      seconds > 0 ? profile_for(absl::Seconds(seconds), context) : absl::StatusOr<Profile>(so_far());
+  if (!profile.ok()) {
+    const bool off = profile.status().code() == absl::StatusCode::kFailedPrecondition;
+    return Text(off ? 400 : 503, absl::StrCat("could not take a ", kind, " profile: ",
+                                              profile.status().message(), "\n"));
+  }
+  if (QueryParameter(query, "debug", "0") != "0") {
+    return Text(200, ContentionText(*profile, kind == "block" ? "contention" : kind,
+                                    sampling_period));
+  }
+  return Encoded(*profile);
+}
+
 DebugResponse ServeFiberProfile(Runtime& runtime, absl::string_view query) {
   if (QueryParameter(query, "debug", "0") != "0") {
     return Text(200, FormatFiberDump(runtime.DumpFibers()));
@@ -90,6 +143,13 @@ DebugResponse Index() {
           "<li><a href=\"fiber\">fiber</a> (also <a href=\"goroutine\">goroutine</a>): "
           "every fiber's stack, state and wait reason; "
           "<a href=\"fiber?debug=1\">as text</a></li>\n"
+          "<li><a href=\"block\">block</a>: where fibers waited on channels, select, mutexes, "
+          "condition variables, semaphores, wait groups, joins and bounded mailboxes, and for "
+          "how long (seconds=N for an interval; <a href=\"block?debug=1\">as text</a>); off "
+          "unless the program set a rate (SetBlockProfileRate)</li>\n"
+          "<li><a href=\"mutex\">mutex</a>: Mutex contention at the holders' stacks "
+          "(seconds=N; <a href=\"mutex?debug=1\">as text</a>); off unless the program set a "
+          "fraction (SetMutexProfileFraction)</li>\n"
           "</ul></body></html>\n"};
 }
 
@@ -112,8 +172,16 @@ DebugResponse ServeDebugPprof(Runtime& runtime, absl::string_view target, const 
   if (name.empty()) return Index();
   if (name == "profile") return ServeCpuProfile(query, context);
   if (name == "fiber" || name == "goroutine") return ServeFiberProfile(runtime, query);
+  if (name == "block") {
+    return ServeContentionProfile(query, context, name, BlockProfileRate(), &BlockProfile,
+                                  &ProfileBlockingFor);
+  }
+  if (name == "mutex") {
+    return ServeContentionProfile(query, context, name, MutexProfileFraction(), &MutexProfile,
+                                  &ProfileMutexFor);
+  }
   return Text(404, absl::StrCat("unknown profile \"", name,
-                                "\"; available: profile, fiber, goroutine\n"));
+                                "\"; available: profile, fiber, goroutine, block, mutex\n"));
 }
 
 }  // namespace troupe::profiling

@@ -12,6 +12,11 @@
 //   /debug/pprof/fiber              fiber profile (fiber_profile.h); ?debug=1: the
 //                                   fiber dump as text
 //   /debug/pprof/goroutine          the same, under Go's name
+//   /debug/pprof/block              block profile (block_profile.h) so far, or over
+//                                   ?seconds=N; ?debug=1: Go's text form
+//   /debug/pprof/mutex              mutex profile (mutex_profile.h), likewise
+// The block and mutex profiles are empty unless the program turned them on
+// (SetBlockProfileRate, SetMutexProfileFraction), as in Go.
 // The handler is transport-agnostic: it takes the request target and returns the
 // status, content type and body.
 #ifndef TROUPE_PROFILING_DEBUG_HANDLER_H_
@@ -39,7 +44,8 @@ bool IsDebugPprofPath(absl::string_view path);
 // Fiber context. `target` is the request target ("/debug/pprof/profile?seconds=5").
 // A CPU profile parks the calling fiber for its duration and ends early, with 503,
 // when `context` is done (server shutdown); 409 when another CPU profile is running;
-// 400 for a bad parameter (saying what is allowed); 404 for an unknown profile.
+// 400 for a bad parameter (saying what is allowed) or for an interval of a block or
+// mutex profile that is off; 404 for an unknown profile.
 DebugResponse ServeDebugPprof(Runtime& runtime, absl::string_view target,
                               const Context& context);
 

@@ -16,6 +16,7 @@
 #include "troupe/scheduler/internal/context_state.h"
 #include "troupe/scheduler/internal/deadline.h"
 #include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/wait_profiling.h"
 
 namespace troupe {
 
@@ -80,7 +81,13 @@ void Mutex::Unlock() {
   // release; pairs with the acquiring CAS/exchange in Lock.
   if (state_.fetch_sub(1, std::memory_order_release) != 1) {
     state_.store(0, std::memory_order_release);
-    waiters_.WakeOne(waiters_lock_);
+    int64_t waiter_started_ns = 0;
+    waiters_.WakeOne(waiters_lock_, &waiter_started_ns);
+    // A profile is on: the waiter's delay is charged to this unlocker's stack
+    // (the mutex profile; wait_profiling.h).
+    if (waiter_started_ns != 0) {
+      scheduler_internal::ReportContendedUnlock(waiter_started_ns, __builtin_frame_address(0));
+    }
   }
 }
 

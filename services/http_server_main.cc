@@ -17,6 +17,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/time/time.h"
+#include "troupe/profiling/block_profile.h"
+#include "troupe/profiling/mutex_profile.h"
 #include "troupe/scheduler/context.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/signal.h"
@@ -44,9 +46,21 @@ ABSL_FLAG(int64_t, kv_max_bytes, int64_t{256} << 20,
           "size limit of the key-value store (keys + values + 64 bytes per entry); PUTs "
           "beyond it get 507");
 ABSL_FLAG(absl::Duration, grace, absl::Seconds(10), "time for requests in flight at shutdown");
+ABSL_FLAG(int64_t, block_profile_rate, 0,
+          "record waits for /debug/pprof/block at this rate in nanoseconds (0: off)");
+ABSL_FLAG(int, mutex_profile_fraction, 0,
+          "record one Mutex contention in this many for /debug/pprof/mutex (0: off)");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  for (const absl::Status& set :
+       {troupe::profiling::SetBlockProfileRate(absl::GetFlag(FLAGS_block_profile_rate)),
+        troupe::profiling::SetMutexProfileFraction(absl::GetFlag(FLAGS_mutex_profile_fraction))}) {
+    if (!set.ok()) {
+      std::fprintf(stderr, "http_server: %s\n", set.ToString().c_str());
+      return 2;
+    }
+  }
   auto runtime = troupe::Runtime::Create({.procs = absl::GetFlag(FLAGS_procs)});
   if (!runtime.ok()) {
     std::fprintf(stderr, "http_server: %s\n", runtime.status().ToString().c_str());

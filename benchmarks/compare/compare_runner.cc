@@ -39,9 +39,11 @@
 #include "troupe/benchmarks/compare/compare_verdict.h"
 #include "troupe/benchmarks/compare/core_transfer.h"
 #include "troupe/benchmarks/compare/load_curves.h"
+#include "troupe/profiling/block_profile.h"
 #include "troupe/profiling/cpu_profiler.h"
 #include "troupe/profiling/flame_graph.h"
 #include "troupe/profiling/profile.h"
+#include "troupe/profiling/mutex_profile.h"
 #include "troupe/scheduler/runtime.h"
 
 ABSL_FLAG(int64_t, records, 0, "records per design (0: the workload's default)");
@@ -82,6 +84,12 @@ ABSL_FLAG(int, cpu_profile_hz, 0,
           "the CPU profiler's rate for --profile (0: 100 Hz); without --profile, profile at "
           "this rate and discard the profile, which measures the profiler's overhead "
           "(profiler_overhead.sh)");
+ABSL_FLAG(int64_t, block_profile_rate, 0,
+          "block-profile each troupe design while it runs, at this rate in nanoseconds "
+          "(0: off); measures the block profile's overhead (profiler_overhead.sh)");
+ABSL_FLAG(int, mutex_profile_fraction, 0,
+          "mutex-profile each troupe design while it runs, at this fraction (0: off); "
+          "measures the mutex profile's overhead (profiler_overhead.sh)");
 ABSL_FLAG(std::string, sweep_procs, "", "comma-separated processor counts to sweep over");
 ABSL_FLAG(std::string, sweep_capacity, "", "comma-separated capacities to sweep over");
 ABSL_FLAG(bool, probe_cores, true,
@@ -224,6 +232,60 @@ absl::StatusOr<std::string> KeepCpuProfile(const profiling::Profile& profile,
   return profiling::RenderFlameGraphSvg(profiling::FoldStacks(profile), options);
 }
 
+// The CPU profiler's rate around each troupe design: --cpu_profile_hz, else 100 Hz
+// when the profiles are kept (--profile), else off.
+int CpuProfileHz(bool keeping_profiles) {
+  if (const int hz = absl::GetFlag(FLAGS_cpu_profile_hz); hz > 0) return hz;
+  return keeping_profiles ? profiling::CpuProfileOptions::kDefaultHz : 0;
+}
+
+// The profilers that --profile, --cpu_profile_hz, --block_profile_rate and
+// --mutex_profile_fraction turn on around each troupe design (profiler_overhead.sh
+// measures what they cost). Only the CPU profile is kept (for --profile); stderr
+// says how much each recorded.
+absl::Status StartProfilers(int cpu_hz) {
+  if (cpu_hz > 0) {
+    if (absl::Status started = profiling::StartCpuProfile({cpu_hz}); !started.ok()) return started;
+  }
+  if (absl::Status set = profiling::SetBlockProfileRate(absl::GetFlag(FLAGS_block_profile_rate));
+      !set.ok()) {
+    return set;
+  }
+  return profiling::SetMutexProfileFraction(absl::GetFlag(FLAGS_mutex_profile_fraction));
+}
+
+int64_t TotalOfFirstValue(const profiling::Profile& profile) {
+  int64_t total = 0;
+  for (const profiling::ProfileSample& sample : profile.samples) total += sample.values[0];
+  return total;
+}
+
+// Stops the profilers; returns the CPU profile (without samples if it was off).
+absl::StatusOr<profiling::Profile> StopProfilers(const std::string& design, int cpu_hz) {
+  profiling::Profile cpu;
+  if (cpu_hz > 0) {
+    absl::StatusOr<profiling::Profile> profile = profiling::StopCpuProfile();
+    if (!profile.ok()) return profile.status();
+    std::fprintf(stderr, "  (CPU profile of %s at %d Hz: %" PRId64 " samples)\n", design.c_str(),
+                 cpu_hz, TotalOfFirstValue(*profile));
+    cpu = *std::move(profile);
+  }
+  // The block and mutex profiles accumulate over the designs: the totals so far.
+  if (const int64_t rate = profiling::BlockProfileRate(); rate > 0) {
+    std::fprintf(stderr, "  (block profile at %" PRId64 " ns, after %s: %" PRId64
+                 " waits, scaled)\n", rate, design.c_str(),
+                 TotalOfFirstValue(profiling::BlockProfile()));
+  }
+  if (const int fraction = profiling::MutexProfileFraction(); fraction > 0) {
+    std::fprintf(stderr, "  (mutex profile at 1/%d, after %s: %" PRId64
+                 " contentions, scaled)\n", fraction, design.c_str(),
+                 TotalOfFirstValue(profiling::MutexProfile()));
+  }
+  if (absl::Status off = profiling::SetBlockProfileRate(0); !off.ok()) return off;
+  if (absl::Status off = profiling::SetMutexProfileFraction(0); !off.ok()) return off;
+  return cpu;
+}
+
 // One comparison of every case at `point`. With `profile_prefix`, each troupe design's
 // CPU profile is written to <profile_prefix><design>.cpu.pb.gz and drawn in its row.
 absl::StatusOr<std::vector<DesignResult>> CompareOnce(
@@ -280,33 +342,19 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(
     absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create({.procs = procs});
     if (!runtime.ok()) return runtime.status();
     if (traces != nullptr) (*runtime)->StartTrace();
-    const int cpu_profile_hz =
-        absl::GetFlag(FLAGS_cpu_profile_hz) > 0 ? absl::GetFlag(FLAGS_cpu_profile_hz)
-        : profile_prefix.empty()                ? 0
-                                                : profiling::CpuProfileOptions::kDefaultHz;
-    if (cpu_profile_hz > 0) {
-      if (absl::Status started = profiling::StartCpuProfile({cpu_profile_hz}); !started.ok()) {
-        return started;
-      }
-    }
+    const int cpu_profile_hz = CpuProfileHz(!profile_prefix.empty());
+    if (absl::Status started = StartProfilers(cpu_profile_hz); !started.ok()) return started;
     DesignResult row = RunDesign(c.spec, **runtime, subject.workloads[c.workload], *options);
-    if (cpu_profile_hz > 0) {
-      absl::StatusOr<profiling::Profile> profile = profiling::StopCpuProfile();
-      if (!profile.ok()) return profile.status();
-      int64_t samples = 0;
-      for (const profiling::ProfileSample& sample : profile->samples) samples += sample.values[0];
-      std::fprintf(stderr, "  (CPU profile of %s at %d Hz: %" PRId64 " samples)\n",
-                   c.spec.name.c_str(), cpu_profile_hz, samples);
-      if (!profile_prefix.empty()) {
-        row.cpu_profile_path =
-            absl::StrCat(profile_prefix, absl::StrReplaceAll(c.spec.name, {{"/", "_"}}),
-                         ".cpu.pb.gz");
-        absl::StatusOr<std::string> svg = KeepCpuProfile(
-            *profile, row.cpu_profile_path,
-            absl::StrFormat("%s, %s workload, CPU", c.spec.name, header->workload));
-        if (!svg.ok()) return svg.status();
-        row.cpu_flame_graph_svg = *std::move(svg);
-      }
+    absl::StatusOr<profiling::Profile> cpu_profile = StopProfilers(c.spec.name, cpu_profile_hz);
+    if (!cpu_profile.ok()) return cpu_profile.status();
+    if (!profile_prefix.empty()) {
+      row.cpu_profile_path = absl::StrCat(
+          profile_prefix, absl::StrReplaceAll(c.spec.name, {{"/", "_"}}), ".cpu.pb.gz");
+      absl::StatusOr<std::string> svg = KeepCpuProfile(
+          *cpu_profile, row.cpu_profile_path,
+          absl::StrFormat("%s, %s workload, CPU", c.spec.name, header->workload));
+      if (!svg.ok()) return svg.status();
+      row.cpu_flame_graph_svg = *std::move(svg);
     }
     finish_row(std::move(row), &results);
     if (traces != nullptr) traces->emplace_back(c.spec.name, (*runtime)->StopTrace());

@@ -1,33 +1,58 @@
 #!/usr/bin/env bash
-# The CPU profiler's overhead on the pattern comparison:
+# The profilers' overhead on the pattern comparison:
 #
-#   bazel run -c opt //benchmarks/compare:profiler_overhead -- [RUNS] [HZ] [compare flags]
+#   bazel run -c opt //benchmarks/compare:profiler_overhead -- [RUNS] [PROFILES] [compare flags]
 #
-# Runs compare_troupe RUNS times (default 5) without the profiler and RUNS times with
-# it at HZ (default 100, the profiler's default), alternating so that both see the
-# machine in the same states, and prints each troupe design's median throughput off
-# and on and their ratio. Extra flags go to compare_troupe (e.g. --records=200000).
+# PROFILES is a comma-separated list of what to turn on, each at its default rate
+# unless given: cpu[=HZ] (default 100, the CPU profiler's default), block[=NS]
+# (default 10000, kSuggestedBlockProfileRateNs), mutex[=FRACTION] (default 10,
+# kSuggestedMutexProfileFraction); a bare number is cpu=HZ. Default: cpu.
+#
+# Runs compare_troupe RUNS times (default 5) without profiling and RUNS times with
+# each profile, in rounds (off, then each profile) so that all see the machine in
+# the same states, and prints each troupe design's median throughput off and with
+# each profile, and their ratio. Extra flags go to compare_troupe (e.g.
+# --records=200000, --workload=stateful for the Mutex-guarded designs).
 set -euo pipefail
 
 runfiles="${RUNFILES_DIR:-$0.runfiles}/troupe"
 binary="${runfiles}/benchmarks/compare/compare_troupe"
 [[ -x "${binary}" ]] || binary="$(pwd)/benchmarks/compare/compare_troupe"  # bazel run
 runs="${1:-5}"
-hz="${2:-100}"
+profiles="${2:-cpu}"
 shift $(( $# >= 2 ? 2 : $# ))
 out="$(mktemp -d "${TMPDIR:-/tmp}/troupe-profiler-overhead.XXXXXX")"
 trap 'rm -rf "${out}"' EXIT
 
+# flags_of PROFILE: the compare_troupe flags that turn PROFILE on.
+flags_of() {
+  local name="${1%%=*}" value=""
+  [[ "$1" == *=* ]] && value="${1#*=}"
+  case "${name}" in
+    [0-9]*) echo "--cpu_profile_hz=${name}" ;;
+    cpu) echo "--cpu_profile_hz=${value:-100}" ;;
+    block) echo "--block_profile_rate=${value:-10000}" ;;
+    mutex) echo "--mutex_profile_fraction=${value:-10}" ;;
+    *) echo "profiler_overhead: unknown profile '$1' (cpu[=HZ], block[=NS], mutex[=FRACTION])" >&2
+       exit 2 ;;
+  esac
+}
+
+IFS=, read -r -a modes <<<"${profiles}"
+for mode in "${modes[@]}"; do flags_of "${mode}" >/dev/null; done  # fail early
 for run in $(seq 1 "${runs}"); do
-  echo "run ${run}/${runs}: profiler off" >&2
+  echo "run ${run}/${runs}: profiling off" >&2
   "${binary}" --json="${out}/off.${run}.json" "$@" >/dev/null
-  echo "run ${run}/${runs}: profiler on at ${hz} Hz" >&2
-  "${binary}" --json="${out}/on.${run}.json" --cpu_profile_hz="${hz}" "$@" >/dev/null
+  for mode in "${modes[@]}"; do
+    echo "run ${run}/${runs}: ${mode}" >&2
+    # shellcheck disable=SC2046  # one flag, no spaces
+    "${binary}" --json="${out}/${mode}.${run}.json" $(flags_of "${mode}") "$@" >/dev/null
+  done
 done
 
-python3 - "${out}" "${runs}" "${hz}" <<'PY'
+python3 - "${out}" "${runs}" "${modes[@]}" <<'PY'
 import json, statistics, sys
-out, runs, hz = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+out, runs, modes = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 def throughputs(mode):
     by_design = {}
     for run in range(1, runs + 1):
@@ -36,12 +61,19 @@ def throughputs(mode):
                 if r["runtime"] == "troupe" and not r["error"]:
                     by_design.setdefault(r["design"], []).append(r["throughput_rps"])
     return by_design
-off, on = throughputs("off"), throughputs("on")
-print(f"CPU profiler overhead at {hz} Hz, medians of {runs} alternating runs (records/s)")
-print(f"{'design':<12} {'off':>12} {'on':>12} {'on/off':>8} {'overhead':>9}")
-for design in off:
-    if design not in on:
-        continue
-    a, b = statistics.median(off[design]), statistics.median(on[design])
-    print(f"{design:<12} {a:>12.0f} {b:>12.0f} {b / a:>8.3f} {100 * (1 - b / a):>8.1f}%")
+off = throughputs("off")
+on = {mode: throughputs(mode) for mode in modes}
+print(f"Profiler overhead, medians of {runs} runs per mode in rounds (records/s; "
+      "spread = min-max of the runs)")
+print(f"{'design':<22} {'mode':<12} {'median':>10} {'spread':>21} {'on/off':>7} {'overhead':>9}")
+for design, base in off.items():
+    a = statistics.median(base)
+    print(f"{design:<22} {'off':<12} {a:>10.0f} {min(base):>10.0f}-{max(base):<10.0f}")
+    for mode in modes:
+        if design not in on[mode]:
+            continue
+        values = on[mode][design]
+        b = statistics.median(values)
+        print(f"{design:<22} {mode:<12} {b:>10.0f} {min(values):>10.0f}-{max(values):<10.0f}"
+              f" {b / a:>7.3f} {100 * (1 - b / a):>8.1f}%")
 PY

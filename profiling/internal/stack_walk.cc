@@ -1,5 +1,9 @@
 #include "troupe/profiling/internal/stack_walk.h"
 
+#include <pthread.h>
+
+#include "troupe/scheduler/internal/wait_protocol.h"
+
 namespace troupe::profiling_internal {
 
 // The reads below race, by design, with the threads that own these stacks and fiber
@@ -57,6 +61,42 @@ int WalkFrames(uint64_t pc, uint64_t frame_pointer, uint64_t stack_pointer, Stac
   (void)stack;
 #endif
   return depth;
+}
+
+int WalkCallersOfFrame(const void* frame, StackRange stack, uint64_t* out, int max) {
+#if defined(__x86_64__)
+  const uint64_t fp = reinterpret_cast<uint64_t>(frame);
+  if (max <= 0 || fp % sizeof(uint64_t) != 0 || !stack.Contains(fp, 2 * sizeof(uint64_t))) {
+    return 0;
+  }
+  const uint64_t return_address = ReadWord(fp + sizeof(uint64_t));
+  if (return_address == 0) return 0;
+  return WalkFrames(return_address - 1, ReadWord(fp), fp, stack, out, max);
+#else
+  (void)frame;
+  (void)stack;
+  (void)out;
+  (void)max;
+  return 0;
+#endif
+}
+
+StackRange CurrentStackRange() {
+  if (const scheduler_internal::Fiber* fiber = scheduler_internal::CurrentFiber()) {
+    return FiberStackRange(*fiber);
+  }
+  thread_local const StackRange thread_stack = [] {
+    pthread_attr_t attributes;
+    if (pthread_getattr_np(pthread_self(), &attributes) != 0) return StackRange{};
+    void* low = nullptr;
+    size_t size = 0;
+    const bool known = pthread_attr_getstack(&attributes, &low, &size) == 0;
+    pthread_attr_destroy(&attributes);
+    if (!known) return StackRange{};
+    const uint64_t start = reinterpret_cast<uint64_t>(low);
+    return StackRange{start, start + size};
+  }();
+  return thread_stack;
 }
 
 int WalkSuspendedFiber(const scheduler_internal::Fiber& fiber, uint64_t* out, int max) {

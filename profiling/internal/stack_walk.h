@@ -38,6 +38,17 @@ StackRange FiberStackRange(const scheduler_internal::Fiber& fiber);
 int WalkFrames(uint64_t pc, uint64_t frame_pointer, uint64_t stack_pointer, StackRange stack,
                uint64_t* out, int max);
 
+// The callers of the function whose frame address (__builtin_frame_address(0)) is
+// `frame`, innermost first, as WalkFrames writes them: the first is inside the
+// function that called it. The calling code must run on `stack`. Returns 0 if
+// `frame` lies outside `stack`.
+int WalkCallersOfFrame(const void* frame, StackRange stack, uint64_t* out, int max);
+
+// The stack the calling code runs on: its fiber's, or the plain thread's (from
+// pthread_getattr_np, cached per thread; empty if that fails). Fiber context or
+// plain thread; not for signal handlers.
+StackRange CurrentStackRange();
+
 // The stack of a suspended fiber, from the registers its last switch saved (innermost
 // first: the switch itself, then the scheduler's park, then the caller's frames).
 // Returns 0 if the fiber has no stack or its saved registers lie outside it. May read

@@ -142,6 +142,12 @@ struct alignas(64) Fiber {
   // on the fiber's own thread, and by fiber profiles from any thread: release by the
   // writer, acquire by other threads' readers.
   std::atomic<const void*> profile_labels{nullptr};
+  // When the current wait began (MonotonicNanos), stamped by BeginWait only while a
+  // block or mutex profile is on (wait_profiling.h); 0 otherwise. Written by the
+  // fiber before it publishes its wait token (release), read by itself in
+  // CommitWait and by the waker that claimed the wait (after ClaimWait's acquire,
+  // before FinishWake: the fiber cannot begin another wait in between).
+  int64_t wait_started_ns = 0;
 
   // The values of FiberLocal variables this fiber used (fiber_local.h), or null.
   // Only the fiber itself touches them; destroyed when its body has finished.

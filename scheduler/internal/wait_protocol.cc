@@ -8,7 +8,8 @@
 //  2. It publishes (fiber, token) where wakers will look (a wait queue, a timer, a
 //     joiner slot), under whatever lock guards that place.
 //  3. CommitWait: it parks (a fiber switches away; a thread blocks on its futex)
-//     unless a waker got there first.
+//     unless a waker got there first. (While a block or mutex profile is on, it
+//     also reports how long it waited: wait_profiling.h.)
 //  4. A waker claims the token (ClaimWait: one CAS, exactly one winner per wait),
 //     may hand the waiter something, then FinishWake: a fiber that had switched
 //     away is made runnable; one still switching is left a kWakeRequested mark that
@@ -23,6 +24,7 @@
 #include "troupe/scheduler/internal/clock.h"
 #include "troupe/scheduler/internal/fatal.h"
 #include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/wait_profiling.h"
 
 namespace troupe::scheduler_internal {
 
@@ -143,6 +145,7 @@ uint64_t BeginWait(Fiber* self, const char* reason) {
   // relaxed: read only by dumps, as wait_reason. A coarse clock read: a few ns, see
   // BENCHMARKS.md "Names in fiber dumps".
   self->wait_since_ms.store(WaitStartMillis(MonotonicCoarseNanos()), std::memory_order_relaxed);
+  self->wait_started_ns = WaitProfilingStamp();  // 0 unless a profile is on
   if (!self->is_thread) self->state.store(FiberState::kParking, std::memory_order_relaxed);
   // release: a waker that claims this token also sees the writes above.
   self->wait_token.store(token, std::memory_order_release);
@@ -191,7 +194,10 @@ bool Wake(Fiber* fiber, uint64_t token, WakeReason reason) {
   return true;
 }
 
-WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns) {
+namespace {
+
+// CommitWait's wait itself: parks the fiber or blocks the thread until woken.
+WakeReason WaitUntilWoken(Fiber* self, uint64_t token, int64_t deadline_ns) {
   if (self->is_thread) {
     // An untimed wait of a plain thread can end only through a fiber or another
     // thread: the deadlock detector counts it as blocked until its waker says
@@ -224,6 +230,19 @@ WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns) {
   scheduler_hooks.load(std::memory_order_acquire)->park(self, token, deadline_ns);
   self->wait_reason.store(nullptr, std::memory_order_relaxed);
   return self->wake_reason;
+}
+
+}  // namespace
+
+WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns) {
+  if (self->wait_started_ns == 0) return WaitUntilWoken(self, token, deadline_ns);
+  // A block or mutex profile is on (wait_profiling.h). relaxed: our own field.
+  const char* reason = self->wait_reason.load(std::memory_order_relaxed);
+  const WakeReason woken = WaitUntilWoken(self, token, deadline_ns);
+  // This frame's return address lies in the function that waited: the hook walks
+  // the waiter's stack from there.
+  ReportWaitEnded(self, reason, __builtin_frame_address(0));
+  return woken;
 }
 
 }  // namespace troupe::scheduler_internal

@@ -59,13 +59,15 @@ WaitNode* WaitQueue::PeekWaiting(const Fiber* except) {
   return nullptr;
 }
 
-bool WaitQueue::WakeOne(SpinLock& lock) {
+bool WaitQueue::WakeOne(SpinLock& lock, int64_t* woken_wait_started_ns) {
   WaitNode* node;
   {
     SpinLockHolder holder(lock);
     node = PopClaimed();
   }
   if (node == nullptr) return false;
+  // Claimed and not yet woken: the waiter cannot begin another wait (fiber.h).
+  if (woken_wait_started_ns != nullptr) *woken_wait_started_ns = node->fiber->wait_started_ns;
   FinishWake(node->fiber, WakeReason::kSignaled);
   return true;
 }

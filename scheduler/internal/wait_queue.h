@@ -66,7 +66,9 @@ class WaitQueue {
   }
 
   // Lock not held. Wakes the oldest waiter that is still waiting; false if none is.
-  bool WakeOne(SpinLock& lock);
+  // If `woken_wait_started_ns` is not null it receives when the woken waiter began
+  // waiting (Fiber::wait_started_ns: 0 unless a profile is on), for Mutex::Unlock.
+  bool WakeOne(SpinLock& lock, int64_t* woken_wait_started_ns = nullptr);
   // Lock not held. Wakes every waiter that is waiting; returns how many. Waiters are
   // popped under the lock in batches and woken after it is released.
   // `last_locked()` runs under the lock in the last batch, once the queue is empty:

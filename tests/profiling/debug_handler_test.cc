@@ -1,9 +1,13 @@
 // profiling/debug_handler.h: Go's /debug/pprof/ paths answer with an index, profiles
-// that parse, and errors that say what is allowed.
+// that parse (and the block profile's text form), and errors that say what is
+// allowed.
 #include "troupe/profiling/debug_handler.h"
 
 #include "gtest/gtest.h"
+#include "troupe/profiling/block_profile.h"
 #include "troupe/profiling/cpu_profiler.h"
+#include "troupe/profiling/mutex_profile.h"
+#include "troupe/scheduler/channel.h"
 #include "troupe/tests/profiling/profile_reader.h"
 #include "troupe/tests/scheduler/test_support.h"
 
@@ -26,7 +30,7 @@ TEST_P(DebugHandlerTest, IndexLinksEveryProfile) {
       EXPECT_EQ(index.status, 200) << target;
       EXPECT_EQ(index.content_type, "text/html; charset=utf-8");
       for (std::string link : {"href=\"profile?seconds=30\"", "href=\"fiber\"",
-                               "href=\"goroutine\""}) {
+                               "href=\"goroutine\"", "href=\"block\"", "href=\"mutex\""}) {
         EXPECT_NE(index.body.find(link), std::string::npos) << link;
       }
     }
@@ -73,7 +77,59 @@ TEST_P(DebugHandlerTest, BadRequestsSayWhatIsAllowed) {
     EXPECT_EQ(response.body, "hz must be an integer in [1, 1000]; got \"abc\"\n");
     response = Get(runtime(), "/debug/pprof/heap");
     EXPECT_EQ(response.status, 404);
-    EXPECT_EQ(response.body, "unknown profile \"heap\"; available: profile, fiber, goroutine\n");
+    EXPECT_EQ(response.body,
+              "unknown profile \"heap\"; available: profile, fiber, goroutine, block, mutex\n");
+  });
+}
+
+__attribute__((noinline)) void ReceiveForHandler(Channel<int>& channel) {
+  EXPECT_TRUE(channel.Recv().has_value());
+  asm volatile("");  // keeps the call above from being a tail call
+}
+
+TEST_P(DebugHandlerTest, BlockAndMutexServeContentionProfilesAndText) {
+  ASSERT_TRUE(SetBlockProfileRate(1).ok());
+  ASSERT_TRUE(SetMutexProfileFraction(1).ok());
+  RunInFiber([&] {
+    Channel<int> channel(0);
+    JoinHandle receiver = Spawn([&] { ReceiveForHandler(channel); });
+    ASSERT_TRUE(testing::WaitUntilParked(runtime(), receiver.id(), "channel receive"));
+    ASSERT_TRUE(channel.Send(1).ok());
+    ASSERT_TRUE(receiver.Join().ok());
+
+    for (absl::string_view target : {"/debug/pprof/block", "/debug/pprof/mutex"}) {
+      const DebugResponse response = Get(runtime(), target);
+      ASSERT_EQ(response.status, 200) << target;
+      absl::StatusOr<ReadProfile> profile = ParseProfile(response.body);
+      ASSERT_TRUE(profile.ok()) << target << ": " << profile.status();
+      ASSERT_EQ(profile->sample_types.size(), 2u);
+      EXPECT_EQ(profile->sample_types[0].first, "contentions");
+      EXPECT_EQ(profile->sample_types[1].first, "delay");
+    }
+    const DebugResponse text = Get(runtime(), "/debug/pprof/block?debug=1");
+    ASSERT_EQ(text.status, 200);
+    EXPECT_EQ(text.body.rfind("--- contention:\ncycles/second=1000000000\nsampling period=1\n", 0),
+              0u)
+        << text.body;
+    EXPECT_NE(text.body.find("ReceiveForHandler"), std::string::npos) << text.body;
+    EXPECT_NE(text.body.find("wait_reason=channel receive"), std::string::npos) << text.body;
+  });
+  EXPECT_TRUE(SetBlockProfileRate(0).ok());
+  EXPECT_TRUE(SetMutexProfileFraction(0).ok());
+}
+
+TEST_P(DebugHandlerTest, ContentionIntervalWhileOffIsABadRequest) {
+  RunInFiber([&] {
+    DebugResponse response = Get(runtime(), "/debug/pprof/block?seconds=1");
+    EXPECT_EQ(response.status, 400);
+    EXPECT_EQ(response.body,
+              "could not take a block profile: the block profile is off: set a rate first "
+              "(SetBlockProfileRate)\n");
+    response = Get(runtime(), "/debug/pprof/mutex?seconds=1");
+    EXPECT_EQ(response.status, 400);
+    response = Get(runtime(), "/debug/pprof/mutex?seconds=-1");
+    EXPECT_EQ(response.status, 400);
+    EXPECT_EQ(response.body, "seconds must be an integer in [0, 300]; got \"-1\"\n");
   });
 }
 

@@ -215,4 +215,10 @@ absl::StatusOr<ReadProfile> ParseProfile(absl::string_view bytes) {
   return profile;
 }
 
+absl::StatusOr<ReadProfile> EncodeAndParse(const profiling::Profile& profile) {
+  absl::StatusOr<std::string> encoded = profiling::EncodePprof(profile);
+  if (!encoded.ok()) return encoded.status();
+  return ParseProfile(*encoded);
+}
+
 }  // namespace troupe::profiling_test

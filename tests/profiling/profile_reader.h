@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "troupe/profiling/profile.h"
 
 namespace troupe::profiling_test {
 
@@ -45,6 +46,10 @@ struct ReadProfile {
 // InvalidArgument naming what is malformed (a truncated field, an id that no
 // location or function has, a string index out of range).
 absl::StatusOr<ReadProfile> ParseProfile(absl::string_view bytes);
+
+// `profile` encoded by EncodePprof (the code under test) and read back by
+// ParseProfile: the encoder's error or the reader's.
+absl::StatusOr<ReadProfile> EncodeAndParse(const profiling::Profile& profile);
 
 }  // namespace troupe::profiling_test
 

@@ -3,15 +3,21 @@
 //   cpu.pb.gz    a fiber named "spinner" burning CPU in BurnCpuInSpinner
 //   fiber.pb.gz  three fibers named "receiver" parked on a channel receive in
 //                ReceiveInParkedReceiver
+//   block.pb.gz  the same receivers' waits, once they were sent their values
+//   mutex.pb.gz  a Mutex contended while a fiber named "holder" held it, released
+//                in UnlockInHolder
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "troupe/profiling/block_profile.h"
 #include "troupe/profiling/cpu_profiler.h"
 #include "troupe/profiling/fiber_profile.h"
 #include "troupe/profiling/labels.h"
+#include "troupe/profiling/mutex_profile.h"
 #include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/mutex.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/this_fiber.h"
 #include "troupe/tests/profiling/cpu_burner.h"
@@ -33,12 +39,17 @@ bool Write(const std::string& path, const troupe::profiling::Profile& profile) {
   return true;
 }
 
-// Waits (bounded) until `count` fibers are parked on a channel receive.
-bool WaitForReceivers(troupe::Runtime& runtime, int count) {
+__attribute__((noinline)) void UnlockInHolder(troupe::Mutex& mutex) {
+  mutex.Unlock();
+  asm volatile("");
+}
+
+// Waits (bounded) until `count` fibers are parked on `reason`.
+bool WaitForParked(troupe::Runtime& runtime, const char* reason, int count) {
   for (int attempt = 0; attempt < 300'000; ++attempt) {
     int parked = 0;
     for (const troupe::FiberInfo& fiber : runtime.DumpFibers()) {
-      parked += fiber.wait_reason == "channel receive";
+      parked += fiber.wait_reason == reason;
     }
     if (parked == count) return true;
     troupe::this_fiber::SleepFor(absl::Microseconds(100));
@@ -54,6 +65,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string directory = argv[1];
+  if (!troupe::profiling::SetBlockProfileRate(1).ok() ||
+      !troupe::profiling::SetMutexProfileFraction(1).ok()) {
+    return 1;
+  }
   auto runtime = troupe::Runtime::Create({.procs = 2});
   if (!runtime.ok()) return 1;
   bool ok = true;
@@ -78,7 +93,7 @@ int main(int argc, char** argv) {
         ReceiveInParkedReceiver(channel);
       }));
     }
-    if (!WaitForReceivers(**runtime, 3)) {
+    if (!WaitForParked(**runtime, "channel receive", 3)) {
       std::fprintf(stderr, "the receivers did not park within 30 s\n");
       ok = false;
     } else {
@@ -86,6 +101,19 @@ int main(int argc, char** argv) {
     }
     for (int i = 0; i < 3; ++i) (void)channel.Send(i);
     for (troupe::JoinHandle& receiver : receivers) (void)receiver.Join();
+    ok = Write(directory + "/block.pb.gz", troupe::profiling::BlockProfile()) && ok;
+
+    troupe::profiling::SetFiberName("holder");
+    troupe::Mutex mutex;
+    mutex.Lock();
+    troupe::JoinHandle waiter = troupe::Spawn([&mutex] { troupe::MutexLock lock(mutex); });
+    if (!WaitForParked(**runtime, "mutex", 1)) {
+      std::fprintf(stderr, "the mutex waiter did not park within 30 s\n");
+      ok = false;
+    }
+    UnlockInHolder(mutex);
+    (void)waiter.Join();
+    ok = Write(directory + "/mutex.pb.gz", troupe::profiling::MutexProfile()) && ok;
   });
   return run.ok() && ok ? 0 : 1;
 }

@@ -2,7 +2,8 @@
 # The example HTTP service serves Go's /debug/pprof/ paths so that `go tool pprof`
 # works against it as against a Go server: a CPU profile fetched over HTTP while the
 # service is under load names troupe's functions, and the goroutine (fiber) profile
-# shows the accepting fiber parked in a socket read, with its wait reason and stack.
+# shows the accepting fiber parked in a socket read, with its wait reason and stack;
+# the block and mutex profiles (turned on by the server's flags) parse.
 # Go is installed by setup.sh; without it the test says so and passes (nothing to run).
 set -euo pipefail
 
@@ -24,7 +25,7 @@ fail() {
   exit 1
 }
 
-"${server}" --port=0 --procs=2 2>"${log}" &
+"${server}" --port=0 --procs=2 --block_profile_rate=1 --mutex_profile_fraction=1 2>"${log}" &
 server_pid=$!
 load_pid=""
 cleanup() {
@@ -84,4 +85,8 @@ grep -q '^Type: fibers$' <<<"${traces}" || fail "not a fiber profile" "${traces}
 grep -q 'wait_reason:  socket read' <<<"${traces}" || fail "no fiber waits on a socket read" "${traces}"
 grep -q 'troupe::services::HttpServer::AcceptLoop' <<<"${traces}" ||
   fail "the accepting fiber's stack is missing" "${traces}"
+for profile in block mutex; do
+  raw=$(go tool pprof -raw "${url}/${profile}" 2>&1) || fail "pprof could not fetch /${profile}" "${raw}"
+  grep -q '^PeriodType: contentions count$' <<<"${raw}" || fail "not a ${profile} profile" "${raw}"
+done
 echo "PASS"
