@@ -469,7 +469,10 @@ bool Scheduler::RunExpiredTimers(Processor* p, Processor* timer_owner) {
   if (earliest == 0) return false;
   const int64_t now = MonotonicNanos();
   if (earliest > now) return false;
-  std::vector<TimerHeap::Expired> expired;
+  // This thread's scratch list: grown once, so taking timers allocates nothing.
+  // (Wake below never comes back here.)
+  thread_local std::vector<TimerHeap::Expired> expired;
+  expired.clear();
   const int callbacks = timer_owner->timers.TakeExpired(now, expired);
   p->counters.timers_fired.Add(callbacks);
   for (const TimerHeap::Expired& timer : expired) {
