@@ -27,7 +27,8 @@
 //     is never overtaken by the next arming.
 //  5. No allocation per tick: a timer owns its envelope while its tick is not
 //     outstanding (`envelope`: the mailbox has it from Fire to Handled), and Fire
-//     reuses it; a cancelled timer's record is kept for the next Start (`free_`).
+//     reuses it; a cancelled timer's record is kept for the next Start (`free_`), and
+//     so is the envelope of a tick whose timer went away (`spare_envelope_`).
 //
 // `state` (atomic; transitions and their owners):
 //   kIdle --Fire (heap)--> kOutstanding --Fire, fixed rate (heap)--> kStalled
@@ -77,10 +78,13 @@ class ActorTimers {
   // `skipped_ticks`: the system's count of skipped ticks (invariant 3); outlives this.
   ActorTimers(void* owner, Deliver deliver, Recycle recycle,
               std::atomic<uint64_t>* skipped_ticks)
-      : owner_(owner), deliver_(deliver), recycle_(recycle), skipped_ticks_(skipped_ticks) {}
+      : owner_(owner), deliver_(deliver), recycle_(recycle), skipped_ticks_(skipped_ticks) {
+    free_.reserve(kMaxFreeTimers);
+  }
   ~ActorTimers() {
     CancelAll();
     for (std::unique_ptr<Timer>& timer : free_) DropEnvelope(*timer);
+    if (spare_envelope_ != nullptr) recycle_(spare_envelope_);
   }
   ActorTimers(const ActorTimers&) = delete;
   ActorTimers& operator=(const ActorTimers&) = delete;
@@ -103,6 +107,7 @@ class ActorTimers {
     timer->interval_ns = std::max<int64_t>(mode == TimerMode::kSingle ? 0 : 1,
                                            absl::ToInt64Nanoseconds(interval));
     timer->id = next_id_++;
+    if (timer->envelope == nullptr) timer->envelope = std::exchange(spare_envelope_, nullptr);
     // relaxed: the timer is in no heap; ArmTimer's lock publishes it to the heap.
     timer->state.store(kIdle, std::memory_order_relaxed);
     Arm(*timer, scheduler_internal::MonotonicNanos() + timer->interval_ns);
@@ -140,11 +145,17 @@ class ActorTimers {
 
   // The actor's fiber, after handling (or dropping) a tick of timer `id` that came in
   // `envelope`: true if the timer took the envelope back for its next tick (invariant
-  // 5); false if the caller recycles it (the timer is gone or was replaced). Ends the outstanding
+  // 5); false if the caller recycles it. Ends the outstanding
   // tick: re-arms a fixed-delay timer, and a stalled fixed-rate one.
   bool Handled(uint64_t id, MailboxNode* envelope) {
     auto it = Find(id);
-    if (it == timers_.end()) return false;
+    if (it == timers_.end()) {
+      // Cancelled or replaced meanwhile: kept for the next timer Start makes (a
+      // handler that restarts its timer allocates nothing either).
+      if (spare_envelope_ != nullptr) return false;
+      spare_envelope_ = envelope;
+      return true;
+    }
     Timer& timer = **it;
     timer.envelope = envelope;  // null until now: Fire took it
     // acq_rel. release: `envelope` above is visible to the Fire that takes kIdle
@@ -266,6 +277,9 @@ class ActorTimers {
   std::atomic<uint64_t>* const skipped_ticks_;
   TimerList timers_;  // the actor's fiber only
   TimerList free_;    // cancelled records for the next Start; the actor's fiber only
+  // An envelope whose timer went away while its tick was outstanding, for the next
+  // Start; the actor's fiber only.
+  MailboxNode* spare_envelope_ = nullptr;
   uint64_t next_id_ = 1;
 };
 

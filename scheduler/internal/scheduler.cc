@@ -812,6 +812,16 @@ void Scheduler::MakeRunnable(Fiber* fiber) {
 
 RuntimeStats Scheduler::ReadCounters() const {
   RuntimeStats counters;
+  ReadCounters(counters);
+  return counters;
+}
+
+void Scheduler::ReadCounters(RuntimeStats& counters) const {
+  std::vector<uint32_t> runnable_per_processor = std::move(counters.runnable_per_processor);
+  runnable_per_processor.clear();
+  counters = RuntimeStats();
+  counters.runnable_per_processor = std::move(runnable_per_processor);
+  counters.runnable_per_processor.reserve(processors_.size());
   for (const auto& p : processors_) {
     counters.fibers_spawned += p->counters.fibers_spawned.Read();
     counters.fibers_finished += p->counters.fibers_finished.Read();
@@ -846,7 +856,6 @@ RuntimeStats Scheduler::ReadCounters() const {
   counters.deadlocks_reported = deadlocks_reported_.load(std::memory_order_relaxed);
   counters.deadlock_checks = deadlock_checks_.load(std::memory_order_relaxed);
   counters.netpoll_wakeups = netpoll_wakeups_.load(std::memory_order_relaxed);
-  return counters;
 }
 
 }  // namespace troupe::scheduler_internal
