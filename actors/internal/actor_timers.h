@@ -144,9 +144,9 @@ class ActorTimers {
   }
 
   // The actor's fiber, after handling (or dropping) a tick of timer `id` that came in
-  // `envelope`: true if the timer took the envelope back for its next tick (invariant
-  // 5); false if the caller recycles it. Ends the outstanding
-  // tick: re-arms a fixed-delay timer, and a stalled fixed-rate one.
+  // `envelope`: true if the timers took the envelope back for a next tick (invariant
+  // 5); false if the caller recycles it. Ends the outstanding tick: re-arms a
+  // fixed-delay timer, and a stalled fixed-rate one.
   bool Handled(uint64_t id, MailboxNode* envelope) {
     auto it = Find(id);
     if (it == timers_.end()) {
