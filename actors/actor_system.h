@@ -106,6 +106,13 @@ class ActorSystem {
   // that message, instead of both asks hanging until their deadlines.
   void OnAskCycle(std::function<void(const std::string&)> handler);
   uint64_t ask_cycles() const { return ask_cycles_.load(std::memory_order_relaxed); }
+
+  // Ticks of actors' fixed-rate timers that were skipped because the actor had not
+  // handled the previous one yet (or the runtime fired it late): at most one tick of a
+  // timer waits in a mailbox (actors/internal/actor_timers.h, invariant 3).
+  uint64_t timer_ticks_skipped() const {
+    return timer_ticks_skipped_.load(std::memory_order_relaxed);  // a statistic
+  }
   Runtime& runtime() { return runtime_; }
 
   // ---- For actor cells and Ask. ----
@@ -116,6 +123,7 @@ class ActorSystem {
   absl::Status BeginAsk(const actors_internal::ActorCellBase& caller,
                         const actors_internal::ActorCellBase& callee);
   void EndAsk(const actors_internal::ActorCellBase& caller);
+  std::atomic<uint64_t>& timer_ticks_skipped_counter() { return timer_ticks_skipped_; }
 
  private:
   struct Registration {
@@ -166,6 +174,7 @@ class ActorSystem {
   Runtime& runtime_;
   std::atomic<uint64_t> next_id_{1};
   std::atomic<uint64_t> dead_letters_{0};
+  std::atomic<uint64_t> timer_ticks_skipped_{0};
   actors_internal::LiveActors live_;
   // Guards the name registry, the ask-cycle map and the handlers; never held across a
   // park. Not taken to spawn or stop an actor (live_ is sharded), except to drop the

@@ -156,7 +156,10 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
 
   ActorTimers<M>& timers() {
     std::unique_ptr<ActorTimers<M>>& timers = extras().timers;
-    if (timers == nullptr) timers = std::make_unique<ActorTimers<M>>(this, &DeliverTick);
+    if (timers == nullptr) {
+      timers = std::make_unique<ActorTimers<M>>(this, &DeliverTick, &RecycleNode,
+                                                &timer_ticks_skipped_counter());
+    }
     return *timers;
   }
   bool has_timer(absl::string_view key) const {
@@ -229,8 +232,10 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
   };
 
   // A timer's tick (actor_timers.h): under the heap's lock, never waits.
-  static void DeliverTick(void* owner, const M& message, uint64_t id) {
-    Envelope* envelope = NewEnvelope(Envelope::kTimer);
+  // The timer's own envelope (`reused`) if it has one: no allocation per tick.
+  static void DeliverTick(void* owner, const M& message, uint64_t id, MailboxNode* reused) {
+    Envelope* envelope = reused != nullptr ? static_cast<Envelope*>(reused)
+                                           : NewEnvelope(Envelope::kTimer);
     envelope->message.emplace(message);
     envelope->timer_id = id;
     static_cast<ActorCell*>(owner)->PushSystem(envelope);
@@ -248,6 +253,7 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
     envelope->kind = kind;
     return envelope;
   }
+  static void RecycleNode(MailboxNode* node) { Recycle(static_cast<Envelope*>(node)); }
   static void Recycle(Envelope* envelope) {
     envelope->message.reset();
     if (envelope->context.state() != nullptr) envelope->context = Context();
@@ -494,6 +500,10 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
         if (extras_ != nullptr && extras_->timers != nullptr &&
             extras_->timers->Accept(envelope->timer_id)) {
           failure = Handle(*envelope->message, envelope->context, nullptr);
+          // The handler may have cancelled or replaced the timer (then it is gone).
+          if (extras_->timers != nullptr && extras_->timers->Handled(envelope->timer_id, envelope)) {
+            envelope = nullptr;  // the timer's again, for its next tick
+          }
         }
       } else if (envelope->kind == Envelope::kDeferred) {
         std::optional<M> made;

@@ -175,4 +175,8 @@ void ActorCellBase::ReportDeadLetter(const char* reason) {
   system_->RecordDeadLetter(DeadLetter{id_, options_.name, reason});
 }
 
+std::atomic<uint64_t>& ActorCellBase::timer_ticks_skipped_counter() {
+  return system_->timer_ticks_skipped_counter();
+}
+
 }  // namespace troupe::actors_internal

@@ -153,6 +153,8 @@ class ActorCellBase : public Supervisable {
   void MarkStopped(const absl::Status& reason);
   void AnnounceStopped();
   void ReportDeadLetter(const char* reason);
+  // The system's count of skipped timer ticks (ActorSystem::timer_ticks_skipped).
+  std::atomic<uint64_t>& timer_ticks_skipped_counter();
 
   // Layout: the cold fields first, on the vtable pointer's line; then the room, whose
   // first line the producers share (mailbox_room.h); then state_, which every Tell

@@ -178,7 +178,8 @@ void Scheduler::CheckLongRunningFibers(int64_t now) {
 
 void Scheduler::CheckForDeadlock() {
   deadlock_checks_.fetch_add(1, std::memory_order_relaxed);  // statistic
-  const RuntimeStats stats = ReadCounters();
+  ReadCounters(deadlock_counters_);
+  const RuntimeStats& stats = deadlock_counters_;
   const uint64_t activity = stats.switches + stats.fibers_spawned + stats.fibers_finished +
                             stats.timers_fired + stats.blocking_calls;
   const bool quiet =

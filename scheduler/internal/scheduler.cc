@@ -473,7 +473,10 @@ bool Scheduler::RunExpiredTimers(Processor* p, Processor* timer_owner) {
   if (earliest == 0) return false;
   const int64_t now = MonotonicNanos();
   if (earliest > now) return false;
-  std::vector<TimerHeap::Expired> expired;
+  // This thread's scratch list: grown once, so taking timers allocates nothing.
+  // (Wake below never comes back here.)
+  thread_local std::vector<TimerHeap::Expired> expired;
+  expired.clear();
   const int callbacks = timer_owner->timers.TakeExpired(now, expired);
   p->counters.timers_fired.Add(callbacks);
   for (const TimerHeap::Expired& timer : expired) {
@@ -813,6 +816,16 @@ void Scheduler::MakeRunnable(Fiber* fiber) {
 
 RuntimeStats Scheduler::ReadCounters() const {
   RuntimeStats counters;
+  ReadCounters(counters);
+  return counters;
+}
+
+void Scheduler::ReadCounters(RuntimeStats& counters) const {
+  std::vector<uint32_t> runnable_per_processor = std::move(counters.runnable_per_processor);
+  runnable_per_processor.clear();
+  counters = RuntimeStats();
+  counters.runnable_per_processor = std::move(runnable_per_processor);
+  counters.runnable_per_processor.reserve(processors_.size());
   for (const auto& p : processors_) {
     counters.fibers_spawned += p->counters.fibers_spawned.Read();
     counters.fibers_finished += p->counters.fibers_finished.Read();
@@ -847,7 +860,6 @@ RuntimeStats Scheduler::ReadCounters() const {
   counters.deadlocks_reported = deadlocks_reported_.load(std::memory_order_relaxed);
   counters.deadlock_checks = deadlock_checks_.load(std::memory_order_relaxed);
   counters.netpoll_wakeups = netpoll_wakeups_.load(std::memory_order_relaxed);
-  return counters;
 }
 
 }  // namespace troupe::scheduler_internal

@@ -91,6 +91,9 @@ class Scheduler final : public PollingScheduler {
   void Yield(Machine* machine);
 
   RuntimeStats ReadCounters() const;
+  // The same into `counters`, reusing its storage (the monitor reads them every check
+  // and so allocates nothing).
+  void ReadCounters(RuntimeStats& counters) const;
   int procs() const { return static_cast<int>(processors_.size()); }
   std::size_t stack_size() const { return stack_pool_.usable_size(); }
 
@@ -249,6 +252,7 @@ class Scheduler final : public PollingScheduler {
   };
   std::vector<ProgressSnapshot> progress_;
   uint64_t deadlock_activity_ = 0;  // activity counters seen at the last check
+  RuntimeStats deadlock_counters_;   // the monitor's, read at each check
   int deadlock_quiet_checks_ = 0;
   bool deadlock_reported_ = false;
   uint64_t sigquits_seen_ = 0;

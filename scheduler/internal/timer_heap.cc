@@ -1,17 +1,19 @@
 #include "troupe/scheduler/internal/timer_heap.h"
 
+#include <algorithm>
+
 namespace troupe::scheduler_internal {
 
-void TimerHeap::Place(std::size_t index, TimerEntry* entry) {
-  heap_[index] = entry;
-  entry->index = static_cast<int32_t>(index);
+void TimerHeap::Place(std::size_t index, Node node) {
+  heap_[index] = node;
+  node.entry->index = static_cast<int32_t>(index);
 }
 
 void TimerHeap::SiftUp(std::size_t index) {
-  TimerEntry* moving = heap_[index];
+  const Node moving = heap_[index];
   while (index > 0) {
-    std::size_t parent = (index - 1) / 2;
-    if (heap_[parent]->deadline_ns <= moving->deadline_ns) break;
+    const std::size_t parent = (index - 1) / kArity;
+    if (heap_[parent].deadline_ns <= moving.deadline_ns) break;
     Place(index, heap_[parent]);
     index = parent;
   }
@@ -19,25 +21,26 @@ void TimerHeap::SiftUp(std::size_t index) {
 }
 
 void TimerHeap::SiftDown(std::size_t index) {
-  TimerEntry* moving = heap_[index];
+  const Node moving = heap_[index];
   const std::size_t size = heap_.size();
   while (true) {
-    std::size_t child = 2 * index + 1;
-    if (child >= size) break;
-    if (child + 1 < size && heap_[child + 1]->deadline_ns < heap_[child]->deadline_ns) {
-      ++child;
+    const std::size_t first = kArity * index + 1;
+    if (first >= size) break;
+    const std::size_t end = std::min(first + kArity, size);
+    std::size_t least = first;
+    for (std::size_t child = first + 1; child < end; ++child) {
+      if (heap_[child].deadline_ns < heap_[least].deadline_ns) least = child;
     }
-    if (moving->deadline_ns <= heap_[child]->deadline_ns) break;
-    Place(index, heap_[child]);
-    index = child;
+    if (moving.deadline_ns <= heap_[least].deadline_ns) break;
+    Place(index, heap_[least]);
+    index = least;
   }
   Place(index, moving);
 }
 
 void TimerHeap::PublishEarliest() {
   // release; pairs with the acquire in earliest_ns().
-  earliest_ns_.store(heap_.empty() ? 0 : heap_.front()->deadline_ns,
-                     std::memory_order_release);
+  earliest_ns_.store(heap_.empty() ? 0 : heap_.front().deadline_ns, std::memory_order_release);
 }
 
 void TimerHeap::Add(TimerEntry* entry) {
@@ -47,20 +50,19 @@ void TimerHeap::Add(TimerEntry* entry) {
 
 void TimerHeap::AddLocked(TimerEntry* entry) {
   entry->heap.store(this, std::memory_order_relaxed);  // under the lock
-  heap_.push_back(entry);
+  heap_.push_back(Node{entry->deadline_ns, entry});
   SiftUp(heap_.size() - 1);
   PublishEarliest();
 }
 
 void TimerHeap::Unlink(std::size_t index) {
-  TimerEntry* removed = heap_[index];
-  removed->index = -1;
-  TimerEntry* last = heap_.back();
+  heap_[index].entry->index = -1;
+  const Node last = heap_.back();
   heap_.pop_back();
   if (index < heap_.size()) {
     Place(index, last);
     SiftDown(index);
-    SiftUp(static_cast<std::size_t>(last->index));
+    SiftUp(static_cast<std::size_t>(last.entry->index));
   }
 }
 
@@ -94,8 +96,9 @@ bool TimerHeap::Remove(TimerEntry* entry) {
 int TimerHeap::TakeExpired(int64_t now_ns, std::vector<Expired>& out) {
   std::lock_guard<std::mutex> lock(mutex_);
   int fired = 0;
-  while (!heap_.empty() && heap_.front()->deadline_ns <= now_ns) {
-    TimerEntry* entry = heap_.front();
+  for (int taken = 0; taken < kMaxExpiredPerTake; ++taken) {
+    if (heap_.empty() || heap_.front().deadline_ns > now_ns) break;
+    TimerEntry* entry = heap_.front().entry;
     // The entry keeps naming this heap until we are done with it (Release): a
     // fiber's next wait rewrites its token, and a callback timer's Remove must wait
     // for the callback on our lock.
@@ -116,8 +119,8 @@ int TimerHeap::TakeExpired(int64_t now_ns, std::vector<Expired>& out) {
 void TimerHeap::DisarmCallbacks() {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<TimerEntry*> callbacks;
-  for (TimerEntry* entry : heap_) {
-    if (entry->fire != nullptr) callbacks.push_back(entry);
+  for (const Node& node : heap_) {
+    if (node.entry->fire != nullptr) callbacks.push_back(node.entry);
   }
   // Released before their callbacks run: a shutdown callback may drop the last
   // reference to its owner, whose destructor's Remove must then find it disarmed

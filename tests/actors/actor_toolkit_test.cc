@@ -170,6 +170,41 @@ TEST_P(ActorToolkitTest, ATimerWithAKeyInUseReplacesTheOldOne) {
   EXPECT_EQ(counts->ticks_of_old_generations, 0);
 }
 
+// A fixed-rate timer whose actor is slow: the first tick's handler parks on a gate
+// while the timer comes due again. That tick is skipped and counted, nothing more is
+// queued, and the stalled timer leaves the heaps (before, it was re-armed every period
+// while its tick was unhandled) until the handler returns; then the ticks resume.
+class SlowTicking : public Actor<TickerMessage> {
+ public:
+  SlowTicking(std::shared_ptr<TickerCounts> counts, std::shared_ptr<Semaphore> gate)
+      : counts_(std::move(counts)), gate_(std::move(gate)) {}
+  void OnStart() override {
+    StartTimerAtFixedRate("tick", Tick{1}, absl::Microseconds(100));
+  }
+  void Receive(TickerMessage& message) override {
+    if (std::holds_alternative<Tick>(message) && ++counts_->ticks == 1) gate_->Acquire();
+  }
+
+ private:
+  std::shared_ptr<TickerCounts> counts_;
+  std::shared_ptr<Semaphore> gate_;
+};
+
+TEST_P(ActorToolkitTest, AFixedRateTimerDueWhileItsTickIsUnhandledSkipsItAndLeavesTheHeap) {
+  auto counts = std::make_shared<TickerCounts>();
+  auto gate = std::make_shared<Semaphore>(0);
+  system().Spawn<SlowTicking>({}, counts, gate);
+  // The handler is parked on the gate and the timer is in no heap (this thread's
+  // sleeps between polls are over whenever it reads the statistics).
+  ASSERT_TRUE(WaitUntil(
+      [&] { return counts->ticks == 1 && harness_.runtime().Stats().timers_armed == 0; },
+      "the timer left the heaps while its first tick was being handled"));
+  EXPECT_GE(system().timer_ticks_skipped(), 1u);
+  EXPECT_EQ(counts->ticks, 1);
+  gate->Release();
+  ASSERT_TRUE(WaitUntil([&] { return counts->ticks >= 3; }, "the ticks resumed"));
+}
+
 // ---- Watches ----
 
 struct WatchIt {

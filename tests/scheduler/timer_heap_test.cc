@@ -190,6 +190,29 @@ TEST(TimerHeapTest, RemoveFindsTheHeapHoldingTheTimer) {
   EXPECT_EQ(b.earliest_ns(), 0);
 }
 
+// One TakeExpired takes at most kMaxExpiredPerTake timers (so a thread with thousands
+// due goes back to its run queue in between), earliest first; the rest stay due.
+TEST(TimerHeapTest, TakeExpiredTakesAtMostItsCapEarliestFirstAndLeavesTheRestDue) {
+  TimerHeap heap;
+  const std::size_t cap = TimerHeap::kMaxExpiredPerTake;
+  std::vector<Fiber> fibers(2 * cap + 10);
+  for (std::size_t i = 0; i < fibers.size(); ++i) {
+    Arm(heap, fibers[i], /*deadline_ns=*/static_cast<int64_t>(fibers.size() - i), i);
+  }
+  std::vector<TimerHeap::Expired> expired;
+  heap.TakeExpired(1'000'000, expired);
+  ASSERT_EQ(expired.size(), cap);
+  for (std::size_t k = 0; k < cap; ++k) {
+    EXPECT_EQ(expired[k].fiber, &fibers[fibers.size() - 1 - k]) << "k = " << k;
+  }
+  EXPECT_EQ(heap.size(), fibers.size() - cap);
+  EXPECT_EQ(heap.earliest_ns(), static_cast<int64_t>(cap + 1));
+  heap.TakeExpired(1'000'000, expired);
+  heap.TakeExpired(1'000'000, expired);
+  EXPECT_EQ(expired.size(), fibers.size());
+  EXPECT_EQ(heap.earliest_ns(), 0);
+}
+
 // Random adds, removes and expiries against a multiset of (deadline, fiber index).
 TEST(TimerHeapTest, RandomOperationsMatchReferenceModel) {
   constexpr int kOperations = 5'000;
