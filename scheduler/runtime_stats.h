@@ -33,6 +33,8 @@ struct RuntimeStats {
   uint64_t deadlocks_reported = 0;
   uint64_t deadlock_checks = 0;   // times the monitor looked for a deadlock
   uint64_t netpoll_wakeups = 0;   // fibers made runnable by this runtime's netpoller polls
+  uint32_t processors_idle = 0;     // Ps with no M, waiting for work (a gauge)
+  uint32_t machines_spinning = 0;   // Ms looking for work before they sleep (a gauge)
   std::vector<uint32_t> runnable_per_processor;  // approximate
   uint32_t runnable_global = 0;
 

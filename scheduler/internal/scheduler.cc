@@ -843,6 +843,11 @@ RuntimeStats Scheduler::ReadCounters() const {
   counters.deadlocks_reported = deadlocks_reported_.load(std::memory_order_relaxed);
   counters.deadlock_checks = deadlock_checks_.load(std::memory_order_relaxed);
   counters.netpoll_wakeups = netpoll_wakeups_.load(std::memory_order_relaxed);
+  // relaxed, both: gauges for metrics, read racily as every figure here is.
+  counters.processors_idle =
+      static_cast<uint32_t>(std::max(0, idle_processor_count_.load(std::memory_order_relaxed)));
+  counters.machines_spinning =
+      static_cast<uint32_t>(std::max(0, spinning_machines_.load(std::memory_order_relaxed)));
   return counters;
 }
 

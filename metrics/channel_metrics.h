@@ -1,0 +1,108 @@
+// Occupancy of the channels a program chooses to watch: troupe's channels have no
+// names, so a channel shows in the metrics only once it is tracked here under one
+// (names bound the series). Read at scrape time; nothing is paid between scrapes.
+//
+//   absl::StatusOr<std::unique_ptr<troupe::metrics::ChannelMetrics>> channels =
+//       troupe::metrics::ChannelMetrics::Create(registry);
+//   absl::Status tracked = (*channels)->Track("work", work_channel);
+//
+// Series: troupe_channel_occupancy{channel="work"} (values buffered) and
+// troupe_channel_capacity{channel="work"}. A tracked channel handle is kept (its
+// buffer stays alive) until Untrack or the ChannelMetrics is destroyed. Any thread.
+#ifndef TROUPE_METRICS_CHANNEL_METRICS_H_
+#define TROUPE_METRICS_CHANNEL_METRICS_H_
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "troupe/metrics/registry.h"
+#include "troupe/scheduler/channel.h"
+
+namespace troupe::metrics {
+
+class ChannelMetrics {
+ public:
+  static constexpr int kMaxChannels = 256;
+
+  // Registers the two families in `registry` (AlreadyExists if taken), which must
+  // outlive the result.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ChannelMetrics>> Create(Registry& registry) {
+    auto metrics = std::unique_ptr<ChannelMetrics>(new ChannelMetrics());
+    ChannelMetrics* raw = metrics.get();
+    absl::StatusOr<CollectorHandle> handle = registry.AddCollector(
+        {"troupe_channel_occupancy", "troupe_channel_capacity"},
+        [raw](std::vector<MetricFamily>& out) { raw->Collect(out); });
+    if (!handle.ok()) return handle.status();
+    metrics->handle_ = *std::move(handle);
+    return metrics;
+  }
+
+  // Watches `channel` under `name`: AlreadyExists if the name is tracked,
+  // ResourceExhausted past kMaxChannels.
+  template <typename T>
+  [[nodiscard]] absl::Status Track(std::string name, const Channel<T>& channel) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Tracked& tracked : tracked_) {
+      if (tracked.name == name) {
+        return absl::AlreadyExistsError(absl::StrCat("channel ", name, " is already tracked"));
+      }
+    }
+    if (tracked_.size() >= kMaxChannels) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "ChannelMetrics tracks at most ", kMaxChannels, " channels; refused ", name));
+    }
+    tracked_.push_back(Tracked{std::move(name), [channel] { return channel.size(); },
+                               channel.capacity()});
+    return absl::OkStatus();
+  }
+  // Stops watching `name` (and releases its handle); NotFound if not tracked.
+  absl::Status Untrack(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = tracked_.begin(); it != tracked_.end(); ++it) {
+      if (it->name == name) {
+        tracked_.erase(it);
+        return absl::OkStatus();
+      }
+    }
+    return absl::NotFoundError(absl::StrCat("channel ", name, " is not tracked"));
+  }
+
+ private:
+  struct Tracked {
+    std::string name;
+    std::function<std::size_t()> size;
+    std::size_t capacity;
+  };
+
+  ChannelMetrics() = default;
+
+  void Collect(std::vector<MetricFamily>& out) const {
+    MetricFamily occupancy{"troupe_channel_occupancy", "Values buffered in a tracked channel.",
+                           MetricType::kGauge, {}};
+    MetricFamily capacity{"troupe_channel_capacity", "Buffer capacity of a tracked channel.",
+                          MetricType::kGauge, {}};
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Tracked& tracked : tracked_) {
+      occupancy.Add({{"channel", tracked.name}}, static_cast<double>(tracked.size()));
+      capacity.Add({{"channel", tracked.name}}, static_cast<double>(tracked.capacity));
+    }
+    out.push_back(std::move(occupancy));
+    out.push_back(std::move(capacity));
+  }
+
+  mutable std::mutex mutex_;  // guards tracked_; taken inside the registry's lock
+  std::vector<Tracked> tracked_;
+  CollectorHandle handle_;  // last: removed first, before tracked_ goes
+};
+
+}  // namespace troupe::metrics
+
+#endif  // TROUPE_METRICS_CHANNEL_METRICS_H_
