@@ -1,6 +1,7 @@
 #include "troupe/metrics/runtime_metrics.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -58,6 +59,27 @@ const RuntimeSeries kSeries[] = {
 };
 
 constexpr char kRunQueue[] = "troupe_runtime_runqueue";
+constexpr char kScheduleLatency[] = "troupe_runtime_schedule_latency_seconds";
+
+MetricFamily ScheduleLatency(const RuntimeStats& stats) {
+  MetricFamily family{kScheduleLatency,
+                      "Time from runnable to running of a sample of wake-ups and spawns "
+                      "(1 in 64 per waking thread).",
+                      MetricType::kHistogram,
+                      {}};
+  Sample sample;
+  HistogramValue& histogram = sample.histogram;
+  for (uint64_t bound_ns : RuntimeStats::kScheduleLatencyBoundsNs) {
+    histogram.bounds.push_back(static_cast<double>(bound_ns) / 1e9);
+  }
+  for (uint64_t count : stats.schedule_latency_counts) {
+    histogram.count += count;
+    histogram.cumulative_counts.push_back(histogram.count);
+  }
+  histogram.sum = static_cast<double>(stats.schedule_latency_sum_ns) / 1e9;
+  family.samples.push_back(std::move(sample));
+  return family;
+}
 
 }  // namespace
 
@@ -66,6 +88,7 @@ absl::StatusOr<CollectorHandle> RegisterRuntimeMetrics(Registry& registry,
   std::vector<std::string> names;
   for (const RuntimeSeries& series : kSeries) names.push_back(series.name);
   names.push_back(kRunQueue);
+  names.push_back(kScheduleLatency);
   return registry.AddCollector(std::move(names), [&runtime](std::vector<MetricFamily>& out) {
     const RuntimeStats stats = runtime.Stats();
     for (const RuntimeSeries& series : kSeries) {
@@ -78,6 +101,7 @@ absl::StatusOr<CollectorHandle> RegisterRuntimeMetrics(Registry& registry,
       queues.Add({{"processor", absl::StrCat(p)}}, stats.runnable_per_processor[p]);
     }
     out.push_back(std::move(queues));
+    out.push_back(ScheduleLatency(stats));
   });
 }
 

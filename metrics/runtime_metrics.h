@@ -1,5 +1,6 @@
 // The scheduler's figures as metrics: fibers alive and runnable, Ps idle, Ms
-// spinning, switches, steals, parks, netpoll wake-ups, per-P run queues. A collector
+// spinning, switches, steals, parks, netpoll wake-ups, per-P run queues, and the
+// scheduling latency (runnable -> running) histogram of sampled wake-ups. A collector
 // reads Runtime::Stats() at scrape time, so they cost nothing between scrapes.
 //
 //   absl::StatusOr<troupe::metrics::CollectorHandle> scheduler_metrics =

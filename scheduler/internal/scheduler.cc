@@ -78,6 +78,7 @@
 #include "troupe/scheduler/internal/fatal.h"
 #include "troupe/scheduler/internal/guard_page_handler.h"
 #include "troupe/scheduler/internal/net_poller.h"
+#include "troupe/scheduler/internal/schedule_latency.h"
 #include "troupe/scheduler/internal/spin_lock.h"
 #include "troupe/scheduler/internal/timer_heap.h"
 
@@ -210,6 +211,7 @@ Fiber* Scheduler::CreateFiber() {
   fiber->profile_labels.store(nullptr, std::memory_order_relaxed);  // published with the fiber
   fiber->park_at_top = false;
   fiber->waits_for_stack = false;
+  fiber->runnable_since_ns = 0;
   fiber->references.store(2, std::memory_order_relaxed);  // running + JoinHandle
   fiber->joiner.store(nullptr, std::memory_order_relaxed);
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
@@ -224,6 +226,10 @@ bool Scheduler::BeginRunning(Machine* machine, Fiber* fiber) {
   p->running_fiber_id.store(fiber->id.load(std::memory_order_relaxed),
                             std::memory_order_relaxed);  // for the monitor
   p->counters.switches.Add();
+  if (fiber->runnable_since_ns != 0) {  // a sampled wake-up (schedule_latency.h)
+    p->schedule_latency.Observe(MonotonicNanos() - fiber->runnable_since_ns);
+    fiber->runnable_since_ns = 0;
+  }
   // relaxed: tracing is switched on and off for whole runs; a slice more or less at
   // the edges is fine.
   if (tracing_.load(std::memory_order_relaxed)) machine->slice_start_ns = MonotonicNanos();
@@ -283,6 +289,7 @@ void Scheduler::ReleaseFiber(Fiber* fiber) {
 }
 
 void Scheduler::StartFiber(Fiber* fiber) {
+  if (SampleThisWakeup()) fiber->runnable_since_ns = MonotonicNanos();
   // Look the processor up again: building the body ran user code, which may have
   // parked and moved the caller.
   Machine* machine = CurrentMachine();
@@ -789,6 +796,7 @@ void Scheduler::ArmTimer(TimerEntry* entry) {
 
 void Scheduler::MakeRunnable(Fiber* fiber) {
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
+  if (SampleThisWakeup()) fiber->runnable_since_ns = MonotonicNanos();
   Machine* machine = CurrentMachine();
   if (machine != nullptr && machine->scheduler == this && machine->processor != nullptr) {
     Processor* p = machine->processor;
@@ -819,6 +827,7 @@ RuntimeStats Scheduler::ReadCounters() const {
     counters.global_queue_takes += p->counters.global_queue_takes.Read();
     counters.timers_armed += p->timers.size();
     counters.runnable_per_processor.push_back(p->run_queue.SizeApprox());
+    p->schedule_latency.AddTo(counters);
   }
   counters.fibers_spawned += fibers_spawned_outside_.load(std::memory_order_relaxed);
   counters.machine_parks = machine_parks_.load(std::memory_order_relaxed);

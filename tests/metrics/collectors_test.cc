@@ -43,6 +43,7 @@ TEST_P(CollectorsTest, RuntimeMetricsShowTheSchedulersFigures) {
     EXPECT_GE(*SampleValue(families, "troupe_runtime_fibers"), 1);  // this one
     EXPECT_GE(*SampleValue(families, "troupe_runtime_switches_total"), 1);
     EXPECT_LT(*SampleValue(families, "troupe_runtime_processors_idle"), GetParam());
+    EXPECT_TRUE(SampleValue(families, "troupe_runtime_schedule_latency_seconds_count").ok());
     for (int p = 0; p < GetParam(); ++p) {
       EXPECT_TRUE(
           SampleValue(families, "troupe_runtime_runqueue", {{"processor", std::to_string(p)}})
@@ -51,6 +52,35 @@ TEST_P(CollectorsTest, RuntimeMetricsShowTheSchedulersFigures) {
   });
   EXPECT_EQ(RegisterRuntimeMetrics(registry, harness_.runtime()).status().code(),
             absl::StatusCode::kAlreadyExists);
+}
+
+TEST_P(CollectorsTest, ScheduleLatencyCountsASampleOfWakeups) {
+  Registry registry;
+  absl::StatusOr<CollectorHandle> handle = RegisterRuntimeMetrics(registry, harness_.runtime());
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  // Ping-pong over two unbuffered channels: every receive parks and is woken, so
+  // 2 x kRounds wake-ups, of which at least one in 64 per waking thread is stamped.
+  constexpr int kRounds = 2'000;
+  harness_.RunInFiber([&] {
+    Channel<int> ping(0);
+    Channel<int> pong(0);
+    JoinHandle echo = Spawn([&] {
+      for (int i = 0; i < kRounds; ++i) ASSERT_TRUE(pong.Send(*ping.Recv()).ok());
+    });
+    for (int i = 0; i < kRounds; ++i) {
+      ASSERT_TRUE(ping.Send(i).ok());
+      ASSERT_EQ(pong.Recv(), i);
+    }
+    ASSERT_TRUE(echo.Join().ok());
+  });
+  const std::vector<ParsedFamily> families = Parse(registry);
+  const double sampled = *SampleValue(families, "troupe_runtime_schedule_latency_seconds_count");
+  // A thread that wakes N fibers stamps at least (N - 63) / 64 of them. The wakers are
+  // the runtime's threads (the Ps' Ms, and a few more if Ps change hands): allow
+  // 2 x procs + 1 of them.
+  const int wakers = 2 * GetParam() + 1;
+  EXPECT_GE(sampled, (2.0 * kRounds - 63.0 * wakers) / 64);
+  EXPECT_LE(sampled, 2.0 * kRounds / 64 + wakers + 2);  // plus the spawns
 }
 
 TEST_P(CollectorsTest, ActorMetricsShowRegisteredActorsAndDeadLetters) {
