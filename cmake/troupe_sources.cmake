@@ -151,6 +151,7 @@ set(TROUPE_PIPELINE_HEADERS
   pipeline/internal/result_value.h
   pipeline/pipeline.h
   pipeline/pipeline_options.h
+  pipeline/pipeline_stats.h
   pipeline/worker_pool.h
 )
 
@@ -196,6 +197,7 @@ set(TROUPE_METRICS_SOURCES
   metrics/histogram.cc
   metrics/internal/names.cc
   metrics/internal/shard.cc
+  metrics/pipeline_metrics.cc
   metrics/registry.cc
   metrics/runtime_metrics.cc
   metrics/text_format.cc
@@ -211,6 +213,8 @@ set(TROUPE_METRICS_HEADERS
   metrics/histogram.h
   metrics/internal/names.h
   metrics/internal/shard.h
+  metrics/internal/tracked_set.h
+  metrics/pipeline_metrics.h
   metrics/registry.h
   metrics/runtime_metrics.h
   metrics/snapshot.h

@@ -9,6 +9,7 @@
 #include "troupe/metrics/family.h"  // IWYU pragma: export
 #include "troupe/metrics/gauge.h"  // IWYU pragma: export
 #include "troupe/metrics/histogram.h"  // IWYU pragma: export
+#include "troupe/metrics/pipeline_metrics.h"  // IWYU pragma: export
 #include "troupe/metrics/registry.h"  // IWYU pragma: export
 #include "troupe/metrics/runtime_metrics.h"  // IWYU pragma: export
 #include "troupe/metrics/snapshot.h"  // IWYU pragma: export

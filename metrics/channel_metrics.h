@@ -15,14 +15,12 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
+#include "troupe/metrics/internal/tracked_set.h"
 #include "troupe/metrics/registry.h"
 #include "troupe/scheduler/channel.h"
 
@@ -30,7 +28,7 @@ namespace troupe::metrics {
 
 class ChannelMetrics {
  public:
-  static constexpr int kMaxChannels = 256;
+  static constexpr std::size_t kMaxChannels = 256;
 
   // Registers the two families in `registry` (AlreadyExists if taken), which must
   // outlive the result.
@@ -49,35 +47,14 @@ class ChannelMetrics {
   // ResourceExhausted past kMaxChannels.
   template <typename T>
   [[nodiscard]] absl::Status Track(std::string name, const Channel<T>& channel) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const Tracked& tracked : tracked_) {
-      if (tracked.name == name) {
-        return absl::AlreadyExistsError(absl::StrCat("channel ", name, " is already tracked"));
-      }
-    }
-    if (tracked_.size() >= kMaxChannels) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "ChannelMetrics tracks at most ", kMaxChannels, " channels; refused ", name));
-    }
-    tracked_.push_back(Tracked{std::move(name), [channel] { return channel.size(); },
-                               channel.capacity()});
-    return absl::OkStatus();
+    return tracked_.Add(std::move(name),
+                        Tracked{[channel] { return channel.size(); }, channel.capacity()});
   }
   // Stops watching `name` (and releases its handle); NotFound if not tracked.
-  absl::Status Untrack(const std::string& name) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto it = tracked_.begin(); it != tracked_.end(); ++it) {
-      if (it->name == name) {
-        tracked_.erase(it);
-        return absl::OkStatus();
-      }
-    }
-    return absl::NotFoundError(absl::StrCat("channel ", name, " is not tracked"));
-  }
+  absl::Status Untrack(const std::string& name) { return tracked_.Remove(name); }
 
  private:
   struct Tracked {
-    std::string name;
     std::function<std::size_t()> size;
     std::size_t capacity;
   };
@@ -89,17 +66,15 @@ class ChannelMetrics {
                            MetricType::kGauge, {}};
     MetricFamily capacity{"troupe_channel_capacity", "Buffer capacity of a tracked channel.",
                           MetricType::kGauge, {}};
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const Tracked& tracked : tracked_) {
-      occupancy.Add({{"channel", tracked.name}}, static_cast<double>(tracked.size()));
-      capacity.Add({{"channel", tracked.name}}, static_cast<double>(tracked.capacity));
-    }
+    tracked_.ForEach([&](const std::string& name, const Tracked& tracked) {
+      occupancy.Add({{"channel", name}}, static_cast<double>(tracked.size()));
+      capacity.Add({{"channel", name}}, static_cast<double>(tracked.capacity));
+    });
     out.push_back(std::move(occupancy));
     out.push_back(std::move(capacity));
   }
 
-  mutable std::mutex mutex_;  // guards tracked_; taken inside the registry's lock
-  std::vector<Tracked> tracked_;
+  metrics_internal::TrackedSet<Tracked> tracked_{"channel", kMaxChannels};
   CollectorHandle handle_;  // last: removed first, before tracked_ goes
 };
 

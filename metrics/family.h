@@ -37,7 +37,7 @@ namespace troupe::metrics {
 struct FamilyOptions {
   // On every series of the family (an instance name, a shard): fixed, not counted
   // against max_series.
-  Labels const_labels;
+  Labels const_labels = {};
   // Series the family may hold; WithLabels beyond that is ResourceExhausted.
   int max_series = 256;
 };

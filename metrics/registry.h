@@ -43,7 +43,7 @@
 namespace troupe::metrics {
 
 struct MetricOptions {
-  Labels const_labels;  // on the metric's one series
+  Labels const_labels = {};  // on the metric's one series
 };
 
 // Fills `out` with the families it declared (any subset of them, each at most once).

@@ -65,8 +65,6 @@ class ServerMetrics {
 
   // The /metrics page (Prometheus text, metrics::kTextContentType).
   std::string Render() const { return registry_.RenderText(); }
-  // For a service built on this one to add its own metrics to the page.
-  metrics::Registry& registry() { return registry_; }
 
  private:
   metrics::Registry registry_;

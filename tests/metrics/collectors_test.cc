@@ -7,8 +7,10 @@
 #include "troupe/actors/actor_system.h"
 #include "troupe/metrics/actor_metrics.h"
 #include "troupe/metrics/channel_metrics.h"
+#include "troupe/metrics/pipeline_metrics.h"
 #include "troupe/metrics/registry.h"
 #include "troupe/metrics/runtime_metrics.h"
+#include "troupe/pipeline/pipeline.h"
 #include "troupe/scheduler/channel.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/tests/actors/test_actors.h"
@@ -131,6 +133,44 @@ TEST_P(CollectorsTest, ChannelMetricsShowTrackedChannelsOnly) {
   families = Parse(registry);
   EXPECT_FALSE(SampleValue(families, "troupe_channel_occupancy", {{"channel", "work"}}).ok());
   EXPECT_EQ((*channels)->Untrack("work").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(CollectorsTest, PipelineMetricsCountEachStagesItems) {
+  Registry registry;
+  absl::StatusOr<std::unique_ptr<PipelineMetrics>> pipelines = PipelineMetrics::Create(registry);
+  ASSERT_TRUE(pipelines.ok()) << pipelines.status();
+  auto stats = std::make_shared<PipelineStats>();
+  ASSERT_TRUE((*pipelines)->Track("numbers", stats).ok());
+  EXPECT_EQ((*pipelines)->Track("numbers", stats).code(), absl::StatusCode::kAlreadyExists);
+  constexpr int kItems = 300;
+  for (bool ordered : {false, true}) {
+    harness_.RunInFiber([&] {
+      int next = 0;
+      int64_t sum = 0;
+      absl::Status status =
+          Pipeline<int>::From([&](const Context&) -> std::optional<int> {
+            if (next == kItems) return std::nullopt;
+            return next++;
+          }, {.ordered = ordered, .stats = stats})
+              .Then("double", [](int x) { return 2 * x; }, {.parallelism = 2, .capacity = 4})
+              .Sink("add", [&](int x) { sum += x; }, {.parallelism = 1, .capacity = 1})
+              .Run();
+      ASSERT_TRUE(status.ok()) << status;
+      EXPECT_EQ(sum, int64_t{kItems} * (kItems - 1));
+    });
+  }
+  const std::vector<ParsedFamily> families = Parse(registry);
+  // Two runs (unordered, then ordered) into the same stats.
+  for (const char* stage : {"source", "double", "add"}) {
+    EXPECT_EQ(*SampleValue(families, "troupe_pipeline_stage_items_total",
+                           {{"pipeline", "numbers"}, {"stage", stage}}),
+              2 * kItems)
+        << stage;
+    EXPECT_GE(*SampleValue(families, "troupe_pipeline_stage_backpressure_seconds_total",
+                           {{"pipeline", "numbers"}, {"stage", stage}}),
+              0)
+        << stage;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Procs, CollectorsTest, ::testing::Values(1, 2, 4));

@@ -70,7 +70,7 @@ TEST(RegistryTest, RejectsBadNamesLabelsBoundsAndDuplicates) {
   absl::Status unsorted = registry.AddHistogram("h2", "", {1, 1}).status();
   EXPECT_EQ(unsorted.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(absl::StrContains(unsorted.message(), "strictly increasing")) << unsorted;
-  EXPECT_EQ(registry.AddCounterFamily("z_total", "", {"a"}, {.const_labels = {}, .max_series = 0}).status().code(),
+  EXPECT_EQ(registry.AddCounterFamily("z_total", "", {"a"}, {.max_series = 0}).status().code(),
             absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(registry.AddGauge("taken", "").ok());
   EXPECT_EQ(registry.AddCounter("taken", "").status().code(), absl::StatusCode::kAlreadyExists);
@@ -82,7 +82,7 @@ TEST(RegistryTest, RejectsBadNamesLabelsBoundsAndDuplicates) {
 TEST(RegistryTest, FamilyRefusesSeriesPastItsLimitAndKeepsTheOthers) {
   Registry registry;
   absl::StatusOr<Family<Counter>*> requests =
-      registry.AddCounterFamily("requests_total", "Requests.", {"code"}, {.const_labels = {}, .max_series = 2});
+      registry.AddCounterFamily("requests_total", "Requests.", {"code"}, {.max_series = 2});
   ASSERT_TRUE(requests.ok()) << requests.status();
   absl::StatusOr<Counter*> ok = (*requests)->WithLabels({"200"});
   absl::StatusOr<Counter*> missing = (*requests)->WithLabels({"404"});
