@@ -12,10 +12,7 @@ namespace troupe::metrics {
 
 namespace {
 
-using metrics_internal::kCacheLine;
 using metrics_internal::kShards;
-
-constexpr std::size_t kCellsPerLine = kCacheLine / sizeof(std::atomic<uint64_t>);
 
 uint64_t Bits(double value) {
   uint64_t bits;
@@ -73,27 +70,29 @@ absl::Status Histogram::CheckBounds(const std::vector<double>& bounds) {
 
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)),
-      // The buckets, +Inf and the sum, in whole cache lines so shards share none.
-      stride_((bounds_.size() + 2 + kCellsPerLine - 1) / kCellsPerLine * kCellsPerLine),
-      cells_(new std::atomic<uint64_t>[stride_ * kShards]) {
+      // The buckets, +Inf and the sum.
+      lines_per_shard_((bounds_.size() + 2 + kCellsPerLine - 1) / kCellsPerLine),
+      lines_(new Line[lines_per_shard_ * kShards]) {
   if (absl::Status ok = CheckBounds(bounds_); !ok.ok()) {
     scheduler_internal::Fatal("Histogram::Histogram", "%s", std::string(ok.message()).c_str());
   }
-  for (std::size_t i = 0; i < stride_ * kShards; ++i) {
-    cells_[i].store(0, std::memory_order_relaxed);  // before publication by the registry
+  for (std::size_t line = 0; line < lines_per_shard_ * kShards; ++line) {
+    for (std::atomic<uint64_t>& cell : lines_[line].cells) {
+      cell.store(0, std::memory_order_relaxed);  // before publication by the registry
+    }
   }
 }
 
 void Histogram::Observe(double value) {
-  std::atomic<uint64_t>* cells = ShardCells(metrics_internal::ThisThreadShard());
+  const std::size_t shard = metrics_internal::ThisThreadShard();
   // First bound >= value (Prometheus' "le"); NaN compares false everywhere: +Inf.
   const std::size_t bucket =
       std::isnan(value)
           ? bounds_.size()
           : std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
-  cells[bucket].fetch_add(1, std::memory_order_relaxed);  // relaxed: a statistic
+  Cell(shard, bucket).fetch_add(1, std::memory_order_relaxed);  // relaxed: a statistic
   if (std::isnan(value)) return;
-  std::atomic<uint64_t>& sum = cells[bounds_.size() + 1];
+  std::atomic<uint64_t>& sum = Cell(shard, SumIndex());
   uint64_t current = sum.load(std::memory_order_relaxed);
   // relaxed: a statistic; the loop only makes the double's addition atomic. The shard
   // is this thread's, so the loop rarely retries.
@@ -107,11 +106,10 @@ HistogramValue Histogram::Snapshot() const {
   snapshot.bounds = bounds_;
   std::vector<uint64_t> counts(bounds_.size() + 1, 0);
   for (std::size_t shard = 0; shard < kShards; ++shard) {
-    const std::atomic<uint64_t>* cells = ShardCells(shard);
     for (std::size_t i = 0; i < counts.size(); ++i) {
-      counts[i] += cells[i].load(std::memory_order_relaxed);  // relaxed: a statistic
+      counts[i] += Cell(shard, i).load(std::memory_order_relaxed);  // relaxed: a statistic
     }
-    snapshot.sum += FromBits(cells[bounds_.size() + 1].load(std::memory_order_relaxed));
+    snapshot.sum += FromBits(Cell(shard, SumIndex()).load(std::memory_order_relaxed));
   }
   uint64_t cumulative = 0;
   for (uint64_t count : counts) {

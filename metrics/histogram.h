@@ -27,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "troupe/metrics/internal/shard.h"
 #include "troupe/metrics/snapshot.h"
 
 namespace troupe::metrics {
@@ -57,15 +58,22 @@ class Histogram {
   HistogramValue Snapshot() const;
 
  private:
-  // Per shard: the count of each bucket (bounds + the +Inf bucket), then the sum's
-  // bits; the stride is rounded up to whole cache lines.
-  std::atomic<uint64_t>* ShardCells(std::size_t shard) const {
-    return &cells_[shard * stride_];
+  // Per shard, in whole cache lines of their own: the count of each bucket (bounds +
+  // the +Inf bucket), then the sum's bits.
+  static constexpr std::size_t kCellsPerLine =
+      metrics_internal::kCacheLine / sizeof(std::atomic<uint64_t>);
+  struct alignas(metrics_internal::kCacheLine) Line {
+    std::atomic<uint64_t> cells[kCellsPerLine];
+  };
+  // Cell `index` of `shard`.
+  std::atomic<uint64_t>& Cell(std::size_t shard, std::size_t index) const {
+    return lines_[shard * lines_per_shard_ + index / kCellsPerLine].cells[index % kCellsPerLine];
   }
+  std::size_t SumIndex() const { return bounds_.size() + 1; }
 
   const std::vector<double> bounds_;
-  const std::size_t stride_;
-  std::unique_ptr<std::atomic<uint64_t>[]> cells_;
+  const std::size_t lines_per_shard_;
+  std::unique_ptr<Line[]> lines_;
 };
 
 }  // namespace troupe::metrics
