@@ -91,6 +91,21 @@ void ActorSystem::CellStopped(actors_internal::ActorCellBase* cell) {
   }
 }
 
+std::vector<ActorSystem::RegisteredActorStats> ActorSystem::RegisteredActors() const {
+  std::vector<RegisteredActorStats> actors;
+  std::lock_guard<std::mutex> lock(mutex_);
+  actors.reserve(registry_.size());
+  for (const auto& [name, registration] : registry_) {
+    actors.push_back(RegisteredActorStats{name, registration.base->mailbox_depth(),
+                                          registration.base->processed()});
+  }
+  std::sort(actors.begin(), actors.end(),
+            [](const RegisteredActorStats& a, const RegisteredActorStats& b) {
+              return a.name < b.name;
+            });
+  return actors;
+}
+
 void ActorSystem::OnAskCycle(std::function<void(const std::string&)> handler) {
   std::lock_guard<std::mutex> lock(mutex_);
   ask_cycle_handler_ = std::move(handler);
@@ -142,7 +157,7 @@ absl::Status ActorSystem::RegisterCell(const std::string& name,
                                        std::shared_ptr<void> cell) {
   const uint64_t id = base->id();
   std::lock_guard<std::mutex> lock(mutex_);
-  auto [it, inserted] = registry_.emplace(name, Registration{id, type, std::move(cell)});
+  auto [it, inserted] = registry_.emplace(name, Registration{id, type, std::move(cell), base});
   if (!inserted) {
     return absl::AlreadyExistsError(absl::StrCat("the name \"", name, "\" is taken by actor #",
                                                  it->second.actor_id));

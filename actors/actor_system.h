@@ -21,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include <typeindex>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -99,6 +100,18 @@ class ActorSystem {
   // Live actors right now.
   std::size_t live_actors() const;
 
+  // Actor instances replaced by a fresh one after a failure (every supervisor's).
+  uint64_t restarts() const { return restarts_.load(std::memory_order_relaxed); }
+
+  // The registered actors right now, by name (for metrics: names bound the series,
+  // where one per anonymous actor would not). Any thread; takes the registry's lock.
+  struct RegisteredActorStats {
+    std::string name;
+    int64_t mailbox_depth = 0;  // approximate (see ActorRef::mailbox_depth)
+    uint64_t processed = 0;
+  };
+  std::vector<RegisteredActorStats> RegisteredActors() const;
+
   // Ask cycles. While an actor waits in Ask for another, the system records the
   // edge; an Ask that would close a cycle (A waits for B, B asks A — directly or
   // through others) is not sent: it fails at once with FailedPrecondition naming
@@ -117,6 +130,7 @@ class ActorSystem {
 
   // ---- For actor cells and Ask. ----
   void RecordDeadLetter(const DeadLetter& letter);
+  void RecordRestart() { restarts_.fetch_add(1, std::memory_order_relaxed); }  // statistic
   void CellStopped(actors_internal::ActorCellBase* cell);
   // `caller` (an actor id) starts waiting for `callee`; an error if that closes a
   // cycle (then nothing is recorded). EndAsk removes the record.
@@ -130,6 +144,7 @@ class ActorSystem {
     uint64_t actor_id;
     std::type_index type;
     std::shared_ptr<void> cell;
+    const actors_internal::ActorCellBase* base;  // the cell (kept alive by `cell`)
   };
 
   // A cell (not started) of type Cell, an ActorCellFor or ActorCellFromFactory, for
@@ -175,6 +190,7 @@ class ActorSystem {
   std::atomic<uint64_t> next_id_{1};
   std::atomic<uint64_t> dead_letters_{0};
   std::atomic<uint64_t> timer_ticks_skipped_{0};
+  std::atomic<uint64_t> restarts_{0};
   actors_internal::LiveActors live_;
   // Guards the name registry, the ask-cycle map and the handlers; never held across a
   // park. Not taken to spawn or stop an actor (live_ is sharded), except to drop the

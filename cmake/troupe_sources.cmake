@@ -1,6 +1,7 @@
 # The files of each troupe library, for the CMake build. Bazel's BUILD files are the
 # primary build; tools/check_cmake_sources.sh (run by .ci/run) fails when these lists
-# and Bazel's srcs/hdrs of //scheduler, //actors, //pipeline, //net and //profiling differ.
+# and Bazel's srcs/hdrs of //scheduler, //actors, //pipeline, //net, //profiling and
+# //metrics differ.
 # Paths are relative to the repository root.
 
 set(TROUPE_SCHEDULER_SOURCES
@@ -82,6 +83,7 @@ set(TROUPE_SCHEDULER_HEADERS
   scheduler/internal/owner_counter.h
   scheduler/internal/page_memory.h
   scheduler/internal/processor.h
+  scheduler/internal/schedule_latency.h
   scheduler/internal/scheduler.h
   scheduler/internal/select_engine.h
   scheduler/internal/sigquit_dump.h
@@ -156,6 +158,7 @@ set(TROUPE_PIPELINE_HEADERS
   pipeline/internal/result_value.h
   pipeline/pipeline.h
   pipeline/pipeline_options.h
+  pipeline/pipeline_stats.h
   pipeline/worker_pool.h
 )
 
@@ -201,4 +204,33 @@ set(TROUPE_PROFILING_HEADERS
   profiling/labels.h
   profiling/mutex_profile.h
   profiling/profile.h
+)
+
+set(TROUPE_METRICS_SOURCES
+  metrics/actor_metrics.cc
+  metrics/histogram.cc
+  metrics/internal/names.cc
+  metrics/internal/shard.cc
+  metrics/pipeline_metrics.cc
+  metrics/registry.cc
+  metrics/runtime_metrics.cc
+  metrics/text_format.cc
+)
+
+set(TROUPE_METRICS_HEADERS
+  metrics/actor_metrics.h
+  metrics/all.h
+  metrics/channel_metrics.h
+  metrics/counter.h
+  metrics/family.h
+  metrics/gauge.h
+  metrics/histogram.h
+  metrics/internal/names.h
+  metrics/internal/shard.h
+  metrics/internal/tracked_set.h
+  metrics/pipeline_metrics.h
+  metrics/registry.h
+  metrics/runtime_metrics.h
+  metrics/snapshot.h
+  metrics/text_format.h
 )

@@ -6,6 +6,7 @@
 #include "troupe/pipeline/future.h"  // IWYU pragma: export
 #include "troupe/pipeline/pipeline.h"  // IWYU pragma: export
 #include "troupe/pipeline/pipeline_options.h"  // IWYU pragma: export
+#include "troupe/pipeline/pipeline_stats.h"  // IWYU pragma: export
 #include "troupe/pipeline/worker_pool.h"  // IWYU pragma: export
 
 #endif  // TROUPE_PIPELINE_ALL_H_

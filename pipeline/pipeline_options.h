@@ -3,6 +3,9 @@
 #define TROUPE_PIPELINE_PIPELINE_OPTIONS_H_
 
 #include <cstddef>
+#include <memory>
+
+#include "troupe/pipeline/pipeline_stats.h"
 
 namespace troupe {
 
@@ -13,6 +16,8 @@ struct StageOptions {
 
 struct PipelineOptions {
   bool ordered = false;  // deliver to the sink in source order
+  // If set, each stage's items and backpressure time are added here (pipeline_stats.h).
+  std::shared_ptr<PipelineStats> stats = nullptr;
 };
 
 }  // namespace troupe

@@ -3,6 +3,7 @@
 #ifndef TROUPE_SCHEDULER_RUNTIME_STATS_H_
 #define TROUPE_SCHEDULER_RUNTIME_STATS_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -33,6 +34,16 @@ struct RuntimeStats {
   uint64_t deadlocks_reported = 0;
   uint64_t deadlock_checks = 0;   // times the monitor looked for a deadlock
   uint64_t netpoll_wakeups = 0;   // fibers made runnable by this runtime's netpoller polls
+  uint32_t processors_idle = 0;     // Ps with no M, waiting for work (a gauge)
+  uint32_t machines_spinning = 0;   // Ms looking for work before they sleep (a gauge)
+  // Scheduling latency (runnable -> running) of a sample of wake-ups and spawns (1 in
+  // 64 per waking thread; internal/schedule_latency.h): the count in each bucket
+  // (upper bounds below, in ns; the last bucket is above them all) and the sum.
+  static constexpr std::array<uint64_t, 14> kScheduleLatencyBoundsNs = {
+      1'000,   2'500,   5'000,     10'000,    25'000,    50'000,     100'000,
+      250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000, 100'000'000};
+  std::array<uint64_t, kScheduleLatencyBoundsNs.size() + 1> schedule_latency_counts{};
+  uint64_t schedule_latency_sum_ns = 0;
   std::vector<uint32_t> runnable_per_processor;  // approximate
   uint32_t runnable_global = 0;
 

@@ -35,6 +35,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "troupe/metrics/text_format.h"
 #include "troupe/profiling/debug_handler.h"
 #include "troupe/scheduler/log.h"
 #include "troupe/scheduler/this_fiber.h"
@@ -131,7 +132,8 @@ HttpServer::HttpServer(Runtime& runtime, HttpServerOptions options,
       body_budget_(options_.body_budget_bytes),
       between_requests_(WithCancel(Context())),
       first_request_(WithCancel(Context())),
-      serving_(WithCancel(Context())) {}
+      serving_(WithCancel(Context())),
+      metrics_(runtime_, actors_, kv_, body_budget_) {}
 
 HttpServer::~HttpServer() { Shutdown(absl::ZeroDuration()).IgnoreError(); }
 
@@ -288,7 +290,7 @@ HttpResponse HttpServer::Handle(HttpRequest& request, const Context& context) {
   }
   if (path == "/metrics") {
     if (!read_only) return MethodNotAllowed("GET, HEAD");
-    return {200, "text/plain; version=0.0.4", Metrics()};
+    return {200, metrics::kTextContentType, Metrics()};
   }
   if (absl::StartsWith(path, "/kv/") && path.size() > 4) {
     return HandleKv(request, std::string(path.substr(4)), context);
@@ -331,7 +333,7 @@ HttpResponse HttpServer::HandleKv(HttpRequest& request, const std::string& key,
   return MethodNotAllowed("GET, HEAD, PUT, DELETE");
 }
 
-std::string HttpServer::Metrics() const { return metrics_.Render(runtime_, kv_, body_budget_); }
+std::string HttpServer::Metrics() const { return metrics_.Render(); }
 
 absl::Status HttpServer::Shutdown(absl::Duration grace) {
   // acq_rel: one caller wins; a later one returns at once (nothing else is

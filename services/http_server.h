@@ -119,7 +119,7 @@ class HttpServer {
   WaitGroup connections_;  // one per open connection, plus the accept loop
   std::atomic<bool> draining_{false};
   std::atomic<bool> shut_down_{false};
-  ServerMetrics metrics_;
+  ServerMetrics metrics_;  // last: its collectors read the members above
 };
 
 }  // namespace troupe::services

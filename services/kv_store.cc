@@ -1,10 +1,12 @@
 #include "troupe/services/kv_store.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "troupe/scheduler/internal/fatal.h"
 
 namespace troupe::services {
 
@@ -57,7 +59,13 @@ void KvShard::Receive(KvMessage& message) {
 
 KvStore::KvStore(ActorSystem& system, int shards, std::size_t max_bytes) : quota_(max_bytes) {
   for (int i = 0; i < std::max(shards, 1); ++i) {
-    shards_.push_back(system.Spawn<KvShard>({.name = absl::StrCat("kv-", i)}, &quota_));
+    const std::string name = absl::StrCat("kv-", i);
+    shards_.push_back(system.Spawn<KvShard>({.name = name}, &quota_));
+    // Registered, so that the system's metrics show each shard's mailbox.
+    if (absl::Status registered = system.Register(name, shards_.back()); !registered.ok()) {
+      scheduler_internal::Fatal("KvStore::KvStore", "%s",
+                                std::string(registered.message()).c_str());
+    }
   }
 }
 

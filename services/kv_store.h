@@ -75,7 +75,8 @@ class KvShard : public Actor<KvMessage> {
 
 class KvStore {
  public:
-  // Spawns `shards` (>= 1) shard actors named "kv-0", "kv-1", ..., holding at most
+  // Spawns `shards` (>= 1) shard actors named and registered (in `system`'s registry,
+  // which must not hold these names yet) "kv-0", "kv-1", ..., holding at most
   // `max_bytes` (entries counted as KvQuota::Cost).
   KvStore(ActorSystem& system, int shards, std::size_t max_bytes);
 

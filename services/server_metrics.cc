@@ -1,7 +1,14 @@
 #include "troupe/services/server_metrics.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/string_view.h"
+#include "troupe/metrics/actor_metrics.h"
+#include "troupe/metrics/runtime_metrics.h"
+#include "troupe/scheduler/internal/fatal.h"
 
 namespace troupe::services {
 
@@ -46,89 +53,71 @@ constexpr EventSeries kEventSeries[] = {
      "Connections still busy when a shutdown's grace period ended."},
 };
 
+// Latency bucket bounds in seconds: the service's since before the metrics library,
+// kept so that dashboards hold.
+const std::vector<double> kLatencyBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                             0.01,   0.025,   0.05,   0.1,   0.5,    1.0};
+
+// The names here are constants and the registry is fresh: a failure is a bug.
+template <typename T>
+T OrDie(absl::StatusOr<T> value) {
+  if (!value.ok()) {
+    scheduler_internal::Fatal("ServerMetrics::ServerMetrics", "%s",
+                              std::string(value.status().message()).c_str());
+  }
+  return *std::move(value);
+}
+
+metrics::MetricFamily GaugeOf(const char* name, const char* help, double value) {
+  metrics::MetricFamily family{name, help, metrics::MetricType::kGauge, {}};
+  family.Add({}, value);
+  return family;
+}
+
 }  // namespace
+
+ServerMetrics::ServerMetrics(const Runtime& runtime, const ActorSystem& actors, const KvStore& kv,
+                             const MemoryBudget& bodies) {
+  metrics::Family<metrics::Counter>* requests = OrDie(registry_.AddCounterFamily(
+      "troupe_http_requests_total", "Requests answered, by status.", {"code"}));
+  for (std::size_t i = 0; i < kStatuses.size(); ++i) {
+    requests_[i] = OrDie(requests->WithLabels(
+        {kStatuses[i] == 0 ? std::string("other") : absl::StrCat(kStatuses[i])}));
+  }
+  latency_ = OrDie(registry_.AddHistogram("troupe_http_request_duration_seconds",
+                                          "Time to handle a request.", kLatencyBuckets));
+  for (const EventSeries& event : kEventSeries) {
+    events_[static_cast<int>(event.event)] = OrDie(registry_.AddCounter(event.name, event.help));
+  }
+  gauges_ = OrDie(registry_.AddCollector(
+      {"troupe_http_connections_active", "troupe_http_body_bytes_in_flight",
+       "troupe_http_body_budget_bytes", "troupe_kv_bytes", "troupe_kv_limit_bytes"},
+      [this, &kv, &bodies](std::vector<metrics::MetricFamily>& out) {
+        out.push_back(GaugeOf("troupe_http_connections_active", "Open connections.",
+                              static_cast<double>(active_connections())));
+        out.push_back(GaugeOf("troupe_http_body_bytes_in_flight",
+                              "Request body bytes held (the budget's use).",
+                              static_cast<double>(bodies.used())));
+        out.push_back(GaugeOf("troupe_http_body_budget_bytes",
+                              "The budget for request bodies in flight.",
+                              static_cast<double>(bodies.limit())));
+        out.push_back(GaugeOf("troupe_kv_bytes",
+                              "Bytes held by the key-value store (keys, values, overhead).",
+                              static_cast<double>(kv.quota().used())));
+        out.push_back(GaugeOf("troupe_kv_limit_bytes", "The key-value store's size limit.",
+                              static_cast<double>(kv.quota().limit())));
+      }));
+  runtime_metrics_ = OrDie(metrics::RegisterRuntimeMetrics(registry_, runtime));
+  actor_metrics_ = OrDie(metrics::RegisterActorMetrics(registry_, actors));
+}
 
 void ServerMetrics::Record(int status, absl::Duration latency) {
   std::size_t slot = kStatuses.size() - 1;  // 0: any other status
   for (std::size_t i = 0; i + 1 < kStatuses.size(); ++i) {
     if (kStatuses[i] == status) slot = i;
   }
-  // relaxed: statistics (see the header).
-  requests_[slot].fetch_add(1, std::memory_order_relaxed);
-  const double seconds = absl::ToDoubleSeconds(latency);
-  std::size_t bucket = 0;
-  while (bucket < kBuckets.size() && seconds > kBuckets[bucket]) ++bucket;
-  latency_[bucket].fetch_add(1, std::memory_order_relaxed);
-  latency_sum_ns_.fetch_add(absl::ToInt64Nanoseconds(latency), std::memory_order_relaxed);
-}
-
-std::string ServerMetrics::Render(const Runtime& runtime, const KvStore& kv,
-                                  const MemoryBudget& bodies) const {
-  auto load = [](const auto& counter) { return counter.load(std::memory_order_relaxed); };
-  std::string out;
-  absl::StrAppend(&out, "# HELP troupe_http_requests_total Requests answered, by status.\n",
-                  "# TYPE troupe_http_requests_total counter\n");
-  for (std::size_t i = 0; i < kStatuses.size(); ++i) {
-    absl::StrAppend(&out, "troupe_http_requests_total{code=\"",
-                    kStatuses[i] == 0 ? std::string("other") : absl::StrCat(kStatuses[i]),
-                    "\"} ", load(requests_[i]), "\n");
-  }
-  absl::StrAppend(&out, "# HELP troupe_http_request_duration_seconds Time to handle a request.\n",
-                  "# TYPE troupe_http_request_duration_seconds histogram\n");
-  uint64_t cumulative = 0;
-  for (std::size_t i = 0; i <= kBuckets.size(); ++i) {
-    cumulative += load(latency_[i]);
-    absl::StrAppend(&out, "troupe_http_request_duration_seconds_bucket{le=\"",
-                    i < kBuckets.size() ? absl::StrCat(kBuckets[i]) : std::string("+Inf"),
-                    "\"} ", cumulative, "\n");
-  }
-  absl::StrAppend(&out, "troupe_http_request_duration_seconds_sum ",
-                  static_cast<double>(load(latency_sum_ns_)) / 1e9, "\n",
-                  "troupe_http_request_duration_seconds_count ", cumulative, "\n");
-  auto series = [&out](absl::string_view name, absl::string_view help, absl::string_view type,
-                       auto value) {
-    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n", name,
-                    " ", value, "\n");
-  };
-  series("troupe_http_connections_active", "Open connections.", "gauge", load(active_));
-  for (const EventSeries& event : kEventSeries) {
-    series(event.name, event.help, "counter", load(events_[static_cast<int>(event.event)]));
-  }
-  series("troupe_http_body_bytes_in_flight", "Request body bytes held (the budget's use).",
-         "gauge", bodies.used());
-  series("troupe_http_body_budget_bytes", "The budget for request bodies in flight.", "gauge",
-         bodies.limit());
-  series("troupe_kv_bytes", "Bytes held by the key-value store (keys, values, overhead).",
-         "gauge", kv.quota().used());
-  series("troupe_kv_limit_bytes", "The key-value store's size limit.", "gauge", kv.quota().limit());
-  const RuntimeStats stats = runtime.Stats();
-  series("troupe_runtime_fibers", "Live fibers.", "gauge", stats.fibers_alive());
-  series("troupe_runtime_switches_total", "Fiber switches.", "counter", stats.switches);
-  series("troupe_runtime_steals_total", "Fibers moved by work stealing.", "counter",
-         stats.fibers_stolen);
-  series("troupe_runtime_parks_total", "Times an idle thread went to sleep.", "counter",
-         stats.machine_parks);
-  series("troupe_runtime_netpoll_wakeups_total", "Fibers made runnable by the netpoller.",
-         "counter", stats.netpoll_wakeups);
-  absl::StrAppend(&out, "# HELP troupe_runtime_runqueue Runnable fibers queued per processor.\n",
-                  "# TYPE troupe_runtime_runqueue gauge\n");
-  for (std::size_t p = 0; p < stats.runnable_per_processor.size(); ++p) {
-    absl::StrAppend(&out, "troupe_runtime_runqueue{processor=\"", p, "\"} ",
-                    stats.runnable_per_processor[p], "\n");
-  }
-  absl::StrAppend(&out, "# HELP troupe_actor_mailbox_depth Messages waiting per actor.\n",
-                  "# TYPE troupe_actor_mailbox_depth gauge\n");
-  for (const auto& shard : kv.shards()) {
-    absl::StrAppend(&out, "troupe_actor_mailbox_depth{actor=\"", shard.name(), "\"} ",
-                    shard.mailbox_depth(), "\n");
-  }
-  absl::StrAppend(&out, "# HELP troupe_actor_processed_total Messages handled per actor.\n",
-                  "# TYPE troupe_actor_processed_total counter\n");
-  for (const auto& shard : kv.shards()) {
-    absl::StrAppend(&out, "troupe_actor_processed_total{actor=\"", shard.name(), "\"} ",
-                    shard.processed(), "\n");
-  }
-  return out;
+  requests_[slot]->Add();
+  latency_->Observe(absl::ToDoubleSeconds(latency));
 }
 
 }  // namespace troupe::services

@@ -1,11 +1,12 @@
-// ServerMetrics: the HTTP service's counters and its /metrics page (Prometheus text
-// format): requests by status, a latency histogram, connections, every kind of
-// refusal and timeout, the memory budgets, the runtime's counters and each KV
-// actor's mailbox.
+// ServerMetrics: the HTTP service's metrics, in a troupe::metrics::Registry of its
+// own that /metrics renders: requests by status, a latency histogram, connections,
+// every kind of refusal and timeout, the memory budgets and the store's size, plus
+// troupe's own metrics for the server's runtime and actor system (the KV shards are
+// registered actors, so each has its mailbox depth and messages handled).
 //
-// Memory ordering: every counter is a statistic, updated and read relaxed; a
-// request is counted before its response is written, so a client that has its
-// answer never sees a /metrics page without it.
+// Memory ordering: every counter is a statistic, updated and read relaxed (see
+// troupe/metrics/counter.h); a request is counted before its response is written, so
+// a client that has its answer never sees a /metrics page without it.
 #ifndef TROUPE_SERVICES_SERVER_METRICS_H_
 #define TROUPE_SERVICES_SERVER_METRICS_H_
 
@@ -15,6 +16,10 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "troupe/actors/actor_system.h"
+#include "troupe/metrics/counter.h"
+#include "troupe/metrics/histogram.h"
+#include "troupe/metrics/registry.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/services/kv_store.h"
 #include "troupe/services/memory_budget.h"
@@ -26,13 +31,6 @@ class ServerMetrics {
   // Statuses the server produces, for the per-status request counters.
   static constexpr std::array<int, 15> kStatuses = {200, 204, 400, 404, 405, 408, 413, 431,
                                                     500, 501, 503, 504, 505, 507, 0};
-  // Latency histogram bucket bounds, in seconds (Prometheus "le").
-  static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001,
-                                                      0.0025, 0.005,   0.01,   0.025,
-                                                      0.05,   0.1,     0.5,    1.0};
-
-  // A request answered with `status` after `latency` (zero for refusals).
-  void Record(int status, absl::Duration latency);
 
   // Events, each a counter on the page.
   enum class Event {
@@ -53,22 +51,31 @@ class ServerMetrics {
     kCutOffAtShutdown,      // connections still busy when the grace period ended
     kCount,
   };
-  void Count(Event event) {
-    events_[static_cast<int>(event)].fetch_add(1, std::memory_order_relaxed);  // statistic
-  }
-  void ConnectionOpened() { active_.fetch_add(1, std::memory_order_relaxed); }
-  void ConnectionClosed() { active_.fetch_sub(1, std::memory_order_relaxed); }
+
+  // Registers everything; the arguments must outlive this object.
+  ServerMetrics(const Runtime& runtime, const ActorSystem& actors, const KvStore& kv,
+                const MemoryBudget& bodies);
+
+  // A request answered with `status` after `latency` (zero for refusals).
+  void Record(int status, absl::Duration latency);
+  void Count(Event event) { events_[static_cast<int>(event)]->Add(); }
+  void ConnectionOpened() { active_.fetch_add(1, std::memory_order_relaxed); }  // statistic
+  void ConnectionClosed() { active_.fetch_sub(1, std::memory_order_relaxed); }  // statistic
   int64_t active_connections() const { return active_.load(std::memory_order_relaxed); }
 
-  // The page, with the runtime's, the store's and the budget's figures.
-  std::string Render(const Runtime& runtime, const KvStore& kv, const MemoryBudget& bodies) const;
+  // The /metrics page (Prometheus text, metrics::kTextContentType).
+  std::string Render() const { return registry_.RenderText(); }
 
  private:
-  std::array<std::atomic<uint64_t>, kStatuses.size()> requests_{};
-  std::array<std::atomic<uint64_t>, kBuckets.size() + 1> latency_{};  // last: +Inf
-  std::atomic<uint64_t> latency_sum_ns_{0};
+  metrics::Registry registry_;
+  std::array<metrics::Counter*, kStatuses.size()> requests_{};
+  metrics::Histogram* latency_ = nullptr;
+  std::array<metrics::Counter*, static_cast<int>(Event::kCount)> events_{};
   std::atomic<int64_t> active_{0};
-  std::array<std::atomic<uint64_t>, static_cast<int>(Event::kCount)> events_{};
+  // Last: removed before the members their callbacks read.
+  metrics::CollectorHandle gauges_;
+  metrics::CollectorHandle runtime_metrics_;
+  metrics::CollectorHandle actor_metrics_;
 };
 
 }  // namespace troupe::services

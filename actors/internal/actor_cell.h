@@ -204,7 +204,7 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
   }
 
   // Any thread; racy (a statistic).
-  uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
+  uint64_t processed() const override { return processed_.load(std::memory_order_relaxed); }
 
 
  protected:
@@ -388,6 +388,7 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
   // default, OnStart). The instance's timers go with it; watches and children stay.
   absl::Status RestartInstance(const absl::Status& why) {
     if (extras_ != nullptr && extras_->timers != nullptr) extras_->timers->CancelAll();
+    CountRestart();
     if (actor_ != nullptr) {
       Guarded([&] { actor_->PreRestart(why); }).IgnoreError();
       DeleteInstance(actor_);

@@ -127,6 +127,8 @@ absl::Status ActorCellBase::kill_reason() const {
   return kill_reason_;
 }
 
+void ActorCellBase::CountRestart() { system_->RecordRestart(); }
+
 void ActorCellBase::RequestRestart(const absl::Status& why) {
   {
     scheduler_internal::SpinLockHolder lock(request_lock_);

@@ -110,6 +110,10 @@ class ActorCellBase : public Supervisable {
   // Messages queued and not yet handled (approximate: the actor's fiber gives them
   // back in batches, and exactly whenever it goes to sleep).
   int64_t mailbox_depth() const { return room_.count(); }
+  // Messages handled so far. Any thread; racy (a statistic).
+  virtual uint64_t processed() const = 0;
+  // The actor's fiber, on each restart: counted in ActorSystem::restarts().
+  void CountRestart();
 
   // Any thread. `on_exit` runs once the actor has stopped: in the stopping actor's
   // own fiber, after its OnStop, or at once in the caller if it has stopped already.

@@ -43,7 +43,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "troupe/pipeline/pipeline_options.h"
+#include "troupe/pipeline/pipeline_stats.h"
 #include "troupe/profiling/labels.h"
 #include "troupe/scheduler/channel.h"
 #include "troupe/scheduler/context.h"
@@ -58,11 +61,17 @@ struct Item {
   T value;
 };
 
-// What every fiber of one run shares: the run's context and its first error.
+// What every fiber of one run shares: the run's context, its first error, and where
+// its stages' figures go (null: nowhere).
 class RunState {
  public:
-  explicit RunState(const Context& parent) : run_(WithCancel(parent)) {}
+  RunState(const Context& parent, PipelineStats* stats)
+      : run_(WithCancel(parent)), stats_(stats) {}
   const Context& context() const { return run_.context; }
+  // The counters of stage `name`, or null if the run keeps no stats.
+  PipelineStats::StageCounters* StageCounters(const std::string& name) {
+    return stats_ == nullptr ? nullptr : stats_->ForStage(name);
+  }
   // The first failure wins; it cancels the run.
   void Fail(absl::Status status) {
     {
@@ -79,9 +88,31 @@ class RunState {
 
  private:
   ContextWithCancel run_;
+  PipelineStats* const stats_;
   mutable std::mutex mutex_;  // never held across a park
   absl::Status first_error_;
 };
+
+// Counts `items` passed on by a stage (if it keeps stats).
+inline void CountItems(PipelineStats::StageCounters* counters, uint64_t items) {
+  if (counters != nullptr) counters->items.fetch_add(items, std::memory_order_relaxed);  // stat
+}
+
+// out.Send(item), parking while the channel is full; with `counters`, the time parked
+// is added to the stage's backpressure (a send that finds room reads no clock).
+template <typename T>
+absl::Status SendCounted(Channel<Item<T>>& out, Item<T>&& item, const RunState& run,
+                         PipelineStats::StageCounters* counters) {
+  if (counters == nullptr) return out.Send(std::move(item), run.context());
+  if (out.TrySend(std::move(item)) == ChannelStatus::kOk) return absl::OkStatus();
+  // Full or closed (the value was not moved): the blocking send says which.
+  const absl::Time start = absl::Now();
+  absl::Status sent = out.Send(std::move(item), run.context());
+  counters->backpressure_ns.fetch_add(
+      static_cast<uint64_t>(absl::ToInt64Nanoseconds(absl::Now() - start)),
+      std::memory_order_relaxed);  // relaxed: a statistic
+  return sent;
+}
 
 // Calls `call` (returning void), turning an escaping exception into a status.
 template <typename Call>
@@ -162,7 +193,8 @@ StagePlan MakeSource(Source source) {
                                             std::vector<JoinHandle>& fibers) mutable {
     auto* out = static_cast<Channel<Item<T>>*>(output);
     const profiling::LabelSet* labels = StageLabels("source");
-    fibers.push_back(Spawn([&run, out, &source, labels] {
+    PipelineStats::StageCounters* counters = run.StageCounters("source");
+    fibers.push_back(Spawn([&run, out, &source, labels, counters] {
       profiling::SetFiberLabels(labels);
       uint64_t sequence = 0;
       while (run.context().Err().ok()) {
@@ -184,7 +216,10 @@ StagePlan MakeSource(Source source) {
           value = std::move(**next);
         }
         if (!value.has_value()) break;
-        if (!out->Send(Item<T>{sequence++, std::move(*value)}, run.context()).ok()) break;
+        if (!SendCounted(*out, Item<T>{sequence++, std::move(*value)}, run, counters).ok()) {
+          break;
+        }
+        CountItems(counters, 1);
       }
       out->Close().IgnoreError();
     }));
@@ -233,8 +268,13 @@ StagePlan MakeStage(std::string name, Function function, StageOptions options) {
     Channel<Item<U>>* destination = reorder ? &*shared->scratch : out;
     const std::size_t batch_size = reorder ? 1 : BatchSize(capacity, parallelism);
     const profiling::LabelSet* labels = StageLabels(name);
+    PipelineStats::StageCounters* counters = run.StageCounters(name);
+    // In ordered mode the workers' sends go to the reorderer, whose own sends are the
+    // stage's (its items and backpressure).
+    PipelineStats::StageCounters* worker_counters = reorder ? nullptr : counters;
     for (int i = 0; i < parallelism; ++i) {
-      fibers.push_back(Spawn([&run, in, destination, shared, &function, name, batch_size, labels] {
+      fibers.push_back(Spawn([&run, in, destination, shared, &function, name, batch_size, labels,
+                              worker_counters] {
         profiling::SetFiberLabels(labels);
         std::vector<Item<T>> batch;
         std::vector<Item<U>> results;
@@ -269,18 +309,21 @@ StagePlan MakeStage(std::string name, Function function, StageOptions options) {
               results.push_back(Item<U>{item.sequence, **std::move(result)});
             }
           }
+          uint64_t sent = 0;
           for (Item<U>& result : results) {
-            if (!destination->Send(std::move(result), run.context()).ok()) {
+            if (!SendCounted(*destination, std::move(result), run, worker_counters).ok()) {
               going = false;
               break;
             }
+            ++sent;
           }
+          CountItems(worker_counters, sent);
         }
         if (shared->running.fetch_sub(1) == 1) destination->Close().IgnoreError();
       }));
     }
     if (reorder) {
-      fibers.push_back(Spawn([&run, out, shared, labels] {
+      fibers.push_back(Spawn([&run, out, shared, labels, counters] {
         profiling::SetFiberLabels(labels);
         // In ordered mode every stage sees exactly the sequences 0, 1, 2, ...: the
         // source numbers from 0, and no stage drops or reorders items.
@@ -292,11 +335,13 @@ StagePlan MakeStage(std::string name, Function function, StageOptions options) {
           pending.emplace(item->sequence, std::move(item->value));
           bool sent_all = true;
           while (!pending.empty() && pending.begin()->first == next) {
-            if (!out->Send(Item<U>{next, std::move(pending.begin()->second)}, run.context())
+            if (!SendCounted(*out, Item<U>{next, std::move(pending.begin()->second)}, run,
+                             counters)
                      .ok()) {
               sent_all = false;
               break;
             }
+            CountItems(counters, 1);
             pending.erase(pending.begin());
             ++next;
             shared->window->Release();
@@ -320,8 +365,9 @@ StagePlan MakeSink(std::string name, Function function, StageOptions options) {
     auto* in = static_cast<Channel<Item<T>>*>(input);
     const std::size_t batch_size = BatchSize(capacity, parallelism);
     const profiling::LabelSet* labels = StageLabels(name);
+    PipelineStats::StageCounters* counters = run.StageCounters(name);
     for (int i = 0; i < parallelism; ++i) {
-      fibers.push_back(Spawn([&run, in, &function, name, batch_size, labels] {
+      fibers.push_back(Spawn([&run, in, &function, name, batch_size, labels, counters] {
         profiling::SetFiberLabels(labels);
         std::vector<Item<T>> batch;
         batch.reserve(batch_size);
@@ -341,6 +387,7 @@ StagePlan MakeSink(std::string name, Function function, StageOptions options) {
               run.Fail(Annotate(name, status));
               return;
             }
+            CountItems(counters, 1);
           }
         }
       }));
@@ -356,7 +403,7 @@ class RunnablePipeline {
   // Fiber context only. Runs the pipeline to the end; see pipeline.h for the result.
   // May be called again: each Run builds fresh channels (stage functions are shared).
   absl::Status Run(const Context& context = Context()) {
-    RunState run(context);
+    RunState run(context, plan_.options.stats.get());
     const std::size_t stages = plan_.stages.size();
     std::vector<std::shared_ptr<void>> channels;
     for (std::size_t i = 1; i < stages; ++i) channels.push_back(plan_.stages[i].make_input());

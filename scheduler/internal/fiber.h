@@ -132,6 +132,11 @@ struct alignas(64) Fiber {
   std::atomic<bool> counted_as_blocked{false};
   ThreadParker thread_parker;
 
+  // When the fiber became runnable (MonotonicNanos), if this wake-up was sampled for
+  // the scheduling-latency histogram; else 0. Written by the waker before the run
+  // queue push, read and cleared by the P that runs it (schedule_latency.h).
+  int64_t runnable_since_ns = 0;
+
   // Free for higher layers to label the fiber while it runs (the actors layer puts
   // the address of the cell of the actor whose fiber it is there). Only the fiber itself
   // reads or writes it.

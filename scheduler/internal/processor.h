@@ -10,6 +10,7 @@
 #include "troupe/scheduler/internal/fiber_pool.h"
 #include "troupe/scheduler/internal/local_run_queue.h"
 #include "troupe/scheduler/internal/owner_counter.h"
+#include "troupe/scheduler/internal/schedule_latency.h"
 #include "troupe/scheduler/internal/stack_pool.h"
 #include "troupe/scheduler/internal/timer_heap.h"
 
@@ -51,6 +52,7 @@ struct Processor {
   uint64_t next_fiber_id = 0;  // owner; ids are handed out in batches
   uint64_t fiber_id_limit = 0;
   ProcessorCounters counters;  // owner writes
+  ScheduleLatencyHistogram schedule_latency;  // owner writes
   Processor* next_idle = nullptr;  // guarded by Scheduler::idle_mutex_
 };
 

@@ -79,6 +79,7 @@
 #include "troupe/scheduler/internal/fatal.h"
 #include "troupe/scheduler/internal/guard_page_handler.h"
 #include "troupe/scheduler/internal/net_poller.h"
+#include "troupe/scheduler/internal/schedule_latency.h"
 #include "troupe/scheduler/internal/spin_lock.h"
 #include "troupe/scheduler/internal/timer_heap.h"
 
@@ -211,6 +212,7 @@ Fiber* Scheduler::CreateFiber() {
   fiber->profile_labels.store(nullptr, std::memory_order_relaxed);  // published with the fiber
   fiber->park_at_top = false;
   fiber->waits_for_stack = false;
+  fiber->runnable_since_ns = 0;
   fiber->references.store(2, std::memory_order_relaxed);  // running + JoinHandle
   fiber->joiner.store(nullptr, std::memory_order_relaxed);
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
@@ -225,6 +227,10 @@ bool Scheduler::BeginRunning(Machine* machine, Fiber* fiber) {
   p->running_fiber_id.store(fiber->id.load(std::memory_order_relaxed),
                             std::memory_order_relaxed);  // for the monitor
   p->counters.switches.Add();
+  if (fiber->runnable_since_ns != 0) {  // a sampled wake-up (schedule_latency.h)
+    p->schedule_latency.Observe(MonotonicNanos() - fiber->runnable_since_ns);
+    fiber->runnable_since_ns = 0;
+  }
   // relaxed: tracing is switched on and off for whole runs; a slice more or less at
   // the edges is fine.
   if (tracing_.load(std::memory_order_relaxed)) machine->slice_start_ns = MonotonicNanos();
@@ -287,6 +293,7 @@ void Scheduler::ReleaseFiber(Fiber* fiber) {
 }
 
 void Scheduler::StartFiber(Fiber* fiber) {
+  if (SampleThisWakeup()) fiber->runnable_since_ns = MonotonicNanos();
   // Look the processor up again: building the body ran user code, which may have
   // parked and moved the caller.
   Machine* machine = CurrentMachine();
@@ -796,6 +803,7 @@ void Scheduler::ArmTimer(TimerEntry* entry) {
 
 void Scheduler::MakeRunnable(Fiber* fiber) {
   fiber->state.store(FiberState::kRunnable, std::memory_order_relaxed);
+  if (SampleThisWakeup()) fiber->runnable_since_ns = MonotonicNanos();
   Machine* machine = CurrentMachine();
   if (machine != nullptr && machine->scheduler == this && machine->processor != nullptr) {
     Processor* p = machine->processor;
@@ -836,6 +844,7 @@ void Scheduler::ReadCounters(RuntimeStats& counters) const {
     counters.global_queue_takes += p->counters.global_queue_takes.Read();
     counters.timers_armed += p->timers.size();
     counters.runnable_per_processor.push_back(p->run_queue.SizeApprox());
+    p->schedule_latency.AddTo(counters);
   }
   counters.fibers_spawned += fibers_spawned_outside_.load(std::memory_order_relaxed);
   counters.machine_parks = machine_parks_.load(std::memory_order_relaxed);
@@ -860,6 +869,11 @@ void Scheduler::ReadCounters(RuntimeStats& counters) const {
   counters.deadlocks_reported = deadlocks_reported_.load(std::memory_order_relaxed);
   counters.deadlock_checks = deadlock_checks_.load(std::memory_order_relaxed);
   counters.netpoll_wakeups = netpoll_wakeups_.load(std::memory_order_relaxed);
+  // relaxed, both: gauges for metrics, read racily as every figure here is.
+  counters.processors_idle =
+      static_cast<uint32_t>(std::max(0, idle_processor_count_.load(std::memory_order_relaxed)));
+  counters.machines_spinning =
+      static_cast<uint32_t>(std::max(0, spinning_machines_.load(std::memory_order_relaxed)));
 }
 
 }  // namespace troupe::scheduler_internal

@@ -3,6 +3,7 @@
 // shutdown: http_server_resilience_test.cc.)
 #include "troupe/services/http_server.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "troupe/scheduler/semaphore.h"
 #include "troupe/scheduler/this_fiber.h"
 #include "troupe/services/request_parser.h"
+#include "troupe/tests/metrics/prometheus_text_parser.h"
 #include "troupe/tests/services/http_test_client.h"
 
 namespace troupe::services {
@@ -103,19 +105,35 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503) {
   EXPECT_EQ(Metric("troupe_http_connections_rejected_total"), 1);
 }
 
-TEST_F(HttpServerTest, MetricsExposeRuntimeAndActors) {
+TEST_F(HttpServerTest, MetricsPageParsesAndShowsRequestsRuntimeAndActors) {
   Start({.kv_shards = 2});
   RunInFiber([&] {
     EXPECT_EQ(Exchange("PUT /kv/x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n1").status, 204);
-    Response metrics = Exchange("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
-    EXPECT_EQ(metrics.status, 200);
-    for (const char* series :
-         {"troupe_http_requests_total{code=\"204\"} 1", "troupe_http_request_duration_seconds_bucket",
-          "troupe_runtime_fibers", "troupe_runtime_runqueue{processor=\"1\"}",
-          "troupe_runtime_netpoll_wakeups_total",
-          "troupe_actor_mailbox_depth{actor=\"kv-0\"}", "troupe_actor_processed_total{actor=\"kv-1\"}"}) {
-      EXPECT_TRUE(absl::StrContains(metrics.body, series)) << series << "\n" << metrics.body;
-    }
+    Response page = Exchange("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(page.status, 200);
+    EXPECT_TRUE(absl::StrContains(page.headers, "text/plain; version=0.0.4")) << page.headers;
+    absl::StatusOr<std::vector<metrics_test::ParsedFamily>> families =
+        metrics_test::ParsePrometheusText(page.body);
+    ASSERT_TRUE(families.ok()) << families.status() << "\n" << page.body;
+    auto value = [&](absl::string_view name, std::map<std::string, std::string> labels = {}) {
+      absl::StatusOr<double> found = metrics_test::SampleValue(*families, name, labels);
+      EXPECT_TRUE(found.ok()) << name << "\n" << page.body;
+      return found.ok() ? *found : -1;
+    };
+    EXPECT_EQ(value("troupe_http_requests_total", {{"code", "204"}}), 1);
+    // The PUT, and the GET now being answered is not counted yet.
+    EXPECT_EQ(value("troupe_http_request_duration_seconds_count"), 1);
+    EXPECT_GE(value("troupe_http_connections_active"), 1);  // this one
+    EXPECT_GE(value("troupe_runtime_fibers"), 1);
+    EXPECT_GE(value("troupe_runtime_runqueue", {{"processor", "1"}}), 0);
+    EXPECT_GE(value("troupe_runtime_netpoll_wakeups_total"), 0);
+    EXPECT_GE(value("troupe_actor_mailbox_depth", {{"actor", "kv-0"}}), 0);
+    // The PUT was handled by one of the two shards.
+    EXPECT_EQ(value("troupe_actor_processed_total", {{"actor", "kv-0"}}) +
+                  value("troupe_actor_processed_total", {{"actor", "kv-1"}}),
+              1);
+    EXPECT_EQ(value("troupe_actor_dead_letters_total"), 0);
+    EXPECT_EQ(value("troupe_kv_bytes"), 1 + 1 + 64);
   });
 }
 
