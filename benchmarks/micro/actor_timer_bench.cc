@@ -183,7 +183,6 @@ void BM_ActorTimerStartCancel(benchmark::State& state) {
       SharedSystem().Spawn<StartCancelActor>({.name = "start-cancel"});
   static Semaphore* done = new Semaphore(0);
   const uint64_t allocations_before = AllocationCount();
-  const uint64_t skipped_before = SharedSystem().timer_ticks_skipped();
   for (auto _ : state) {
     if (!actor.Tell(StartCancel{kPairs, done}).ok()) std::abort();
     done->Acquire();

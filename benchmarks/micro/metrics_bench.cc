@@ -10,8 +10,8 @@
 // core as well as contention).
 //
 //   bazel build -c opt //benchmarks/micro:metrics_bench
-//   bazel-bin/benchmarks/micro/metrics_bench --benchmark_repetitions=5 \
-//       --benchmark_report_aggregates_only=true
+//   bazel-bin/benchmarks/micro/metrics_bench --benchmark_repetitions=5
+//       --benchmark_report_aggregates_only=true   (one command)
 #include <algorithm>
 #include <atomic>
 #include <cstdint>

@@ -125,12 +125,17 @@ TEST(RemoteProcessTest, TwoProcessesExchangeMessagesAndAKilledHostIsDeclaredDead
       // An ask the host never answers (its counter blocks for good); its 60 s
       // deadline only bounds a broken test: it must fail when the host is dead.
       RemoteRef<Command, Total> remote = *counter;
+      const uint64_t asks_before = (*node)->stats().asks_sent;  // the Lookup's probe counts too
       JoinHandle asker = harness.runtime().Spawn([remote] {
         absl::StatusOr<Total> answer = remote.Ask(remote_testing::Block(), absl::Seconds(60));
         EXPECT_EQ(answer.status().code(), absl::StatusCode::kUnavailable) << answer.status();
       });
-      ASSERT_TRUE(testing::WaitUntil([&] { return (*node)->stats().asks_sent >= 2; },
+      ASSERT_TRUE(testing::WaitUntil([&] { return (*node)->stats().asks_sent > asks_before; },
                                      "the blocking ask is sent"));
+      // A probe answered through the counter's subscription, sent after the blocking
+      // ask: the host has received that ask, so it is pending there when the host
+      // dies (killed earlier, the ask could meet "no responders" instead).
+      ASSERT_TRUE((*node)->Lookup<Command, Total>("counter").ok());
       host.Kill();
       absl::StatusOr<absl::Status> reason = reasons.Recv(Context());
       ASSERT_TRUE(reason.ok());
