@@ -135,7 +135,9 @@ TEST(RemoteProcessTest, TwoProcessesExchangeMessagesAndAKilledHostIsDeclaredDead
       // A probe answered through the counter's subscription, sent after the blocking
       // ask: the host has received that ask, so it is pending there when the host
       // dies (killed earlier, the ask could meet "no responders" instead).
-      ASSERT_TRUE((*node)->Lookup<Command, Total>("counter").ok());
+      const absl::StatusOr<RemoteRef<Command, Total>> probed =
+          (*node)->Lookup<Command, Total>("counter");
+      ASSERT_TRUE(probed.ok()) << probed.status();
       host.Kill();
       absl::StatusOr<absl::Status> reason = reasons.Recv(Context());
       ASSERT_TRUE(reason.ok());
