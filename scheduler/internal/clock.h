@@ -16,13 +16,6 @@ int64_t MonotonicNanos();
 // in dumps, where a park must not pay a full clock read.
 int64_t MonotonicCoarseNanos();
 
-// A time of the monotonic clock as Fiber::wait_since_ms keeps it: milliseconds,
-// truncated to 32 bits. The difference of two such values (in uint32_t arithmetic)
-// is right for spans under 49 days.
-inline uint32_t WaitStartMillis(int64_t monotonic_ns) {
-  return static_cast<uint32_t>(monotonic_ns / 1'000'000);
-}
-
 }  // namespace troupe::scheduler_internal
 
 #endif  // TROUPE_SCHEDULER_INTERNAL_CLOCK_H_

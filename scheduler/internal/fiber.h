@@ -88,25 +88,38 @@ struct alignas(64) Fiber {
   // stack could be had for its first run (ResourceExhausted). Reported by Join.
   absl::Status failure;
 
+  // The record is 256 bytes (four cache lines; an idle actor is one record and a
+  // cell: BENCHMARKS.md "A million actors"): the small fields below share the
+  // eight bytes after `state`, so that the 8-byte ones leave no holes.
   std::atomic<FiberState> state{FiberState::kRunnable};
-  // When the current wait began, for "waiting: mutex, 12s" in dumps: the low 32 bits
-  // of MonotonicCoarseNanos in milliseconds (WaitStartMillis), so that it fits in the
-  // padding after `state` and the record does not grow (an idle actor is one record
-  // and a cell: BENCHMARKS.md "A million actors"); differences are right for waits
-  // under 49 days. Written by the fiber in BeginWait; read racily by dumps (relaxed:
-  // a snapshot may pair a reason with the previous wait's start, as it may anyway).
-  std::atomic<uint32_t> wait_since_ms{0};
-  std::atomic<uint64_t> wait_token{0};
   // Written by the claiming waker before it makes the fiber runnable; read by the
   // fiber after it resumes (ordered by the run queue hand-off or the parker).
   WakeReason wake_reason = WakeReason::kNone;
+  // Whether wait_started_ns came from the full clock because a block or mutex
+  // profile was on when the wait began (wait_profiling.h). Written and read as
+  // wait_started_ns is.
+  bool wait_profiled = false;
+  // References: one while the fiber has not finished, one per JoinHandle. Zero
+  // while the record is free in its pool.
+  std::atomic<int32_t> references{0};
+  std::atomic<uint64_t> wait_token{0};
+  // When the current wait began: MonotonicNanos while a block or mutex profile is on
+  // (wait_profiled), else MonotonicCoarseNanos (a few ns a park, 1-4 ms late), for
+  // "waiting: mutex, 12s" in dumps. Written by the fiber in BeginWait before it
+  // publishes its wait token (release); read by itself in CommitWait, by the waker
+  // that claimed the wait (after ClaimWait's acquire, before FinishWake: the fiber
+  // cannot begin another wait in between), and racily by dumps (relaxed: a snapshot
+  // may pair a reason with the previous wait's start, as it may anyway).
+  std::atomic<int64_t> wait_started_ns{0};
   // Static text naming what the fiber waits on, for deadlock reports and dumps.
   std::atomic<const char*> wait_reason{nullptr};
   TimerEntry timer;  // its wait timer: `fiber` is this record
 
-  // References: one while the fiber has not finished, one per JoinHandle. Zero
-  // while the record is free in its pool.
-  std::atomic<int32_t> references{0};
+  // When the fiber became runnable (MonotonicNanos), if this wake-up was sampled for
+  // the scheduling-latency histogram; else 0. Written by the waker before the run
+  // queue push, read and cleared by the P that runs it (schedule_latency.h).
+  int64_t runnable_since_ns = 0;
+
   // Join protocol: nullptr (running, nobody waiting), the waiting Fiber, or
   // kJoinDone once finished. The joiner's token is written before its CAS (release).
   std::atomic<Fiber*> joiner{nullptr};
@@ -132,11 +145,6 @@ struct alignas(64) Fiber {
   std::atomic<bool> counted_as_blocked{false};
   ThreadParker thread_parker;
 
-  // When the fiber became runnable (MonotonicNanos), if this wake-up was sampled for
-  // the scheduling-latency histogram; else 0. Written by the waker before the run
-  // queue push, read and cleared by the P that runs it (schedule_latency.h).
-  int64_t runnable_since_ns = 0;
-
   // Free for higher layers to label the fiber while it runs (the actors layer puts
   // the address of the cell of the actor whose fiber it is there). Only the fiber itself
   // reads or writes it.
@@ -147,17 +155,13 @@ struct alignas(64) Fiber {
   // on the fiber's own thread, and by fiber profiles from any thread: release by the
   // writer, acquire by other threads' readers.
   std::atomic<const void*> profile_labels{nullptr};
-  // When the current wait began (MonotonicNanos), stamped by BeginWait only while a
-  // block or mutex profile is on (wait_profiling.h); 0 otherwise. Written by the
-  // fiber before it publishes its wait token (release), read by itself in
-  // CommitWait and by the waker that claimed the wait (after ClaimWait's acquire,
-  // before FinishWake: the fiber cannot begin another wait in between).
-  int64_t wait_started_ns = 0;
 
   // The values of FiberLocal variables this fiber used (fiber_local.h), or null.
   // Only the fiber itself touches them; destroyed when its body has finished.
   FiberLocals* locals = nullptr;
 };
+
+static_assert(sizeof(Fiber) == 256, "a Fiber record is four cache lines (see `state`)");
 
 inline Fiber* const kJoinDone = reinterpret_cast<Fiber*>(uintptr_t{1});
 

@@ -21,6 +21,7 @@
 //
 // The tick is 20 us while some M is in a blocking call (a P hand-off should be quick)
 // and backs off to 10 ms otherwise; it is never longer than the schedtrace interval.
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
@@ -232,8 +233,9 @@ FiberInfo InfoOf(Fiber* fiber, FiberState state, int64_t now) {
       info.wait_reason = reason;
     }
     // relaxed: a statistic of the snapshot (fiber.h).
-    const uint32_t since = fiber->wait_since_ms.load(std::memory_order_relaxed);
-    info.waiting_for = absl::Milliseconds(static_cast<uint32_t>(WaitStartMillis(now) - since));
+    // (A profiled wait's start is from the full clock, which `now` may trail.)
+    const int64_t since = fiber->wait_started_ns.load(std::memory_order_relaxed);
+    info.waiting_for = absl::Nanoseconds(std::max<int64_t>(0, now - since));
   }
   // acquire; pairs with the release in SetFiberLabels and NameFiber: the set's
   // contents were written before its address was published.

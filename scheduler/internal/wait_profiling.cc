@@ -43,13 +43,12 @@ void SetContendedUnlockHook(ContendedUnlockHook hook) {
   UpdateOn();
 }
 
-int64_t WaitProfilingStamp() {
-  return wait_profiling_on.load(std::memory_order_relaxed) ? MonotonicNanos() : 0;
-}
+bool WaitProfilingOn() { return wait_profiling_on.load(std::memory_order_relaxed); }
 
 void ReportWaitEnded(Fiber* self, const char* reason, const void* frame) {
   if (WaitEndedHook hook = wait_ended_hook.load(std::memory_order_relaxed)) {
-    hook(self, reason, self->wait_started_ns, MonotonicNanos(), frame);
+    hook(self, reason, self->wait_started_ns.load(std::memory_order_relaxed), MonotonicNanos(),
+         frame);
   }
 }
 

@@ -142,10 +142,13 @@ uint64_t BeginWait(Fiber* self, const char* reason) {
   const uint64_t token = self->wait_token.load(std::memory_order_relaxed) + 1;  // odd
   self->wake_reason = WakeReason::kNone;
   self->wait_reason.store(reason, std::memory_order_relaxed);
-  // relaxed: read only by dumps, as wait_reason. A coarse clock read: a few ns, see
-  // BENCHMARKS.md "Names in fiber dumps".
-  self->wait_since_ms.store(WaitStartMillis(MonotonicCoarseNanos()), std::memory_order_relaxed);
-  self->wait_started_ns = WaitProfilingStamp();  // 0 unless a profile is on
+  // One clock read a wait, for dumps and, while a block or mutex profile is on, for
+  // the profile, which needs the full clock (wait_profiling.h). relaxed: published
+  // by the token's release below; dumps read it racily, as wait_reason.
+  const bool profiled = WaitProfilingOn();
+  self->wait_profiled = profiled;
+  self->wait_started_ns.store(profiled ? MonotonicNanos() : MonotonicCoarseNanos(),
+                              std::memory_order_relaxed);
   if (!self->is_thread) self->state.store(FiberState::kParking, std::memory_order_relaxed);
   // release: a waker that claims this token also sees the writes above.
   self->wait_token.store(token, std::memory_order_release);
@@ -235,7 +238,7 @@ WakeReason WaitUntilWoken(Fiber* self, uint64_t token, int64_t deadline_ns) {
 }  // namespace
 
 WakeReason CommitWait(Fiber* self, uint64_t token, int64_t deadline_ns) {
-  if (self->wait_started_ns == 0) return WaitUntilWoken(self, token, deadline_ns);
+  if (!self->wait_profiled) return WaitUntilWoken(self, token, deadline_ns);
   // A block or mutex profile is on (wait_profiling.h). relaxed: our own field.
   const char* reason = self->wait_reason.load(std::memory_order_relaxed);
   const WakeReason woken = WaitUntilWoken(self, token, deadline_ns);

@@ -67,7 +67,9 @@ bool WaitQueue::WakeOne(SpinLock& lock, int64_t* woken_wait_started_ns) {
   }
   if (node == nullptr) return false;
   // Claimed and not yet woken: the waiter cannot begin another wait (fiber.h).
-  if (woken_wait_started_ns != nullptr) *woken_wait_started_ns = node->fiber->wait_started_ns;
+  if (woken_wait_started_ns != nullptr && node->fiber->wait_profiled) {
+    *woken_wait_started_ns = node->fiber->wait_started_ns.load(std::memory_order_relaxed);
+  }
   FinishWake(node->fiber, WakeReason::kSignaled);
   return true;
 }

@@ -66,8 +66,8 @@ class WaitQueue {
   }
 
   // Lock not held. Wakes the oldest waiter that is still waiting; false if none is.
-  // If `woken_wait_started_ns` is not null it receives when the woken waiter began
-  // waiting (Fiber::wait_started_ns: 0 unless a profile is on), for Mutex::Unlock.
+  // If `woken_wait_started_ns` is not null and the woken waiter's wait was profiled
+  // (Fiber::wait_profiled), it receives when that wait began, for Mutex::Unlock.
   bool WakeOne(SpinLock& lock, int64_t* woken_wait_started_ns = nullptr);
   // Lock not held. Wakes every waiter that is waiting; returns how many. Waiters are
   // popped under the lock in batches and woken after it is released.
