@@ -1,7 +1,5 @@
 // Actors' names and types in fiber dumps, and in the records they log: a dump of a
 // hung service points at the culprit by name.
-#include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,6 +12,7 @@
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/semaphore.h"
 #include "troupe/tests/actors/test_actors.h"
+#include "troupe/tests/scheduler/log_capture.h"
 #include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
@@ -37,22 +36,6 @@ struct Note {
 class Notary : public Actor<Note> {
  public:
   void Receive(Note& note) override { TROUPE_LOG(kWarning, "noted", {{"text", note.text}}); }
-};
-
-class KeepingSink : public LogSink {
- public:
-  void Write(const LogRecord& record) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    lines_.push_back(FormatLogMessage(record));
-  }
-  std::vector<std::string> lines() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return lines_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::string> lines_;
 };
 
 class ActorNamesTest : public ::testing::TestWithParam<int> {
@@ -110,13 +93,12 @@ TEST_P(ActorNamesTest, DumpOfAHungActorNamesItsFiberActorTypeAndWait) {
 }
 
 TEST_P(ActorNamesTest, RecordsLoggedByAnActorCarryItsNameAndType) {
-  auto sink = std::make_shared<KeepingSink>();
-  std::shared_ptr<LogSink> previous = SetLogSink(sink);
+  testing::LogCapture log;
   ActorRef<Note> notary = harness_.system().Spawn<Notary>({.name = "notary"});
   ASSERT_TRUE(notary.Tell(Note{"hello"}).ok());
-  ASSERT_TRUE(testing::WaitUntil([&] { return !sink->lines().empty(); }, "the notary logged"));
-  SetLogSink(previous);
-  const std::string line = sink->lines()[0];
+  ASSERT_TRUE(testing::WaitUntil([&] { return !log.lines().empty(); }, "the notary logged"));
+  log.Stop();
+  const std::string line = log.lines()[0];
   EXPECT_EQ(line.find("noted text=hello [fiber "), 0u) << line;
   EXPECT_NE(line.find(" actor notary (troupe::(anonymous namespace)::Notary)]"),
             std::string::npos)

@@ -4,7 +4,6 @@
 #include "troupe/services/chat/chat_server.h"
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -16,8 +15,8 @@
 #include "troupe/net/tcp.h"
 #include "troupe/scheduler/context.h"
 #include "troupe/scheduler/fiber_info.h"
-#include "troupe/scheduler/log.h"
 #include "troupe/scheduler/runtime.h"
+#include "troupe/tests/scheduler/log_capture.h"
 #include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe::services::chat {
@@ -100,26 +99,8 @@ TEST_F(ChatServerTest, RoomsDeliverToTheirMembersOnly) {
   });
 }
 
-// Keeps the messages of the records it is given.
-class KeepingSink : public LogSink {
- public:
-  void Write(const LogRecord& record) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    lines_.push_back(FormatLogMessage(record));
-  }
-  std::vector<std::string> lines() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return lines_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
-
 TEST_F(ChatServerTest, DumpAndLogNameTheServicesFibersAndActors) {
-  auto sink = std::make_shared<KeepingSink>();
-  std::shared_ptr<LogSink> previous = SetLogSink(sink);
+  testing::LogCapture log;
   WithServer({}, [&](ChatServer& server) {
     Client ada(server.port());
     ada.Send("JOIN go");
@@ -142,9 +123,9 @@ TEST_F(ChatServerTest, DumpAndLogNameTheServicesFibersAndActors) {
     EXPECT_TRUE(testing::WaitUntil(all_shown, "the dump shows the named fibers parked"))
         << dump;
   });
-  SetLogSink(previous);
+  log.Stop();
   bool room_opened = false;
-  for (const std::string& line : sink->lines()) {
+  for (const std::string& line : log.lines()) {
     if (!absl::StartsWith(line, "chat: room opened room=go [fiber ")) continue;
     room_opened = true;
     EXPECT_TRUE(absl::EndsWith(line, " actor lobby (troupe::services::chat::Lobby)]")) << line;
