@@ -53,6 +53,8 @@ struct RemoteStats {
   uint64_t orphan_replies = 0;     // replies to asks no longer waiting
   // The connection: drops, reconnects, and what was in flight meanwhile.
   uint64_t disconnects = 0;
+  // Counted once the server has confirmed this node's subscriptions again, so
+  // replies and messages to it are routed from then on.
   uint64_t reconnects = 0;
   uint64_t asks_pending_at_disconnect = 0;  // summed over disconnects
   uint64_t published_while_disconnected = 0;

@@ -53,6 +53,9 @@ int64_t Millis(absl::Duration duration) { return absl::ToInt64Milliseconds(durat
 // is closed regardless after this long.
 constexpr int64_t kDrainTimeoutMs = 5000;
 
+// How long a reconnect waits for the server to confirm the resent subscriptions.
+constexpr int64_t kReconnectFlushTimeoutMs = 5000;
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
@@ -128,8 +131,16 @@ void Transport::OnClosed(natsConnection*, void* closure) {
   transport->completion_cv_.notify_all();
 }
 
-void Transport::OnReconnected(natsConnection*, void* closure) {
+void Transport::OnReconnected(natsConnection* connection, void* closure) {
   auto* transport = static_cast<Transport*>(closure);
+  // The client resent its subscriptions before posting this callback, but the
+  // server registers them only when it reads them: until then a reply published on
+  // another connection finds no interest and is lost. The flush's PING/PONG round
+  // trip says the server has read them, so a reconnect is counted (and observable)
+  // only once this node can be reached again. The connection outlives this call:
+  // Close destroys it after the closed callback, which comes after this one
+  // (invariant 4); a flush that fails (dropped again, closed) is not a reconnect.
+  if (natsConnection_FlushTimeout(connection, kReconnectFlushTimeoutMs) != NATS_OK) return;
   transport->counters_.reconnects.fetch_add(1, std::memory_order_relaxed);  // statistics
 }
 

@@ -339,7 +339,7 @@ TEST_F(RemoteNodeTest, ServerRestartIsCountedAndAsksWorkAfterIt) {
     ASSERT_TRUE(WaitUntil([&] { return probe_->blocked.load() == 1; }, "the actor is blocked"));
     // One ask in flight across the restart: its request is in the host's mailbox.
     JoinHandle asker = harness_.runtime().Spawn([&] {
-      absl::StatusOr<Total> answer = remote.Ask(Add(5, 9, 0), absl::Seconds(60));
+      absl::StatusOr<Total> answer = remote.Ask(Add(5, 9, 0), absl::Seconds(20));
       EXPECT_TRUE(answer.ok()) << answer.status();
     });
     ASSERT_TRUE(WaitUntil([&] { return host_->stats().delivered == 2; }, "the ask is queued"));
