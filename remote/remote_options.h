@@ -31,6 +31,14 @@ struct RemoteNodeOptions {
   // [1 ms, 1 min], failure_detection >= 2 * heartbeat_interval.
   absl::Duration heartbeat_interval = absl::Milliseconds(200);
   absl::Duration failure_detection = absl::Seconds(1);
+  // Delivery is at most once. Each subscription (a published actor, this node's
+  // replies) has a buffer in the NATS client between the socket and the actor's
+  // mailbox; an actor whose bounded mailbox is full holds its buffer, and beyond
+  // either limit the client drops what arrives — counted in
+  // RemoteStats::dropped_by_full_buffer and logged, never silently. Raise them for
+  // bursts an actor takes longer to absorb; at least 1 each.
+  int pending_messages_limit = 65536;
+  int pending_bytes_limit = 64 << 20;
 };
 
 // What a RemoteNode has done, as counters since it connected.
@@ -59,6 +67,11 @@ struct RemoteStats {
   uint64_t asks_pending_at_disconnect = 0;  // summed over disconnects
   uint64_t published_while_disconnected = 0;
   uint64_t publish_failures = 0;
+  // Messages the NATS client discarded on arrival because a subscription's buffer
+  // was full (see RemoteNodeOptions::pending_messages_limit), and how many times a
+  // buffer filled up.
+  uint64_t dropped_by_full_buffer = 0;
+  uint64_t full_buffer_episodes = 0;
   uint64_t nodes_declared_dead = 0;
   uint64_t asks_failed_by_node_death = 0;
 };

@@ -78,6 +78,11 @@ absl::Status ValidateOptions(const RemoteNodeOptions& options) {
         "reconnect_wait must be >= 0 and max_reconnects >= -1; got ",
         absl::FormatDuration(options.reconnect_wait), " and ", options.max_reconnects));
   }
+  if (options.pending_messages_limit < 1 || options.pending_bytes_limit < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pending_messages_limit and pending_bytes_limit must be at least 1; got ",
+        options.pending_messages_limit, " and ", options.pending_bytes_limit));
+  }
   return absl::OkStatus();
 }
 
@@ -111,7 +116,8 @@ absl::StatusOr<std::shared_ptr<NodeCore>> NodeCore::Connect(RemoteNodeOptions op
   NodeCore* raw = core.get();  // the transport closes before the core goes
   absl::StatusOr<std::unique_ptr<Transport>> transport = Transport::Connect(
       TransportOptions{core->options_.url, core->name_, core->options_.connect_timeout,
-                       core->options_.reconnect_wait, core->options_.max_reconnects},
+                       core->options_.reconnect_wait, core->options_.max_reconnects,
+                       core->options_.pending_messages_limit, core->options_.pending_bytes_limit},
       [raw] {
         raw->counters_.asks_pending_at_disconnect.fetch_add(raw->pending_.size(),
                                                             std::memory_order_relaxed);
@@ -166,6 +172,8 @@ RemoteStats NodeCore::Stats() const {
   stats.reconnects = get(connection.reconnects);
   stats.published_while_disconnected = get(connection.published_while_disconnected);
   stats.publish_failures = get(connection.publish_failures);
+  stats.dropped_by_full_buffer = transport_->DroppedMessages();
+  stats.full_buffer_episodes = get(connection.slow_consumer_episodes);
   return stats;
 }
 

@@ -32,6 +32,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "troupe/scheduler/internal/fatal.h"
+#include "troupe/scheduler/log.h"
 
 namespace troupe::remote_internal {
 
@@ -39,6 +40,35 @@ struct Transport::SubscriptionState {
   Transport* transport;  // outlives the state: Close waits for its completion
   Handler handler;
   natsSubscription* subscription = nullptr;  // released by the completion
+  int64_t drops_counted = 0;  // of the client's count; guarded by subscriptions_mutex_
+};
+
+// A slow consumer: the client's buffer for one subscription was full and it began
+// to drop what arrives. Reported once per episode (from the client's thread), so
+// the count of messages comes from the subscription's own tally, here and in
+// DroppedMessages. Other asynchronous errors are the connection's, which the
+// disconnected/closed callbacks already report.
+struct Transport::ErrorHandler {
+  static void OnError(natsConnection*, natsSubscription* subscription, natsStatus status,
+                      void* closure) {
+    if (status != NATS_SLOW_CONSUMER || subscription == nullptr) return;
+    auto* transport = static_cast<Transport*>(closure);
+    transport->counters_.slow_consumer_episodes.fetch_add(1, std::memory_order_relaxed);
+    std::string subject;
+    {
+      std::lock_guard<std::mutex> lock(transport->subscriptions_mutex_);
+      for (auto& [id, state] : transport->subscriptions_) {
+        if (state->subscription != subscription) continue;
+        transport->CountDropsLocked(*state);
+        subject = natsSubscription_GetSubject(subscription);
+        break;
+      }
+    }
+    TROUPE_LOG(kWarning,
+               "remote: a subscription's buffer is full; the NATS client drops what arrives "
+               "until its actor catches up (counted in RemoteStats::dropped_by_full_buffer)",
+               {{"subject", subject}});
+  }
 };
 
 namespace {
@@ -62,6 +92,8 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
     const TransportOptions& options, std::function<void()> on_disconnect) {
   std::unique_ptr<Transport> transport(new Transport());
   transport->on_disconnect_ = std::move(on_disconnect);
+  transport->pending_messages_limit_ = options.pending_messages_limit;
+  transport->pending_bytes_limit_ = options.pending_bytes_limit;
   natsOptions* nats_options = nullptr;
   natsStatus status = natsOptions_Create(&nats_options);
   if (status == NATS_OK) status = natsOptions_SetURL(nats_options, options.url.c_str());
@@ -82,6 +114,10 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
   if (status == NATS_OK) {
     status = natsOptions_SetClosedCB(nats_options, &Transport::OnClosed, transport.get());
   }
+  if (status == NATS_OK) {
+    status = natsOptions_SetErrorHandler(nats_options, &ErrorHandler::OnError, transport.get());
+  }
+
   if (status == NATS_OK) status = natsConnection_Connect(&transport->connection_, nats_options);
   natsOptions_Destroy(nats_options);
   if (status != NATS_OK) {
@@ -157,6 +193,12 @@ absl::StatusOr<Transport::SubscriptionId> Transport::Subscribe(const std::string
     return ClientError(absl::StrCat("cannot subscribe to ", subject), status);
   }
   state->subscription = subscription;
+  status = natsSubscription_SetPendingLimits(subscription, pending_messages_limit_,
+                                             pending_bytes_limit_);
+  if (status != NATS_OK) {
+    scheduler_internal::Fatal("Transport::Subscribe", "natsSubscription_SetPendingLimits: %s",
+                              natsStatus_GetText(status));
+  }
   {
     std::lock_guard<std::mutex> lock(completion_mutex_);
     ++live_states_;
@@ -170,7 +212,7 @@ absl::StatusOr<Transport::SubscriptionId> Transport::Subscribe(const std::string
   {
     std::lock_guard<std::mutex> lock(subscriptions_mutex_);
     id = next_subscription_++;
-    subscriptions_.emplace(id, subscription);
+    subscriptions_.emplace(id, state);
   }
   // The server registers the interest when it reads the SUB; the flush's PING/PONG
   // round trip says it has.
@@ -189,7 +231,9 @@ void Transport::Unsubscribe(SubscriptionId id, Ending ending) {
     std::lock_guard<std::mutex> lock(subscriptions_mutex_);
     auto it = subscriptions_.find(id);
     if (it == subscriptions_.end()) return;
-    subscription = it->second;
+    // Counted now: once it leaves the map its state may be freed at any time.
+    CountDropsLocked(*it->second);
+    subscription = it->second->subscription;
     subscriptions_.erase(it);
   }
   // Either call closes the subscription (its completion follows and releases it)
@@ -229,7 +273,7 @@ void Transport::Close() {
   std::vector<SubscriptionId> ids;
   {
     std::lock_guard<std::mutex> lock(subscriptions_mutex_);
-    for (const auto& [id, subscription] : subscriptions_) ids.push_back(id);
+    for (const auto& [id, state] : subscriptions_) ids.push_back(id);
   }
   for (SubscriptionId id : ids) Unsubscribe(id);
   {
@@ -255,6 +299,21 @@ void Transport::Close() {
   }
   natsConnection_Destroy(connection_);
   connection_ = nullptr;
+}
+
+void Transport::CountDropsLocked(SubscriptionState& state) {
+  int64_t dropped = 0;
+  if (natsSubscription_GetDropped(state.subscription, &dropped) != NATS_OK) return;
+  if (dropped > state.drops_counted) {
+    dropped_ += static_cast<uint64_t>(dropped - state.drops_counted);
+    state.drops_counted = dropped;
+  }
+}
+
+uint64_t Transport::DroppedMessages() {
+  std::lock_guard<std::mutex> lock(subscriptions_mutex_);
+  for (auto& [id, state] : subscriptions_) CountDropsLocked(*state);
+  return dropped_;
 }
 
 bool Transport::connected() const {

@@ -52,6 +52,10 @@ struct TransportOptions {
   absl::Duration connect_timeout;
   absl::Duration reconnect_wait;
   int max_reconnects;  // -1: forever
+  // Each subscription's buffer in the client (messages received, not yet handled):
+  // beyond either limit the client drops what arrives (counted, see DroppedMessages).
+  int pending_messages_limit;
+  int pending_bytes_limit;
 };
 
 // Counters of the connection's life; any thread reads them (relaxed: statistics).
@@ -62,6 +66,9 @@ struct TransportCounters {
   // and sent on reconnect (or failed at Publish when that buffer was full).
   std::atomic<uint64_t> published_while_disconnected{0};
   std::atomic<uint64_t> publish_failures{0};
+  // Times the client reported a subscription's buffer full (it then drops what
+  // arrives until the handler catches up): one report per episode, not per message.
+  std::atomic<uint64_t> slow_consumer_episodes{0};
 };
 
 class Transport {
@@ -98,6 +105,11 @@ class Transport {
   // Any thread but a handler's. Idempotent.
   void Close();
 
+  // Messages the client discarded because a subscription's buffer was full (its
+  // handler — an actor's delivery — did not keep up), summed over every
+  // subscription this Transport has had. Never decreases. Any thread.
+  uint64_t DroppedMessages();
+
   bool connected() const;
   const TransportCounters& counters() const { return counters_; }
   // Messages and bytes in and out, as the client counts them.
@@ -115,12 +127,19 @@ class Transport {
   static void OnDisconnected(__natsConnection*, void* closure);
   static void OnReconnected(__natsConnection*, void* closure);
   static void OnClosed(__natsConnection*, void* closure);
+  // The client's error handler (transport.cc: its signature needs nats.h's types).
+  struct ErrorHandler;
+  friend struct ErrorHandler;
+  // Adds to dropped_ what `state`'s subscription dropped since last counted.
+  // Under subscriptions_mutex_, with `state` in subscriptions_ (so not yet freed).
+  void CountDropsLocked(SubscriptionState& state);
 
   __natsConnection* connection_ = nullptr;  // null once closed (under lifecycle_)
   // Shared by Publish and Subscribe; Close takes it exclusively to null connection_.
   mutable std::shared_mutex lifecycle_;
   std::mutex subscriptions_mutex_;
-  absl::flat_hash_map<SubscriptionId, __natsSubscription*> subscriptions_;
+  absl::flat_hash_map<SubscriptionId, SubscriptionState*> subscriptions_;
+  uint64_t dropped_ = 0;  // guarded by subscriptions_mutex_
   SubscriptionId next_subscription_ = 1;
   // SubscriptionStates not yet freed by OnComplete; Close waits for 0.
   std::mutex completion_mutex_;
@@ -128,6 +147,8 @@ class Transport {
   int live_states_ = 0;  // guarded by completion_mutex_
   bool closed_ = false;  // the closed callback has run; guarded by completion_mutex_
   std::function<void()> on_disconnect_;
+  int pending_messages_limit_ = 0;  // set by Connect
+  int pending_bytes_limit_ = 0;
   // Set by Close before it closes the connection: the client reports that close as
   // a disconnect, which is not one to count or act on. release; pairs with the
   // acquire in OnDisconnected.

@@ -23,6 +23,7 @@
 #include "troupe/tests/remote/counter_actor.h"
 #include "troupe/tests/remote/nats_server.h"
 #include "troupe/tests/remote/test_messages.pb.h"
+#include "troupe/tests/scheduler/log_capture.h"
 #include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
@@ -76,13 +77,15 @@ class RemoteNodeTest : public ::testing::Test {
     server_.Stop();
   }
 
-  std::unique_ptr<RemoteNode> Connect(const std::string& name, absl::Duration detection =
-                                                                   absl::Seconds(5)) {
+  std::unique_ptr<RemoteNode> Connect(const std::string& name,
+                                      absl::Duration detection = absl::Seconds(5),
+                                      int pending_messages_limit = 65536) {
     RemoteNodeOptions options;
     options.url = server_.url();
     options.system = "test";
     options.node_name = name;
     options.failure_detection = detection;
+    options.pending_messages_limit = pending_messages_limit;
     absl::StatusOr<std::unique_ptr<RemoteNode>> node = RemoteNode::Connect(options);
     EXPECT_TRUE(node.ok()) << node.status();
     return node.ok() ? *std::move(node) : nullptr;
@@ -358,6 +361,47 @@ TEST_F(RemoteNodeTest, ServerRestartIsCountedAndAsksWorkAfterIt) {
   });
 }
 
+TEST_F(RemoteNodeTest, WhatAFullBufferDropsIsCountedAndLoggedNeverSilent) {
+  // The host's client buffers at most 8 messages per subscription; the actor's
+  // mailbox holds 4 and the actor is blocked, so the delivery thread waits on the
+  // mailbox and most of a burst of tells finds the buffer full.
+  host_ = Connect("narrow-host", absl::Seconds(5), /*pending_messages_limit=*/8);
+  ASSERT_NE(host_, nullptr);
+  testing::LogCapture log;
+  RunInFiber([&] {
+    PublishCounter("narrow", /*capacity=*/4);
+    RemoteRef<Command, Total> remote = LookupCounter("narrow");
+    ASSERT_TRUE(remote.Tell(Block()).ok());
+    ASSERT_TRUE(WaitUntil([&] { return probe_->blocked.load() == 1; }, "the actor is blocked"));
+    constexpr uint64_t kTells = 200;
+    for (uint64_t i = 0; i < kTells; ++i) {
+      ASSERT_TRUE(remote.Tell(Add(1, 1, static_cast<int64_t>(i))).ok());
+    }
+    ASSERT_TRUE(WaitUntil([&] { return host_->stats().dropped_by_full_buffer > 0; },
+                          "the host's client drops"));
+    ASSERT_EQ(gate_.TrySend(1), ChannelStatus::kOk);
+    // Every tell is either delivered to the actor or counted as dropped.
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          const RemoteStats stats = host_->stats();
+          return stats.delivered + stats.dropped_by_full_buffer == 1 + kTells;
+        },
+        "every tell is delivered or counted dropped"));
+    const RemoteStats stats = host_->stats();
+    EXPECT_GE(stats.full_buffer_episodes, 1u);
+    EXPECT_EQ(stats.undeliverable, 0u);
+    absl::StatusOr<Total> total = remote.Ask(Ping(), absl::Seconds(20));
+    ASSERT_TRUE(total.ok()) << total.status();
+    EXPECT_EQ(static_cast<uint64_t>(total->handled()), kTells - stats.dropped_by_full_buffer);
+  });
+  bool warned = false;
+  for (const std::string& line : log.lines()) {
+    warned |= line.find("drops what arrives") != std::string::npos &&
+              line.find("test.actor.narrow") != std::string::npos;
+  }
+  EXPECT_TRUE(warned) << "no warning naming the subject test.actor.narrow";
+}
+
 TEST(RemoteNodeOptionsTest, InvalidOptionsSayWhatIsAllowed) {
   RemoteNodeOptions bad_system;
   bad_system.system = "a.b";
@@ -368,6 +412,10 @@ TEST(RemoteNodeOptionsTest, InvalidOptionsSayWhatIsAllowed) {
   bad_detection.failure_detection = absl::Seconds(1);
   EXPECT_EQ(RemoteNode::Connect(bad_detection).status().code(),
             absl::StatusCode::kInvalidArgument);
+  RemoteNodeOptions bad_buffer;
+  bad_buffer.pending_messages_limit = 0;
+  EXPECT_EQ(RemoteNode::Connect(bad_buffer).status().message(),
+            "pending_messages_limit and pending_bytes_limit must be at least 1; got 0 and 67108864");
 }
 
 TEST(RemoteNodeOptionsTest, NoServerIsUnavailable) {
