@@ -54,8 +54,9 @@ struct TransportOptions {
   int max_reconnects;  // -1: forever
   // Each subscription's buffer in the client (messages received, not yet handled):
   // beyond either limit the client drops what arrives (counted, see DroppedMessages).
-  int pending_messages_limit;
-  int pending_bytes_limit;
+  // (Defaults: the client's own.)
+  int pending_messages_limit = 65536;
+  int pending_bytes_limit = 64 << 20;
 };
 
 // Counters of the connection's life; any thread reads them (relaxed: statistics).
