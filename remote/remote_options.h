@@ -39,6 +39,12 @@ struct RemoteNodeOptions {
   // bursts an actor takes longer to absorb; at least 1 each.
   int pending_messages_limit = 65536;
   int pending_bytes_limit = 64 << 20;
+  // true: every Tell, Ask and reply is written to the socket when it is made (the
+  // C client's "send ASAP"): a remote Ask's round trip took a quarter to a half of
+  // what it takes when the client's flusher thread sends (BENCHMARKS.md). false:
+  // the flusher batches what a fast sender publishes — more Tells per second from
+  // one sender, about a millisecond more per round trip.
+  bool send_immediately = true;
 };
 
 // What a RemoteNode has done, as counters since it connected.

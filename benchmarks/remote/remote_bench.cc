@@ -4,6 +4,8 @@
 //
 //   BM_RawRequestReply   the C client: natsConnection_Request to a subscriber that
 //                        answers with natsConnection_Publish (two connections)
+//   BM_RawRequestReplyAsap  the same with both connections in "send ASAP" mode, as
+//                        troupe's are by default (RemoteNodeOptions::send_immediately)
 //   BM_RemoteAsk         troupe: RemoteRef::Ask of an actor published by another
 //                        node (two connections), protobuf request and answer
 //   BM_RawPublish        the C client: publish to a subscriber that counts
@@ -11,8 +13,11 @@
 //   BM_Encode/BM_Decode  one message's frame: header plus protobuf payload
 //
 // Ask and request/reply are called from a plain thread (the benchmark's), so both
-// wait the same way. Tell and publish measure the sender's rate with the receiver
-// keeping up: each iteration batch ends when the receiver has counted everything.
+// wait the same way. Tell and publish measure the rate at which the receiver takes
+// messages: each iteration batch ends when the receiver has counted everything
+// sent (for troupe, counted or dropped: a receiver slower than the sender overflows
+// its client's buffer, which the node counts; the `dropped` counter reports the
+// share, and items/s counts only the delivered).
 //
 //   bazel run -c opt //benchmarks/remote:remote_bench -- --benchmark_repetitions=5
 #include <nats/nats.h>
@@ -43,7 +48,8 @@ using remote_bench::Work;
 
 struct RawPair;
 struct Shared {
-  RawPair* raw = nullptr;  // the C client's pair of connections
+  RawPair* raw = nullptr;       // the C client's pair of connections
+  RawPair* raw_asap = nullptr;  // the same in "send ASAP" mode
   testing::NatsServer server;
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<ActorSystem> system;
@@ -89,14 +95,17 @@ Work MakeWork(int64_t id) {
   return work;
 }
 
-void WaitCounted(std::atomic<int64_t>& counted, int64_t target) {
-  // The receiver drains what was sent; bounded so a lost message fails loudly.
+// Until `accounted()` reaches `target`; bounded so a lost message fails loudly.
+template <typename Accounted>
+void WaitAccounted(Accounted accounted, int64_t target) {
   const absl::Time give_up = absl::Now() + absl::Seconds(60);
-  while (counted.load(std::memory_order_relaxed) < target) {
-    if (absl::Now() > give_up) Die("wait", "the receiver did not count every message");
+  while (accounted() < target) {
+    if (absl::Now() > give_up) Die("wait", "the receiver did not account for every message");
     std::this_thread::yield();
   }
 }
+
+int64_t HostDropped() { return static_cast<int64_t>(shared->host->stats().dropped_by_full_buffer); }
 
 void BM_RemoteAsk(benchmark::State& state) {
   absl::StatusOr<RemoteRef<Work, Done>> server = shared->client->Lookup<Work, Done>("server");
@@ -112,14 +121,22 @@ void BM_RemoteAsk(benchmark::State& state) {
 void BM_RemoteTell(benchmark::State& state) {
   absl::StatusOr<RemoteRef<Work, Done>> server = shared->client->Lookup<Work, Done>("server");
   if (!server.ok()) Die("lookup", server.status().ToString());
-  int64_t sent = shared->counted.load(std::memory_order_relaxed);
+  const int64_t counted_before = shared->counted.load(std::memory_order_relaxed);
+  const int64_t dropped_before = HostDropped();
   const Work work = MakeWork(1);
   for (auto _ : state) {
     if (!server->Tell(work).ok()) Die("tell", "not sent");
-    ++sent;
   }
-  WaitCounted(shared->counted, sent);
-  state.SetItemsProcessed(state.iterations());
+  const int64_t sent = static_cast<int64_t>(state.iterations());
+  WaitAccounted(
+      [&] {
+        return shared->counted.load(std::memory_order_relaxed) - counted_before +
+               HostDropped() - dropped_before;
+      },
+      sent);
+  const int64_t dropped = HostDropped() - dropped_before;
+  state.SetItemsProcessed(sent - dropped);
+  state.counters["dropped"] = benchmark::Counter(static_cast<double>(dropped) / sent);
 }
 
 // ---- The C client alone. ----
@@ -128,6 +145,7 @@ struct RawPair {
   natsConnection* responder = nullptr;
   natsSubscription* subscription = nullptr;
   std::atomic<int64_t> counted{0};
+  std::string subject;  // each pair its own
 };
 
 void OnRawRequest(natsConnection* connection, natsSubscription*, natsMsg* message, void* closure) {
@@ -143,12 +161,26 @@ void OnRawRequest(natsConnection* connection, natsSubscription*, natsMsg* messag
   natsMsg_Destroy(message);
 }
 
-RawPair* OpenRawPair() {
-  auto* pair = new RawPair();
+natsConnection* ConnectRaw(bool send_asap) {
+  natsOptions* options = nullptr;
+  natsConnection* connection = nullptr;
   const std::string url = shared->server.url();
-  if (natsConnection_ConnectTo(&pair->requester, url.c_str()) != NATS_OK ||
-      natsConnection_ConnectTo(&pair->responder, url.c_str()) != NATS_OK ||
-      natsConnection_Subscribe(&pair->subscription, pair->responder, "raw.bench", &OnRawRequest,
+  if (natsOptions_Create(&options) != NATS_OK ||
+      natsOptions_SetURL(options, url.c_str()) != NATS_OK ||
+      natsOptions_SetSendAsap(options, send_asap) != NATS_OK ||
+      natsConnection_Connect(&connection, options) != NATS_OK) {
+    Die("raw", "cannot connect");
+  }
+  natsOptions_Destroy(options);
+  return connection;
+}
+
+RawPair* OpenRawPair(bool send_asap) {
+  auto* pair = new RawPair();
+  pair->subject = send_asap ? "raw.asap" : "raw.bench";
+  pair->requester = ConnectRaw(send_asap);
+  pair->responder = ConnectRaw(send_asap);
+  if (natsConnection_Subscribe(&pair->subscription, pair->responder, pair->subject.c_str(), &OnRawRequest,
                                pair) != NATS_OK ||
       natsConnection_Flush(pair->responder) != NATS_OK) {
     Die("raw", "cannot connect or subscribe");
@@ -165,12 +197,11 @@ void CloseRawPair(RawPair* pair) {
   natsConnection_Destroy(pair->responder);
 }
 
-void BM_RawRequestReply(benchmark::State& state) {
-  RawPair* pair = shared->raw;
+void RawRequestReply(benchmark::State& state, RawPair* pair) {
   const std::string bytes = MakeWork(1).SerializeAsString();
   for (auto _ : state) {
     natsMsg* reply = nullptr;
-    if (natsConnection_Request(&reply, pair->requester, "raw.bench", bytes.data(),
+    if (natsConnection_Request(&reply, pair->requester, pair->subject.c_str(), bytes.data(),
                                static_cast<int>(bytes.size()), 10000) != NATS_OK) {
       Die("raw request", "no reply");
     }
@@ -179,18 +210,21 @@ void BM_RawRequestReply(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+void BM_RawRequestReply(benchmark::State& state) { RawRequestReply(state, shared->raw); }
+void BM_RawRequestReplyAsap(benchmark::State& state) { RawRequestReply(state, shared->raw_asap); }
+
 void BM_RawPublish(benchmark::State& state) {
   RawPair* pair = shared->raw;
   const std::string bytes = MakeWork(1).SerializeAsString();
   int64_t sent = pair->counted.load(std::memory_order_relaxed);
   for (auto _ : state) {
-    if (natsConnection_Publish(pair->requester, "raw.bench", bytes.data(),
+    if (natsConnection_Publish(pair->requester, pair->subject.c_str(), bytes.data(),
                                static_cast<int>(bytes.size())) != NATS_OK) {
       Die("raw publish", "failed");
     }
     ++sent;
   }
-  WaitCounted(pair->counted, sent);
+  WaitAccounted([&] { return pair->counted.load(std::memory_order_relaxed); }, sent);
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -224,6 +258,7 @@ void BM_Decode(benchmark::State& state) {
 }
 
 BENCHMARK(BM_RawRequestReply)->UseRealTime();
+BENCHMARK(BM_RawRequestReplyAsap)->UseRealTime();
 BENCHMARK(BM_RemoteAsk)->UseRealTime();
 BENCHMARK(BM_RawPublish)->UseRealTime();
 BENCHMARK(BM_RemoteTell)->UseRealTime();
@@ -253,11 +288,13 @@ void SetUp() {
       "server", server,
       [](Work work, Reply<Done> reply) { return Request{std::move(work), std::move(reply)}; });
   if (!published.ok()) Die("publish", published.ToString());
-  shared->raw = OpenRawPair();
+  shared->raw = OpenRawPair(/*send_asap=*/false);
+  shared->raw_asap = OpenRawPair(/*send_asap=*/true);
 }
 
 void TearDown() {
   CloseRawPair(shared->raw);
+  CloseRawPair(shared->raw_asap);
   shared->client.reset();
   shared->host.reset();
   shared->system.reset();

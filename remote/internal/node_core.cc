@@ -117,7 +117,8 @@ absl::StatusOr<std::shared_ptr<NodeCore>> NodeCore::Connect(RemoteNodeOptions op
   absl::StatusOr<std::unique_ptr<Transport>> transport = Transport::Connect(
       TransportOptions{core->options_.url, core->name_, core->options_.connect_timeout,
                        core->options_.reconnect_wait, core->options_.max_reconnects,
-                       core->options_.pending_messages_limit, core->options_.pending_bytes_limit},
+                       core->options_.pending_messages_limit, core->options_.pending_bytes_limit,
+                       core->options_.send_immediately},
       [raw] {
         raw->counters_.asks_pending_at_disconnect.fetch_add(raw->pending_.size(),
                                                             std::memory_order_relaxed);

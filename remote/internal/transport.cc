@@ -117,6 +117,9 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
   if (status == NATS_OK) {
     status = natsOptions_SetErrorHandler(nats_options, &ErrorHandler::OnError, transport.get());
   }
+  if (status == NATS_OK) {
+    status = natsOptions_SetSendAsap(nats_options, options.send_immediately);
+  }
 
   if (status == NATS_OK) status = natsConnection_Connect(&transport->connection_, nats_options);
   natsOptions_Destroy(nats_options);

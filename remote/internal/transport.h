@@ -8,7 +8,8 @@
 // that any thread may make (ActorRef::Tell, Channel::TrySend), so no message takes
 // an extra hop through a queue of ours. Publish may be called from any fiber or
 // thread; it copies the frame into the client's buffer and does not wait for the
-// server (the client's flusher sends it).
+// server: with send_immediately it writes the buffer to the socket itself, else
+// the client's flusher thread sends it a little later, batched with others.
 //
 // Lifetime: a subscription's handler state is freed by the client's completion
 // callback, which runs after the last call of the handler has returned, so a
@@ -57,6 +58,8 @@ struct TransportOptions {
   // (Defaults: the client's own.)
   int pending_messages_limit = 65536;
   int pending_bytes_limit = 64 << 20;
+  // Publish writes to the socket itself instead of leaving it to the flusher.
+  bool send_immediately = true;
 };
 
 // Counters of the connection's life; any thread reads them (relaxed: statistics).
@@ -97,8 +100,10 @@ class Transport {
   enum class Ending { kNow, kDrain };
   void Unsubscribe(SubscriptionId id, Ending ending = Ending::kNow);
 
-  // Any fiber or thread; never parks. Unavailable once closed or when the client
-  // cannot take the message (its reconnect buffer is full): counted.
+  // Any fiber or thread; never parks. With send_immediately it writes to the
+  // socket, so a socket the server does not drain (a stalled server) holds the
+  // calling thread until the client's write deadline. Unavailable once closed or
+  // when the client cannot take the message (its reconnect buffer is full): counted.
   absl::Status Publish(const std::string& subject, absl::string_view frame,
                        const std::string* reply = nullptr);
 
