@@ -7,21 +7,21 @@
 //                    troupe::profiling::ProfileCpuFor(absl::Seconds(5)));
 //   ASSIGN_OR_RETURN(std::string pprof, troupe::profiling::EncodePprof(profile));
 //
-// How: ITIMER_PROF delivers SIGPROF to the thread that was running when each period
-// of the process's CPU time ran out (so busy threads are sampled, idle ones not).
+// How: each thread has a timer on its own CPU-time clock that delivers SIGPROF to it
+// after each period of its CPU time (so busy threads are sampled, idle ones not, and
+// samples add up to the CPU time spent: the profile's comments say how much that was).
 // The handler records the interrupted pc, the frame-pointer chain of the fiber's
 // stack and the fiber's labels into a preallocated ring of slots, without locks or
 // allocation; a collector thread drains the ring into counts every 50 ms. A full ring
 // drops the sample and counts it (the profile's comments say how many).
 //
 // Costs: while stopped, nothing. While running, one signal per sampling period of
-// CPU time (default 100 Hz: BENCHMARKS.md measures the overhead on the pattern
-// comparison), the collector's wake-ups, and ~2 MiB for the ring.
+// CPU time per thread (default 100 Hz: BENCHMARKS.md measures the overhead on the
+// pattern comparison), the collector's wake-ups (each lists /proc/self/task for new
+// threads), and ~2 MiB for the ring.
 //
-// Caveats. One profile at a time per process (as in Go). The process-wide timer is
-// used instead of one timer per thread (timer_create with SIGEV_THREAD_ID, as Go
-// does since 1.18), which can under-sample when many threads burn CPU at once; with
-// a few Ps this does not matter. Stacks outside a fiber (the scheduler's own loop,
+// Caveats. One profile at a time per process (as in Go). A thread started during a
+// profile is covered from the collector's next pass (within 50 ms). Stacks outside a fiber (the scheduler's own loop,
 // plain threads) have their innermost frame only. Installs a SIGPROF handler for
 // the rest of the process's life on first use; SIGPROF interrupts system calls
 // (troupe's retry on EINTR; so must the program's own).

@@ -2,6 +2,9 @@
 // its samples carry the fiber's labels; labels split samples between fibers.
 #include "troupe/profiling/cpu_profiler.h"
 
+#include <atomic>
+#include <thread>
+
 #include "gtest/gtest.h"
 #include "troupe/profiling/labels.h"
 #include "troupe/scheduler/runtime.h"
@@ -97,6 +100,33 @@ TEST_P(CpuProfilerTest, LabelsSplitSamplesBetweenFibers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Procs, CpuProfilerTest, ::testing::Values(1, 2), testing::ProcsName);
+
+// Each thread is sampled per period of its own CPU time, and a sample whose timer
+// overran stands for the periods it missed, so threads busy at the same time lose
+// nothing: the samples in the burners add up to the CPU time they used (each
+// thread may be short by the part of a period it had left over). Before per-thread
+// timers, 67-80 of 100 periods were sampled here.
+TEST(CpuProfilerThreadsTest, SamplesOfThreadsBusyAtOnceAddUpToTheirCpuTime) {
+  ASSERT_TRUE(StartCpuProfile().ok());
+  std::atomic<int64_t> burned_ns{0};
+  auto burn = [&burned_ns](auto burner) {
+    const int64_t before = profiling_test::ThreadCpuNanos();
+    burner(kBurn);
+    burned_ns.fetch_add(profiling_test::ThreadCpuNanos() - before, std::memory_order_relaxed);
+  };
+  std::thread a([&] { burn(profiling_test::BurnCpuAsWorkerA); });
+  std::thread b([&] { burn(profiling_test::BurnCpuAsWorkerB); });
+  a.join();
+  b.join();
+  const ReadProfile profile = StopAndRead();
+  const int64_t in_burners = SampleCount(profile, [](const ReadSample& sample) {
+    return sample.HasFunctionContaining("BurnCpuAsWorker");
+  });
+  const double periods = static_cast<double>(burned_ns.load()) / profile.period;
+  EXPECT_GE(in_burners, 0.9 * periods - 2) << in_burners << " samples for " << periods
+                                           << " periods of CPU time in the burners";
+  EXPECT_LE(in_burners, periods + 2) << in_burners << " samples for " << periods << " periods";
+}
 
 TEST(CpuProfilerOptionsTest, RateOutsideTheAllowedRangeIsRejected) {
   const absl::Status status = StartCpuProfile({.hz = 0});
