@@ -41,6 +41,7 @@
 #include "troupe/remote/codec.h"
 #include "troupe/remote/internal/endpoint.h"
 #include "troupe/remote/internal/node_core.h"
+#include "troupe/remote/remote_channel.h"
 #include "troupe/remote/remote_options.h"
 #include "troupe/remote/remote_ref.h"
 #include "troupe/scheduler/context.h"
@@ -124,6 +125,20 @@ class RemoteNode {
     Monitor(actor, [watcher](const ActorExit& exit) {
       watcher.cell()->DeliverToSelf(M(Terminated{exit.actor_id, exit.name, exit.reason}));
     });
+  }
+
+  // Any fiber or thread; parks for round trips to the server. Creates the channel
+  // `name` (letters, digits, '-', '_') or opens it if it exists with the same
+  // capacity (remote_channel.h): InvalidArgument, FailedPrecondition for another
+  // capacity, Unavailable without a JetStream server.
+  template <typename T>
+  [[nodiscard]] absl::StatusOr<RemoteChannel<T>> OpenChannel(
+      const std::string& name, RemoteChannelOptions options = {},
+      const Context& context = Context()) {
+    absl::StatusOr<std::unique_ptr<remote_internal::StreamChannel>> core =
+        remote_internal::StreamChannel::Open(core_, name, options, context);
+    if (!core.ok()) return core.status();
+    return RemoteChannel<T>(std::shared_ptr<remote_internal::StreamChannel>(*std::move(core)));
   }
 
   // This node's id (unique in the system, random) and name.

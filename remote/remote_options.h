@@ -82,6 +82,25 @@ struct RemoteStats {
   uint64_t asks_failed_by_node_death = 0;
 };
 
+// A RemoteChannel's stream (remote_channel.h).
+struct RemoteChannelOptions {
+  // Messages the channel holds before a Send parks; at least 1. Fixed when the
+  // channel's stream is created: opening an existing channel with another capacity
+  // fails.
+  int64_t capacity = 1024;
+  // On the server's disk (survives a server restart) or in its memory.
+  bool in_memory = false;
+};
+
+struct RemoteChannelStats {
+  uint64_t sent = 0;      // stored in the stream by this handle's Sends
+  uint64_t received = 0;  // taken by this handle's Recvs
+  // Times a Send found the channel full and parked before trying again.
+  uint64_t full_waits = 0;
+  // Publishes sent again after no acknowledgement came (stored once: message ids).
+  uint64_t resent_after_timeout = 0;
+};
+
 }  // namespace troupe
 
 #endif  // TROUPE_REMOTE_REMOTE_OPTIONS_H_

@@ -37,6 +37,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "troupe/scheduler/internal/fatal.h"
 
 namespace troupe::remote_internal {
 
@@ -138,6 +139,14 @@ absl::StatusOr<std::shared_ptr<NodeCore>> NodeCore::Connect(RemoteNodeOptions op
 NodeCore::~NodeCore() { Close(); }
 
 void NodeCore::Close() {
+  // acquire; pairs with the release in ~StreamChannel (its use of the connection
+  // is over before it counts itself out).
+  if (const int open = open_channels.load(std::memory_order_acquire); open > 0) {
+    scheduler_internal::Fatal("RemoteNode::~RemoteNode",
+                              "%d RemoteChannel(s) opened from this node are still alive; "
+                              "destroy them before the node",
+                              open);
+  }
   {
     std::lock_guard<std::mutex> lock(heartbeat_mutex_);
     stopping_ = true;

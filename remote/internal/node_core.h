@@ -55,6 +55,11 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
 
   uint64_t id() const { return id_; }
   const std::string& name() const { return name_; }
+  const std::string& system() const { return options_.system; }
+  Transport& transport() { return *transport_; }
+  // RemoteChannels opened from this node and not yet destroyed (they use its
+  // connection): Close stops the process rather than close it under them.
+  std::atomic<int> open_channels{0};
   NodeCounters& counters() { return counters_; }
   RemoteStats Stats() const;
 

@@ -300,8 +300,27 @@ void Transport::Close() {
       scheduler_internal::Fatal("Transport::Close", "no closed callback 30 s after closing");
     }
   }
+  {
+    std::lock_guard<std::mutex> lock(jetstream_mutex_);
+    if (jetstream_ != nullptr) jsCtx_Destroy(jetstream_);
+    jetstream_ = nullptr;
+  }
   natsConnection_Destroy(connection_);
   connection_ = nullptr;
+}
+
+absl::StatusOr<jsCtx*> Transport::JetStream() {
+  std::shared_lock<std::shared_mutex> hold(lifecycle_);
+  if (connection_ == nullptr) return absl::FailedPreconditionError("the NATS connection is closed");
+  std::lock_guard<std::mutex> lock(jetstream_mutex_);
+  if (jetstream_ == nullptr) {
+    const natsStatus status = natsConnection_JetStream(&jetstream_, connection_, nullptr);
+    if (status != NATS_OK) {
+      jetstream_ = nullptr;
+      return ClientError("JetStream", status);
+    }
+  }
+  return jetstream_;
 }
 
 void Transport::CountDropsLocked(SubscriptionState& state) {

@@ -36,6 +36,7 @@
 struct __natsConnection;
 struct __natsSubscription;
 struct __natsMsg;
+struct __jsCtx;
 
 namespace troupe::remote_internal {
 
@@ -116,6 +117,10 @@ class Transport {
   // subscription this Transport has had. Never decreases. Any thread.
   uint64_t DroppedMessages();
 
+  // The connection's JetStream context, made on first use; valid until Close.
+  // FailedPrecondition once closed. Any thread.
+  absl::StatusOr<__jsCtx*> JetStream();
+
   bool connected() const;
   const TransportCounters& counters() const { return counters_; }
   // Messages and bytes in and out, as the client counts them.
@@ -141,6 +146,8 @@ class Transport {
   void CountDropsLocked(SubscriptionState& state);
 
   __natsConnection* connection_ = nullptr;  // null once closed (under lifecycle_)
+  std::mutex jetstream_mutex_;
+  __jsCtx* jetstream_ = nullptr;  // guarded by jetstream_mutex_; destroyed by Close
   // Shared by Publish and Subscribe; Close takes it exclusively to null connection_.
   mutable std::shared_mutex lifecycle_;
   std::mutex subscriptions_mutex_;

@@ -68,6 +68,11 @@ absl::Status NatsServer::Start(absl::Duration ready_bound) {
   const std::string binary = ServerBinary();
   const std::string port = std::to_string(port_);
   std::vector<std::string> args = {binary, "-a", "127.0.0.1", "-p", port};
+  if (jetstream_) {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    args.insert(args.end(), {"-js", "-sd",
+                             absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/nats-js-", port_)});
+  }
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

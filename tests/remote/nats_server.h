@@ -33,6 +33,9 @@ class NatsServer {
   }
   // Kills the server at once (SIGKILL), as a crash would.
   void Kill();
+  // Before Start: run it with JetStream, storing under a directory of the test's
+  // own (kept across Restart, so streams on disk survive it).
+  void EnableJetStream() { jetstream_ = true; }
 
   int port() const { return port_; }
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
@@ -42,6 +45,7 @@ class NatsServer {
   void End(int signal);
   pid_t pid_ = -1;
   int port_ = 0;
+  bool jetstream_ = false;
 };
 
 }  // namespace troupe::testing
