@@ -10,6 +10,8 @@
 //                        node (two connections), protobuf request and answer
 //   BM_RawPublish        the C client: publish to a subscriber that counts
 //   BM_RemoteTell        troupe: RemoteRef::Tell to a counting actor
+//   BM_RemoteChannelSendRecv  troupe: a RemoteChannel Send then Recv (a JetStream
+//                        publish with its acknowledgement, a fetch, an ack)
 //   BM_Encode/BM_Decode  one message's frame: header plus protobuf payload
 //
 // Ask and request/reply are called from a plain thread (the benchmark's), so both
@@ -139,6 +141,18 @@ void BM_RemoteTell(benchmark::State& state) {
   state.counters["dropped"] = benchmark::Counter(static_cast<double>(dropped) / sent);
 }
 
+void BM_RemoteChannelSendRecv(benchmark::State& state) {
+  absl::StatusOr<RemoteChannel<Work>> channel = shared->client->OpenChannel<Work>("bench");
+  if (!channel.ok()) Die("channel", channel.status().ToString());
+  const Work work = MakeWork(1);
+  for (auto _ : state) {
+    if (absl::Status sent = channel->Send(work); !sent.ok()) Die("send", sent.ToString());
+    absl::StatusOr<Work> received = channel->Recv();
+    if (!received.ok()) Die("recv", received.status().ToString());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 // ---- The C client alone. ----
 struct RawPair {
   natsConnection* requester = nullptr;
@@ -262,11 +276,13 @@ BENCHMARK(BM_RawRequestReplyAsap)->UseRealTime();
 BENCHMARK(BM_RemoteAsk)->UseRealTime();
 BENCHMARK(BM_RawPublish)->UseRealTime();
 BENCHMARK(BM_RemoteTell)->UseRealTime();
+BENCHMARK(BM_RemoteChannelSendRecv)->UseRealTime();
 BENCHMARK(BM_Encode);
 BENCHMARK(BM_Decode);
 
 void SetUp() {
   shared = new Shared();
+  shared->server.EnableJetStream();  // for BM_RemoteChannelSendRecv
   if (absl::Status started = shared->server.Start(); !started.ok()) {
     Die("nats-server", started.ToString());
   }

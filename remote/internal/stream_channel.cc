@@ -147,8 +147,11 @@ StreamChannel::~StreamChannel() {
 absl::Status StreamChannel::Send(absl::string_view bytes, const Context& context) {
   absl::StatusOr<jsCtx*> js = core_->transport().JetStream();
   if (!js.ok()) return js.status();
+  // Unique among all the publishes of this process's node (the stream keeps ids for
+  // its duplicate window, two minutes, whichever handle sent them).
+  static std::atomic<uint64_t> next_message{1};
   const std::string id = absl::StrFormat(
-      "%016x-%d", core_->id(), next_message_.fetch_add(1, std::memory_order_relaxed));
+      "%016x-%d", core_->id(), next_message.fetch_add(1, std::memory_order_relaxed));
   absl::Duration backoff = kFirstBackoff;
   while (true) {
     if (absl::Status done = context.Err(); !done.ok()) return done;

@@ -9,8 +9,9 @@
 //   Send     publishes and waits for the stream's acknowledgement; a full stream
 //            refuses the message, and the sender parks (backing off 1 ms doubling to
 //            16 ms) and tries again until it is stored or its context ends. Each
-//            message carries an id (node id + sequence), so a publish retried after a
-//            lost acknowledgement is stored once (the stream's duplicate window).
+//            message carries an id (node id + a sequence of the process), so a
+//            publish retried after a lost acknowledgement is stored once (the
+//            stream's duplicate window); no two publishes share one.
 //   Recv     fetches one message (in slices of at most kFetchSlice, so a context's
 //            end is seen), acknowledges it, returns its bytes. When a fetch finds
 //            nothing, it asks the stream whether it is closed and empty.
@@ -70,7 +71,6 @@ class StreamChannel {
   const std::string subject_;         // "<system>.channel.<name>"
   const std::string closed_subject_;  // subject_ + ".closed"
   const int64_t capacity_;
-  std::atomic<uint64_t> next_message_{1};
   // One fetch at a time on the consumer's subscription.
   Mutex receive_mutex_;
   __natsSubscription* pull_ = nullptr;  // made by Open; destroyed by the destructor

@@ -133,6 +133,32 @@ TEST_F(RemoteChannelTest, CloseFailsSendsAndLetsReceiversDrainThenSaysClosed) {
   });
 }
 
+TEST_F(RemoteChannelTest, APlainThreadSendsAndReceivesOnOneHandle) {
+  absl::StatusOr<RemoteChannel<Command>> channel = sender_node_->OpenChannel<Command>("plain");
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  for (int64_t i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(channel->Send(Numbered(i)).ok());
+    absl::StatusOr<Command> got = channel->Recv(WithTimeout(Context(), absl::Seconds(20)).context);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->add(), i);
+  }
+}
+
+// Each handle's sends are stored, though the stream remembers message ids: a new
+// handle's ids are not an old one's.
+TEST_F(RemoteChannelTest, HandlesOpenedOneAfterAnotherEachSendAndReceive) {
+  for (int64_t round = 1; round <= 3; ++round) {
+    absl::StatusOr<RemoteChannel<Command>> channel = sender_node_->OpenChannel<Command>("again");
+    ASSERT_TRUE(channel.ok()) << channel.status();
+    for (int64_t i = 1; i <= 3; ++i) {
+      ASSERT_TRUE(channel->Send(Numbered(i)).ok());
+      absl::StatusOr<Command> got = channel->Recv(WithTimeout(Context(), absl::Seconds(5)).context);
+      ASSERT_TRUE(got.ok()) << "round " << round << ": " << got.status();
+      EXPECT_EQ(got->add(), i);
+    }
+  }
+}
+
 TEST_F(RemoteChannelTest, ContextsEndWaitsOnAFullOrEmptyChannel) {
   RunInFiber([&] {
     absl::StatusOr<RemoteChannel<Command>> channel =
