@@ -186,7 +186,7 @@ void Transport::OnReconnected(natsConnection* connection, void* closure) {
 
 absl::StatusOr<Transport::SubscriptionId> Transport::Subscribe(const std::string& subject,
                                                                Handler handler) {
-  return SubscribeState(subject, nullptr, new SubscriptionState{this, std::move(handler)});
+  return SubscribeState(subject, nullptr, new SubscriptionState{this, std::move(handler), nullptr});
 }
 
 absl::StatusOr<Transport::SubscriptionId> Transport::QueueSubscribe(
