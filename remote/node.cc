@@ -28,4 +28,14 @@ absl::Status RemoteNode::ValidateName(const std::string& name) {
       "token; got \"", name, "\""));
 }
 
+absl::Status RemoteNode::ValidateWorkerOptions(const RemoteWorkerOptions& options) {
+  constexpr int kMaxOutstanding = 1 << 20;
+  if (options.max_outstanding >= 1 && options.max_outstanding <= kMaxOutstanding) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("max_outstanding must be in [1, ",
+                                                 kMaxOutstanding, "]; got ",
+                                                 options.max_outstanding));
+}
+
 }  // namespace troupe

@@ -1,6 +1,7 @@
 // RemoteNode: this process's presence in a troupe system spread over NATS — it
 // publishes local actors under names and finds remote ones, which any node can
-// then Tell and Ask through a typed RemoteRef (remote_ref.h).
+// then Tell and Ask through a typed RemoteRef (remote_ref.h); and it serves and
+// submits to worker pools spread over processes (remote_pool.h).
 //
 //   // Process A: publish a counter that takes Increment and answers Total.
 //   auto node = troupe::RemoteNode::Connect({.url = "nats://10.0.0.5:4222"});
@@ -41,8 +42,12 @@
 #include "troupe/remote/codec.h"
 #include "troupe/remote/internal/endpoint.h"
 #include "troupe/remote/internal/node_core.h"
+#include "troupe/remote/internal/pool_core.h"
+#include "troupe/remote/internal/work_handler.h"
+#include "troupe/remote/internal/worker_state.h"
 #include "troupe/remote/remote_channel.h"
 #include "troupe/remote/remote_options.h"
+#include "troupe/remote/remote_pool.h"
 #include "troupe/remote/remote_ref.h"
 #include "troupe/scheduler/context.h"
 
@@ -141,6 +146,51 @@ class RemoteNode {
     return RemoteChannel<T>(std::shared_ptr<remote_internal::StreamChannel>(*std::move(core)));
   }
 
+  // ---- Worker pools (remote_pool.h). ----
+
+  // Any fiber or thread; blocks for a round trip to the server. Makes `actor` a
+  // worker of the pool `pool`: each submission NATS routes here is told to it as
+  // `make_message(W, Reply<R>)` — unless the worker already holds
+  // options.max_outstanding unanswered requests, when it is answered "busy" at
+  // once (and the submitter retries, usually elsewhere). Work routed here is
+  // answered through the Reply: the actor must Send it (a Reply dropped unanswered
+  // answers Aborted). The worker leaves when the returned RemoteWorker is left or
+  // destroyed, or when the actor stops. InvalidArgument for a bad pool name or
+  // options (saying what is allowed); the connection's error otherwise.
+  template <typename W, typename R, typename M, typename MakeMessage>
+  [[nodiscard]] absl::StatusOr<RemoteWorker> ServeWork(const std::string& pool,
+                                                       const ActorRef<M>& actor,
+                                                       MakeMessage make_message,
+                                                       RemoteWorkerOptions options = {}) {
+    static_assert(kHasCodec<W> && kHasCodec<R>,
+                  "RemoteNode::ServeWork<W, R>: the work type W and the result type R need "
+                  "codecs to cross the wire. Use protobuf messages, or specialise "
+                  "troupe::Codec (troupe/remote/codec.h).");
+    if (absl::Status valid = ValidateName(pool); !valid.ok()) return valid;
+    if (absl::Status valid = ValidateWorkerOptions(options); !valid.ok()) return valid;
+    auto state = std::make_shared<remote_internal::WorkerState>(options.max_outstanding);
+    absl::StatusOr<remote_internal::Transport::SubscriptionId> subscription = core_->AddWorker(
+        pool,
+        remote_internal::WorkHandler<W, R>(core_.get(), state, actor, std::move(make_message)),
+        [state] { state->SubscriptionEnded(); });
+    if (!subscription.ok()) return subscription.status();
+    actor.Monitor([core = core_, id = *subscription](const ActorExit&) { core->RemoveWorker(id); });
+    return RemoteWorker(core_, std::move(state), *subscription);
+  }
+
+  // Any fiber or thread; never parks. A handle for submitting work of type W to the
+  // pool `pool`, whose workers answer R (the pool need not have workers yet).
+  // InvalidArgument for a bad pool name or options (saying what is allowed).
+  template <typename W, typename R>
+  [[nodiscard]] absl::StatusOr<RemotePool<W, R>> Pool(const std::string& pool,
+                                                      RemotePoolOptions options = {}) {
+    if (absl::Status valid = ValidateName(pool); !valid.ok()) return valid;
+    if (absl::Status valid = remote_internal::PoolCore::Validate(options); !valid.ok()) {
+      return valid;
+    }
+    return RemotePool<W, R>(std::make_shared<remote_internal::PoolCore>(core_, pool, options));
+  }
+
   // This node's id (unique in the system, random) and name.
   uint64_t id() const { return core_->id(); }
   const std::string& name() const { return core_->name(); }
@@ -149,6 +199,7 @@ class RemoteNode {
  private:
   explicit RemoteNode(std::shared_ptr<remote_internal::NodeCore> core) : core_(std::move(core)) {}
   static absl::Status ValidateName(const std::string& name);
+  static absl::Status ValidateWorkerOptions(const RemoteWorkerOptions& options);
 
   std::shared_ptr<remote_internal::NodeCore> core_;
 };

@@ -1,4 +1,4 @@
-// Options for a RemoteNode, and the counters it reports.
+// Options for a RemoteNode and its worker pools, and the counters they report.
 #ifndef TROUPE_REMOTE_REMOTE_OPTIONS_H_
 #define TROUPE_REMOTE_REMOTE_OPTIONS_H_
 
@@ -99,6 +99,46 @@ struct RemoteChannelStats {
   uint64_t full_waits = 0;
   // Publishes sent again after no acknowledgement came (stored once: message ids).
   uint64_t resent_after_timeout = 0;
+};
+
+// A pool worker (RemoteNode::ServeWork, remote_pool.h).
+struct RemoteWorkerOptions {
+  // The most requests this worker holds at once — accepted and not yet answered
+  // (queued in its actor's mailbox or being handled). One more is turned away at
+  // once with a "busy" answer, and its submitter retries, so NATS's random pick
+  // lands elsewhere. Allowed: [1, 1048576]. Give the actor a mailbox of at least
+  // this capacity (or an unbounded one), so that handing it work never waits.
+  int max_outstanding = 16;
+};
+
+struct RemoteWorkerStats {
+  uint64_t accepted = 0;         // requests taken (told to the actor)
+  uint64_t answered = 0;         // of those, answered (or dropped: asker gone)
+  uint64_t busy_rejections = 0;  // requests turned away at the bound
+  int64_t outstanding = 0;       // accepted - answered, now
+  int64_t peak_outstanding = 0;  // the most outstanding at once (never above the bound)
+};
+
+// The submitting side of a worker pool (RemoteNode::Pool, remote_pool.h).
+struct RemotePoolOptions {
+  // The most submissions through this pool handle (and its copies, from any fiber)
+  // waiting for a result at once; more park until one finishes. Allowed:
+  // [1, 1048576].
+  int max_in_flight = 256;
+  // After a "busy" answer the submission is sent again after a pause drawn from
+  // [backoff / 2, backoff], backoff starting at initial_backoff and doubling up to
+  // max_backoff. Allowed: 0 < initial_backoff <= max_backoff <= 10 s.
+  absl::Duration initial_backoff = absl::Microseconds(500);
+  absl::Duration max_backoff = absl::Milliseconds(50);
+};
+
+struct RemotePoolStats {
+  uint64_t submitted = 0;     // Submit calls that got past the in-flight bound
+  uint64_t completed = 0;     // of those, ended with a result
+  uint64_t failed = 0;        // of those, ended with an error status
+  uint64_t busy_answers = 0;  // "busy" answers from workers
+  uint64_t retries = 0;       // submissions sent again after a busy answer
+  int64_t in_flight = 0;      // submitted and not yet ended, now
 };
 
 }  // namespace troupe

@@ -25,6 +25,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "troupe/actors/tell_status.h"
 #include "troupe/remote/codec.h"
@@ -79,7 +80,7 @@ class RemoteRef {
         remote_internal::Header{remote_internal::Kind::kAsk, context.deadline(), core_->id()},
         &frame);
     Codec<W>::Encode(request, &frame);
-    remote_internal::AskAnswer answer = core_->SendAsk(subject_, name_, host_, frame, context);
+    remote_internal::AskAnswer answer = core_->SendAsk(subject_, target_, host_, frame, context);
     if (!answer.ok()) return answer.status();
     R reply;
     if (!Codec<R>::Decode(*answer, &reply)) {
@@ -106,12 +107,14 @@ class RemoteRef {
       : core_(std::move(core)),
         name_(std::move(name)),
         subject_(core_->ActorSubject(name_)),
+        target_(absl::StrCat("actor \"", name_, "\"")),
         host_(host) {}
 
  private:
   std::shared_ptr<remote_internal::NodeCore> core_;
   std::string name_;
   std::string subject_;
+  std::string target_;  // `actor "<name>"`, for messages
   uint64_t host_ = 0;
 };
 

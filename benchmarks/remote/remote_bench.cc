@@ -8,6 +8,8 @@
 //                        troupe's are by default (RemoteNodeOptions::send_immediately)
 //   BM_RemoteAsk         troupe: RemoteRef::Ask of an actor published by another
 //                        node (two connections), protobuf request and answer
+//   BM_PoolSubmit        troupe: RemotePool::Submit to a pool whose one worker is
+//                        that same actor on that node (a queue group), one at a time
 //   BM_RawPublish        the C client: publish to a subscriber that counts
 //   BM_RemoteTell        troupe: RemoteRef::Tell to a counting actor
 //   BM_RemoteChannelSendRecv  troupe: a RemoteChannel Send then Recv (a JetStream
@@ -22,6 +24,7 @@
 // share, and items/s counts only the delivered).
 //
 //   bazel run -c opt //benchmarks/remote:remote_bench -- --benchmark_repetitions=5
+//   (BM_PoolSubmit against BM_RemoteAsk: --benchmark_filter='RemoteAsk|PoolSubmit')
 #include <nats/nats.h>
 
 #include <atomic>
@@ -57,6 +60,7 @@ struct Shared {
   std::unique_ptr<ActorSystem> system;
   std::unique_ptr<RemoteNode> host;
   std::unique_ptr<RemoteNode> client;
+  RemoteWorker worker;  // the server actor, serving the pool "server-pool" too
   std::atomic<int64_t> counted{0};  // by the counting actor; polled by BM_RemoteTell
 };
 Shared* shared = nullptr;
@@ -117,6 +121,18 @@ void BM_RemoteAsk(benchmark::State& state) {
     absl::StatusOr<Done> done = server->Ask(MakeWork(++id), absl::Seconds(10));
     if (!done.ok() || done->id() != id) Die("ask", done.status().ToString());
   }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_PoolSubmit(benchmark::State& state) {
+  absl::StatusOr<RemotePool<Work, Done>> pool = shared->client->Pool<Work, Done>("server-pool");
+  if (!pool.ok()) Die("pool", pool.status().ToString());
+  int64_t id = 0;
+  for (auto _ : state) {
+    absl::StatusOr<Done> done = pool->Submit(MakeWork(++id), absl::Seconds(10));
+    if (!done.ok() || done->id() != id) Die("submit", done.status().ToString());
+  }
+  if (pool->stats().busy_answers != 0) Die("submit", "a busy answer: the measure is not one trip");
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -274,6 +290,7 @@ void BM_Decode(benchmark::State& state) {
 BENCHMARK(BM_RawRequestReply)->UseRealTime();
 BENCHMARK(BM_RawRequestReplyAsap)->UseRealTime();
 BENCHMARK(BM_RemoteAsk)->UseRealTime();
+BENCHMARK(BM_PoolSubmit)->UseRealTime();
 BENCHMARK(BM_RawPublish)->UseRealTime();
 BENCHMARK(BM_RemoteTell)->UseRealTime();
 BENCHMARK(BM_RemoteChannelSendRecv)->UseRealTime();
@@ -304,6 +321,12 @@ void SetUp() {
       "server", server,
       [](Work work, Reply<Done> reply) { return Request{std::move(work), std::move(reply)}; });
   if (!published.ok()) Die("publish", published.ToString());
+  absl::StatusOr<RemoteWorker> worker = shared->host->ServeWork<Work, Done>(
+      "server-pool", server,
+      [](Work work, Reply<Done> reply) { return Request{std::move(work), std::move(reply)}; },
+      {.max_outstanding = 64});
+  if (!worker.ok()) Die("serve work", worker.status().ToString());
+  shared->worker = *std::move(worker);
   shared->raw = OpenRawPair(/*send_asap=*/false);
   shared->raw_asap = OpenRawPair(/*send_asap=*/true);
 }
@@ -311,6 +334,7 @@ void SetUp() {
 void TearDown() {
   CloseRawPair(shared->raw);
   CloseRawPair(shared->raw_asap);
+  if (absl::Status left = shared->worker.Leave(); !left.ok()) Die("leave", left.ToString());
   shared->client.reset();
   shared->host.reset();
   shared->system.reset();

@@ -5,6 +5,8 @@
 //   actor.<name>            a published actor: tells, asks and Lookup's probes
 //   exit.<name>             its exit, announced when it stops (kExit)
 //   reply.<node id>.<ask>   the answers to one node's asks (one wildcard subscription)
+//   work.<pool>             a worker pool's submissions, to the queue group of the
+//                           same name (remote_pool.h; each goes to one worker)
 //   heartbeat.<node id>     each node's heartbeat (kTell), and its goodbye (kExit)
 //
 // Ask protocol, as ordered steps:
@@ -34,12 +36,29 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "troupe/scheduler/internal/fatal.h"
 
 namespace troupe::remote_internal {
+
+namespace {
+constexpr char kWorkerBusyPayload[] = "troupe.remote/worker-busy";
+}  // namespace
+
+absl::Status WorkerBusy() {
+  absl::Status busy = absl::ResourceExhaustedError(
+      "the pool worker is at its bound of outstanding work (max_outstanding)");
+  busy.SetPayload(kWorkerBusyPayload, absl::Cord());
+  return busy;
+}
+
+bool IsWorkerBusy(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kResourceExhausted &&
+         status.GetPayload(kWorkerBusyPayload).has_value();
+}
 
 std::string& ScratchFrame() {
   thread_local std::string frame;
@@ -160,6 +179,10 @@ std::string NodeCore::ActorSubject(absl::string_view actor) const {
   return absl::StrCat(prefix_, "actor.", actor);
 }
 
+std::string NodeCore::WorkSubject(absl::string_view pool) const {
+  return absl::StrCat(prefix_, "work.", pool);
+}
+
 RemoteStats NodeCore::Stats() const {
   RemoteStats stats;
   auto get = [](const std::atomic<uint64_t>& counter) {
@@ -193,18 +216,18 @@ absl::Status NodeCore::SendTell(const std::string& subject, absl::string_view fr
   return sent;
 }
 
-AskAnswer NodeCore::SendAsk(const std::string& subject, absl::string_view actor, uint64_t host,
+AskAnswer NodeCore::SendAsk(const std::string& subject, absl::string_view target, uint64_t host,
                             absl::string_view frame, const Context& context) {
   if (absl::Status done = context.Err(); !done.ok()) return done;
   if (host != 0) {
     if (IsDead(host)) {
       return absl::UnavailableError(absl::StrFormat(
-          "actor \"%s\": its node %016x is declared dead (no heartbeat)", actor, host));
+          "%s: its node %016x is declared dead (no heartbeat)", target, host));
     }
     TrackNode(host);
   }
   AskSlot slot(1);
-  const uint64_t ask = pending_.Add(slot, std::string(actor), host);
+  const uint64_t ask = pending_.Add(slot, std::string(target), host);
   const std::string reply = absl::StrCat(reply_prefix_, ask);
   if (absl::Status sent = transport_->Publish(subject, frame, &reply); !sent.ok()) {
     pending_.Remove(ask);
@@ -226,28 +249,29 @@ void NodeCore::OnReply(const Inbound& inbound) {
     return;
   }
   AskAnswer answer;
-  if (inbound.no_responders) {
-    answer = absl::UnavailableError("no actor is published under that name (NATS: no responders)");
-  } else {
+  if (!inbound.no_responders) {  // (else the answer is made below, with the target)
     Header header;
     absl::string_view payload;
     if (!ParseFrame(inbound.data, &header, &payload) ||
-        (header.kind != Kind::kReply && header.kind != Kind::kError)) {
+        (header.kind != Kind::kReply && header.kind != Kind::kError &&
+         header.kind != Kind::kBusy)) {
       counters_.Count(counters_.rejected);
       return;
     }
     if (header.kind == Kind::kReply) {
       answer = std::string(payload);
+    } else if (header.kind == Kind::kBusy) {
+      answer = WorkerBusy();
     } else {
       absl::Status status = ParseStatus(payload);
       answer = status.ok() ? absl::DataLossError("remote error reply holds OK") : status;
     }
   }
   counters_.Count(counters_.answers_received);
-  const bool waiting = pending_.Answer(ask, [&](const std::string& actor) -> AskAnswer {
+  const bool waiting = pending_.Answer(ask, [&](const std::string& target) -> AskAnswer {
     if (!inbound.no_responders) return std::move(answer);
-    return absl::UnavailableError(absl::StrCat("no actor is published as \"", actor,
-                                               "\" (NATS: no responders)"));
+    return absl::UnavailableError(absl::StrCat("nothing serves ", target,
+                                               " now (NATS: no responders)"));
   });
   if (!waiting) counters_.Count(counters_.orphan_replies);
 }
@@ -268,6 +292,24 @@ void NodeCore::SendError(absl::string_view reply_subject, std::optional<absl::Ti
   AppendHeader(Header{Kind::kError, std::nullopt, id_}, &frame);
   AppendStatus(status, &frame);
   SendReply(std::string(reply_subject), deadline, frame);
+}
+
+void NodeCore::SendBusy(absl::string_view reply_subject, std::optional<absl::Time> deadline) {
+  if (reply_subject.empty()) return;
+  std::string frame;
+  AppendHeader(Header{Kind::kBusy, std::nullopt, id_}, &frame);
+  SendReply(std::string(reply_subject), deadline, frame);
+}
+
+absl::StatusOr<Transport::SubscriptionId> NodeCore::AddWorker(const std::string& pool,
+                                                              Transport::Handler handler,
+                                                              std::function<void()> on_complete) {
+  const std::string subject = WorkSubject(pool);
+  return transport_->QueueSubscribe(subject, subject, std::move(handler), std::move(on_complete));
+}
+
+void NodeCore::RemoveWorker(Transport::SubscriptionId subscription) {
+  transport_->Unsubscribe(subscription, Transport::Ending::kDrain);
 }
 
 absl::Status NodeCore::AddEndpoint(const std::string& actor, Transport::Handler handler,
@@ -342,7 +384,8 @@ absl::StatusOr<uint64_t> NodeCore::Probe(const std::string& actor, const std::st
   // Bounded even under a context without deadline: a probe lost in a reconnect
   // must not hang its caller.
   auto [bounded, cancel] = WithTimeout(context, options_.failure_detection);
-  AskAnswer answer = SendAsk(ActorSubject(actor), actor, /*host=*/0, frame, bounded);
+  AskAnswer answer = SendAsk(ActorSubject(actor), absl::StrCat("actor \"", actor, "\""),
+                             /*host=*/0, frame, bounded);
   cancel.Cancel();
   if (!answer.ok()) {
     if (answer.status().code() == absl::StatusCode::kUnavailable) {

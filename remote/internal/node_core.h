@@ -43,6 +43,12 @@ struct NodeCounters {
   void Count(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 };
 
+// What SendAsk returns when a pool worker answered kBusy: ResourceExhausted,
+// marked by a payload so that it differs from a ResourceExhausted a worker's actor
+// answered (which is the submission's result, not a reason to retry).
+absl::Status WorkerBusy();
+bool IsWorkerBusy(const absl::Status& status);
+
 // The frame a fiber is building (encoding needs no allocation once it has grown).
 // Valid until the fiber next parks.
 std::string& ScratchFrame();
@@ -64,13 +70,17 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   RemoteStats Stats() const;
 
   std::string ActorSubject(absl::string_view actor) const;
+  // The subject (and queue group) of the worker pool `pool`: "<system>.work.<pool>".
+  std::string WorkSubject(absl::string_view pool) const;
 
   // ---- Sending: any fiber or thread. ----
   absl::Status SendTell(const std::string& subject, absl::string_view frame);
   // Sends an ask frame and parks until the answer's payload, or an error: the
-  // context's, Unavailable when nothing is published as `actor` or its node is
-  // declared dead, or the status the remote side answered.
-  AskAnswer SendAsk(const std::string& subject, absl::string_view actor, uint64_t host,
+  // context's, Unavailable when nothing subscribes to `subject` or `host` (when
+  // not 0) is declared dead, WorkerBusy() when a pool worker turned it away, or
+  // the status the remote side answered. `target` names what is asked in messages
+  // (`actor "counter"`).
+  AskAnswer SendAsk(const std::string& subject, absl::string_view target, uint64_t host,
                     absl::string_view frame, const Context& context);
   // Publishes a reply frame unless the asker's `deadline` has passed (counted).
   void SendReply(const std::string& reply_subject, std::optional<absl::Time> deadline,
@@ -78,6 +88,18 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   // An error reply (kError with `status`), if `reply_subject` is not empty.
   void SendError(absl::string_view reply_subject, std::optional<absl::Time> deadline,
                  const absl::Status& status);
+  // A pool worker's "busy" answer (kBusy), if `reply_subject` is not empty.
+  void SendBusy(absl::string_view reply_subject, std::optional<absl::Time> deadline);
+
+  // ---- Serving a worker pool. ----
+  // Joins the queue group of `pool` with `handler`; `on_complete` runs once after
+  // the handler's last call (Transport::QueueSubscribe).
+  absl::StatusOr<Transport::SubscriptionId> AddWorker(const std::string& pool,
+                                                      Transport::Handler handler,
+                                                      std::function<void()> on_complete);
+  // Leaves the queue group; what the server routed here before is still handled
+  // (drained). Idempotent.
+  void RemoveWorker(Transport::SubscriptionId subscription);
 
   // ---- Publishing actors. ----
   // Subscribes `handler` to the actor's subject. AlreadyExists if this node or

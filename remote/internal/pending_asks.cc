@@ -5,10 +5,10 @@
 
 namespace troupe::remote_internal {
 
-uint64_t PendingAsks::Add(AskSlot slot, std::string target_name, uint64_t target_node) {
+uint64_t PendingAsks::Add(AskSlot slot, std::string target, uint64_t target_node) {
   std::lock_guard<std::mutex> lock(mutex_);
   const uint64_t id = next_id_++;
-  pending_.emplace(id, Entry{std::move(slot), std::move(target_name), target_node});
+  pending_.emplace(id, Entry{std::move(slot), std::move(target), target_node});
   return id;
 }
 

@@ -25,13 +25,14 @@ using AskSlot = Channel<AskAnswer>;
 
 class PendingAsks {
  public:
-  // Any thread. Records `slot` (capacity 1) for an ask to `target_name` hosted by
-  // node `target_node`; returns the ask's id.
-  uint64_t Add(AskSlot slot, std::string target_name, uint64_t target_node);
+  // Any thread. Records `slot` (capacity 1) for an ask to `target` (what is asked,
+  // for messages: `actor "counter"`) hosted by node `target_node` (0: unknown);
+  // returns the ask's id.
+  uint64_t Add(AskSlot slot, std::string target, uint64_t target_node);
   // Any thread. Forgets the ask (its asker gave up); nothing if already answered.
   void Remove(uint64_t id);
   // Any thread. Answers the ask and forgets it; false if no such ask is pending.
-  // `answer` is built from the target's name (for messages).
+  // `answer` is built from the target's description (for messages).
   template <typename MakeAnswer>
   bool Answer(uint64_t id, MakeAnswer make_answer) {
     Entry entry;
@@ -42,7 +43,7 @@ class PendingAsks {
       entry = std::move(it->second);
       pending_.erase(it);
     }
-    (void)entry.slot.TrySend(make_answer(entry.target_name));  // room for this one answer
+    (void)entry.slot.TrySend(make_answer(entry.target));  // room for this one answer
     return true;
   }
   // Any thread. Fails every ask to node `target_node` with `status`; returns how many.
@@ -52,7 +53,7 @@ class PendingAsks {
  private:
   struct Entry {
     AskSlot slot;
-    std::string target_name;
+    std::string target;
     uint64_t target_node = 0;
   };
   mutable std::mutex mutex_;

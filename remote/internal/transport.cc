@@ -6,7 +6,9 @@
 //
 // Invariants:
 //  1. A SubscriptionState is freed only by its completion, so a handler call never
-//     sees freed state. live_states_ counts the states not yet freed.
+//     sees freed state. live_states_ counts the states not yet freed. A queue
+//     subscription's on_complete runs in that completion, before the state is
+//     freed: after the handler's last call, once.
 //  2. connection_ is non-null until Close; Publish and Subscribe use it only under
 //     a shared hold of lifecycle_, Close nulls it under an exclusive hold, after
 //     every subscription completed (invariant 1), so no handler runs while or after
@@ -39,6 +41,7 @@ namespace troupe::remote_internal {
 struct Transport::SubscriptionState {
   Transport* transport;  // outlives the state: Close waits for its completion
   Handler handler;
+  std::function<void()> on_complete;  // may be empty
   natsSubscription* subscription = nullptr;  // released by the completion
   int64_t drops_counted = 0;  // of the client's count; guarded by subscriptions_mutex_
 };
@@ -148,6 +151,7 @@ void Transport::OnMessage(natsConnection*, natsSubscription*, natsMsg* message, 
 void Transport::OnComplete(void* closure) {
   auto* state = static_cast<SubscriptionState*>(closure);
   Transport* transport = state->transport;
+  if (state->on_complete) state->on_complete();
   natsSubscription_Destroy(state->subscription);
   delete state;
   std::lock_guard<std::mutex> lock(transport->completion_mutex_);
@@ -185,12 +189,31 @@ void Transport::OnReconnected(natsConnection* connection, void* closure) {
 
 absl::StatusOr<Transport::SubscriptionId> Transport::Subscribe(const std::string& subject,
                                                                Handler handler) {
+  return SubscribeState(subject, nullptr, new SubscriptionState{this, std::move(handler), nullptr});
+}
+
+absl::StatusOr<Transport::SubscriptionId> Transport::QueueSubscribe(
+    const std::string& subject, const std::string& queue, Handler handler,
+    std::function<void()> on_complete) {
+  return SubscribeState(subject, &queue,
+                        new SubscriptionState{this, std::move(handler), std::move(on_complete)});
+}
+
+absl::StatusOr<Transport::SubscriptionId> Transport::SubscribeState(const std::string& subject,
+                                                                    const std::string* queue,
+                                                                    SubscriptionState* state) {
   std::shared_lock<std::shared_mutex> hold(lifecycle_);
-  if (connection_ == nullptr) return absl::FailedPreconditionError("the NATS connection is closed");
-  auto* state = new SubscriptionState{this, std::move(handler)};
+  if (connection_ == nullptr) {
+    delete state;  // never registered: no completion will come
+    return absl::FailedPreconditionError("the NATS connection is closed");
+  }
   natsSubscription* subscription = nullptr;
-  natsStatus status = natsConnection_Subscribe(&subscription, connection_, subject.c_str(),
-                                               &Transport::OnMessage, state);
+  natsStatus status =
+      queue == nullptr
+          ? natsConnection_Subscribe(&subscription, connection_, subject.c_str(),
+                                     &Transport::OnMessage, state)
+          : natsConnection_QueueSubscribe(&subscription, connection_, subject.c_str(),
+                                          queue->c_str(), &Transport::OnMessage, state);
   if (status != NATS_OK) {
     delete state;  // never registered: no completion will come
     return ClientError(absl::StrCat("cannot subscribe to ", subject), status);

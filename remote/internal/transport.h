@@ -93,6 +93,14 @@ class Transport {
   // subscription is registered with the server when this returns (flushed), so a
   // message published after it, from any connection, reaches the handler.
   absl::StatusOr<SubscriptionId> Subscribe(const std::string& subject, Handler handler);
+  // As Subscribe, as one member of the queue group `queue`: the server hands each
+  // message on `subject` to one member of the group, picked at random (NATS queue
+  // groups; plain subscribers still get every message). `on_complete`, if set, runs
+  // on a client's thread once, after the handler's last call has returned — when
+  // the subscription is unsubscribed, drained or closed with the connection.
+  absl::StatusOr<SubscriptionId> QueueSubscribe(const std::string& subject,
+                                                const std::string& queue, Handler handler,
+                                                std::function<void()> on_complete);
   // Any thread, including the subscription's own handler. kNow drops what has
   // arrived and not been handled; kDrain first hands the handler everything the
   // server routed to the subscription before it stopped (so a request to an actor
@@ -132,6 +140,10 @@ class Transport {
  private:
   struct SubscriptionState;
   Transport() = default;
+  // Subscribe and QueueSubscribe: `queue` null for a plain subscription.
+  absl::StatusOr<SubscriptionId> SubscribeState(const std::string& subject,
+                                                const std::string* queue,
+                                                SubscriptionState* state);
   static void OnMessage(__natsConnection*, __natsSubscription*, __natsMsg* message,
                         void* closure);
   static void OnComplete(void* closure);

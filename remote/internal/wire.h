@@ -34,6 +34,8 @@ enum class Kind : uint8_t {
   kReply = 4,  // an answer: the codec's bytes of the reply
   kError = 5,  // an answer: a status (AppendStatus)
   kExit = 6,   // a published actor stopped: its exit reason (AppendStatus)
+  kBusy = 7,   // an answer: the pool worker is at its bound of outstanding work; the
+               // request was not taken (no payload), so the asker may send it elsewhere
 };
 
 struct Header {

@@ -4,6 +4,11 @@
 // SIGKILL — no goodbye — and the test's node must declare it dead by its silence:
 // the monitor is told, the ask waiting for it fails Unavailable, a new ask fails at
 // once.
+//
+// And a worker pool across two processes: a worker process (TROUPE_REMOTE_WORKER_URL
+// set) serves the pool beside a worker in the test's process; submissions reach
+// both, then only the other process's once the local worker leaves, and none once
+// that process is killed (Unavailable).
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -11,6 +16,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +29,7 @@
 #include "troupe/scheduler/runtime.h"
 #include "troupe/tests/actors/test_actors.h"
 #include "troupe/tests/remote/counter_actor.h"
+#include "troupe/tests/remote/job_worker.h"
 #include "troupe/tests/remote/nats_server.h"
 #include "troupe/tests/scheduler/test_support.h"
 
@@ -32,9 +39,12 @@ namespace troupe {
 namespace {
 
 using remote_test::Command;
+using remote_test::Job;
+using remote_test::JobResult;
 using remote_test::Total;
 
 constexpr char kHostUrlVariable[] = "TROUPE_REMOTE_HOST_URL";
+constexpr char kWorkerUrlVariable[] = "TROUPE_REMOTE_WORKER_URL";
 
 RemoteNodeOptions Options(const std::string& url, const std::string& name) {
   RemoteNodeOptions options;
@@ -71,10 +81,44 @@ int RunHost(const std::string& url) {
   for (;;) pause();  // the actors run on the runtime's threads
 }
 
-// Kills the host process if the test ends before it does.
-struct HostProcess {
+// The worker process: serves the pool "jobs" as worker 2, then until it is killed.
+int RunWorker(const std::string& url) {
+  absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create({.procs = 1});
+  if (!runtime.ok()) return 2;
+  ActorSystem system(**runtime);
+  absl::StatusOr<std::unique_ptr<RemoteNode>> node =
+      RemoteNode::Connect(Options(url, "worker-process"));
+  if (!node.ok()) {
+    std::fprintf(stderr, "worker: %s\n", node.status().ToString().c_str());
+    return 2;
+  }
+  ActorRef<remote_testing::JobMessage> actor = system.Spawn<remote_testing::JobWorker>(
+      {.name = "worker-2"}, int64_t{2}, Channel<int>(1),
+      std::make_shared<remote_testing::JobProbe>());
+  absl::StatusOr<RemoteWorker> worker = (*node)->ServeWork<Job, JobResult>(
+      "jobs", actor, &remote_testing::MakeJobRequest, {.max_outstanding = 4});
+  if (!worker.ok()) {
+    std::fprintf(stderr, "worker: %s\n", worker.status().ToString().c_str());
+    return 2;
+  }
+  for (;;) pause();  // the actors run on the runtime's threads
+}
+
+// A child process (this same binary, with `variable` set to `url`); killed with
+// SIGKILL if the test ends before it does.
+struct ChildProcess {
   pid_t pid = -1;
-  ~HostProcess() { Kill(); }
+  ~ChildProcess() { Kill(); }
+  bool Spawn(const char* variable, const std::string& url) {
+    const std::string assignment = std::string(variable) + "=" + url;
+    std::vector<char*> environment;
+    for (char** entry = environ; *entry != nullptr; ++entry) environment.push_back(*entry);
+    environment.push_back(const_cast<char*>(assignment.c_str()));
+    environment.push_back(nullptr);
+    char self[] = "/proc/self/exe";
+    char* argv[] = {self, nullptr};
+    return posix_spawn(&pid, self, nullptr, nullptr, argv, environment.data()) == 0;
+  }
   void Kill() {
     if (pid <= 0) return;
     kill(pid, SIGKILL);
@@ -87,17 +131,8 @@ TEST(RemoteProcessTest, TwoProcessesExchangeMessagesAndAKilledHostIsDeclaredDead
   testing::NatsServer server;
   absl::Status started = server.Start();
   ASSERT_TRUE(started.ok()) << started;
-  HostProcess host;
-  {
-    const std::string variable = std::string(kHostUrlVariable) + "=" + server.url();
-    std::vector<char*> environment;
-    for (char** entry = environ; *entry != nullptr; ++entry) environment.push_back(*entry);
-    environment.push_back(const_cast<char*>(variable.c_str()));
-    environment.push_back(nullptr);
-    char self[] = "/proc/self/exe";
-    char* argv[] = {self, nullptr};
-    ASSERT_EQ(posix_spawn(&host.pid, self, nullptr, nullptr, argv, environment.data()), 0);
-  }
+  ChildProcess host;
+  ASSERT_TRUE(host.Spawn(kHostUrlVariable, server.url()));
   testing::ActorHarness harness;
   harness.Start(2);
   {
@@ -152,11 +187,85 @@ TEST(RemoteProcessTest, TwoProcessesExchangeMessagesAndAKilledHostIsDeclaredDead
   harness.Finish();
 }
 
+TEST(RemoteProcessTest, APoolSpreadsWorkOverTwoProcessesAndLosesItsWorkersCleanly) {
+  constexpr int kJobs = 40;
+  testing::NatsServer server;
+  absl::Status started = server.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  ChildProcess worker_process;
+  ASSERT_TRUE(worker_process.Spawn(kWorkerUrlVariable, server.url()));
+  testing::ActorHarness harness;
+  harness.Start(2);
+  {
+    absl::StatusOr<std::unique_ptr<RemoteNode>> client =
+        RemoteNode::Connect(Options(server.url(), "client"));
+    ASSERT_TRUE(client.ok()) << client.status();
+    absl::StatusOr<std::unique_ptr<RemoteNode>> local_node =
+        RemoteNode::Connect(Options(server.url(), "local-worker"));
+    ASSERT_TRUE(local_node.ok()) << local_node.status();
+    harness.RunInFiber([&] {
+      ActorRef<remote_testing::JobMessage> actor = harness.system().Spawn<remote_testing::JobWorker>(
+          {.name = "worker-1"}, int64_t{1}, Channel<int>(1),
+          std::make_shared<remote_testing::JobProbe>());
+      absl::StatusOr<RemoteWorker> local = (*local_node)->ServeWork<Job, JobResult>(
+          "jobs", actor, &remote_testing::MakeJobRequest, {.max_outstanding = 4});
+      ASSERT_TRUE(local.ok()) << local.status();
+      absl::StatusOr<RemotePool<Job, JobResult>> pool = (*client)->Pool<Job, JobResult>("jobs");
+      ASSERT_TRUE(pool.ok()) << pool.status();
+      int64_t next_id = 0;
+      int warm_up_local = 0;  // jobs the local worker did before the process's first
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] {
+            absl::StatusOr<JobResult> result =
+                pool->Submit(remote_testing::MakeJob(++next_id), absl::Seconds(30));
+            EXPECT_TRUE(result.ok()) << result.status();
+            if (result.ok() && result->worker() == 1) ++warm_up_local;
+            return result.ok() && result->worker() == 2;
+          },
+          "the worker process does a job"));
+      std::map<int64_t, int> by_worker;
+      for (int i = 0; i < kJobs; ++i) {
+        const int64_t id = ++next_id;
+        absl::StatusOr<JobResult> result =
+            pool->Submit(remote_testing::MakeJob(id), absl::Seconds(30));
+        ASSERT_TRUE(result.ok()) << result.status();
+        EXPECT_EQ(result->id(), id);
+        ++by_worker[result->worker()];
+      }
+      EXPECT_EQ(by_worker.size(), 2u) << "one process did every job";
+      EXPECT_EQ(by_worker[1] + by_worker[2], kJobs);
+      EXPECT_EQ(local->stats().answered, static_cast<uint64_t>(by_worker[1] + warm_up_local));
+      const ContextWithCancel leave_bound = WithTimeout(Context(), absl::Seconds(30));
+      ASSERT_TRUE(local->Leave(leave_bound.context).ok());
+      leave_bound.cancel.Cancel();
+      for (int i = 0; i < 10; ++i) {
+        absl::StatusOr<JobResult> result =
+            pool->Submit(remote_testing::MakeJob(++next_id), absl::Seconds(30));
+        ASSERT_TRUE(result.ok()) << result.status();
+        EXPECT_EQ(result->worker(), 2) << "the local worker left";
+      }
+      worker_process.Kill();
+      // The server drops the dead process's subscription when its socket closes;
+      // from then on a submission fails Unavailable at once.
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] {
+            return pool->Submit(remote_testing::MakeJob(++next_id), absl::Seconds(5))
+                       .status()
+                       .code() == absl::StatusCode::kUnavailable;
+          },
+          "a submission fails Unavailable once no worker is left"));
+      EXPECT_EQ(pool->stats().in_flight, 0);
+    });
+  }
+  harness.Finish();
+}
+
 }  // namespace
 }  // namespace troupe
 
 int main(int argc, char** argv) {
   if (const char* url = std::getenv(troupe::kHostUrlVariable)) return troupe::RunHost(url);
+  if (const char* url = std::getenv(troupe::kWorkerUrlVariable)) return troupe::RunWorker(url);
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

@@ -1,0 +1,57 @@
+// The handler of a pool worker's queue subscription (RemoteNode::ServeWork): on the
+// NATS client's delivery thread, it checks the frame, drops work whose asker's
+// deadline has passed, turns the request away "busy" when the worker is at its
+// bound (WorkerState), and otherwise decodes it and Tells the actor with a Reply
+// that publishes the answer and then marks the work answered.
+#ifndef TROUPE_REMOTE_INTERNAL_WORK_HANDLER_H_
+#define TROUPE_REMOTE_INTERNAL_WORK_HANDLER_H_
+
+#include <memory>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "troupe/actors/actor.h"
+#include "troupe/actors/reply.h"
+#include "troupe/remote/internal/inbound_request.h"
+#include "troupe/remote/internal/node_core.h"
+#include "troupe/remote/internal/wire.h"
+#include "troupe/remote/internal/worker_state.h"
+
+namespace troupe::remote_internal {
+
+template <typename W, typename R, typename M, typename MakeMessage>
+Transport::Handler WorkHandler(NodeCore* core, std::shared_ptr<WorkerState> state,
+                               ActorRef<M> actor, MakeMessage make_message) {
+  return [core, state = std::move(state), actor = std::move(actor),
+          make_message = std::move(make_message)](const Inbound& inbound) {
+    Header header;
+    absl::string_view payload;
+    if (!ParseRequest(*core, inbound, &header, &payload)) return;
+    if (header.kind != Kind::kAsk || inbound.reply.empty()) {
+      core->counters().Count(core->counters().rejected);
+      core->SendError(inbound.reply, header.deadline,
+                      absl::InvalidArgumentError("a pool worker takes submissions (asks) only"));
+      return;
+    }
+    if (AskerGaveUp(*core, header)) return;
+    if (!state->TryAccept()) {  // at the bound: the submitter tries again, elsewhere
+      core->SendBusy(inbound.reply, header.deadline);
+      return;
+    }
+    W message;
+    if (!DecodeRequest(*core, inbound, header, payload, &message)) {
+      state->Answered();  // answered InvalidArgument
+      return;
+    }
+    Reply<R> reply(AnswerTo<R>(*core, inbound.reply, header.deadline,
+                               [state] { state->Answered(); }));
+    // A message Tell does not take is destroyed here with its Reply, which answers
+    // Aborted (and marks the work answered).
+    CountTold(*core, actor.Tell(make_message(std::move(message), std::move(reply)),
+                                RequestContext(header)));
+  };
+}
+
+}  // namespace troupe::remote_internal
+
+#endif  // TROUPE_REMOTE_INTERNAL_WORK_HANDLER_H_
