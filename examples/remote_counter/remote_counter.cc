@@ -106,9 +106,12 @@ int RunHost() {
     std::printf("remote_counter host: stopping after %llu messages (%llu dropped)\n",
                 static_cast<unsigned long long>(stats.delivered),
                 static_cast<unsigned long long>(stats.dropped_by_full_buffer));
+    std::fflush(stdout);
     (void)system.Shutdown(absl::Seconds(5));
   });
   if (!ran.ok()) return 2;
+  node->reset();  // says goodbye, closes the connection
+  std::printf("remote_counter host: stopped\n");
   return exit_code;
 }
 

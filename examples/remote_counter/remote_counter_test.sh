@@ -46,14 +46,16 @@ cat "$work/client.log"
 grep -qxF "remote_counter: as expected" "$work/client.log" || fail "the client's total was wrong"
 
 kill -TERM "$host"
-for ((i = 0; i < 400; i++)); do
+# Generous: under ThreadSanitizer the host's shutdown (actors, the NATS connection's
+# threads) has taken longer than 20 s on a loaded machine.
+for ((i = 0; i < 1200; i++)); do
   kill -0 "$host" 2>/dev/null || break
   sleep 0.05  # waiting for another process to exit: no event to block on in bash
 done
-kill -0 "$host" 2>/dev/null && fail "the host did not stop within 20 s of SIGTERM"
+kill -0 "$host" 2>/dev/null && fail "the host did not stop within 60 s of SIGTERM"
 wait "$host"
 host_status=$?
 cat "$work/host.log"
 ((host_status == 0)) || fail "the host exited with status $host_status"
-grep -q "remote_counter host: stopping after" "$work/host.log" || fail "the host did not report"
+grep -q "remote_counter host: stopped" "$work/host.log" || fail "the host did not report"
 echo "remote_counter_test: passed"

@@ -56,7 +56,7 @@ Transport::Handler EndpointHandler(NodeCore* core, ActorRef<M> actor, MakeMessag
     } else {
       typename Reply<R>::Callback answer = [](absl::StatusOr<R>) {};  // a tell: no answer
       if (header.kind == Kind::kAsk && !inbound.reply.empty()) {
-        answer = AnswerTo<R>(*core, inbound.reply, header.deadline, [] {});
+        answer = AnswerTo<R>(*core, inbound.reply, header.deadline, [] {}, [] {});
       }
       told = actor.Tell(make_message(std::move(message), Reply<R>(std::move(answer))), context);
     }

@@ -2,7 +2,8 @@
 // NATS client's delivery thread, it checks the frame, drops work whose asker's
 // deadline has passed, turns the request away "busy" when the worker is at its
 // bound (WorkerState), and otherwise decodes it and Tells the actor with a Reply
-// that publishes the answer and then marks the work answered.
+// that frees the work's place in the bound, publishes the answer, and then marks the
+// work answered.
 #ifndef TROUPE_REMOTE_INTERNAL_WORK_HANDLER_H_
 #define TROUPE_REMOTE_INTERNAL_WORK_HANDLER_H_
 
@@ -40,11 +41,15 @@ Transport::Handler WorkHandler(NodeCore* core, std::shared_ptr<WorkerState> stat
     }
     W message;
     if (!DecodeRequest(*core, inbound, header, payload, &message)) {
-      state->Answered();  // answered InvalidArgument
+      state->Release();   // answered InvalidArgument
+      state->Answered();
       return;
     }
+    // The work leaves the bound before its answer goes out: a submitter that has
+    // the answer may send more at once and must find the room it freed. Leave waits
+    // for Answered, after the answer is published.
     Reply<R> reply(AnswerTo<R>(*core, inbound.reply, header.deadline,
-                               [state] { state->Answered(); }));
+                               [state] { state->Release(); }, [state] { state->Answered(); }));
     // A message Tell does not take is destroyed here with its Reply, which answers
     // Aborted (and marks the work answered).
     CountTold(*core, actor.Tell(make_message(std::move(message), std::move(reply)),

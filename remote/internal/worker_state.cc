@@ -19,9 +19,12 @@ bool WorkerState::TryAccept() {
   return true;
 }
 
-void WorkerState::Answered() {
-  answered_.fetch_add(1, std::memory_order_relaxed);     // statistics
+void WorkerState::Release() {
   outstanding_.fetch_sub(1, std::memory_order_relaxed);  // see TryAccept
+}
+
+void WorkerState::Answered() {
+  answered_.fetch_add(1, std::memory_order_relaxed);  // statistics
   holds_.Done();  // last: Leave may return once it is zero
 }
 

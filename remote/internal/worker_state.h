@@ -36,8 +36,11 @@ class WorkerState {
   // outstanding; the caller must call Answered once for it). False: the worker is
   // at its bound (counted as a busy rejection).
   bool TryAccept();
-  // Any thread, once per accepted request, after its answer was published (or
-  // dropped: the asker's deadline had passed).
+  // Any thread, once per accepted request, just before its answer is published:
+  // one less outstanding.
+  void Release();
+  // Any thread, once per accepted request, after Release and after its answer was
+  // published (or dropped: the asker's deadline had passed).
   void Answered();
   // The subscription's completion: it will deliver nothing more.
   void SubscriptionEnded() { holds_.Done(); }
@@ -51,7 +54,7 @@ class WorkerState {
  private:
   const int64_t max_outstanding_;
   WaitGroup holds_{1};  // outstanding work + 1 while subscribed
-  // Outstanding work: added by TryAccept (delivery thread), taken by Answered (any
+  // Outstanding work: added by TryAccept (delivery thread), taken by Release (any
   // thread). relaxed: it orders nothing; the value alone enforces the bound.
   std::atomic<int64_t> outstanding_{0};
   // Statistics (relaxed). peak_ is written by the delivery thread only.
