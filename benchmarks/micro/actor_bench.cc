@@ -16,6 +16,7 @@
 #include "troupe/actors/actor.h"
 #include "troupe/actors/actor_system.h"
 #include "troupe/actors/internal/mailbox_queue.h"
+#include "troupe/actors/reply.h"
 #include "benchmark/benchmark.h"
 #include "troupe/benchmarks/common/allocation_counter.h"
 #include "troupe/benchmarks/micro/shared_actor_system.h"
@@ -153,6 +154,38 @@ void BM_ActorFanIn(benchmark::State& state) {
   state.counters["procs"] = SharedRuntime().procs();
 }
 BENCHMARK(BM_ActorFanIn)->Arg(0)->Arg(1024)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// ---- Ask: one fiber asks an echo actor, one request at a time; items are asks. ----
+struct Echo {
+  int64_t value;
+  Reply<int64_t> reply;
+};
+
+class Echoer : public Actor<Echo> {
+ public:
+  void Receive(Echo& message) override { message.reply.Send(message.value); }
+};
+
+void BM_AskRoundTrip(benchmark::State& state) {
+  constexpr int64_t kAsks = 20'000;
+  static ActorRef<Echo> echo = SharedSystem().Spawn<Echoer>({.name = "echo"});
+  for (auto _ : state) {
+    absl::Status run = SharedRuntime().Run([] {
+      const ContextWithCancel request = WithCancel(Context());
+      for (int64_t i = 0; i < kAsks; ++i) {
+        absl::StatusOr<int64_t> answer = Ask<int64_t>(
+            echo, [i](Reply<int64_t> reply) { return Echo{i, std::move(reply)}; },
+            request.context);
+        if (!answer.ok() || *answer != i) std::abort();
+      }
+      request.cancel.Cancel();
+    });
+    if (!run.ok()) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations() * kAsks);
+  state.counters["procs"] = SharedRuntime().procs();
+}
+BENCHMARK(BM_AskRoundTrip)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // ---- The mailbox queue alone. ----
 struct Node : actors_internal::MailboxNode {};
