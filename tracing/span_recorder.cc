@@ -67,6 +67,12 @@ std::string SpanRecord::ParentSpanIdHex() const {
   return parent.SpanIdHex();
 }
 
+uint64_t SpansEndedSoFar() {
+  tracing_internal::Recorder& recorder = TheRecorder();
+  std::lock_guard<std::mutex> lock(recorder.mutex);
+  return recorder.log.spans.size() + recorder.log.dropped;
+}
+
 absl::Status StartSpanRecording(SpanRecordingOptions options) {
   if (options.capacity < 1 || options.capacity > tracing_internal::kMaxCapacity) {
     return absl::InvalidArgumentError(

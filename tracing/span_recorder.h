@@ -67,6 +67,11 @@ struct SpanRecordingOptions {
 // Any thread. Ends the recording and returns what it kept (empty if none was on).
 SpanLog StopSpanRecording();
 
+// Any thread. How many spans the current recording has ended so far, kept or
+// dropped (0 when none is on): a test or a handler waits on it for a span that ends
+// after the answer it has seen (an actor's "receive" span ends after its reply).
+uint64_t SpansEndedSoFar();
+
 namespace tracing_internal {
 extern std::atomic<bool> recording_on;
 // Keeps `record` if a recording is on and has room (else counts it dropped).

@@ -46,7 +46,7 @@ std::string SpanArgs(const SpanRecord& span) {
   std::string args = absl::StrCat("\"trace_id\": \"", span.trace.TraceIdHex(),
                                   "\", \"span_id\": \"", span.trace.SpanIdHex(),
                                   "\", \"parent_span_id\": \"", span.ParentSpanIdHex(),
-                                  "\", \"fiber\": ", span.fiber, ", \"status\": \"",
+                                  "\", \"fiber_id\": ", span.fiber, ", \"status\": \"",
                                   Escaped(span.status.ToString()), "\"");
   if (span.labels != nullptr) {
     for (const auto& [key, value] : span.labels->labels()) {
@@ -74,7 +74,7 @@ std::vector<std::string> SliceTraceEvents(const Trace& trace, int pid, int64_t o
   for (const TraceSlice& slice : trace.slices) {
     events.push_back(absl::StrFormat(
         "{\"name\": \"%s\", \"ph\": \"X\", \"pid\": %d, \"tid\": %d, \"ts\": %.3f, "
-        "\"dur\": %.3f, \"args\": {\"fiber\": %d}}",
+        "\"dur\": %.3f, \"args\": {\"fiber_id\": %d}}",
         Escaped(TraceSliceName(slice)), pid, slice.thread, Micros(slice.start_ns, origin_ns),
         (slice.end_ns - slice.start_ns) / 1000.0, slice.fiber));
   }

@@ -9,7 +9,7 @@
 //     (KvShard)" (TraceSliceName);
 //   - a track per fiber that ended a span (tid = kFiberTrackBase + fiber id, named
 //     like its slices): its spans as complete events, nested as they were, with args
-//     trace_id, span_id, parent_span_id, status and the fiber's labels;
+//     trace_id, span_id, parent_span_id, fiber_id, status and the fiber's labels;
 //   - a flow arrow ("ph":"s"/"f") from each recorded parent span to its child, across
 //     fibers (an ask's span to the receiving actor's span).
 // Timestamps are microseconds from `origin_ns` on the monotonic clock both traces
