@@ -230,7 +230,7 @@ TEST_P(PipelineTest, ASourceErrorFailsThePipeline) {
   });
 }
 
-TROUPE_// A record that carries its request's Context (and so its trace).
+// A record that carries its request's Context (and so its trace).
 struct TracedRecord {
   Context context;
   int value;
@@ -284,7 +284,7 @@ TEST_P(PipelineTest, RecordsCarryingATracedContextAreHandledInEachStagesSpan) {
   }
 }
 
-INSTANTIATE_OVER_PROCS(PipelineTest);
+TROUPE_INSTANTIATE_OVER_PROCS(PipelineTest);
 
 }  // namespace
 }  // namespace troupe

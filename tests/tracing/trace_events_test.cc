@@ -8,7 +8,6 @@
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "troupe/scheduler/context.h"
-#include "troupe/scheduler/fiber_labels.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/this_fiber.h"
 #include "troupe/scheduler/trace.h"
@@ -38,11 +37,14 @@ TEST(TraceEventsTest, SpansShareTheFileWithTheSlicesOfTheFiberThatRanThem) {
   uint64_t fiber = 0;
   ASSERT_TRUE((*runtime)
                   ->Run([&] {
-                    fiber = this_fiber::Id();
-                    SetFiberName("handler");
-                    const Context request = WithTraceContext(Context(), root);
-                    ScopedSpan outer(request, "request");
-                    ScopedSpan inner(outer.context(), "lookup");
+                    // A spawned fiber: the scheduling trace has its slices.
+                    JoinHandle handler = Spawn({.name = "handler"}, [&] {
+                      fiber = this_fiber::Id();
+                      const Context request = WithTraceContext(Context(), root);
+                      ScopedSpan outer(request, "request");
+                      ScopedSpan inner(outer.context(), "lookup");
+                    });
+                    ASSERT_TRUE(handler.Join().ok());
                   })
                   .ok());
   const Trace trace = (*runtime)->StopTrace();
