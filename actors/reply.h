@@ -18,6 +18,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -26,23 +27,25 @@
 #include "troupe/actors/internal/reply_type.h"
 #include "troupe/scheduler/channel.h"
 #include "troupe/scheduler/context.h"
+#include "troupe/tracing/span.h"
 
 namespace troupe {
 
-// Sends `make_request(Reply<T>)` to `actor` with `context` attached, and parks until
-// the reply comes or `context` is done.
+namespace actors_internal {
+
+// Ask without the span (below).
 template <typename T, typename M, typename MakeRequest>
-absl::StatusOr<T> Ask(const ActorRef<M>& actor, MakeRequest&& make_request,
-                      const Context& context = Context()) {
+absl::StatusOr<T> AskWithin(const ActorRef<M>& actor, MakeRequest& make_request,
+                            const Context& context) {
   // An actor asking another: record who waits for whom, refusing a cycle.
-  const actors_internal::ActorCellBase* caller = actors_internal::CurrentActor();
+  const ActorCellBase* caller = CurrentActor();
   ActorSystem& system = actor.cell()->system();
   if (caller != nullptr) {
     if (absl::Status cycle = system.BeginAsk(*caller, *actor.cell()); !cycle.ok()) return cycle;
   }
   struct EndAsk {
     ActorSystem& system;
-    const actors_internal::ActorCellBase* caller;
+    const ActorCellBase* caller;
     ~EndAsk() {
       if (caller != nullptr) system.EndAsk(*caller);
     }
@@ -54,6 +57,27 @@ absl::StatusOr<T> Ask(const ActorRef<M>& actor, MakeRequest&& make_request,
   absl::StatusOr<absl::StatusOr<T>> answer = slot.Recv(context);
   if (!answer.ok()) return answer.status();
   return *std::move(answer);
+}
+
+}  // namespace actors_internal
+
+// Sends `make_request(Reply<T>)` to `actor` with `context` attached, and parks until
+// the reply comes or `context` is done.
+//
+// Tracing: when `context` carries a trace context (scheduler/trace_context.h), the
+// ask is a span, "ask <actor name>" (tracing/span.h), and the request travels with
+// that span's context: the actor's handler sees it as request_context(), and its own
+// Asks with it continue the trace. An untraced ask pays one pointer test.
+template <typename T, typename M, typename MakeRequest>
+absl::StatusOr<T> Ask(const ActorRef<M>& actor, MakeRequest&& make_request,
+                      const Context& context = Context()) {
+  if (ABSL_PREDICT_TRUE(TraceContextOf(context) == nullptr)) {
+    return actors_internal::AskWithin<T>(actor, make_request, context);
+  }
+  tracing::ScopedSpan span(context, "ask", actor.name());
+  absl::StatusOr<T> answer = actors_internal::AskWithin<T>(actor, make_request, span.context());
+  span.SetStatus(answer.status());
+  return answer;
 }
 
 // As Ask, with a timeout instead of a context.

@@ -50,6 +50,7 @@ set(TROUPE_SCHEDULER_SOURCES
   scheduler/this_fiber.cc
   scheduler/timer.cc
   scheduler/trace.cc
+  scheduler/trace_context.cc
   scheduler/wait_group.cc
 )
 
@@ -109,6 +110,7 @@ set(TROUPE_SCHEDULER_HEADERS
   scheduler/this_fiber.h
   scheduler/timer.h
   scheduler/trace.h
+  scheduler/trace_context.h
   scheduler/wait_group.h
 )
 
@@ -233,4 +235,17 @@ set(TROUPE_METRICS_HEADERS
   metrics/runtime_metrics.h
   metrics/snapshot.h
   metrics/text_format.h
+)
+
+set(TROUPE_TRACING_SOURCES
+  tracing/span.cc
+  tracing/span_recorder.cc
+  tracing/trace_events.cc
+)
+
+set(TROUPE_TRACING_HEADERS
+  tracing/all.h
+  tracing/span.h
+  tracing/span_recorder.h
+  tracing/trace_events.h
 )

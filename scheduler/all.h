@@ -24,6 +24,7 @@
 #include "troupe/scheduler/this_fiber.h"  // IWYU pragma: export
 #include "troupe/scheduler/timer.h"  // IWYU pragma: export
 #include "troupe/scheduler/trace.h"  // IWYU pragma: export
+#include "troupe/scheduler/trace_context.h"  // IWYU pragma: export
 #include "troupe/scheduler/wait_group.h"  // IWYU pragma: export
 
 #endif  // TROUPE_SCHEDULER_ALL_H_

@@ -6,6 +6,7 @@
 
 #include "troupe/scheduler/internal/context_state.h"
 #include "troupe/scheduler/internal/deadline.h"
+#include "troupe/scheduler/internal/fatal.h"
 #include "troupe/scheduler/internal/wait_protocol.h"
 
 namespace troupe {
@@ -29,6 +30,19 @@ Context MakeValueContext(const Context& parent, const void* key,
 }
 
 }  // namespace scheduler_internal
+
+Context WithTraceContext(const Context& parent, const TraceContext& trace) {
+  if (!trace.valid()) {
+    scheduler_internal::Fatal("WithTraceContext",
+                              "the trace context has an all-zero trace or span id");
+  }
+  return ContextFactory::Make(std::make_shared<ContextState>(
+      parent.state(), absl::InfiniteFuture(), nullptr, nullptr, &trace));
+}
+
+const TraceContext* TraceContextOf(const Context& context) {
+  return context.state() == nullptr ? nullptr : context.state()->trace();
+}
 
 absl::Status Context::Err() const {
   return state_ == nullptr ? absl::OkStatus() : state_->Err();

@@ -6,7 +6,8 @@
 //   cancel.Cancel();                              // cancels ctx and every descendant
 //
 // A Context is a cheap, copyable, immutable handle (a shared pointer); derive new ones
-// with WithCancel, WithDeadline, WithTimeout and WithValue. Cancelling a context
+// with WithCancel, WithDeadline, WithTimeout, WithValue and WithTraceContext (a W3C
+// trace context, trace_context.h, which every context derived from it carries too). Cancelling a context
 // cancels all its descendants with the same cause. A child's deadline is never later
 // than its parent's.
 //
@@ -29,6 +30,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "troupe/scheduler/trace_context.h"
 
 namespace troupe {
 
@@ -115,6 +117,15 @@ namespace scheduler_internal {
 Context MakeValueContext(const Context& parent, const void* key,
                          std::shared_ptr<const void> value);
 }  // namespace scheduler_internal
+
+// Any thread. A child of `parent` (cancelled with it, same deadline) carrying `trace`
+// instead of the parent's trace context. Allocates one context state. `trace` must be
+// valid() (InvalidArgument otherwise is a bug of the caller: it is checked, fatally).
+Context WithTraceContext(const Context& parent, const TraceContext& trace);
+
+// Any thread. The trace context `context` carries, or null (no trace: the common
+// case, one pointer test). Valid as long as `context` or a copy of it lives.
+const TraceContext* TraceContextOf(const Context& context);
 
 template <typename T>
 Context WithValue(const Context& parent, const ContextKey<T>& key, T value) {

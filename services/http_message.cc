@@ -30,6 +30,8 @@ std::string SerializeResponseHead(const HttpResponse& response, bool keep_alive)
                       "\r\nContent-Type: ", response.content_type,
                       "\r\nContent-Length: ", response.body.size(),
                       response.allow.empty() ? "" : "\r\nAllow: ", response.allow,
+                      response.traceparent.empty() ? "" : "\r\ntraceparent: ",
+                      response.traceparent,
                       keep_alive ? "\r\nConnection: keep-alive" : "\r\nConnection: close",
                       "\r\n\r\n");
 }

@@ -28,10 +28,11 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::string allow = "";  // the Allow field of a 405 (RFC 9110 15.5.6); empty: none
+  std::string traceparent = "";  // the server span's W3C traceparent field; empty: none
 };
 
 // "HTTP/1.1 <status> <reason>" with Content-Type, Content-Length, Connection (and
-// Allow when set), up to and including the empty line.
+// Allow and traceparent when set), up to and including the empty line.
 std::string SerializeResponseHead(const HttpResponse& response, bool keep_alive);
 // The head and the body (only the head for a response to HEAD: `head_only`).
 std::string SerializeResponse(const HttpResponse& response, bool keep_alive,

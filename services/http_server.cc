@@ -26,10 +26,18 @@
 //   4. The last response a draining connection writes says "Connection: close".
 //   5. Wait for the connections up to the grace period; then cancel serving_ (reads,
 //      KV asks and writes in progress fail with Cancelled) and wait for the rest.
+//
+// Tracing (W3C trace context). A request with a `traceparent` header is served in a
+// span ("GET /kv/{key}") that is a child of the client's span; one whose header is
+// malformed or repeated in a span of a new trace (counted:
+// troupe_http_bad_traceparent_total); one without, in a new trace while a span
+// recording is on (tracing/span_recorder.h), else untraced at no cost. The span's
+// context is the request's: the KV store's asks continue the trace. A traced
+// response carries the server span's `traceparent`.
 #include "troupe/services/http_server.h"
 
 #include <algorithm>
-
+#include <optional>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -39,6 +47,9 @@
 #include "troupe/profiling/debug_handler.h"
 #include "troupe/scheduler/log.h"
 #include "troupe/scheduler/this_fiber.h"
+#include "troupe/scheduler/trace_context.h"
+#include "troupe/tracing/span.h"
+#include "troupe/tracing/span_recorder.h"
 
 namespace troupe::services {
 
@@ -248,7 +259,7 @@ void HttpServer::Serve(std::unique_ptr<TcpConnection> connection) {
 bool HttpServer::Respond(TcpConnection& connection, HttpRequest& request,
                          const RequestParser& parser) {
   const absl::Time start = absl::Now();
-  const HttpResponse response = Handle(request, serving_.context);
+  const HttpResponse response = HandleTraced(request);
   request.body_memory.Reset();  // the body moved into the store, or is no longer needed
   // Counted before the client can see the answer, so /metrics never lags what a
   // client has already received.
@@ -263,6 +274,48 @@ bool HttpServer::Respond(TcpConnection& connection, HttpRequest& request,
     metrics_.Count(ServerMetrics::Event::kWriteTimeout);
   }
   return written.ok() && keep_alive;
+}
+
+namespace {
+
+// A span's name for the request's path: its route, not the path itself (a key is
+// not a name).
+absl::string_view RouteOf(absl::string_view path) {
+  path = path.substr(0, path.find('?'));
+  if (absl::StartsWith(path, "/kv/")) return "/kv/{key}";
+  if (path == "/hello" || path == "/metrics") return path;
+  if (absl::StartsWith(path, "/debug/")) return "/debug/...";
+  return "(other)";
+}
+
+}  // namespace
+
+HttpResponse HttpServer::HandleTraced(HttpRequest& request) {
+  const std::string* traceparent = nullptr;
+  int fields = 0;
+  for (const auto& [name, value] : request.headers) {
+    if (absl::EqualsIgnoreCase(name, "traceparent")) {
+      traceparent = &value;
+      ++fields;
+    }
+  }
+  if (fields == 0 && !tracing::SpanRecordingActive()) return Handle(request, serving_.context);
+  std::optional<TraceContext> remote_parent;
+  if (fields == 1) {
+    if (absl::StatusOr<TraceContext> parsed = ParseTraceparent(*traceparent); parsed.ok()) {
+      remote_parent = *parsed;
+    }
+  }
+  if (fields > 0 && !remote_parent.has_value()) metrics_.Count(ServerMetrics::Event::kBadTraceparent);
+  tracing::ScopedSpan span(serving_.context,
+                           remote_parent.has_value() ? &*remote_parent : nullptr, request.method,
+                           RouteOf(request.path));
+  HttpResponse response = Handle(request, span.context());
+  response.traceparent = FormatTraceparent(*span.trace());
+  if (response.status >= 500) {
+    span.SetStatus(absl::UnknownError(absl::StrCat("HTTP ", response.status)));
+  }
+  return response;
 }
 
 absl::Status HttpServer::WriteResponse(TcpConnection& connection, const HttpResponse& response,

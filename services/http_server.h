@@ -6,6 +6,10 @@
 // /debug/pprof/... (Go's profiling endpoints: troupe/profiling/debug_handler.h; a CPU
 // profile holds its connection for the seconds asked).
 //
+// Request tracing: a request's `traceparent` header (W3C trace context) is continued
+// in a server span, whose own traceparent the response carries; the KV store's asks
+// continue the trace (http_server.cc has the rules).
+//
 // Keep-alive and pipelining are supported. Hostile clients are bounded, answered
 // and counted in /metrics, never able to crash the server or hold it:
 //   - malformed requests get 400 (strict RFC 9112: request_head.h), an unsupported
@@ -96,6 +100,8 @@ class HttpServer {
   void Serve(std::unique_ptr<TcpConnection> connection);
   // Answers `request`; whether the connection stays open for another.
   bool Respond(TcpConnection& connection, HttpRequest& request, const RequestParser& parser);
+  // Handle, in the request's span when it is traced (http_server.cc).
+  HttpResponse HandleTraced(HttpRequest& request);
   // Writes a refusal (status, "Connection: close"), counted first.
   void Refuse(TcpConnection& connection, int status);
   absl::Status WriteResponse(TcpConnection& connection, const HttpResponse& response,

@@ -51,6 +51,8 @@ constexpr EventSeries kEventSeries[] = {
      "PUTs refused with 507 because the store was at its size limit."},
     {ServerMetrics::Event::kCutOffAtShutdown, "troupe_http_shutdown_cut_off_total",
      "Connections still busy when a shutdown's grace period ended."},
+    {ServerMetrics::Event::kBadTraceparent, "troupe_http_bad_traceparent_total",
+     "Requests whose traceparent header was malformed (or repeated): served in a new trace."},
 };
 
 // Latency bucket bounds in seconds: the service's since before the metrics library,

@@ -49,6 +49,7 @@ class ServerMetrics {
     kUnsupportedVersion,    // 505
     kKvFull,                // the store's size limit: 507
     kCutOffAtShutdown,      // connections still busy when the grace period ended
+    kBadTraceparent,        // a malformed traceparent: the request got a new trace
     kCount,
   };
 

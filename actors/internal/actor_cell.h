@@ -36,6 +36,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/functional/any_invocable.h"
@@ -48,6 +49,8 @@
 #include "troupe/scheduler/context.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/this_fiber.h"
+#include "troupe/tracing/span.h"
+#include "troupe/tracing/span_recorder.h"
 
 namespace troupe {
 
@@ -433,7 +436,21 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
     return true;
   }
 
+  // Tracing (tracing/span.h): while a span recording is on, a message whose context
+  // carries a trace is handled in a "receive" span on this actor's fiber (its labels
+  // name the actor), which the handler's request_context() then carries. Otherwise
+  // the check is one relaxed load.
   absl::Status Handle(M& message, const Context& context, ActorCellBase* sender) {
+    if (ABSL_PREDICT_TRUE(!tracing::SpanRecordingActive()) || TraceContextOf(context) == nullptr) {
+      return HandleWithin(message, context, sender);
+    }
+    tracing::ScopedSpan span(context, "receive");
+    absl::Status status = HandleWithin(message, span.context(), sender);
+    span.SetStatus(status);
+    return status;
+  }
+
+  absl::Status HandleWithin(M& message, const Context& context, ActorCellBase* sender) {
     current_context_ = &context;
     current_sender_ = sender;
     stash_current_ = false;

@@ -16,6 +16,7 @@
 #include "troupe/actors/actor.h"
 #include "troupe/actors/actor_system.h"
 #include "troupe/actors/internal/mailbox_queue.h"
+#include "troupe/actors/reply.h"
 #include "benchmark/benchmark.h"
 #include "troupe/benchmarks/common/allocation_counter.h"
 #include "troupe/benchmarks/micro/shared_actor_system.h"
@@ -23,6 +24,8 @@
 #include "concurrentqueue/concurrentqueue.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/semaphore.h"
+#include "troupe/scheduler/trace_context.h"
+#include "troupe/tracing/span_recorder.h"
 
 namespace troupe::benchmarks {
 namespace {
@@ -153,6 +156,74 @@ void BM_ActorFanIn(benchmark::State& state) {
   state.counters["procs"] = SharedRuntime().procs();
 }
 BENCHMARK(BM_ActorFanIn)->Arg(0)->Arg(1024)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// ---- Ask: one fiber asks an echo actor, one request at a time; items are asks. ----
+struct Echo {
+  int64_t value;
+  Reply<int64_t> reply;
+};
+
+class Echoer : public Actor<Echo> {
+ public:
+  void Receive(Echo& message) override { message.reply.Send(message.value); }
+};
+
+void BM_AskRoundTrip(benchmark::State& state) {
+  constexpr int64_t kAsks = 20'000;
+  static ActorRef<Echo> echo = SharedSystem().Spawn<Echoer>({.name = "echo"});
+  for (auto _ : state) {
+    absl::Status run = SharedRuntime().Run([] {
+      const ContextWithCancel request = WithCancel(Context());
+      for (int64_t i = 0; i < kAsks; ++i) {
+        absl::StatusOr<int64_t> answer = Ask<int64_t>(
+            echo, [i](Reply<int64_t> reply) { return Echo{i, std::move(reply)}; },
+            request.context);
+        if (!answer.ok() || *answer != i) std::abort();
+      }
+      request.cancel.Cancel();
+    });
+    if (!run.ok()) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations() * kAsks);
+  state.counters["procs"] = SharedRuntime().procs();
+}
+BENCHMARK(BM_AskRoundTrip)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// As BM_AskRoundTrip, the asks made under a trace context (tracing/span.h): each ask
+// is a span with a context of its own. Arg 0: no span recording (what a traced
+// request costs in production); 1: recording on (each ask and each handling
+// recorded).
+void BM_AskRoundTripTraced(benchmark::State& state) {
+  constexpr int64_t kAsks = 20'000;
+  static ActorRef<Echo> echo = SharedSystem().Spawn<Echoer>({.name = "echo"});
+  const bool recording = state.range(0) == 1;
+  for (auto _ : state) {
+    if (recording) {
+      state.PauseTiming();
+      if (!tracing::StartSpanRecording({.capacity = 2 * kAsks}).ok()) std::abort();
+      state.ResumeTiming();
+    }
+    absl::Status run = SharedRuntime().Run([] {
+      const ContextWithCancel request = WithCancel(Context());
+      const Context traced = WithTraceContext(request.context, TraceContext::NewRoot());
+      for (int64_t i = 0; i < kAsks; ++i) {
+        absl::StatusOr<int64_t> answer = Ask<int64_t>(
+            echo, [i](Reply<int64_t> reply) { return Echo{i, std::move(reply)}; }, traced);
+        if (!answer.ok() || *answer != i) std::abort();
+      }
+      request.cancel.Cancel();
+    });
+    if (!run.ok()) std::abort();
+    if (recording) {
+      state.PauseTiming();
+      tracing::StopSpanRecording();
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kAsks);
+  state.counters["procs"] = SharedRuntime().procs();
+}
+BENCHMARK(BM_AskRoundTripTraced)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // ---- The mailbox queue alone. ----
 struct Node : actors_internal::MailboxNode {};

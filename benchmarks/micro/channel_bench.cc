@@ -58,6 +58,38 @@ void BM_ChanPingPong(benchmark::State& state) {
 }
 BENCHMARK(BM_ChanPingPong)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// As BM_ChanPingPong, every Send and Recv given a cancellable Context (what a request
+// handler passes): the cost of context-aware channel operations.
+void BM_ChanPingPongWithContext(benchmark::State& state) {
+  constexpr int kRoundTrips = 100'000;
+  for (auto _ : state) {
+    RunOrDie([] {
+      const ContextWithCancel request = WithCancel(Context());
+      const Context& context = request.context;
+      Channel<int> ping(0);
+      Channel<int> pong(0);
+      JoinHandle responder = Spawn([&] {
+        while (true) {
+          absl::StatusOr<int> value = ping.Recv(context);
+          if (!value.ok()) break;
+          Check(pong.Send(*value + 1, context));
+        }
+      });
+      int value = 0;
+      for (int i = 0; i < kRoundTrips; ++i) {
+        Check(ping.Send(int{value}, context));
+        value = *pong.Recv(context);
+      }
+      request.cancel.Cancel();
+      Check(responder.Join());
+      if (value != kRoundTrips) std::abort();
+    });
+  }
+  state.SetItemsProcessed(state.iterations() * kRoundTrips);
+  state.counters["procs"] = SharedRuntime().procs();
+}
+BENCHMARK(BM_ChanPingPongWithContext)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 // A producer streams integers to a consumer over a channel of capacity 64; items are
 // messages.
 void BM_ChanStream(benchmark::State& state) {

@@ -23,6 +23,13 @@
 //
 // Every fiber of a stage carries the pprof label stage=<name> (profiling/labels.h),
 // so CPU and fiber profiles split by stage.
+//
+// Tracing. A record that carries a Context (a member `context` of type
+// troupe::Context) whose trace context is set is handled in a span named after the
+// stage (tracing/span.h), and reaches the stage's function carrying the span's
+// context: what the function asks with it continues the trace, and a result record
+// that keeps it makes the next stage's span a child of this one. Other records cost
+// nothing: the check is made at compile time.
 #ifndef TROUPE_PIPELINE_INTERNAL_PIPELINE_RUN_H_
 #define TROUPE_PIPELINE_INTERNAL_PIPELINE_RUN_H_
 
@@ -52,6 +59,8 @@
 #include "troupe/scheduler/context.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/semaphore.h"
+#include "troupe/scheduler/trace_context.h"
+#include "troupe/tracing/span.h"
 
 namespace troupe::pipeline_internal {
 
@@ -112,6 +121,50 @@ absl::Status SendCounted(Channel<Item<T>>& out, Item<T>&& item, const RunState& 
       static_cast<uint64_t>(absl::ToInt64Nanoseconds(absl::Now() - start)),
       std::memory_order_relaxed);  // relaxed: a statistic
   return sent;
+}
+
+// Whether records of type T carry a Context (see the top of this file).
+template <typename T, typename = void>
+struct CarriesContext : std::false_type {};
+template <typename T>
+struct CarriesContext<T, std::void_t<decltype(T::context)>>
+    : std::is_same<std::remove_cv_t<decltype(T::context)>, Context> {};
+
+inline absl::Status StatusOfResult(const absl::Status& status) { return status; }
+template <typename U>
+absl::Status StatusOfResult(const absl::StatusOr<U>& result) {
+  return result.status();
+}
+template <typename U>
+absl::Status StatusOfResult(const U&) {
+  return absl::OkStatus();
+}
+
+// `function(std::move(value))` for stage `stage`: in the stage's span when `value`
+// carries a traced Context (see the top of this file).
+template <typename T, typename Function>
+std::invoke_result_t<Function&, T> CallTraced(const std::string& stage, T& value,
+                                              Function& function) {
+  using Result = std::invoke_result_t<Function&, T>;
+  if constexpr (CarriesContext<T>::value) {
+    if (TraceContextOf(value.context) != nullptr) {
+      const Context parent = std::move(value.context);
+      tracing::ScopedSpan span(parent, stage);
+      value.context = span.context();
+      // What the span says if the function throws instead of returning.
+      span.SetStatus(absl::InternalError("the stage's function threw"));
+      if constexpr (std::is_void_v<Result>) {
+        function(std::move(value));
+        span.SetStatus(absl::OkStatus());
+        return;
+      } else {
+        Result result = function(std::move(value));
+        span.SetStatus(StatusOfResult(result));
+        return result;
+      }
+    }
+  }
+  return function(std::move(value));
 }
 
 // Calls `call` (returning void), turning an escaping exception into a status.
@@ -292,7 +345,7 @@ StagePlan MakeStage(std::string name, Function function, StageOptions options) {
           for (Item<T>& item : batch) {
             using Result = std::invoke_result_t<Function&, T>;
             absl::StatusOr<Result> result =
-                Guarded<Result>(name, [&] { return function(std::move(item.value)); });
+                Guarded<Result>(name, [&] { return CallTraced(name, item.value, function); });
             if (!result.ok()) {
               run.Fail(Annotate(name, result.status()));
               going = false;
@@ -377,9 +430,9 @@ StagePlan MakeSink(std::string name, Function function, StageOptions options) {
             absl::Status status;
             absl::Status thrown = GuardedCall(name, [&] {
               if constexpr (std::is_void_v<Result>) {
-                function(std::move(item.value));
+                CallTraced(name, item.value, function);
               } else {
-                status = function(std::move(item.value));
+                status = CallTraced(name, item.value, function);
               }
             });
             if (!thrown.ok()) status = thrown;

@@ -20,7 +20,8 @@ int64_t ToDeadlineNs(absl::Time deadline) {
 }  // namespace
 
 ContextState::ContextState(std::shared_ptr<ContextState> parent, absl::Time deadline,
-                           const void* value_key, std::shared_ptr<const void> value)
+                           const void* value_key, std::shared_ptr<const void> value,
+                           const TraceContext* trace)
     : parent_(std::move(parent)),
       deadline_(parent_ != nullptr ? std::min(deadline, parent_->deadline_) : deadline),
       deadline_ns_(deadline_ == absl::InfiniteFuture()
@@ -29,7 +30,10 @@ ContextState::ContextState(std::shared_ptr<ContextState> parent, absl::Time dead
                               ? parent_->deadline_ns_
                               : ToDeadlineNs(deadline_))),
       value_key_(value_key),
-      value_(std::move(value)) {
+      value_(std::move(value)),
+      trace_(trace != nullptr ? *trace
+                              : (parent_ != nullptr ? parent_->trace_ : TraceContext())),
+      traced_(trace_.valid()) {
   AttachToParent();
 }
 

@@ -9,6 +9,9 @@
 //  3. Waiters (WaitNodes of fibers waiting for this context, possibly alongside
 //     other things) are queued under `lock_`; cancellation claims and wakes each one
 //     with WakeReason::kCancelled.
+//  4. `trace_` is fixed at construction: the one given (WithTraceContext), else the
+//     parent's. Copying it down makes TraceContextOf one load, with no walk up the
+//     chain, and costs the contexts that carry no trace nothing but 25 bytes.
 #ifndef TROUPE_SCHEDULER_INTERNAL_CONTEXT_STATE_H_
 #define TROUPE_SCHEDULER_INTERNAL_CONTEXT_STATE_H_
 
@@ -22,14 +25,17 @@
 #include "absl/time/time.h"
 #include "troupe/scheduler/internal/spin_lock.h"
 #include "troupe/scheduler/internal/wait_queue.h"
+#include "troupe/scheduler/trace_context.h"
 
 namespace troupe::scheduler_internal {
 
 class ContextState {
  public:
   // `deadline` is this context's own; the effective one is min(own, parent's).
+  // `trace` (may be null: the parent's) is the trace context this one carries.
   ContextState(std::shared_ptr<ContextState> parent, absl::Time deadline,
-               const void* value_key, std::shared_ptr<const void> value);
+               const void* value_key, std::shared_ptr<const void> value,
+               const TraceContext* trace = nullptr);
   ~ContextState();
   ContextState(const ContextState&) = delete;
   ContextState& operator=(const ContextState&) = delete;
@@ -41,6 +47,8 @@ class ContextState {
   int64_t deadline_ns() const { return deadline_ns_; }
   absl::Time deadline() const { return deadline_; }
   const void* FindValue(const void* key) const;
+  // The trace context carried (invariant 4), or null.
+  const TraceContext* trace() const { return traced_ ? &trace_ : nullptr; }
 
   // Queues `node` to be woken on cancellation. False (and not queued) if the context
   // is done already. RemoveWaiter is a no-op for a node that is not queued.
@@ -56,6 +64,8 @@ class ContextState {
   const int64_t deadline_ns_;  // effective, monotonic; 0 = none
   const void* const value_key_;
   const std::shared_ptr<const void> value_;
+  const TraceContext trace_;  // invalid (all zeros): none
+  const bool traced_;         // trace_.valid()
 
   std::atomic<bool> cancelled_{false};  // set under lock_; read without it first
   SpinLock lock_;

@@ -66,8 +66,10 @@ TEST_P(ActorNamesTest, DumpOfAHungActorNamesItsFiberActorTypeAndWait) {
     const std::vector<FiberInfo> dump = harness_.runtime().DumpFibers();
     const FiberInfo* stuck = FindActor(dump, room_type);
     const FiberInfo* waiting = FindActor(dump, counter_type);
-    return stuck != nullptr && stuck->wait_reason == "semaphore" && waiting != nullptr &&
-           !waiting->wait_reason.empty();
+    // "waiting", not only the reason: the reason is set as the fiber starts to park
+    // ("parking"), a moment before it has (seen under TSan).
+    return stuck != nullptr && stuck->wait_reason == "semaphore" && stuck->state == "waiting" &&
+           waiting != nullptr && !waiting->wait_reason.empty();
   };
   ASSERT_TRUE(testing::WaitUntil(hung, "the room hangs and the counter idles"))
       << FormatFiberDump(harness_.runtime().DumpFibers());

@@ -9,7 +9,7 @@ set -euo pipefail
 root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
 include_dir="${TEST_TMPDIR}/include"
 mkdir -p "$include_dir/troupe"
-for package in scheduler actors profiling remote; do
+for package in scheduler actors profiling remote tracing; do
   ln -sfn "$root/$package" "$include_dir/troupe/$package"
 done
 

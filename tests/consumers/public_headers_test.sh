@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What a user's #include of a public troupe header drags along. For every public
-# header (a .h at the root of scheduler/, actors/, pipeline/, net/, profiling/ remote/ or metrics/), the compiler's
+# header (a .h at the root of scheduler/, actors/, pipeline/, net/, profiling/, remote/, metrics/ or tracing/), the compiler's
 # -M lists every header it reaches; the test fails if that includes
 #   - the scheduler's machinery: the scheduler, its Ps and Ms, run queues, the
 #     monitor's wake placement, signal and guard-page handlers (scheduling_internal);
@@ -15,7 +15,7 @@ set -euo pipefail
 root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
 include_dir="${TEST_TMPDIR}/include"
 mkdir -p "$include_dir/troupe"
-for package in scheduler actors pipeline net profiling remote metrics; do
+for package in scheduler actors pipeline net profiling remote metrics tracing; do
   ln -sfn "$root/$package" "$include_dir/troupe/$package"
 done
 
@@ -25,7 +25,7 @@ light_headers=" scheduler/mutex.h scheduler/condition_variable.h scheduler/semap
 
 failures=0
 checked=0
-for header in "$root"/{scheduler,actors,pipeline,net,profiling,remote,metrics}/*.h; do
+for header in "$root"/{scheduler,actors,pipeline,net,profiling,remote,metrics,tracing}/*.h; do
   public="${header#"$root"/}"
   reached=$(printf '#include "troupe/%s"\n' "$public" |
     "${CXX:-g++}" -std=c++17 -M -I"$include_dir" -x c++ - -o - |

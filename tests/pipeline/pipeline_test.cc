@@ -13,7 +13,9 @@
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/semaphore.h"
 #include "troupe/scheduler/this_fiber.h"
+#include "troupe/scheduler/trace_context.h"
 #include "troupe/tests/scheduler/test_support.h"
+#include "troupe/tracing/span_recorder.h"
 
 namespace troupe {
 namespace {
@@ -226,6 +228,60 @@ TEST_P(PipelineTest, ASourceErrorFailsThePipeline) {
     EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
     EXPECT_EQ(status.message(), "stage source: input truncated");
   });
+}
+
+// A record that carries its request's Context (and so its trace).
+struct TracedRecord {
+  Context context;
+  int value;
+};
+
+TEST_P(PipelineTest, RecordsCarryingATracedContextAreHandledInEachStagesSpan) {
+  ASSERT_TRUE(tracing::StartSpanRecording().ok());
+  std::vector<TraceContext> roots;
+  for (int i = 0; i < 3; ++i) roots.push_back(TraceContext::NewRoot());
+  std::vector<TraceContext> seen_by_double;  // the stage's function runs one at a time
+  RunInFiber([&] {
+    int next = 0;
+    absl::Status status =
+        Pipeline<TracedRecord>::From([&](const Context&) -> std::optional<TracedRecord> {
+          if (next == 3) return std::nullopt;
+          const int i = next++;
+          return TracedRecord{WithTraceContext(Context(), roots[i]), i};
+        })
+            .Then("double", [&](TracedRecord record) {
+              seen_by_double.push_back(*TraceContextOf(record.context));
+              return TracedRecord{record.context, record.value * 2};
+            })
+            .Sink("store", [](TracedRecord record) -> absl::Status {
+              return record.value == 4 ? absl::DataLossError("disk full") : absl::OkStatus();
+            })
+            .Run();
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);  // record 2 failed the sink
+  });
+  const tracing::SpanLog log = tracing::StopSpanRecording();
+  ASSERT_EQ(seen_by_double.size(), 3u);
+  ASSERT_EQ(log.spans.size(), 6u);  // every record through both stages
+  for (int i = 0; i < 3; ++i) {
+    // The function saw its record under the stage's span, in the record's trace.
+    EXPECT_EQ(seen_by_double[i].trace_id, roots[i].trace_id);
+    const tracing::SpanRecord* doubled = nullptr;
+    const tracing::SpanRecord* stored = nullptr;
+    for (const tracing::SpanRecord& span : log.spans) {
+      if (span.trace.trace_id != roots[i].trace_id) continue;
+      (span.name == "double" ? doubled : stored) = &span;
+    }
+    ASSERT_NE(doubled, nullptr) << i;
+    ASSERT_NE(stored, nullptr) << i;
+    EXPECT_EQ(doubled->trace, seen_by_double[i]);
+    EXPECT_EQ(doubled->parent_span_id, roots[i].span_id);
+    EXPECT_EQ(stored->name, "store");
+    EXPECT_EQ(stored->parent_span_id, doubled->trace.span_id);
+    ASSERT_NE(stored->labels, nullptr);
+    EXPECT_EQ(*stored->labels->Find("stage"), "store");
+    EXPECT_EQ(stored->status.code(),
+              i == 2 ? absl::StatusCode::kDataLoss : absl::StatusCode::kOk);
+  }
 }
 
 TROUPE_INSTANTIATE_OVER_PROCS(PipelineTest);
