@@ -3,8 +3,9 @@
 //
 // Endpoints: GET|HEAD /hello; GET|HEAD|PUT|DELETE /kv/<key> (a KvStore sharded over
 // actors); GET|HEAD /metrics (Prometheus text: server_metrics.h); GET|HEAD
-// /debug/pprof/... (Go's profiling endpoints: troupe/profiling/debug_handler.h; a CPU
-// profile holds its connection for the seconds asked).
+// /debug/pprof/... (Go's profiling endpoints) and /debug/troupe/... (the scheduling
+// trace as trace-event JSON, the fiber dump): troupe/profiling/debug_handler.h; a CPU
+// profile or a trace holds its connection for the seconds asked.
 //
 // Keep-alive and pipelining are supported. Hostile clients are bounded, answered
 // and counted in /metrics, never able to crash the server or hold it:
