@@ -179,6 +179,7 @@ set(TROUPE_NET_HEADERS
 
 set(TROUPE_PROFILING_SOURCES
   profiling/block_profile.cc
+  profiling/chrome_trace.cc
   profiling/cpu_profiler.cc
   profiling/debug_handler.cc
   profiling/fiber_profile.cc
@@ -190,10 +191,12 @@ set(TROUPE_PROFILING_SOURCES
   profiling/internal/symbolizer.cc
   profiling/mutex_profile.cc
   profiling/profile.cc
+  profiling/profile_delta.cc
 )
 
 set(TROUPE_PROFILING_HEADERS
   profiling/block_profile.h
+  profiling/chrome_trace.h
   profiling/cpu_profiler.h
   profiling/debug_handler.h
   profiling/fiber_profile.h
@@ -206,6 +209,7 @@ set(TROUPE_PROFILING_HEADERS
   profiling/labels.h
   profiling/mutex_profile.h
   profiling/profile.h
+  profiling/profile_delta.h
 )
 
 set(TROUPE_METRICS_SOURCES

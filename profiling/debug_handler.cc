@@ -1,5 +1,7 @@
 #include "troupe/profiling/debug_handler.h"
 
+#include <unistd.h>
+
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -7,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "troupe/profiling/block_profile.h"
+#include "troupe/profiling/chrome_trace.h"
 #include "troupe/profiling/cpu_profiler.h"
 #include "troupe/profiling/fiber_profile.h"
 #include "troupe/profiling/internal/symbolizer.h"
@@ -20,6 +23,9 @@ namespace {
 
 constexpr int kDefaultSeconds = 30;
 constexpr int kMaxSeconds = 300;
+// A trace keeps every slice in memory: shorter than a profile (Go's default is 1 s).
+constexpr int kDefaultTraceSeconds = 1;
+constexpr int kMaxTraceSeconds = 60;
 constexpr absl::string_view kTextType = "text/plain; charset=utf-8";
 constexpr absl::string_view kProfileType = "application/octet-stream";
 
@@ -132,6 +138,31 @@ DebugResponse ServeFiberProfile(Runtime& runtime, absl::string_view query) {
   return Encoded(FiberProfile(runtime));
 }
 
+// /debug/troupe/trace: the scheduling trace over `seconds` as trace-event JSON.
+DebugResponse ServeTrace(Runtime& runtime, absl::string_view query, const Context& context) {
+  int seconds = 0;
+  std::string error;
+  if (!IntParameter(query, "seconds", kDefaultTraceSeconds, 1, kMaxTraceSeconds, &seconds,
+                    &error)) {
+    return Text(400, error);
+  }
+  absl::StatusOr<Trace> trace = TraceFor(runtime, absl::Seconds(seconds), context);
+  if (!trace.ok()) {
+    const bool busy = trace.status().code() == absl::StatusCode::kFailedPrecondition;
+    return Text(busy ? 409 : 503,
+                absl::StrCat("could not record a trace: ", trace.status().message(), "\n"));
+  }
+  return {200, "application/json",
+          FormatChromeTrace({{absl::StrCat("troupe (pid ", getpid(), ")"), *std::move(trace)}})};
+}
+
+// /debug/troupe/fibers: the fiber dump, as the SIGQUIT handler logs it.
+DebugResponse ServeFiberDump(Runtime& runtime) {
+  const std::vector<FiberInfo> fibers = runtime.DumpFibers();
+  return Text(200, absl::StrCat(runtime.procs(), " processors, ", fibers.size(), " fibers:\n",
+                                FormatFiberDump(fibers)));
+}
+
 DebugResponse Index() {
   return {200, "text/html; charset=utf-8",
           "<html><head><title>/debug/pprof/</title></head><body>\n"
@@ -150,24 +181,40 @@ DebugResponse Index() {
           "<li><a href=\"mutex\">mutex</a>: Mutex contention at the holders' stacks "
           "(seconds=N; <a href=\"mutex?debug=1\">as text</a>); off unless the program set a "
           "fraction (SetMutexProfileFraction)</li>\n"
+          "</ul>\n<h2>/debug/troupe/</h2>\n<ul>\n"
+          "<li><a href=\"/debug/troupe/trace?seconds=1\">trace</a>: the scheduling trace "
+          "(seconds=N, [1, 60]) as Chrome trace-event JSON for ui.perfetto.dev or "
+          "chrome://tracing: which fiber ran on which thread, fibers and actors by name</li>\n"
+          "<li><a href=\"/debug/troupe/fibers\">fibers</a>: the fiber dump as text, each fiber "
+          "with its name, state and wait reason</li>\n"
           "</ul></body></html>\n"};
 }
 
 }  // namespace
 
-bool IsDebugPprofPath(absl::string_view path) {
-  return path == kDebugPprofPrefix || absl::StartsWith(path, absl::StrCat(kDebugPprofPrefix, "/"));
+bool IsDebugPath(absl::string_view path) {
+  for (absl::string_view prefix : {kDebugPprofPrefix, kDebugTroupePrefix}) {
+    if (absl::ConsumePrefix(&path, prefix)) return path.empty() || path[0] == '/';
+  }
+  return false;
 }
 
-DebugResponse ServeDebugPprof(Runtime& runtime, absl::string_view target, const Context& context) {
+DebugResponse ServeDebug(Runtime& runtime, absl::string_view target, const Context& context) {
   absl::string_view path = target;
   absl::string_view query;
   if (const std::size_t mark = target.find('?'); mark != absl::string_view::npos) {
     path = target.substr(0, mark);
     query = target.substr(mark + 1);
   }
-  if (!IsDebugPprofPath(path)) return Text(404, "not a /debug/pprof/ path\n");
-  absl::string_view name = path.substr(kDebugPprofPrefix.size());
+  if (!IsDebugPath(path)) return Text(404, "not a /debug/pprof/ or /debug/troupe/ path\n");
+  absl::string_view name = path;
+  if (absl::ConsumePrefix(&name, kDebugTroupePrefix)) {
+    absl::ConsumePrefix(&name, "/");
+    if (name == "trace") return ServeTrace(runtime, query, context);
+    if (name == "fibers") return ServeFiberDump(runtime);
+    return Text(404, absl::StrCat("unknown debug page \"", name, "\"; available: trace, fibers\n"));
+  }
+  absl::ConsumePrefix(&name, kDebugPprofPrefix);
   absl::ConsumePrefix(&name, "/");
   if (name.empty()) return Index();
   if (name == "profile") return ServeCpuProfile(query, context);

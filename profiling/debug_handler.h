@@ -1,5 +1,6 @@
-// The debug handler: Go's /debug/pprof/ endpoints for a troupe runtime, for any
-// HTTP server to mount (services/http_server.cc does), so that
+// The debug handler: Go's /debug/pprof/ endpoints for a troupe runtime, and troupe's
+// own /debug/troupe/ ones, for any HTTP server to mount (services/http_server.cc
+// does), so that
 //
 //   go tool pprof -top http://127.0.0.1:PORT/debug/pprof/profile?seconds=5
 //   go tool pprof -tagfocus actor=parser http://127.0.0.1:PORT/debug/pprof/profile
@@ -15,6 +16,11 @@
 //   /debug/pprof/block              block profile (block_profile.h) so far, or over
 //                                   ?seconds=N; ?debug=1: Go's text form
 //   /debug/pprof/mutex              mutex profile (mutex_profile.h), likewise
+//   /debug/troupe/trace?seconds=N   the scheduling trace over N seconds (default 1,
+//                                   [1, 60]) as Chrome/Perfetto trace-event JSON
+//                                   (chrome_trace.h): which fiber ran on which
+//                                   thread, fibers and actors by name; one at a time
+//   /debug/troupe/fibers            the fiber dump as text, as SIGQUIT logs it
 // The block and mutex profiles are empty unless the program turned them on
 // (SetBlockProfileRate, SetMutexProfileFraction), as in Go.
 // The handler is transport-agnostic: it takes the request target and returns the
@@ -31,6 +37,7 @@
 namespace troupe::profiling {
 
 inline constexpr absl::string_view kDebugPprofPrefix = "/debug/pprof";
+inline constexpr absl::string_view kDebugTroupePrefix = "/debug/troupe";
 
 struct DebugResponse {
   int status = 200;
@@ -38,16 +45,16 @@ struct DebugResponse {
   std::string body;
 };
 
-// True for paths this handler serves (the prefix, with or without what follows).
-bool IsDebugPprofPath(absl::string_view path);
+// True for paths this handler serves: under either prefix (the prefix itself, or
+// the prefix and "/" and what follows).
+bool IsDebugPath(absl::string_view path);
 
 // Fiber context. `target` is the request target ("/debug/pprof/profile?seconds=5").
-// A CPU profile parks the calling fiber for its duration and ends early, with 503,
-// when `context` is done (server shutdown); 409 when another CPU profile is running;
-// 400 for a bad parameter (saying what is allowed) or for an interval of a block or
-// mutex profile that is off; 404 for an unknown profile.
-DebugResponse ServeDebugPprof(Runtime& runtime, absl::string_view target,
-                              const Context& context);
+// A CPU profile or a trace parks the calling fiber for its duration and ends early,
+// with 503, when `context` is done (server shutdown); 409 when another CPU profile
+// (or trace) is running; 400 for a bad parameter (saying what is allowed) or for an
+// interval of a block or mutex profile that is off; 404 for an unknown path.
+DebugResponse ServeDebug(Runtime& runtime, absl::string_view target, const Context& context);
 
 }  // namespace troupe::profiling
 

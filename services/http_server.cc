@@ -129,7 +129,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Runtime& runtime,
   std::unique_ptr<HttpServer> server(
       new HttpServer(runtime, Resolved(std::move(options)), *std::move(listener)));
   server->connections_.Add(1);  // the accept loop
-  runtime.Spawn([raw = server.get()] { raw->AcceptLoop(); });
+  // Named, so that the fiber dump (/debug/troupe/fibers, SIGQUIT) and traces show it.
+  runtime.Spawn({.name = "http-accept"}, [raw = server.get()] { raw->AcceptLoop(); });
   return server;
 }
 
@@ -348,9 +349,9 @@ HttpResponse HttpServer::Handle(HttpRequest& request, const Context& context) {
   if (absl::StartsWith(path, "/kv/") && path.size() > 4) {
     return HandleKv(request, std::string(path.substr(4)), context);
   }
-  if (profiling::IsDebugPprofPath(path)) {
+  if (profiling::IsDebugPath(path)) {
     if (!read_only) return MethodNotAllowed("GET, HEAD");
-    profiling::DebugResponse debug = profiling::ServeDebugPprof(runtime_, request.path, context);
+    profiling::DebugResponse debug = profiling::ServeDebug(runtime_, request.path, context);
     return {debug.status, std::move(debug.content_type), std::move(debug.body)};
   }
   return {404, "text/plain; charset=utf-8", "not found\n"};

@@ -3,8 +3,9 @@
 //
 // Endpoints: GET|HEAD /hello; GET|HEAD|PUT|DELETE /kv/<key> (a KvStore sharded over
 // actors); GET|HEAD /metrics (Prometheus text: server_metrics.h); GET|HEAD
-// /debug/pprof/... (Go's profiling endpoints: troupe/profiling/debug_handler.h; a CPU
-// profile holds its connection for the seconds asked).
+// /debug/pprof/... (Go's profiling endpoints) and /debug/troupe/... (the scheduling
+// trace as trace-event JSON, the fiber dump): troupe/profiling/debug_handler.h; a CPU
+// profile or a trace holds its connection for the seconds asked.
 //
 // Request tracing: a request's `traceparent` header (W3C trace context) is continued
 // in a server span, whose own traceparent the response carries; the KV store's asks

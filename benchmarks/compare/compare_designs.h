@@ -99,10 +99,12 @@ struct DesignResult {
   // The slower of the core-to-core transfer probes just before and just after this
   // row (core_transfer.h), in ns; negative if not measured.
   double core_transfer_ns = -1;
-  // troupe only, with --profile: where the design's CPU profile was written, and its
-  // flame graph (an <svg> element) for the HTML report.
+  // troupe only, with --profile: where the design's CPU and block profiles were
+  // written, and their flame graphs (<svg> elements) for the HTML report.
   std::string cpu_profile_path;
   std::string cpu_flame_graph_svg;
+  std::string block_profile_path;
+  std::string block_flame_graph_svg;
   std::string error;  // non-empty if the design failed
 
   // The memory the run added: the sampled peak over the start, or without samples

@@ -1,4 +1,4 @@
-// The pattern comparison's table and JSON, its Chrome trace, and the reading of a
+// The pattern comparison's table and JSON, and the reading of a
 // peer program's result line (compare_report.h). The HTML report is report_html.cc.
 #include "troupe/benchmarks/compare/compare_report.h"
 
@@ -187,7 +187,7 @@ std::string FormatJson(const ReportHeader& header, const std::vector<DesignResul
         "\"rss_window_s\": %.2f, \"allocs_per_record\": %.4f, "
         "\"checksum\": \"0x%016x\", \"switches\": %d, \"steals\": %d, \"parks\": %d, "
         "\"core_transfer_ns\": %s, \"latency_quantiles_us\": [%s], \"rss_series\": [%s], "
-        "\"cpu_profile\": \"%s\", \"error\": \"%s\"}%s\n",
+        "\"cpu_profile\": \"%s\", \"block_profile\": \"%s\", \"error\": \"%s\"}%s\n",
         r.design, r.runtime, r.records, r.seconds, r.throughput_rps, r.offered_rps, r.p50_us,
         r.p95_us, r.p99_us, r.max_us, r.peak_rss_kb, r.rss_start_kb, r.rss_peak_kb,
         r.memory_kb(),
@@ -195,47 +195,14 @@ std::string FormatJson(const ReportHeader& header, const std::vector<DesignResul
                                             : absl::StrFormat("%.1f", r.rss_growth_kb_per_min),
         r.rss_window_s, r.allocs_per_record, r.checksum, r.switches, r.steals, r.parks,
         TransferJson(r.core_transfer_ns), numbers(r.latency_quantiles_us),
-        absl::StrJoin(series, ", "), EscapeJson(r.cpu_profile_path), EscapeJson(r.error),
+        absl::StrJoin(series, ", "), EscapeJson(r.cpu_profile_path), EscapeJson(r.block_profile_path),
+        EscapeJson(r.error),
         i + 1 < results.size() ? "," : "");
   }
   out += "]";
   if (!verdicts.empty()) absl::StrAppend(&out, ", \"verdicts\": ", verdicts);
   if (!summary.empty()) absl::StrAppend(&out, ", \"summary\": ", summary);
   out += "}\n";
-  return out;
-}
-
-std::string FormatChromeTrace(const std::vector<std::pair<std::string, Trace>>& traces) {
-  std::string out = "{\"traceEvents\": [\n";
-  bool first = true;
-  auto separator = [&] {
-    if (!first) out += ",\n";
-    first = false;
-  };
-  int64_t origin = 0;
-  for (const auto& [design, trace] : traces) {
-    for (const TraceSlice& slice : trace.slices) {
-      if (origin == 0 || slice.start_ns < origin) origin = slice.start_ns;
-    }
-  }
-  for (std::size_t pid = 0; pid < traces.size(); ++pid) {
-    const auto& [design, trace] = traces[pid];
-    separator();
-    absl::StrAppendFormat(&out,
-                          "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": %d, "
-                          "\"args\": {\"name\": \"%s (troupe)%s\"}}",
-                          pid, design,
-                          trace.dropped > 0 ? absl::StrCat(", ", trace.dropped, " slices dropped") : "");
-    for (const TraceSlice& slice : trace.slices) {
-      separator();
-      absl::StrAppendFormat(&out,
-                            "{\"name\": \"%s\", \"ph\": \"X\", \"pid\": %d, \"tid\": %d, "
-                            "\"ts\": %.3f, \"dur\": %.3f}",
-                            EscapeJson(TraceSliceName(slice)), pid, slice.thread, (slice.start_ns - origin) / 1000.0,
-                            (slice.end_ns - slice.start_ns) / 1000.0);
-    }
-  }
-  out += "\n]}\n";
   return out;
 }
 

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "troupe/benchmarks/compare/compare_designs.h"
-#include "troupe/scheduler/trace.h"
 
 namespace troupe::benchmarks {
 
@@ -49,10 +48,6 @@ std::string EscapeHtml(const std::string& text);
 // The charts' styles: a runtime's colour, a design's line dashes.
 const char* RuntimeColor(const std::string& runtime);
 const char* DesignDashes(const std::string& design);
-
-// A Chrome trace-event JSON document: one process per design, one thread per OS
-// thread, one complete event per fiber run slice.
-std::string FormatChromeTrace(const std::vector<std::pair<std::string, Trace>>& traces);
 
 // Fills `result` from one JSON object line (as the peer programs print). False if a
 // required key is missing or an optional one is malformed.

@@ -40,10 +40,12 @@
 #include "troupe/benchmarks/compare/core_transfer.h"
 #include "troupe/benchmarks/compare/load_curves.h"
 #include "troupe/profiling/block_profile.h"
+#include "troupe/profiling/chrome_trace.h"
 #include "troupe/profiling/cpu_profiler.h"
 #include "troupe/profiling/flame_graph.h"
-#include "troupe/profiling/profile.h"
 #include "troupe/profiling/mutex_profile.h"
+#include "troupe/profiling/profile.h"
+#include "troupe/profiling/profile_delta.h"
 #include "troupe/scheduler/runtime.h"
 
 ABSL_FLAG(int64_t, records, 0, "records per design (0: the workload's default)");
@@ -77,16 +79,19 @@ ABSL_FLAG(int, repeat, 1,
           "run the whole comparison this many times and end with the medians, split by "
           "the machine's state (compare_summary.h), and the verdict over the runs");
 ABSL_FLAG(std::string, profile, "",
-          "CPU-profile each troupe design while it runs and write the profiles (pprof, "
-          "gzipped: go tool pprof reads them) to this directory; the HTML report shows each "
-          "design's flame graph");
+          "CPU- and block-profile each troupe design while it runs (100 Hz and 10 us unless "
+          "--cpu_profile_hz / --block_profile_rate say otherwise) and write the profiles "
+          "(pprof, gzipped: go tool pprof reads them) to this directory as "
+          "<workload>-<step>-<design>.cpu.pb.gz and .block.pb.gz; the HTML report shows "
+          "each design's CPU and block flame graphs");
 ABSL_FLAG(int, cpu_profile_hz, 0,
           "the CPU profiler's rate for --profile (0: 100 Hz); without --profile, profile at "
           "this rate and discard the profile, which measures the profiler's overhead "
           "(profiler_overhead.sh)");
 ABSL_FLAG(int64_t, block_profile_rate, 0,
-          "block-profile each troupe design while it runs, at this rate in nanoseconds "
-          "(0: off); measures the block profile's overhead (profiler_overhead.sh)");
+          "the block profile's rate in nanoseconds for --profile (0: 10 us); without "
+          "--profile, block-profile each troupe design at this rate and discard the profile, "
+          "which measures its overhead (profiler_overhead.sh)");
 ABSL_FLAG(int, mutex_profile_fraction, 0,
           "mutex-profile each troupe design while it runs, at this fraction (0: off); "
           "measures the mutex profile's overhead (profiler_overhead.sh)");
@@ -216,9 +221,108 @@ DesignResult RunPeer(const std::string& binary, const std::string& runtime,
 }
 
 // One comparison: the references, troupe's cases and the peers' twins of them.
-// Writes `profile` to `path` and returns its flame graph.
-absl::StatusOr<std::string> KeepCpuProfile(const profiling::Profile& profile,
-                                           const std::string& path, const std::string& title) {
+// The profilers around each troupe design: --profile keeps a CPU and a block
+// profile per design (at their default rates unless the flags set others);
+// --cpu_profile_hz, --block_profile_rate and --mutex_profile_fraction alone turn a
+// profiler on without keeping anything, which measures its cost
+// (profiler_overhead.sh). Zero: off.
+struct ProfilerRates {
+  int cpu_hz = 0;
+  int64_t block_rate_ns = 0;
+  int mutex_fraction = 0;
+};
+
+ProfilerRates RatesFor(bool keeping_profiles) {
+  ProfilerRates rates;
+  rates.cpu_hz = absl::GetFlag(FLAGS_cpu_profile_hz);
+  if (rates.cpu_hz <= 0 && keeping_profiles) rates.cpu_hz = profiling::CpuProfileOptions::kDefaultHz;
+  rates.block_rate_ns = absl::GetFlag(FLAGS_block_profile_rate);
+  if (rates.block_rate_ns <= 0 && keeping_profiles) {
+    rates.block_rate_ns = profiling::kSuggestedBlockProfileRateNs;
+  }
+  rates.mutex_fraction = absl::GetFlag(FLAGS_mutex_profile_fraction);
+  return rates;
+}
+
+// What one design's run recorded: its CPU profile (no samples if the CPU profiler
+// was off) and its block profile (what the block profile gained during the run).
+struct DesignProfiles {
+  profiling::Profile cpu;
+  profiling::Profile block;
+};
+
+// The profilers running around one design. Start sets the rates (remembering the
+// block and mutex settings it replaced), Stop restores them and returns the
+// profiles; stderr says how much each recorded.
+class DesignProfilers {
+ public:
+  explicit DesignProfilers(ProfilerRates rates) : rates_(rates) {}
+
+  absl::Status Start() {
+    previous_block_rate_ns_ = profiling::BlockProfileRate();
+    previous_mutex_fraction_ = profiling::MutexProfileFraction();
+    if (absl::Status set = profiling::SetBlockProfileRate(rates_.block_rate_ns); !set.ok()) {
+      return set;
+    }
+    if (absl::Status set = profiling::SetMutexProfileFraction(rates_.mutex_fraction); !set.ok()) {
+      return set;
+    }
+    block_before_ = profiling::BlockProfile();
+    if (rates_.cpu_hz > 0) return profiling::StartCpuProfile({rates_.cpu_hz});
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<DesignProfiles> Stop(const std::string& design) {
+    DesignProfiles profiles;
+    if (rates_.cpu_hz > 0) {
+      absl::StatusOr<profiling::Profile> cpu = profiling::StopCpuProfile();
+      if (!cpu.ok()) return cpu.status();
+      profiles.cpu = *std::move(cpu);
+      std::fprintf(stderr, "  (CPU profile of %s at %d Hz: %" PRId64 " samples)\n",
+                   design.c_str(), rates_.cpu_hz, TotalOf(profiles.cpu, 0));
+    }
+    if (rates_.block_rate_ns > 0) {
+      profiles.block = profiling::SubtractProfile(profiling::BlockProfile(), block_before_);
+      std::fprintf(stderr,
+                   "  (block profile of %s at %" PRId64 " ns: %" PRId64 " waits, %.3f s, scaled)\n",
+                   design.c_str(), rates_.block_rate_ns, TotalOf(profiles.block, 0),
+                   static_cast<double>(TotalOf(profiles.block, 1)) / 1e9);
+    }
+    if (rates_.mutex_fraction > 0) {
+      std::fprintf(stderr, "  (mutex profile at 1/%d, after %s: %" PRId64
+                   " contentions so far, scaled)\n", rates_.mutex_fraction, design.c_str(),
+                   TotalOf(profiling::MutexProfile(), 0));
+    }
+    if (absl::Status set = profiling::SetBlockProfileRate(previous_block_rate_ns_); !set.ok()) {
+      return set;
+    }
+    if (absl::Status set = profiling::SetMutexProfileFraction(previous_mutex_fraction_);
+        !set.ok()) {
+      return set;
+    }
+    return profiles;
+  }
+
+ private:
+  static int64_t TotalOf(const profiling::Profile& profile, std::size_t value_index) {
+    int64_t total = 0;
+    for (const profiling::ProfileSample& sample : profile.samples) {
+      total += sample.values[value_index];
+    }
+    return total;
+  }
+
+  const ProfilerRates rates_;
+  int64_t previous_block_rate_ns_ = 0;
+  int previous_mutex_fraction_ = 0;
+  profiling::Profile block_before_;
+};
+
+// Writes `profile` to `path` (pprof, gzipped) and returns its flame graph, weighted
+// by the sample value at `value_index` counted in `unit`.
+absl::StatusOr<std::string> KeepProfile(const profiling::Profile& profile, const std::string& path,
+                                        const std::string& title, std::size_t value_index,
+                                        const std::string& unit) {
   absl::StatusOr<std::string> encoded = profiling::EncodePprof(profile);
   if (!encoded.ok()) return encoded.status();
   std::ofstream file(path, std::ios::binary);
@@ -228,69 +332,38 @@ absl::StatusOr<std::string> KeepCpuProfile(const profiling::Profile& profile,
   }
   profiling::FlameGraphOptions options;
   options.title = title;
+  options.unit = unit;
   options.width = 940;
-  return profiling::RenderFlameGraphSvg(profiling::FoldStacks(profile), options);
+  return profiling::RenderFlameGraphSvg(profiling::FoldStacks(profile, value_index), options);
 }
 
-// The CPU profiler's rate around each troupe design: --cpu_profile_hz, else 100 Hz
-// when the profiles are kept (--profile), else off.
-int CpuProfileHz(bool keeping_profiles) {
-  if (const int hz = absl::GetFlag(FLAGS_cpu_profile_hz); hz > 0) return hz;
-  return keeping_profiles ? profiling::CpuProfileOptions::kDefaultHz : 0;
-}
-
-// The profilers that --profile, --cpu_profile_hz, --block_profile_rate and
-// --mutex_profile_fraction turn on around each troupe design (profiler_overhead.sh
-// measures what they cost). Only the CPU profile is kept (for --profile); stderr
-// says how much each recorded.
-absl::Status StartProfilers(int cpu_hz) {
-  if (cpu_hz > 0) {
-    if (absl::Status started = profiling::StartCpuProfile({cpu_hz}); !started.ok()) return started;
-  }
-  if (absl::Status set = profiling::SetBlockProfileRate(absl::GetFlag(FLAGS_block_profile_rate));
-      !set.ok()) {
-    return set;
-  }
-  return profiling::SetMutexProfileFraction(absl::GetFlag(FLAGS_mutex_profile_fraction));
-}
-
-int64_t TotalOfFirstValue(const profiling::Profile& profile) {
-  int64_t total = 0;
-  for (const profiling::ProfileSample& sample : profile.samples) total += sample.values[0];
-  return total;
-}
-
-// Stops the profilers; returns the CPU profile (without samples if it was off).
-absl::StatusOr<profiling::Profile> StopProfilers(const std::string& design, int cpu_hz) {
-  profiling::Profile cpu;
-  if (cpu_hz > 0) {
-    absl::StatusOr<profiling::Profile> profile = profiling::StopCpuProfile();
-    if (!profile.ok()) return profile.status();
-    std::fprintf(stderr, "  (CPU profile of %s at %d Hz: %" PRId64 " samples)\n", design.c_str(),
-                 cpu_hz, TotalOfFirstValue(*profile));
-    cpu = *std::move(profile);
-  }
-  // The block and mutex profiles accumulate over the designs: the totals so far.
-  if (const int64_t rate = profiling::BlockProfileRate(); rate > 0) {
-    std::fprintf(stderr, "  (block profile at %" PRId64 " ns, after %s: %" PRId64
-                 " waits, scaled)\n", rate, design.c_str(),
-                 TotalOfFirstValue(profiling::BlockProfile()));
-  }
-  if (const int fraction = profiling::MutexProfileFraction(); fraction > 0) {
-    std::fprintf(stderr, "  (mutex profile at 1/%d, after %s: %" PRId64
-                 " contentions, scaled)\n", fraction, design.c_str(),
-                 TotalOfFirstValue(profiling::MutexProfile()));
-  }
-  if (absl::Status off = profiling::SetBlockProfileRate(0); !off.ok()) return off;
-  if (absl::Status off = profiling::SetMutexProfileFraction(0); !off.ok()) return off;
-  return cpu;
+// Writes the design's profiles to <prefix><design>.cpu.pb.gz and .block.pb.gz and
+// draws their flame graphs into its row.
+absl::Status KeepDesignProfiles(const DesignProfiles& profiles, const std::string& prefix,
+                                const std::string& workload, DesignResult* row) {
+  const std::string base = absl::StrCat(prefix, absl::StrReplaceAll(row->design, {{"/", "_"}}));
+  row->cpu_profile_path = base + ".cpu.pb.gz";
+  absl::StatusOr<std::string> cpu_svg =
+      KeepProfile(profiles.cpu, row->cpu_profile_path,
+                  absl::StrFormat("%s, %s workload, CPU", row->design, workload), 0, "samples");
+  if (!cpu_svg.ok()) return cpu_svg.status();
+  row->cpu_flame_graph_svg = *std::move(cpu_svg);
+  row->block_profile_path = base + ".block.pb.gz";
+  absl::StatusOr<std::string> block_svg = KeepProfile(
+      profiles.block, row->block_profile_path,
+      absl::StrFormat("%s, %s workload, waiting (block profile, by delay)", row->design, workload),
+      1, "ns waited");
+  if (!block_svg.ok()) return block_svg.status();
+  row->block_flame_graph_svg = *std::move(block_svg);
+  return absl::OkStatus();
 }
 
 // One comparison of every case at `point`. With `profile_prefix`, each troupe design's
-// CPU profile is written to <profile_prefix><design>.cpu.pb.gz and drawn in its row.
+// CPU and block profiles are written to <profile_prefix><design>.cpu.pb.gz and
+// .block.pb.gz and drawn in its row.
 absl::StatusOr<std::vector<DesignResult>> CompareOnce(
     const Subject& subject, const std::vector<ComparisonCase>& cases, const Point& point,
-    std::vector<std::pair<std::string, Trace>>* traces, const std::string& profile_prefix,
+    std::vector<profiling::TraceProcess>* traces, const std::string& profile_prefix,
     ReportHeader* header) {
   absl::StatusOr<RuntimeOptions> resolved =
       ResolveRuntimeOptions({.procs = static_cast<int>(point.procs)});
@@ -342,22 +415,21 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(
     absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create({.procs = procs});
     if (!runtime.ok()) return runtime.status();
     if (traces != nullptr) (*runtime)->StartTrace();
-    const int cpu_profile_hz = CpuProfileHz(!profile_prefix.empty());
-    if (absl::Status started = StartProfilers(cpu_profile_hz); !started.ok()) return started;
+    DesignProfilers profilers(RatesFor(!profile_prefix.empty()));
+    if (absl::Status started = profilers.Start(); !started.ok()) return started;
     DesignResult row = RunDesign(c.spec, **runtime, subject.workloads[c.workload], *options);
-    absl::StatusOr<profiling::Profile> cpu_profile = StopProfilers(c.spec.name, cpu_profile_hz);
-    if (!cpu_profile.ok()) return cpu_profile.status();
+    absl::StatusOr<DesignProfiles> profiles = profilers.Stop(c.spec.name);
+    if (!profiles.ok()) return profiles.status();
     if (!profile_prefix.empty()) {
-      row.cpu_profile_path = absl::StrCat(
-          profile_prefix, absl::StrReplaceAll(c.spec.name, {{"/", "_"}}), ".cpu.pb.gz");
-      absl::StatusOr<std::string> svg = KeepCpuProfile(
-          *cpu_profile, row.cpu_profile_path,
-          absl::StrFormat("%s, %s workload, CPU", c.spec.name, header->workload));
-      if (!svg.ok()) return svg.status();
-      row.cpu_flame_graph_svg = *std::move(svg);
+      if (absl::Status kept = KeepDesignProfiles(*profiles, profile_prefix, header->workload, &row);
+          !kept.ok()) {
+        return kept;
+      }
     }
     finish_row(std::move(row), &results);
-    if (traces != nullptr) traces->emplace_back(c.spec.name, (*runtime)->StopTrace());
+    if (traces != nullptr) {
+      traces->push_back({absl::StrCat(c.spec.name, " (troupe)"), (*runtime)->StopTrace()});
+    }
     if (!go_binary.empty()) {
       finish_row(RunPeer(go_binary, kGoRuntime, c.spec.name, procs, *options, subject.peer_flags),
                  &go_results);
@@ -511,7 +583,7 @@ int RunComparison(int argc, char** argv, const SubjectFactory& make_subject) {
           error.message())));
     }
   }
-  std::vector<std::pair<std::string, Trace>> traces;
+  std::vector<profiling::TraceProcess> traces;
   const int steps = static_cast<int>(plan->points.size());
   const bool sweeping = steps > plan->repeat;
   bool failed = false;
@@ -586,7 +658,7 @@ int RunComparison(int argc, char** argv, const SubjectFactory& make_subject) {
     WriteFile(path, FormatHtmlDocument(summary_html + html_body), "");
   }
   if (!trace_path.empty()) {
-    WriteFile(trace_path, FormatChromeTrace(traces),
+    WriteFile(trace_path, profiling::FormatChromeTrace(traces),
               " (open it in chrome://tracing or ui.perfetto.dev)");
   }
   return failed ? 1 : 0;

@@ -6,7 +6,9 @@
 # PROFILES is a comma-separated list of what to turn on, each at its default rate
 # unless given: cpu[=HZ] (default 100, the CPU profiler's default), block[=NS]
 # (default 10000, kSuggestedBlockProfileRateNs), mutex[=FRACTION] (default 10,
-# kSuggestedMutexProfileFraction); a bare number is cpu=HZ. Default: cpu.
+# kSuggestedMutexProfileFraction); a bare number is cpu=HZ; `profile` is
+# --profile=DIR as a user runs it (CPU at 100 Hz and block at 10 us together, each
+# design's profiles written and drawn after its timed run). Default: cpu.
 #
 # Runs compare_troupe RUNS times (default 5) without profiling and RUNS times with
 # each profile, in rounds (off, then each profile) so that all see the machine in
@@ -33,7 +35,8 @@ flags_of() {
     cpu) echo "--cpu_profile_hz=${value:-100}" ;;
     block) echo "--block_profile_rate=${value:-10000}" ;;
     mutex) echo "--mutex_profile_fraction=${value:-10}" ;;
-    *) echo "profiler_overhead: unknown profile '$1' (cpu[=HZ], block[=NS], mutex[=FRACTION])" >&2
+    profile) echo "--profile=${out}/profiles" ;;
+    *) echo "profiler_overhead: unknown profile '$1' (cpu[=HZ], block[=NS], mutex[=FRACTION], profile)" >&2
        exit 2 ;;
   esac
 }

@@ -99,19 +99,26 @@ std::string FormatRssChart(const std::vector<const DesignResult*>& rows) {
          DrawLineChart(spec, series);
 }
 
-// With --profile: each troupe design's CPU flame graph, so the table's differences
-// come with where each design spent its time.
+// With --profile: each troupe design's CPU flame graph and, under it, its block
+// flame graph (where its fibers waited, weighted by the delay), so the table's
+// differences come with where each design spent its time and where it waited.
 std::string FormatFlameGraphs(const std::vector<const DesignResult*>& rows) {
   std::string graphs;
   for (const DesignResult* r : rows) {
     if (r->cpu_flame_graph_svg.empty()) continue;
     absl::StrAppend(&graphs, "<details><summary>", EscapeHtml(r->design), " (",
-                    EscapeHtml(r->cpu_profile_path), ")</summary>", r->cpu_flame_graph_svg,
-                    "</details>\n");
+                    EscapeHtml(r->cpu_profile_path), ")</summary>", r->cpu_flame_graph_svg);
+    if (!r->block_flame_graph_svg.empty()) {
+      absl::StrAppend(&graphs, "<p>Where its fibers waited (block profile, by delay: <code>",
+                      EscapeHtml(r->block_profile_path), "</code>)</p>",
+                      r->block_flame_graph_svg);
+    }
+    graphs += "</details>\n";
   }
   if (graphs.empty()) return "";
-  return "<h3>Where each troupe design spends its CPU (flame graphs: blue is troupe's runtime, "
-         "warm colours the work; the pprof files open in <code>go tool pprof</code>)</h3>" +
+  return "<h3>Where each troupe design spends its CPU, and where its fibers wait (flame "
+         "graphs of the CPU and block profiles: blue is troupe's runtime, warm colours the "
+         "work; the pprof files open in <code>go tool pprof</code>)</h3>" +
          graphs;
 }
 

@@ -63,8 +63,8 @@ grep -q "^Latency against offered load" "$TEST_TMPDIR/sweep.out" || fail "no loa
 grep -q '"records": 3000, "seconds"' "$TEST_TMPDIR/duration.json" ||
   fail "--duration=0.03 at 100000/s did not run 3000 records: $(head -c 300 "$TEST_TMPDIR/duration.json")"
 
-# --profile: a CPU profile per troupe design that go tool pprof reads, and each design's
-# flame graph in the HTML report.
+# --profile: a CPU and a block profile per troupe design that go tool pprof reads, and
+# each design's CPU and block flame graphs in the HTML report.
 profiles="$TEST_TMPDIR/profiles"
 "$compare" --workload=cpu --procs=2 --records=20000 --probe_cores=false --profile="$profiles" \
   --html="$TEST_TMPDIR/profiled.html" --json="$TEST_TMPDIR/profiled.json" \
@@ -78,6 +78,15 @@ for design in worker_pool pipeline actors; do
     fail "the HTML report has no flame graph for $design"
   grep -q "{\"design\": \"$design\", \"runtime\": \"troupe\".*\"cpu_profile\": \"$profile\"" "$TEST_TMPDIR/profiled.json" ||
     fail "the JSON does not name $design's profile"
+  block="$profiles/cpu-1-$design.block.pb.gz"
+  [[ -s "$block" ]] || fail "--profile wrote no $block: $(ls "$profiles")"
+  go tool pprof -raw "$block" >"$TEST_TMPDIR/raw.txt" 2>&1 || fail "go tool pprof cannot read $block: $(cat "$TEST_TMPDIR/raw.txt")"
+  grep -q "^PeriodType: contentions count" "$TEST_TMPDIR/raw.txt" || fail "$block is not a block profile: $(head "$TEST_TMPDIR/raw.txt")"
+  grep -q "contentions/count delay/nanoseconds" "$TEST_TMPDIR/raw.txt" || fail "$block lacks the block profile's sample types: $(head -20 "$TEST_TMPDIR/raw.txt")"
+  grep -q "^<p>Where its fibers waited (block profile, by delay: <code>$block</code>)</p><svg [^>]*class=\"flame-graph\"" "$TEST_TMPDIR/profiled.html" ||
+    fail "the HTML report has no block flame graph for $design"
+  grep -q "{\"design\": \"$design\", \"runtime\": \"troupe\".*\"block_profile\": \"$block\"" "$TEST_TMPDIR/profiled.json" ||
+    fail "the JSON does not name $design's block profile"
 done
 
 # Bad flags: exit status 2 and a message saying what is allowed.

@@ -3,14 +3,12 @@
 # works against it as against a Go server: a CPU profile fetched over HTTP while the
 # service is under load names troupe's functions, and the goroutine (fiber) profile
 # shows the accepting fiber parked in a socket read, with its wait reason and stack;
-# the block and mutex profiles (turned on by the server's flags) parse.
-# Go is installed by setup.sh; without it the test says so and passes (nothing to run).
+# the block and mutex profiles (turned on by the server's flags) parse. It serves
+# troupe's /debug/troupe/fibers too: the fiber dump shows the accepting fiber by
+# name, parked in a socket read, and the fiber serving the request running.
+# Go is installed by setup.sh; without it the pprof part says so and is skipped.
 set -euo pipefail
 
-if ! command -v go >/dev/null; then
-  echo "SKIPPED: go is not installed (setup.sh installs golang-go)"
-  exit 0
-fi
 export HOME="${TEST_TMPDIR}" PPROF_TMPDIR="${TEST_TMPDIR}/pprof"
 server="${TEST_SRCDIR}/${TEST_WORKSPACE}/services/http_server"
 log="${TEST_TMPDIR}/server.log"
@@ -54,6 +52,34 @@ for _ in $(seq 1 300); do
 done
 [[ -n "${port}" ]] || fail "the server did not report its port within 30 s" ""
 
+# get PATH: the whole response (status line, headers, body) to a GET of PATH.
+get() {
+  exec 4<>"/dev/tcp/127.0.0.1/${port}"
+  printf 'GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n' "$1" >&4
+  cat <&4
+  exec 4<&-
+}
+
+index=$(get /debug/pprof/)
+grep -q '^HTTP/1.1 200' <<<"${index}" || fail "/debug/pprof/ did not answer 200" "${index}"
+grep -q 'href="profile?seconds=30"' <<<"${index}" || fail "the index lacks the CPU profile" "${index}"
+grep -q 'href="/debug/troupe/fibers"' <<<"${index}" || fail "the index lacks the fiber dump" "${index}"
+
+# The accepting fiber parks again once it has handed this request's connection
+# over: fetch the dump until it shows that (bounded: 100 tries, 10 s).
+accept_parked='^fiber [0-9]+ "http-accept" \[waiting: socket read'
+for _ in $(seq 1 100); do
+  fibers=$(get /debug/troupe/fibers)
+  grep -Eq "${accept_parked}" <<<"${fibers}" && break
+  sleep 0.1
+done
+grep -q '^HTTP/1.1 200' <<<"${fibers}" || fail "/debug/troupe/fibers did not answer 200" "${fibers}"
+grep -qi '^content-type: text/plain' <<<"${fibers}" || fail "the fiber dump is not text/plain" "${fibers}"
+grep -Eq "${accept_parked}" <<<"${fibers}" ||
+  fail "the dump never showed the accepting fiber parked in a socket read (10 s)" "${fibers}"
+grep -Eq '^fiber [0-9]+ \[running\]' <<<"${fibers}" ||
+  fail "the dump does not show the fiber serving the request running" "${fibers}"
+
 # Load: batches of pipelined keep-alive requests over one connection each, until
 # told to stop; the responses are read and dropped.
 load() {
@@ -68,11 +94,19 @@ load() {
 load &
 load_pid=$!
 
-index=$(exec 4<>"/dev/tcp/127.0.0.1/${port}"
-        printf 'GET /debug/pprof/ HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n' >&4
-        cat <&4)
-grep -q '^HTTP/1.1 200' <<<"${index}" || fail "/debug/pprof/ did not answer 200" "${index}"
-grep -q 'href="profile?seconds=30"' <<<"${index}" || fail "the index lacks the CPU profile" "${index}"
+# The scheduling trace of the loaded server: trace-event JSON with run slices.
+trace=$(get "/debug/troupe/trace?seconds=1")
+grep -q '^HTTP/1.1 200' <<<"${trace}" || fail "/debug/troupe/trace did not answer 200" "${trace:0:2000}"
+grep -qi '^content-type: application/json' <<<"${trace}" || fail "the trace is not JSON" "${trace:0:2000}"
+grep -q '^{"traceEvents": \[' <<<"${trace}" || fail "the trace has no traceEvents" "${trace:0:2000}"
+grep -q '"ph": "X"' <<<"${trace}" || fail "the trace of a loaded server has no run slice" "${trace:0:2000}"
+
+if ! command -v go >/dev/null; then
+  echo "SKIPPED the pprof part: go is not installed (setup.sh installs golang-go)"
+  echo "PASS"
+  exit 0
+fi
+
 
 url="http://127.0.0.1:${port}/debug/pprof"
 top=$(go tool pprof -top "${url}/profile?seconds=2" 2>&1) || fail "pprof could not fetch the CPU profile" "${top}"
