@@ -4,7 +4,8 @@
 //  1. pull_ is made by Open and destroyed by the destructor only; Recv uses it under
 //     receive_mutex_, so one fetch runs at a time on it.
 //  2. core_->open_channels counts this channel from Open's success to the end of its
-//     destructor, after pull_ is destroyed: the node's connection outlives every use.
+//     destructor, after pull_ is destroyed: the node's connection — and js_, its
+//     JetStream context, taken once by Open — outlives every use.
 #include "troupe/remote/internal/stream_channel.h"
 
 #include <nats/nats.h>
@@ -83,6 +84,7 @@ absl::StatusOr<std::unique_ptr<StreamChannel>> StreamChannel::Open(
   if (!js.ok()) return js.status();
   std::unique_ptr<StreamChannel> channel(new StreamChannel(std::move(core), name, options.capacity));
   StreamChannel& self = *channel;
+  self.js_ = *js;
   return Blocking([&]() -> absl::StatusOr<std::unique_ptr<StreamChannel>> {
     jsStreamConfig config;
     jsStreamConfig_Init(&config);
@@ -96,9 +98,9 @@ absl::StatusOr<std::unique_ptr<StreamChannel>> StreamChannel::Open(
     config.Storage = options.in_memory ? js_MemoryStorage : js_FileStorage;
     jsErrCode code = static_cast<jsErrCode>(0);
     jsStreamInfo* info = nullptr;
-    natsStatus status = js_AddStream(&info, *js, &config, nullptr, &code);
+    natsStatus status = js_AddStream(&info, self.js_, &config, nullptr, &code);
     if (status != NATS_OK && code == JSStreamNameExistErr) {  // exists with another config
-      status = js_GetStreamInfo(&info, *js, self.stream_.c_str(), nullptr, &code);
+      status = js_GetStreamInfo(&info, self.js_, self.stream_.c_str(), nullptr, &code);
       if (status == NATS_OK && info->Config->MaxMsgs != self.capacity_) {
         const int64_t existing = info->Config->MaxMsgs;
         jsStreamInfo_Destroy(info);
@@ -115,7 +117,7 @@ absl::StatusOr<std::unique_ptr<StreamChannel>> StreamChannel::Open(
     consumer.Durable = kConsumer;
     consumer.AckPolicy = js_AckExplicit;
     jsConsumerInfo* consumer_info = nullptr;
-    status = js_AddConsumer(&consumer_info, *js, self.stream_.c_str(), &consumer, nullptr, &code);
+    status = js_AddConsumer(&consumer_info, self.js_, self.stream_.c_str(), &consumer, nullptr, &code);
     if (status != NATS_OK && code != JSConsumerNameExistErr) {
       return JetStreamError(absl::StrCat("the receivers of channel ", name), status, code);
     }
@@ -125,7 +127,7 @@ absl::StatusOr<std::unique_ptr<StreamChannel>> StreamChannel::Open(
     jsSubOptions_Init(&bind);
     bind.Stream = self.stream_.c_str();
     bind.Consumer = kConsumer;
-    status = js_PullSubscribe(&self.pull_, *js, self.subject_.c_str(), kConsumer, nullptr, &bind,
+    status = js_PullSubscribe(&self.pull_, self.js_, self.subject_.c_str(), kConsumer, nullptr, &bind,
                               &code);
     if (status != NATS_OK) {
       self.pull_ = nullptr;
@@ -145,8 +147,6 @@ StreamChannel::~StreamChannel() {
 }
 
 absl::Status StreamChannel::Send(absl::string_view bytes, const Context& context) {
-  absl::StatusOr<jsCtx*> js = core_->transport().JetStream();
-  if (!js.ok()) return js.status();
   // Unique among all the publishes of this process's node (the stream keeps ids for
   // its duplicate window, two minutes, whichever handle sent them).
   static std::atomic<uint64_t> next_message{1};
@@ -161,7 +161,7 @@ absl::Status StreamChannel::Send(absl::string_view bytes, const Context& context
     publish.MaxWait = SliceMillis(context, kPublishWait);
     jsErrCode code = static_cast<jsErrCode>(0);
     const natsStatus status = Blocking([&] {
-      return js_Publish(nullptr, *js, subject_.c_str(), bytes.data(),
+      return js_Publish(nullptr, js_, subject_.c_str(), bytes.data(),
                         static_cast<int>(bytes.size()), &publish, &code);
     });
     if (status == NATS_OK) {
@@ -210,12 +210,10 @@ absl::StatusOr<std::string> StreamChannel::Recv(const Context& context) {
 }
 
 absl::StatusOr<bool> StreamChannel::ClosedAndEmpty() {
-  absl::StatusOr<jsCtx*> js = core_->transport().JetStream();
-  if (!js.ok()) return js.status();
   return Blocking([&]() -> absl::StatusOr<bool> {
     jsStreamInfo* info = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
-    const natsStatus status = js_GetStreamInfo(&info, *js, stream_.c_str(), nullptr, &code);
+    const natsStatus status = js_GetStreamInfo(&info, js_, stream_.c_str(), nullptr, &code);
     if (status != NATS_OK) return JetStreamError("the channel's state", status, code);
     const bool closed = info->Config->SubjectsLen == 1 &&
                         closed_subject_ == info->Config->Subjects[0] && info->State.Msgs == 0;
@@ -226,12 +224,10 @@ absl::StatusOr<bool> StreamChannel::ClosedAndEmpty() {
 
 absl::Status StreamChannel::Close(const Context& context) {
   if (absl::Status done = context.Err(); !done.ok()) return done;
-  absl::StatusOr<jsCtx*> js = core_->transport().JetStream();
-  if (!js.ok()) return js.status();
   return Blocking([&]() -> absl::Status {
     jsStreamInfo* info = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus status = js_GetStreamInfo(&info, *js, stream_.c_str(), nullptr, &code);
+    natsStatus status = js_GetStreamInfo(&info, js_, stream_.c_str(), nullptr, &code);
     if (status != NATS_OK) return JetStreamError("Close", status, code);
     // The stream's config with the closed subject; info's own subject array is put
     // back before info is freed (it frees what it allocated).
@@ -242,7 +238,7 @@ absl::Status StreamChannel::Close(const Context& context) {
     config->Subjects = subjects;
     config->SubjectsLen = 1;
     jsStreamInfo* updated = nullptr;
-    status = js_UpdateStream(&updated, *js, config, nullptr, &code);
+    status = js_UpdateStream(&updated, js_, config, nullptr, &code);
     config->Subjects = own_subjects;
     config->SubjectsLen = own_count;
     if (updated != nullptr) jsStreamInfo_Destroy(updated);

@@ -40,6 +40,7 @@
 #include "troupe/scheduler/mutex.h"
 
 struct __natsSubscription;
+struct __jsCtx;
 
 namespace troupe::remote_internal {
 
@@ -74,6 +75,7 @@ class StreamChannel {
   // One fetch at a time on the consumer's subscription.
   Mutex receive_mutex_;
   __natsSubscription* pull_ = nullptr;  // made by Open; destroyed by the destructor
+  __jsCtx* js_ = nullptr;  // the node's JetStream context, set by Open (invariant 2)
 
   struct Counters {
     std::atomic<uint64_t> sent{0}, received{0}, full_waits{0}, resent_after_timeout{0};
