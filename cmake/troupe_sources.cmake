@@ -179,7 +179,6 @@ set(TROUPE_NET_HEADERS
 
 set(TROUPE_PROFILING_SOURCES
   profiling/block_profile.cc
-  profiling/chrome_trace.cc
   profiling/cpu_profiler.cc
   profiling/debug_handler.cc
   profiling/fiber_profile.cc
@@ -196,7 +195,6 @@ set(TROUPE_PROFILING_SOURCES
 
 set(TROUPE_PROFILING_HEADERS
   profiling/block_profile.h
-  profiling/chrome_trace.h
   profiling/cpu_profiler.h
   profiling/debug_handler.h
   profiling/fiber_profile.h
@@ -245,6 +243,7 @@ set(TROUPE_TRACING_SOURCES
   tracing/span.cc
   tracing/span_recorder.cc
   tracing/trace_events.cc
+  tracing/trace_recording.cc
 )
 
 set(TROUPE_TRACING_HEADERS
@@ -252,4 +251,5 @@ set(TROUPE_TRACING_HEADERS
   tracing/span.h
   tracing/span_recorder.h
   tracing/trace_events.h
+  tracing/trace_recording.h
 )

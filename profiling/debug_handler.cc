@@ -9,13 +9,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "troupe/profiling/block_profile.h"
-#include "troupe/profiling/chrome_trace.h"
 #include "troupe/profiling/cpu_profiler.h"
 #include "troupe/profiling/fiber_profile.h"
 #include "troupe/profiling/internal/symbolizer.h"
 #include "troupe/profiling/mutex_profile.h"
 #include "troupe/profiling/profile.h"
 #include "troupe/scheduler/fiber_info.h"
+#include "troupe/tracing/trace_events.h"
+#include "troupe/tracing/trace_recording.h"
 
 namespace troupe::profiling {
 
@@ -138,7 +139,8 @@ DebugResponse ServeFiberProfile(Runtime& runtime, absl::string_view query) {
   return Encoded(FiberProfile(runtime));
 }
 
-// /debug/troupe/trace: the scheduling trace over `seconds` as trace-event JSON.
+// /debug/troupe/trace: the scheduling trace and the spans over `seconds` as
+// trace-event JSON.
 DebugResponse ServeTrace(Runtime& runtime, absl::string_view query, const Context& context) {
   int seconds = 0;
   std::string error;
@@ -146,14 +148,14 @@ DebugResponse ServeTrace(Runtime& runtime, absl::string_view query, const Contex
                     &error)) {
     return Text(400, error);
   }
-  absl::StatusOr<Trace> trace = TraceFor(runtime, absl::Seconds(seconds), context);
-  if (!trace.ok()) {
-    const bool busy = trace.status().code() == absl::StatusCode::kFailedPrecondition;
+  absl::StatusOr<tracing::TraceProcess> recorded = tracing::RecordTrace(
+      runtime, absl::StrCat("troupe (pid ", getpid(), ")"), absl::Seconds(seconds), context);
+  if (!recorded.ok()) {
+    const bool busy = recorded.status().code() == absl::StatusCode::kFailedPrecondition;
     return Text(busy ? 409 : 503,
-                absl::StrCat("could not record a trace: ", trace.status().message(), "\n"));
+                absl::StrCat("could not record a trace: ", recorded.status().message(), "\n"));
   }
-  return {200, "application/json",
-          FormatChromeTrace({{absl::StrCat("troupe (pid ", getpid(), ")"), *std::move(trace)}})};
+  return {200, "application/json", tracing::TraceEventJson({*std::move(recorded)})};
 }
 
 // /debug/troupe/fibers: the fiber dump, as the SIGQUIT handler logs it.
@@ -184,7 +186,8 @@ DebugResponse Index() {
           "</ul>\n<h2>/debug/troupe/</h2>\n<ul>\n"
           "<li><a href=\"/debug/troupe/trace?seconds=1\">trace</a>: the scheduling trace "
           "(seconds=N, [1, 60]) as Chrome trace-event JSON for ui.perfetto.dev or "
-          "chrome://tracing: which fiber ran on which thread, fibers and actors by name</li>\n"
+          "chrome://tracing: which fiber ran on which thread, fibers and actors by name, and the "
+          "spans that ended meanwhile on their fibers' tracks</li>\n"
           "<li><a href=\"/debug/troupe/fibers\">fibers</a>: the fiber dump as text, each fiber "
           "with its name, state and wait reason</li>\n"
           "</ul></body></html>\n"};

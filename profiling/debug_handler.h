@@ -16,10 +16,12 @@
 //   /debug/pprof/block              block profile (block_profile.h) so far, or over
 //                                   ?seconds=N; ?debug=1: Go's text form
 //   /debug/pprof/mutex              mutex profile (mutex_profile.h), likewise
-//   /debug/troupe/trace?seconds=N   the scheduling trace over N seconds (default 1,
-//                                   [1, 60]) as Chrome/Perfetto trace-event JSON
-//                                   (chrome_trace.h): which fiber ran on which
-//                                   thread, fibers and actors by name; one at a time
+//   /debug/troupe/trace?seconds=N   the scheduling trace and the spans that ended
+//                                   over N seconds (default 1, [1, 60]) as
+//                                   Chrome/Perfetto trace-event JSON
+//                                   (tracing/trace_events.h): which fiber ran on
+//                                   which thread, fibers and actors by name, spans
+//                                   on their fibers' tracks; one at a time
 //   /debug/troupe/fibers            the fiber dump as text, as SIGQUIT logs it
 // The block and mutex profiles are empty unless the program turned them on
 // (SetBlockProfileRate, SetMutexProfileFraction), as in Go.

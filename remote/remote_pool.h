@@ -30,7 +30,8 @@
 // Every Submit ends in exactly one result or status: the worker's answer (or the
 // status its actor answered with; Aborted if the actor dropped the request),
 // Unavailable at once when the pool has no worker (NATS: no responders),
-// ResourceExhausted when every worker tried was busy until the deadline, or the
+// ResourceExhausted when every worker tried was busy until the deadline (the
+// deadline overtaking a retry counts: every answer before it was "busy"), or the
 // context's error (DeadlineExceeded when the answer did not come in time; the
 // worker then drops the request if it has not started it, and sends no late
 // answer). Delivery is at most once: a worker process that dies with work taken

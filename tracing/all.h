@@ -5,5 +5,6 @@
 #include "troupe/tracing/span.h"  // IWYU pragma: export
 #include "troupe/tracing/span_recorder.h"  // IWYU pragma: export
 #include "troupe/tracing/trace_events.h"  // IWYU pragma: export
+#include "troupe/tracing/trace_recording.h"  // IWYU pragma: export
 
 #endif  // TROUPE_TRACING_ALL_H_

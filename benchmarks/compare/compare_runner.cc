@@ -40,13 +40,13 @@
 #include "troupe/benchmarks/compare/core_transfer.h"
 #include "troupe/benchmarks/compare/load_curves.h"
 #include "troupe/profiling/block_profile.h"
-#include "troupe/profiling/chrome_trace.h"
 #include "troupe/profiling/cpu_profiler.h"
 #include "troupe/profiling/flame_graph.h"
 #include "troupe/profiling/mutex_profile.h"
 #include "troupe/profiling/profile.h"
 #include "troupe/profiling/profile_delta.h"
 #include "troupe/scheduler/runtime.h"
+#include "troupe/tracing/trace_events.h"
 
 ABSL_FLAG(int64_t, records, 0, "records per design (0: the workload's default)");
 ABSL_FLAG(int64_t, capacity, 64, "channel and mailbox capacity");
@@ -363,7 +363,7 @@ absl::Status KeepDesignProfiles(const DesignProfiles& profiles, const std::strin
 // .block.pb.gz and drawn in its row.
 absl::StatusOr<std::vector<DesignResult>> CompareOnce(
     const Subject& subject, const std::vector<ComparisonCase>& cases, const Point& point,
-    std::vector<profiling::TraceProcess>* traces, const std::string& profile_prefix,
+    std::vector<tracing::TraceProcess>* traces, const std::string& profile_prefix,
     ReportHeader* header) {
   absl::StatusOr<RuntimeOptions> resolved =
       ResolveRuntimeOptions({.procs = static_cast<int>(point.procs)});
@@ -428,7 +428,7 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(
     }
     finish_row(std::move(row), &results);
     if (traces != nullptr) {
-      traces->push_back({absl::StrCat(c.spec.name, " (troupe)"), (*runtime)->StopTrace()});
+      traces->push_back({absl::StrCat(c.spec.name, " (troupe)"), (*runtime)->StopTrace(), {}});
     }
     if (!go_binary.empty()) {
       finish_row(RunPeer(go_binary, kGoRuntime, c.spec.name, procs, *options, subject.peer_flags),
@@ -583,7 +583,7 @@ int RunComparison(int argc, char** argv, const SubjectFactory& make_subject) {
           error.message())));
     }
   }
-  std::vector<profiling::TraceProcess> traces;
+  std::vector<tracing::TraceProcess> traces;
   const int steps = static_cast<int>(plan->points.size());
   const bool sweeping = steps > plan->repeat;
   bool failed = false;
@@ -658,7 +658,7 @@ int RunComparison(int argc, char** argv, const SubjectFactory& make_subject) {
     WriteFile(path, FormatHtmlDocument(summary_html + html_body), "");
   }
   if (!trace_path.empty()) {
-    WriteFile(trace_path, profiling::FormatChromeTrace(traces),
+    WriteFile(trace_path, tracing::TraceEventJson(traces),
               " (open it in chrome://tracing or ui.perfetto.dev)");
   }
   return failed ? 1 : 0;

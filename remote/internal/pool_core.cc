@@ -8,7 +8,8 @@
 //   2. A submitter that gets "busy" sends the same frame again after a pause
 //      (jittered, doubling up to max_backoff); NATS picks a queue-group member at
 //      random each time, so the retry usually lands on another worker. It stops at
-//      the context's deadline with ResourceExhausted.
+//      the context's deadline with ResourceExhausted (also when the deadline
+//      overtakes a retry's answer: every answer so far was "busy").
 //   3. A pool handle holds at most max_in_flight submissions waiting for results;
 //      the next Submit parks (Semaphore) until one finishes, so a producer faster
 //      than the workers is slowed rather than flooding them with retries.
@@ -89,17 +90,27 @@ AskAnswer PoolCore::Submit(absl::string_view frame, const Context& context) {
 
 AskAnswer PoolCore::SendUntilTaken(absl::string_view frame, const Context& context) {
   absl::Duration backoff = options_.initial_backoff;
+  // Busy until the deadline: every try answered was turned away. A retry whose
+  // answer the deadline overtook counts as busy too (a busy worker answers at once,
+  // so that try most likely met another full worker on a slow round trip): the
+  // caller learns that the pool had no room, not that some worker was too slow.
+  auto busy_until_deadline = [&](uint64_t answered_busy) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "every worker of ", target_, " that was tried was busy until the deadline (",
+        answered_busy, answered_busy == 1 ? " try)" : " tries)"));
+  };
   for (uint64_t attempt = 1;; ++attempt) {
     AskAnswer answer = node_->SendAsk(subject_, target_, /*host=*/0, frame, context);
+    if (attempt > 1 && answer.status().code() == absl::StatusCode::kDeadlineExceeded) {
+      return busy_until_deadline(attempt - 1);
+    }
     if (answer.ok() || !IsWorkerBusy(answer.status())) return answer;
     busy_answers_.fetch_add(1, std::memory_order_relaxed);  // statistics
     absl::Status paused = this_fiber::SleepFor(Jittered(backoff), context);
     if (paused.ok()) paused = context.Err();  // (ended just as the pause did)
     if (!paused.ok()) {
       if (paused.code() != absl::StatusCode::kDeadlineExceeded) return paused;
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "every worker of ", target_, " that was tried was busy until the deadline (", attempt,
-          attempt == 1 ? " try)" : " tries)"));
+      return busy_until_deadline(attempt);
     }
     backoff = std::min(2 * backoff, options_.max_backoff);
     retries_.fetch_add(1, std::memory_order_relaxed);  // statistics

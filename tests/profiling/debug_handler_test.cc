@@ -1,7 +1,7 @@
 // profiling/debug_handler.h: Go's /debug/pprof/ paths answer with an index, profiles
 // that parse (and the block profile's text form), and errors that say what is
-// allowed; /debug/troupe/ serves the scheduling trace as JSON that parses and the
-// fiber dump as text.
+// allowed; /debug/troupe/ serves the scheduling trace and the spans as JSON that
+// parses, and the fiber dump as text.
 #include "troupe/profiling/debug_handler.h"
 
 #include "absl/strings/str_cat.h"
@@ -10,9 +10,13 @@
 #include "troupe/profiling/cpu_profiler.h"
 #include "troupe/profiling/mutex_profile.h"
 #include "troupe/scheduler/channel.h"
+#include "troupe/scheduler/context.h"
+#include "troupe/scheduler/trace_context.h"
 #include "troupe/tests/profiling/json_reader.h"
 #include "troupe/tests/profiling/profile_reader.h"
 #include "troupe/tests/scheduler/test_support.h"
+#include "troupe/tracing/span.h"
+#include "troupe/tracing/trace_events.h"
 
 namespace troupe::profiling {
 namespace {
@@ -151,13 +155,17 @@ TEST_P(DebugHandlerTest, CpuProfileWhileAnotherRunsIsAConflict) {
 }
 
 // A traced request: a client fiber asks for the trace; once it is recording (parked
-// in its sleep), a named fiber runs, and must appear in the JSON by name.
-TEST_P(DebugHandlerTest, TraceIsChromeJsonWithTheSlicesOfANamedFiber) {
+// in its sleep), a named fiber runs a span, and both must appear in the JSON: the
+// fiber's slices by name, the span on the fiber's span track.
+TEST_P(DebugHandlerTest, TraceIsChromeJsonWithTheSlicesAndSpansOfANamedFiber) {
   RunInFiber([&] {
     DebugResponse response;
     JoinHandle client = Spawn([&] { response = Get(runtime(), "/debug/troupe/trace?seconds=1"); });
     ASSERT_TRUE(testing::WaitUntilParked(runtime(), client.id(), "sleep"));
-    JoinHandle traced = Spawn({.name = "traced-worker"}, [] {});
+    JoinHandle traced = Spawn({.name = "traced-worker"}, [] {
+      const Context request = WithTraceContext(Context(), TraceContext::NewRoot());
+      tracing::ScopedSpan span(request, "traced-work");
+    });
     const uint64_t traced_id = traced.id();
     ASSERT_TRUE(traced.Join().ok());
     ASSERT_TRUE(client.Join().ok());
@@ -169,13 +177,20 @@ TEST_P(DebugHandlerTest, TraceIsChromeJsonWithTheSlicesOfANamedFiber) {
     const JsonValue* events = document->Find("traceEvents");
     ASSERT_NE(events, nullptr) << response.body;
     const std::string expected_name = absl::StrCat("fiber ", traced_id, " \"traced-worker\"");
+    const double span_track = static_cast<double>(tracing::kFiberTrackBase + traced_id);
     int traced_slices = 0;
+    int traced_spans = 0;
     bool process_named = false;
     for (const JsonValue& event : events->array) {
       const JsonValue* name = event.Find("name");
       const JsonValue* phase = event.Find("ph");
       ASSERT_TRUE(name != nullptr && phase != nullptr) << "an event without name or ph";
       if (phase->string == "M" && name->string == "process_name") process_named = true;
+      if (phase->string == "X" && name->string == "traced-work") {
+        ++traced_spans;
+        EXPECT_EQ(event.Find("tid")->number, span_track);
+        EXPECT_EQ(event.Find("args")->Find("fiber")->string, "traced-worker");
+      }
       if (phase->string != "X" || name->string != expected_name) continue;
       ++traced_slices;
       const JsonValue* args = event.Find("args");
@@ -189,6 +204,7 @@ TEST_P(DebugHandlerTest, TraceIsChromeJsonWithTheSlicesOfANamedFiber) {
     EXPECT_TRUE(process_named) << response.body;
     EXPECT_GE(traced_slices, 1) << "no slice named " << expected_name << " in\n"
                                 << response.body;
+    EXPECT_EQ(traced_spans, 1) << response.body;
   });
 }
 

@@ -1,22 +1,92 @@
-// Spans in the scheduling trace's trace-event JSON: on their fiber's track, inside
-// the slices of the fiber that ran them, linked to their parents.
+// tracing/trace_events.h: the trace-event JSON parses (checked by an independent
+// reader), names processes, threads and fibers, escapes what the program named, and
+// puts spans on their fiber's track, inside the slices of the fiber that ran them,
+// linked to their parents.
 #include "troupe/tracing/trace_events.h"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "troupe/scheduler/context.h"
+#include "troupe/scheduler/fiber_labels.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/this_fiber.h"
 #include "troupe/scheduler/trace.h"
 #include "troupe/scheduler/trace_context.h"
+#include "troupe/tests/profiling/json_reader.h"
 #include "troupe/tracing/span.h"
 #include "troupe/tracing/span_recorder.h"
 
 namespace troupe::tracing {
 namespace {
+
+using profiling_test::JsonValue;
+using profiling_test::ParseJson;
+
+// The events of a trace document whose "ph" is `phase`.
+std::vector<const JsonValue*> EventsOf(const JsonValue& document, const std::string& phase) {
+  std::vector<const JsonValue*> events;
+  const JsonValue* all = document.Find("traceEvents");
+  if (all == nullptr) return events;
+  for (const JsonValue& event : all->array) {
+    const JsonValue* ph = event.Find("ph");
+    if (ph != nullptr && ph->string == phase) events.push_back(&event);
+  }
+  return events;
+}
+
+TEST(TraceEventsTest, NamesProcessesThreadsAndFibersInValidJson) {
+  // A name with a quote, a backslash and control characters: the program's own text.
+  const LabelSet* labels = LabelSet::Intern({{"fiber", "odd \"name\"\\\t\x01"}});
+  ASSERT_NE(labels, nullptr);
+  Trace first;
+  first.slices.push_back({1, 7, labels, 5'000, 7'500});
+  first.slices.push_back({0, 8, nullptr, 2'000, 3'000});
+  first.dropped = 3;
+  Trace second;
+  second.slices.push_back({0, 9, nullptr, 4'000, 4'500});
+  const std::string json =
+      TraceEventJson({{"service \"a\"", first, {}}, {"service b", second, {}}});
+
+  absl::StatusOr<JsonValue> document = ParseJson(json);
+  ASSERT_TRUE(document.ok()) << document.status() << "\n" << json;
+  const std::vector<const JsonValue*> metadata = EventsOf(*document, "M");
+  ASSERT_EQ(metadata.size(), 5u) << json;  // per process: its name and its threads
+  EXPECT_EQ(metadata[0]->Find("name")->string, "process_name");
+  EXPECT_EQ(metadata[0]->Find("args")->Find("name")->string,
+            "service \"a\", 3 slices dropped");
+  EXPECT_EQ(metadata[1]->Find("args")->Find("name")->string, "M0");
+  EXPECT_EQ(metadata[2]->Find("args")->Find("name")->string, "M1");
+  EXPECT_EQ(metadata[3]->Find("args")->Find("name")->string, "service b");
+  EXPECT_EQ(metadata[3]->Find("pid")->number, 1);
+
+  const std::vector<const JsonValue*> slices = EventsOf(*document, "X");
+  ASSERT_EQ(slices.size(), 3u) << json;
+  EXPECT_EQ(slices[0]->Find("name")->string, TraceSliceName(first.slices[0]));
+  const JsonValue* args = slices[0]->Find("args");
+  EXPECT_EQ(args->Find("fiber_id")->kind, JsonValue::Kind::kNumber);
+  EXPECT_EQ(args->Find("fiber_id")->number, 7);
+  EXPECT_EQ(args->Find("fiber")->string, "odd \"name\"\\\t\x01");
+  EXPECT_EQ(slices[0]->Find("tid")->number, 1);
+  // Microseconds from the earliest slice of all processes (2,000 ns).
+  EXPECT_DOUBLE_EQ(slices[0]->Find("ts")->number, 3.0);
+  EXPECT_DOUBLE_EQ(slices[0]->Find("dur")->number, 2.5);
+  EXPECT_DOUBLE_EQ(slices[1]->Find("ts")->number, 0.0);
+  EXPECT_EQ(slices[1]->Find("name")->string, "fiber 8");
+  EXPECT_DOUBLE_EQ(slices[2]->Find("ts")->number, 2.0);
+  EXPECT_EQ(slices[2]->Find("pid")->number, 1);
+}
+
+TEST(TraceEventsTest, AnEmptyTraceIsAValidDocument) {
+  absl::StatusOr<JsonValue> document = ParseJson(TraceEventJson(Trace{}, SpanLog{}, "idle"));
+  ASSERT_TRUE(document.ok()) << document.status();
+  EXPECT_EQ(EventsOf(*document, "M").size(), 1u);
+  EXPECT_TRUE(EventsOf(*document, "X").empty());
+}
 
 // How often `needle` occurs in `text`.
 int Occurrences(const std::string& text, const std::string& needle) {
@@ -64,7 +134,9 @@ TEST(TraceEventsTest, SpansShareTheFileWithTheSlicesOfTheFiberThatRanThem) {
   }
 
   const std::string json = TraceEventJson(trace, spans, "test service");
-  const int64_t origin = EarliestNs(trace, spans);
+  int64_t origin = spans.spans.front().start_ns;
+  for (const SpanRecord& span : spans.spans) origin = std::min(origin, span.start_ns);
+  for (const TraceSlice& slice : trace.slices) origin = std::min(origin, slice.start_ns);
   const int64_t track = kFiberTrackBase + static_cast<int64_t>(fiber);
   EXPECT_EQ(json.rfind("{\"traceEvents\": [\n", 0), 0u);
   EXPECT_NE(json.find("\"args\": {\"name\": \"test service\"}"), std::string::npos);
