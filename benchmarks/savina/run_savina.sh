@@ -230,10 +230,10 @@ for count in scale_counts:
         died = [r for r in runs if "status" in r]
         if done:
             b, s, rate = (median(done, k) for k in ("bytes_per_item", "seconds", "items_per_second"))
-            floor = f"{int(count) * b / 4096 * page_us / 1e6:.2f}" if page_us else "n/a"
+            fresh_pages_s = f"{int(count) * b / 4096 * page_us / 1e6:.2f}" if page_us else "n/a"
             note = f" ({len(died)} of {len(runs)} runs did not finish)" if died else ""
             medians[key] = (b, rate)
-            rows.append((f"{int(count):,}", label + note, fmt(b), fmt(s, 2), fmt(rate), floor))
+            rows.append((f"{int(count):,}", label + note, fmt(b), fmt(s, 2), fmt(rate), fresh_pages_s))
         else:
             d = died[0]
             rows.append((f"{int(count):,}", label,
@@ -246,7 +246,7 @@ for count in scale_counts:
                                f"rate {ratio(medians[a][1], medians[b][1])}x")
 scale_text, scale_md = table(
     ("alive", "runtime and kind", "bytes each", "created+run s", "per second",
-     "fresh-page floor s"), rows, text_columns=2) if rows else ("", "")
+     "fresh pages, 1 thread s"), rows, text_columns=2) if rows else ("", "")
 touch_note = ""
 if page_us:
     steps = {step: us_per_page(step) for step in
@@ -258,8 +258,9 @@ if page_us:
     if backing:
         huge += f"; {int(backing[0]['huge_pages'])} of {int(backing[0]['items'])} were huge pages"
     touch_note = (f"A fresh 4 KiB page cost {page_us:.1f} us on its first write (median of the "
-                  "probes, `scale --kind=first_touch`, first_touch.h); the floor is alive x "
-                  "bytes/4096 x that. Per page, in us: a second write "
+                  "probes, `scale --kind=first_touch`, first_touch.h); the last column is alive x "
+                  "bytes/4096 x that, what one thread pays to touch that memory in small pages "
+                  "(not a floor: huge pages and two threads touching at once beat it). Per page, in us: a second write "
                   f"{shown['SecondTouch']}; MADV_POPULATE_WRITE {shown['PopulateWrite']}, then "
                   f"the first write after it {shown['TouchAfterPopulate']}; 2 MiB huge pages "
                   f"{shown['HugePageTouch']} per 4 KiB ({huge}).")
