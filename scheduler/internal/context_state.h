@@ -64,15 +64,19 @@ class ContextState {
   const int64_t deadline_ns_;  // effective, monotonic; 0 = none
   const void* const value_key_;
   const std::shared_ptr<const void> value_;
-  const TraceContext trace_;  // invalid (all zeros): none
-  const bool traced_;         // trace_.valid()
 
+  // What a context-aware wait touches (with deadline_ns_ above) comes before the
+  // trace context, so that the 26 bytes of trace_ and traced_ do not push it across
+  // another cache line.
   std::atomic<bool> cancelled_{false};  // set under lock_; read without it first
   SpinLock lock_;
   absl::Status err_ ABSL_GUARDED_BY(lock_);
   WaitQueue waiters_ ABSL_GUARDED_BY(lock_);
   std::vector<ContextState*> children_ ABSL_GUARDED_BY(lock_);
   bool attached_ = false;  // in parent_->children_; guarded by parent_->lock_
+
+  const TraceContext trace_;  // invalid (all zeros): none
+  const bool traced_;         // trace_.valid()
 };
 
 // Parks until `context` is done (may be null: never done, so until the runtime shuts
