@@ -65,11 +65,17 @@ NetPoller::NetPoller() {
     Fatal("NetPoller::NetPoller", "epoll_ctl: %s", std::strerror(errno));
   }
   // epoll_pwait2 (Linux 5.11) takes a nanosecond timeout; older kernels round the
-  // sleep up to whole milliseconds instead.
+  // sleep up to whole milliseconds instead. So does a ThreadSanitizer build: TSan
+  // intercepts epoll_wait but not epoll_pwait2, and runs a signal's handler at once
+  // only in a blocking call it intercepts (thread_parker.h says why that matters).
+#if defined(__SANITIZE_THREAD__)
+  have_epoll_pwait2_ = false;
+#else
   const timespec zero{0, 0};
   epoll_event ignored[1];
   have_epoll_pwait2_ = !(epoll_pwait2(epoll_fd_, ignored, 1, &zero, nullptr) < 0 &&
                          errno == ENOSYS);
+#endif
 }
 
 // ---------------------------------------------------------------------------------

@@ -7,9 +7,40 @@
 
 #include <cerrno>
 
+#if defined(__SANITIZE_THREAD__)
+#include <chrono>
+#endif
+
 #include "troupe/scheduler/internal/clock.h"
 
 namespace troupe::scheduler_internal {
+
+#if defined(__SANITIZE_THREAD__)
+
+// The mutex orders the permit (see the header for why not a futex here).
+bool ThreadParker::Park(int64_t deadline_ns) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const auto given = [this] { return permit_; };
+  if (deadline_ns == 0) {
+    permit_given_.wait(lock, given);
+  } else {
+    // steady_clock is CLOCK_MONOTONIC, MonotonicNanos's clock.
+    const std::chrono::steady_clock::time_point deadline{std::chrono::nanoseconds(deadline_ns)};
+    if (!permit_given_.wait_until(lock, deadline, given)) return false;
+  }
+  permit_ = false;
+  return true;
+}
+
+void ThreadParker::Unpark() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    permit_ = true;
+  }
+  permit_given_.notify_one();
+}
+
+#else
 
 bool ThreadParker::Park(int64_t deadline_ns) {
   while (true) {
@@ -38,5 +69,7 @@ void ThreadParker::Unpark() {
             nullptr, nullptr, 0);
   }
 }
+
+#endif  // defined(__SANITIZE_THREAD__)
 
 }  // namespace troupe::scheduler_internal
