@@ -13,6 +13,11 @@
 //   auto counter = (*node)->Lookup<Increment, Total>("counter", ctx);
 //   absl::StatusOr<Total> total = counter->Ask(increment, ctx);
 //
+// Tells are at most once unless the actor is published and looked up with
+// Delivery::kAtLeastOnce (remote_options.h): then they are stored in a JetStream
+// stream of the actor's and handled once each, across its node's death
+// (internal/stored_inbox.h has the protocol and the duplicate window).
+//
 // Messages and replies are protobuf messages by default (codec.h for other types).
 // A published actor's exit is announced to the nodes that Monitor or Watch it, as
 // a local actor's is; a node that stops sending heartbeats is declared dead after

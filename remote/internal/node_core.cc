@@ -179,7 +179,7 @@ void NodeCore::Close() {
     std::lock_guard<std::mutex> lock(mutex_);
     inboxes.swap(stored_inboxes_);
   }
-  for (auto& [actor, inbox] : inboxes) inbox->Stop();
+  for (auto& [actor, inbox] : inboxes) inbox->Stop(StoredInbox::Ending::kDrain);
   {
     std::lock_guard<std::mutex> lock(heartbeat_mutex_);
     stopping_ = true;
@@ -465,7 +465,8 @@ void NodeCore::EndpointStopped(const std::string& actor, const ActorExit& exit) 
       endpoints_.erase(it);
     }
   }
-  if (inbox != nullptr) inbox->Stop();  // what it holds is handed over again later
+  // What it held unfinished is handed over again later, to the next publisher.
+  if (inbox != nullptr) inbox->Stop(StoredInbox::Ending::kRelease);
   if (!subscription) return;
   // Drained: a request already routed here reaches the handler, whose Tell to the
   // stopped actor fails, which answers the asker Aborted rather than never.

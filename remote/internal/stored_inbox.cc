@@ -75,9 +75,9 @@ absl::StatusOr<std::shared_ptr<StoredInbox>> StoredInbox::Open(NodeCore* core,
   return inbox;
 }
 
-StoredInbox::~StoredInbox() { Stop(); }
+StoredInbox::~StoredInbox() { Stop(Ending::kRelease); }
 
-void StoredInbox::Stop() {
+void StoredInbox::Stop(Ending ending) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return;
@@ -88,7 +88,9 @@ void StoredInbox::Stop() {
   Blocking([&] {
     if (fetcher_.joinable()) fetcher_.join();
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait_for(lock, kStopDrainBound, [&] { return in_flight_.empty(); });
+    if (ending == Ending::kDrain) {
+      changed_.wait_for(lock, kStopDrainBound, [&] { return in_flight_.empty(); });
+    }
     stopped_ = true;  // invariant 4
     for (auto& [seq, message] : in_flight_) natsMsg_Destroy(message);  // handed over again later
     in_flight_.clear();

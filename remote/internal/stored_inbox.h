@@ -96,11 +96,14 @@ class StoredInbox : public std::enable_shared_from_this<StoredInbox> {
   StoredInbox(const StoredInbox&) = delete;
   StoredInbox& operator=(const StoredInbox&) = delete;
 
-  // Stops fetching, waits (at most about a second) for the messages in flight to
-  // finish, then releases the rest unacknowledged and the subscription. The node
-  // calls it before its connection closes. Idempotent; any fiber or thread (a
-  // fiber's processor is handed on while it waits).
-  void Stop();
+  // Stops fetching; with kDrain waits (at most about a second) for the messages in
+  // flight to finish; then releases the rest unacknowledged, and the subscription.
+  // The node calls it before its connection closes (kDrain: its actor may still
+  // finish what it holds) and when the actor stops (kRelease: it will not).
+  // Idempotent; any fiber or thread (a fiber's processor is handed on while it
+  // waits).
+  enum class Ending { kDrain, kRelease };
+  void Stop(Ending ending);
 
  private:
   friend class StoredDone;
