@@ -15,7 +15,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "troupe/remote/internal/jetstream.h"
 #include "troupe/scheduler/blocking.h"
 #include "troupe/scheduler/this_fiber.h"
