@@ -1,6 +1,7 @@
 #include "troupe/remote/node.h"
 
 #include "absl/strings/ascii.h"
+#include "troupe/remote/internal/jetstream.h"
 
 namespace troupe {
 
@@ -36,6 +37,44 @@ absl::Status RemoteNode::ValidateWorkerOptions(const RemoteWorkerOptions& option
   return absl::InvalidArgumentError(absl::StrCat("max_outstanding must be in [1, ",
                                                  kMaxOutstanding, "]; got ",
                                                  options.max_outstanding));
+}
+
+absl::Status RemoteNode::ValidatePublishOptions(const std::string& name,
+                                               const PublishOptions& options) {
+  if (absl::Status valid = remote_internal::ValidateStreamToken(
+          "the name of an actor published at least once", name);
+      !valid.ok()) {
+    return valid;
+  }
+  constexpr int64_t kMaxCapacity = (int64_t{1} << 31) - 1;
+  if (options.capacity < 1 || options.capacity > kMaxCapacity) {
+    return absl::InvalidArgumentError(absl::StrCat("capacity must be in [1, ", kMaxCapacity,
+                                                   "]; got ", options.capacity));
+  }
+  constexpr int kMaxUnacked = 65536;
+  if (options.max_unacked < 1 || options.max_unacked > kMaxUnacked) {
+    return absl::InvalidArgumentError(absl::StrCat("max_unacked must be in [1, ", kMaxUnacked,
+                                                   "]; got ", options.max_unacked));
+  }
+  if (options.ack_wait < absl::Milliseconds(100) || options.ack_wait > absl::Hours(12)) {
+    return absl::InvalidArgumentError(absl::StrCat("ack_wait must be in [100ms, 12h]; got ",
+                                                   absl::FormatDuration(options.ack_wait)));
+  }
+  constexpr int kMaxDedupWindow = 1 << 24;
+  if (options.dedup_window < 1 || options.dedup_window > kMaxDedupWindow) {
+    return absl::InvalidArgumentError(absl::StrCat("dedup_window must be in [1, ",
+                                                   kMaxDedupWindow, "]; got ",
+                                                   options.dedup_window));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemoteNode::ValidateLookupOptions(const LookupOptions& options) {
+  if (options.store_timeout > absl::ZeroDuration() && options.store_timeout <= absl::Hours(1)) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("store_timeout must be in (0, 1h]; got ",
+                                                 absl::FormatDuration(options.store_timeout)));
 }
 
 }  // namespace troupe

@@ -13,6 +13,11 @@
 //   auto counter = (*node)->Lookup<Increment, Total>("counter", ctx);
 //   absl::StatusOr<Total> total = counter->Ask(increment, ctx);
 //
+// Tells are at most once unless the actor is published and looked up with
+// Delivery::kAtLeastOnce (remote_options.h): then they are stored in a JetStream
+// stream of the actor's and handled once each, across its node's death
+// (internal/stored_inbox.h has the protocol and the duplicate window).
+//
 // Messages and replies are protobuf messages by default (codec.h for other types).
 // A published actor's exit is announced to the nodes that Monitor or Watch it, as
 // a local actor's is; a node that stops sending heartbeats is declared dead after
@@ -81,6 +86,23 @@ class RemoteNode {
   template <typename W, typename R, typename M, typename MakeMessage>
   [[nodiscard]] absl::Status Publish(const std::string& name, const ActorRef<M>& actor,
                                      MakeMessage make_message, const Context& context = Context()) {
+    return Publish<W, R>(name, actor, std::move(make_message), PublishOptions(), context);
+  }
+  // As Publish, with `options`. Delivery::kAtLeastOnce also keeps the Tells of
+  // refs looked up at least once in a JetStream stream of the actor's (parks for
+  // round trips to create or open it; the server needs JetStream) and hands them
+  // to the actor as `make_message(W, Reply<R>)` — for R = NoReply too: answering
+  // the Reply (with any status but Aborted) says the message is handled, and only
+  // then does the stream forget it; a Reply dropped unanswered (the actor stopped,
+  // its handler failed) or answered Aborted leaves it to be handed over again
+  // after options.ack_wait. InvalidArgument for options out of range, a name that
+  // is not letters, digits, '-' and '_', or a make_message without the Reply
+  // (saying what is allowed); FailedPrecondition if the stream exists with another
+  // capacity; Unavailable without JetStream.
+  template <typename W, typename R, typename M, typename MakeMessage>
+  [[nodiscard]] absl::Status Publish(const std::string& name, const ActorRef<M>& actor,
+                                     MakeMessage make_message, const PublishOptions& options,
+                                     const Context& context = Context()) {
     static_assert(kHasCodec<W>,
                   "RemoteNode::Publish<W, R>: the message type W has no codec, so it cannot "
                   "cross the wire. Use a protobuf message, or specialise troupe::Codec<W> "
@@ -89,10 +111,23 @@ class RemoteNode {
                   "RemoteNode::Publish<W, R>: the reply type R has no codec. Use a protobuf "
                   "message, or specialise troupe::Codec<R> (troupe/remote/codec.h).");
     if (absl::Status valid = ValidateName(name); !valid.ok()) return valid;
-    absl::Status added = core_->AddEndpoint(
-        name,
-        remote_internal::EndpointHandler<W, R>(core_.get(), actor, std::move(make_message)),
-        context);
+    absl::Status added;
+    if (options.delivery == Delivery::kAtMostOnce) {
+      added = core_->AddEndpoint(
+          name,
+          remote_internal::EndpointHandler<W, R>(core_.get(), actor, make_message),
+          context);
+    } else if constexpr (std::is_invocable_v<MakeMessage&, W, Reply<R>>) {
+      if (absl::Status valid = ValidatePublishOptions(name, options); !valid.ok()) return valid;
+      added = core_->AddStoredEndpoint(
+          name, remote_internal::EndpointHandler<W, R>(core_.get(), actor, make_message),
+          remote_internal::StoredEndpointHandler<W, R>(core_.get(), actor, make_message),
+          options, context);
+    } else {
+      return absl::InvalidArgumentError(
+          "Delivery::kAtLeastOnce needs make_message(W, Reply<R>) (Reply<NoReply> for a "
+          "tell-only actor): the actor's answer to the Reply says it has handled the message");
+    }
     if (!added.ok()) return added;
     actor.Monitor([core = core_, name](const ActorExit& exit) { core->EndpointStopped(name, exit); });
     return absl::OkStatus();
@@ -105,11 +140,24 @@ class RemoteNode {
   template <typename W, typename R = NoReply>
   [[nodiscard]] absl::StatusOr<RemoteRef<W, R>> Lookup(const std::string& name,
                                                        const Context& context = Context()) {
+    return Lookup<W, R>(name, LookupOptions(), context);
+  }
+  // As Lookup, with `options`. Delivery::kAtLeastOnce: the ref's Tells are stored
+  // before they return (remote_ref.h); FailedPrecondition if the actor is published
+  // at most once; InvalidArgument for a store_timeout out of range.
+  template <typename W, typename R = NoReply>
+  [[nodiscard]] absl::StatusOr<RemoteRef<W, R>> Lookup(const std::string& name,
+                                                       const LookupOptions& options,
+                                                       const Context& context = Context()) {
     if (absl::Status valid = ValidateName(name); !valid.ok()) return valid;
+    if (absl::Status valid = ValidateLookupOptions(options); !valid.ok()) return valid;
     absl::StatusOr<uint64_t> host =
         core_->Probe(name, remote_internal::TypeNames<W, R>(), context);
     if (!host.ok()) return host.status();
-    return RemoteRef<W, R>(core_, name, *host);
+    if (options.delivery == Delivery::kAtLeastOnce) {
+      if (absl::Status stored = core_->CheckStored(name); !stored.ok()) return stored;
+    }
+    return RemoteRef<W, R>(core_, name, *host, options);
   }
 
   // Any fiber or thread; parks (blocks) for a round trip. `on_exit` runs once, on
@@ -200,6 +248,9 @@ class RemoteNode {
   explicit RemoteNode(std::shared_ptr<remote_internal::NodeCore> core) : core_(std::move(core)) {}
   static absl::Status ValidateName(const std::string& name);
   static absl::Status ValidateWorkerOptions(const RemoteWorkerOptions& options);
+  static absl::Status ValidatePublishOptions(const std::string& name,
+                                             const PublishOptions& options);
+  static absl::Status ValidateLookupOptions(const LookupOptions& options);
 
   std::shared_ptr<remote_internal::NodeCore> core_;
 };

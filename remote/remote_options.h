@@ -47,6 +47,53 @@ struct RemoteNodeOptions {
   bool send_immediately = true;
 };
 
+// How a remote Tell reaches a published actor.
+enum class Delivery {
+  // Published to the actor's node through core NATS: fast, and lost if the node,
+  // the connection or the actor's buffer fails on the way (counted where seen).
+  kAtMostOnce,
+  // Stored in a JetStream stream of the actor's before the Tell returns, handed to
+  // the actor by whichever node publishes it, and forgotten only once its handler
+  // has answered: survives the actor's node dying or restarting (README, "Across
+  // machines", for the exact guarantee and its duplicate window).
+  kAtLeastOnce,
+};
+
+// How RemoteNode::Publish makes an actor reachable.
+struct PublishOptions {
+  Delivery delivery = Delivery::kAtMostOnce;
+  // The rest is for kAtLeastOnce only. They are fixed by the first node to publish
+  // the name at least once (the stream and its consumer outlive nodes); a later
+  // publisher with another capacity fails, other differences are ignored.
+  //
+  // Messages stored and not yet handled; an at-least-once Tell beyond it fails
+  // ResourceExhausted. Allowed: [1, 2^31).
+  int64_t capacity = 65536;
+  // Stored messages handed to the actor's mailbox and not yet handled, at most.
+  // Allowed: [1, 65536].
+  int max_unacked = 256;
+  // A message handed over and not handled within ack_wait (the node died, the
+  // handler dropped it) is handed over again. Allowed: [100 ms, 12 h].
+  absl::Duration ack_wait = absl::Seconds(30);
+  // Handled messages this node remembers, so that one handed over again (its
+  // acknowledgement was lost or came too late) is not handled twice. Allowed:
+  // [1, 16777216].
+  int dedup_window = 65536;
+  // On the server's disk (survives a server restart) or in its memory.
+  bool in_memory = false;
+};
+
+// What RemoteNode::Lookup returns a reference for.
+struct LookupOptions {
+  // kAtLeastOnce: the reference's Tells are stored (the actor must be published
+  // with Delivery::kAtLeastOnce; Lookup fails FailedPrecondition otherwise).
+  Delivery delivery = Delivery::kAtMostOnce;
+  // An at-least-once Tell whose context has no earlier deadline gives up waiting
+  // for the stream's acknowledgement after this long (DeadlineExceeded: the message
+  // may have been stored). Allowed: (0, 1 h].
+  absl::Duration store_timeout = absl::Seconds(10);
+};
+
 // What a RemoteNode has done, as counters since it connected.
 struct RemoteStats {
   uint64_t tells_sent = 0;
@@ -80,6 +127,22 @@ struct RemoteStats {
   uint64_t full_buffer_episodes = 0;
   uint64_t nodes_declared_dead = 0;
   uint64_t asks_failed_by_node_death = 0;
+  // At-least-once Tells sent from this node: stored (the stream acknowledged them),
+  // failed (Unavailable, DeadlineExceeded, ResourceExhausted...), and of those
+  // failures, refused by a full stream (ResourceExhausted).
+  uint64_t stored_tells = 0;
+  uint64_t stored_tell_failures = 0;
+  uint64_t stored_tells_refused_full = 0;
+  // Publishes sent again after no acknowledgement came (stored once: message ids).
+  uint64_t stored_tells_resent = 0;
+  // At-least-once actors published by this node: stored messages their handlers
+  // answered (acknowledged, so forgotten by the stream); ones handed over again
+  // and not passed to the handler a second time (handled already, or still in the
+  // mailbox); ones the handler did not answer or the actor refused (left to be
+  // handed over again after ack_wait).
+  uint64_t stored_handled = 0;
+  uint64_t stored_duplicates_dropped = 0;
+  uint64_t stored_not_handled = 0;
 };
 
 // A RemoteChannel's stream (remote_channel.h).

@@ -6,11 +6,17 @@
 //   counter->Tell(increment);                                    // at most once
 //   absl::StatusOr<Total> total = counter->Ask(increment, ctx);  // deadline on the wire
 //
+//   // At least once (the actor is published with Delivery::kAtLeastOnce):
+//   auto ledger = node->Lookup<Entry>("ledger", {.delivery = troupe::Delivery::kAtLeastOnce});
+//   absl::Status stored = ledger->Tell(entry, ctx);   // OK: stored in the actor's stream
+//
 // W is the message type sent, R the answer's (NoReply: Tell only). Both need a
 // codec (codec.h; every protobuf message has one): a RemoteRef of a type without
 // one does not compile. Messages from one sender (one fiber or thread, through one
 // node) arrive in the order sent. Delivery is at most once: a message in flight
-// when a connection drops may be lost (RemoteStats counts what was pending).
+// when a connection drops may be lost (RemoteStats counts what was pending) —
+// unless the ref was looked up with Delivery::kAtLeastOnce, whose Tells are
+// stored before they return (see Tell). Asks are at most once either way.
 //
 // Copyable and cheap; valid while its RemoteNode is (Tell and Ask need the node's
 // connection).
@@ -32,6 +38,7 @@
 #include "troupe/remote/internal/node_core.h"
 #include "troupe/remote/internal/wire.h"
 #include "troupe/remote/protobuf_codec.h"
+#include "troupe/remote/remote_options.h"
 #include "troupe/scheduler/context.h"
 
 namespace troupe {
@@ -50,17 +57,31 @@ class RemoteRef {
  public:
   RemoteRef() = default;
 
-  // Any fiber or thread; never parks. Sends `message`; `context`'s deadline travels
-  // with it (the remote node drops it unhandled once that has passed). Errors: the
-  // connection's (Unavailable, FailedPrecondition once the node closed), counted in
-  // RemoteStats::publish_failures. An OK status means the message was handed to
-  // the NATS client, not that the actor got it.
+  // At most once (the default): any fiber or thread; never parks. Sends `message`;
+  // `context`'s deadline travels with it (the remote node drops it unhandled once
+  // that has passed). Errors: the connection's (Unavailable, FailedPrecondition
+  // once the node closed), counted in RemoteStats::publish_failures. An OK status
+  // means the message was handed to the NATS client, not that the actor got it.
+  //
+  // At least once (LookupOptions): parks the fiber (blocks a thread) until the
+  // actor's stream has stored the message — a round trip to the server — and OK
+  // means exactly that: stored, to be handled by whichever node publishes the
+  // actor, now or after a restart. Errors, counted in RemoteStats
+  // (stored_tell_failures): ResourceExhausted when the stream is full (nothing
+  // stored; stored_tells_refused_full), DeadlineExceeded when no acknowledgement
+  // came before `context`'s deadline or the ref's store_timeout (it may have been
+  // stored), Unavailable when the server fails or no stream keeps the actor's
+  // messages. The deadline also travels: a message still stored when it passes is
+  // dropped unhandled.
   TellStatus Tell(const W& message, const Context& context = Context()) const {
     std::string& frame = remote_internal::ScratchFrame();
     remote_internal::AppendHeader(
         remote_internal::Header{remote_internal::Kind::kTell, context.deadline(), core_->id()},
         &frame);
     Codec<W>::Encode(message, &frame);
+    if (delivery_ == Delivery::kAtLeastOnce) {
+      return core_->SendStoredTell(name_, frame, context, store_timeout_);
+    }
     return core_->SendTell(subject_, frame);
   }
 
@@ -100,15 +121,19 @@ class RemoteRef {
   const std::string& name() const { return name_; }
   // The id of the node that publishes it (as of Lookup).
   uint64_t host() const { return host_; }
+  Delivery delivery() const { return delivery_; }
   explicit operator bool() const { return core_ != nullptr; }
 
   // For RemoteNode.
-  RemoteRef(std::shared_ptr<remote_internal::NodeCore> core, std::string name, uint64_t host)
+  RemoteRef(std::shared_ptr<remote_internal::NodeCore> core, std::string name, uint64_t host,
+            const LookupOptions& options)
       : core_(std::move(core)),
         name_(std::move(name)),
         subject_(core_->ActorSubject(name_)),
         target_(absl::StrCat("actor \"", name_, "\"")),
-        host_(host) {}
+        host_(host),
+        delivery_(options.delivery),
+        store_timeout_(options.store_timeout) {}
 
  private:
   std::shared_ptr<remote_internal::NodeCore> core_;
@@ -116,6 +141,8 @@ class RemoteRef {
   std::string subject_;
   std::string target_;  // `actor "<name>"`, for messages
   uint64_t host_ = 0;
+  Delivery delivery_ = Delivery::kAtMostOnce;
+  absl::Duration store_timeout_;
 };
 
 }  // namespace troupe

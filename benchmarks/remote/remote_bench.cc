@@ -12,6 +12,12 @@
 //                        that same actor on that node (a queue group), one at a time
 //   BM_RawPublish        the C client: publish to a subscriber that counts
 //   BM_RemoteTell        troupe: RemoteRef::Tell to a counting actor
+//   BM_RemoteTellAtLeastOnce  troupe: the same Tell through a ref looked up with
+//                        Delivery::kAtLeastOnce, to the same kind of actor published
+//                        at least once: each Tell waits until the actor's stream
+//                        (on disk) has stored it; the receiving node fetches it,
+//                        the actor handles it, the node acknowledges it. One
+//                        sender, one Tell at a time: latency-bound
 //   BM_RemoteChannelSendRecv  troupe: a RemoteChannel Send then Recv (a JetStream
 //                        publish with its acknowledgement, a fetch, an ack)
 //   BM_Encode/BM_Decode  one message's frame: header plus protobuf payload
@@ -62,6 +68,8 @@ struct Shared {
   std::unique_ptr<RemoteNode> client;
   RemoteWorker worker;  // the server actor, serving the pool "server-pool" too
   std::atomic<int64_t> counted{0};  // by the counting actor; polled by BM_RemoteTell
+  // By the actor published at least once; polled by BM_RemoteTellAtLeastOnce.
+  std::atomic<int64_t> stored_counted{0};
 };
 Shared* shared = nullptr;
 
@@ -155,6 +163,28 @@ void BM_RemoteTell(benchmark::State& state) {
   const int64_t dropped = HostDropped() - dropped_before;
   state.SetItemsProcessed(sent - dropped);
   state.counters["dropped"] = benchmark::Counter(static_cast<double>(dropped) / sent);
+}
+
+void BM_RemoteTellAtLeastOnce(benchmark::State& state) {
+  absl::StatusOr<RemoteRef<Work, Done>> server = shared->client->Lookup<Work, Done>(
+      "stored-server", {.delivery = Delivery::kAtLeastOnce});
+  if (!server.ok()) Die("lookup", server.status().ToString());
+  const int64_t counted_before = shared->stored_counted.load(std::memory_order_relaxed);
+  const uint64_t duplicates_before = shared->host->stats().stored_duplicates_dropped;
+  const Work work = MakeWork(1);
+  for (auto _ : state) {
+    if (TellStatus stored = server->Tell(work); !stored.ok()) Die("tell", stored.ToString());
+  }
+  const int64_t sent = static_cast<int64_t>(state.iterations());
+  WaitAccounted(
+      [&] { return shared->stored_counted.load(std::memory_order_relaxed) - counted_before; },
+      sent);
+  if (shared->stored_counted.load(std::memory_order_relaxed) - counted_before != sent) {
+    Die("tell", "a stored message was handled twice");
+  }
+  state.SetItemsProcessed(sent);
+  state.counters["duplicates_dropped"] = benchmark::Counter(
+      static_cast<double>(shared->host->stats().stored_duplicates_dropped - duplicates_before));
 }
 
 void BM_RemoteChannelSendRecv(benchmark::State& state) {
@@ -293,13 +323,14 @@ BENCHMARK(BM_RemoteAsk)->UseRealTime();
 BENCHMARK(BM_PoolSubmit)->UseRealTime();
 BENCHMARK(BM_RawPublish)->UseRealTime();
 BENCHMARK(BM_RemoteTell)->UseRealTime();
+BENCHMARK(BM_RemoteTellAtLeastOnce)->UseRealTime();
 BENCHMARK(BM_RemoteChannelSendRecv)->UseRealTime();
 BENCHMARK(BM_Encode);
 BENCHMARK(BM_Decode);
 
 void SetUp() {
   shared = new Shared();
-  shared->server.EnableJetStream();  // for BM_RemoteChannelSendRecv
+  shared->server.EnableJetStream();  // for BM_RemoteChannelSendRecv and at-least-once
   if (absl::Status started = shared->server.Start(); !started.ok()) {
     Die("nats-server", started.ToString());
   }
@@ -321,6 +352,13 @@ void SetUp() {
       "server", server,
       [](Work work, Reply<Done> reply) { return Request{std::move(work), std::move(reply)}; });
   if (!published.ok()) Die("publish", published.ToString());
+  ActorRef<ServerMessage> stored_server =
+      shared->system->Spawn<Server>({.name = "stored-server"}, &shared->stored_counted);
+  published = shared->host->Publish<Work, Done>(
+      "stored-server", stored_server,
+      [](Work work, Reply<Done> reply) { return Request{std::move(work), std::move(reply)}; },
+      {.delivery = Delivery::kAtLeastOnce});
+  if (!published.ok()) Die("publish at least once", published.ToString());
   absl::StatusOr<RemoteWorker> worker = shared->host->ServeWork<Work, Done>(
       "server-pool", server,
       [](Work work, Reply<Done> reply) { return Request{std::move(work), std::move(reply)}; },

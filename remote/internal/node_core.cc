@@ -8,6 +8,8 @@
 //   work.<pool>             a worker pool's submissions, to the queue group of the
 //                           same name (remote_pool.h; each goes to one worker)
 //   heartbeat.<node id>     each node's heartbeat (kTell), and its goodbye (kExit)
+//   stored.<name>           an at-least-once actor's tells, kept in its stream
+//                           "<system>_actor_<name>" (stored_inbox.h)
 //
 // Ask protocol, as ordered steps:
 //   1. The asker adds its one-slot channel to PendingAsks under a new ask id, then
@@ -31,6 +33,8 @@
 // account, and would say nothing about a node that is connected but hung.
 #include "troupe/remote/internal/node_core.h"
 
+#include <nats/nats.h>
+
 #include <random>
 #include <utility>
 #include <vector>
@@ -40,6 +44,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "troupe/remote/internal/jetstream.h"
+#include "troupe/scheduler/blocking.h"
 #include "troupe/scheduler/internal/fatal.h"
 
 namespace troupe::remote_internal {
@@ -166,6 +172,14 @@ void NodeCore::Close() {
                               "destroy them before the node",
                               open);
   }
+  // Inboxes first: they acknowledge through the connection (stored_inbox.h,
+  // invariant 4).
+  absl::flat_hash_map<std::string, std::shared_ptr<StoredInbox>> inboxes;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    inboxes.swap(stored_inboxes_);
+  }
+  for (auto& [actor, inbox] : inboxes) inbox->Stop(StoredInbox::Ending::kDrain);
   {
     std::lock_guard<std::mutex> lock(heartbeat_mutex_);
     stopping_ = true;
@@ -177,6 +191,14 @@ void NodeCore::Close() {
 
 std::string NodeCore::ActorSubject(absl::string_view actor) const {
   return absl::StrCat(prefix_, "actor.", actor);
+}
+
+std::string NodeCore::StoredStream(absl::string_view actor) const {
+  return absl::StrCat(options_.system, "_actor_", actor);
+}
+
+std::string NodeCore::StoredSubject(absl::string_view actor) const {
+  return absl::StrCat(prefix_, "stored.", actor);
 }
 
 std::string NodeCore::WorkSubject(absl::string_view pool) const {
@@ -200,6 +222,13 @@ RemoteStats NodeCore::Stats() const {
   stats.asks_pending_at_disconnect = get(counters_.asks_pending_at_disconnect);
   stats.nodes_declared_dead = get(counters_.nodes_declared_dead);
   stats.asks_failed_by_node_death = get(counters_.asks_failed_by_node_death);
+  stats.stored_tells = get(counters_.stored_tells);
+  stats.stored_tell_failures = get(counters_.stored_tell_failures);
+  stats.stored_tells_refused_full = get(counters_.stored_tells_refused_full);
+  stats.stored_tells_resent = get(counters_.stored_tells_resent);
+  stats.stored_handled = get(counters_.stored_handled);
+  stats.stored_duplicates_dropped = get(counters_.stored_duplicates_dropped);
+  stats.stored_not_handled = get(counters_.stored_not_handled);
   const TransportCounters& connection = transport_->counters();
   stats.disconnects = get(connection.disconnects);
   stats.reconnects = get(connection.reconnects);
@@ -214,6 +243,62 @@ absl::Status NodeCore::SendTell(const std::string& subject, absl::string_view fr
   absl::Status sent = transport_->Publish(subject, frame);
   if (sent.ok()) counters_.Count(counters_.tells_sent);
   return sent;
+}
+
+absl::Status NodeCore::SendStoredTell(const std::string& actor, absl::string_view frame,
+                                      const Context& context, absl::Duration store_timeout) {
+  absl::Status stored = [&]() -> absl::Status {
+    absl::StatusOr<jsCtx*> js = transport_->JetStream();
+    if (!js.ok()) return js.status();
+    auto [bounded, cancel] = WithTimeout(context, store_timeout);
+    const std::string id = NewMessageId(id_);
+    absl::Status published = Blocking([&] {
+      return PublishStored(*js, StoredSubject(actor), frame, id, bounded,
+                           counters_.stored_tells_resent);
+    });
+    cancel.Cancel();
+    if (published.code() == absl::StatusCode::kNotFound) {
+      return absl::UnavailableError(absl::StrCat(
+          "no stream keeps the messages of actor \"", actor,
+          "\" (it was never published with Delivery::kAtLeastOnce, or its stream was deleted)"));
+    }
+    if (published.code() == absl::StatusCode::kDeadlineExceeded) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "no acknowledgement from the stream of actor \"", actor,
+          "\" in time (the message may have been stored)"));
+    }
+    return published;
+  }();
+  if (stored.ok()) {
+    counters_.Count(counters_.stored_tells);
+  } else {
+    counters_.Count(counters_.stored_tell_failures);
+    if (stored.code() == absl::StatusCode::kResourceExhausted) {
+      counters_.Count(counters_.stored_tells_refused_full);
+    }
+  }
+  return stored;
+}
+
+absl::Status NodeCore::CheckStored(const std::string& actor) {
+  absl::StatusOr<jsCtx*> js = transport_->JetStream();
+  if (!js.ok()) return js.status();
+  const std::string stream = StoredStream(actor);
+  return Blocking([&]() -> absl::Status {
+    jsStreamInfo* info = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    const natsStatus status = js_GetStreamInfo(&info, *js, stream.c_str(), nullptr, &code);
+    if (status == NATS_OK) {
+      jsStreamInfo_Destroy(info);
+      return absl::OkStatus();
+    }
+    if (status == NATS_NOT_FOUND) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "actor \"", actor, "\" is published at most once; publish it with "
+          "PublishOptions{.delivery = Delivery::kAtLeastOnce} to look it up at least once"));
+    }
+    return JetStreamError(absl::StrCat("the stream of actor \"", actor, "\""), status, code);
+  });
 }
 
 AskAnswer NodeCore::SendAsk(const std::string& subject, absl::string_view target, uint64_t host,
@@ -340,16 +425,48 @@ absl::Status NodeCore::AddEndpoint(const std::string& actor, Transport::Handler 
   return absl::OkStatus();
 }
 
-void NodeCore::EndpointStopped(const std::string& actor, const ActorExit& exit) {
+absl::Status NodeCore::AddStoredEndpoint(const std::string& actor, Transport::Handler handler,
+                                         StoredInbox::Handler stored,
+                                         const PublishOptions& options, const Context& context) {
+  if (absl::Status added = AddEndpoint(actor, std::move(handler), context); !added.ok()) {
+    return added;
+  }
+  absl::StatusOr<std::shared_ptr<StoredInbox>> inbox =
+      StoredInbox::Open(this, actor, options, std::move(stored));
   std::optional<Transport::SubscriptionId> subscription;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (inbox.ok()) {
+      stored_inboxes_.emplace(actor, *std::move(inbox));
+      return absl::OkStatus();
+    }
+    // Not published after all: its endpoint goes (no exit to announce).
+    if (auto it = endpoints_.find(actor); it != endpoints_.end()) {
+      subscription = it->second;
+      endpoints_.erase(it);
+    }
+  }
+  if (subscription) transport_->Unsubscribe(*subscription);
+  return inbox.status();
+}
+
+void NodeCore::EndpointStopped(const std::string& actor, const ActorExit& exit) {
+  std::optional<Transport::SubscriptionId> subscription;
+  std::shared_ptr<StoredInbox> inbox;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto stored = stored_inboxes_.find(actor); stored != stored_inboxes_.end()) {
+      inbox = std::move(stored->second);
+      stored_inboxes_.erase(stored);
+    }
     auto it = endpoints_.find(actor);
     if (it != endpoints_.end()) {
       subscription = it->second;
       endpoints_.erase(it);
     }
   }
+  // What it held unfinished is handed over again later, to the next publisher.
+  if (inbox != nullptr) inbox->Stop(StoredInbox::Ending::kRelease);
   if (!subscription) return;
   // Drained: a request already routed here reaches the handler, whose Tell to the
   // stopped actor fails, which answers the asker Aborted rather than never.

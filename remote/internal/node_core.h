@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "troupe/actors/actor_options.h"
 #include "troupe/remote/internal/pending_asks.h"
+#include "troupe/remote/internal/stored_inbox.h"
 #include "troupe/remote/internal/transport.h"
 #include "troupe/remote/internal/wire.h"
 #include "troupe/remote/remote_options.h"
@@ -39,7 +40,9 @@ struct NodeCounters {
   std::atomic<uint64_t> tells_sent{0}, asks_sent{0}, answers_received{0}, delivered{0},
       rejected{0}, expired_dropped{0}, late_replies_dropped{0}, undeliverable{0},
       orphan_replies{0}, asks_pending_at_disconnect{0}, nodes_declared_dead{0},
-      asks_failed_by_node_death{0};
+      asks_failed_by_node_death{0}, stored_tells{0}, stored_tell_failures{0},
+      stored_tells_refused_full{0}, stored_tells_resent{0}, stored_handled{0},
+      stored_duplicates_dropped{0}, stored_not_handled{0};
   void Count(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 };
 
@@ -70,11 +73,24 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   RemoteStats Stats() const;
 
   std::string ActorSubject(absl::string_view actor) const;
+  // An at-least-once actor's stream "<system>_actor_<actor>" and its subject
+  // "<system>.stored.<actor>" (stored_inbox.h).
+  std::string StoredStream(absl::string_view actor) const;
+  std::string StoredSubject(absl::string_view actor) const;
   // The subject (and queue group) of the worker pool `pool`: "<system>.work.<pool>".
   std::string WorkSubject(absl::string_view pool) const;
 
   // ---- Sending: any fiber or thread. ----
   absl::Status SendTell(const std::string& subject, absl::string_view frame);
+  // Stores a tell frame in `actor`'s stream (parks until the stream acknowledges
+  // it, `context` ends or `store_timeout` passes): OK once stored;
+  // ResourceExhausted when the stream is full; Unavailable when no stream keeps
+  // the actor's messages or the server fails; DeadlineExceeded. Counted.
+  absl::Status SendStoredTell(const std::string& actor, absl::string_view frame,
+                              const Context& context, absl::Duration store_timeout);
+  // OK if `actor` has a stream of stored messages (it is published at least once,
+  // or was); FailedPrecondition if not. Parks for a round trip.
+  absl::Status CheckStored(const std::string& actor);
   // Sends an ask frame and parks until the answer's payload, or an error: the
   // context's, Unavailable when nothing subscribes to `subject` or `host` (when
   // not 0) is declared dead, WorkerBusy() when a pool worker turned it away, or
@@ -106,7 +122,13 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   // another one already publishes `actor`.
   absl::Status AddEndpoint(const std::string& actor, Transport::Handler handler,
                            const Context& context);
-  // The published actor stopped: unsubscribe it and announce its exit.
+  // As AddEndpoint, then takes the messages stored for `actor` with `stored`
+  // (PublishOptions: kAtLeastOnce; stored_inbox.h).
+  absl::Status AddStoredEndpoint(const std::string& actor, Transport::Handler handler,
+                                 StoredInbox::Handler stored, const PublishOptions& options,
+                                 const Context& context);
+  // The published actor stopped: unsubscribe it (and stop taking its stored
+  // messages) and announce its exit.
   void EndpointStopped(const std::string& actor, const ActorExit& exit);
   // Answers Lookup's probe for `actor`, whose type names are `types`.
   void AnswerProbe(absl::string_view reply_subject, absl::string_view asked_types,
@@ -155,6 +177,8 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   std::mutex mutex_;
   // Published actors: name -> their endpoint's subscription.
   absl::flat_hash_map<std::string, Transport::SubscriptionId> endpoints_;  // guarded by mutex_
+  // At-least-once actors' inboxes, by name; guarded by mutex_.
+  absl::flat_hash_map<std::string, std::shared_ptr<StoredInbox>> stored_inboxes_;
   absl::flat_hash_map<uint64_t, RemoteMonitor> monitors_;                  // guarded by mutex_
   uint64_t next_monitor_ = 1;                                              // guarded by mutex_
   absl::flat_hash_map<uint64_t, absl::Time> last_heard_;  // watched nodes; guarded by mutex_

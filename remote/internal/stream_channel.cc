@@ -14,9 +14,8 @@
 #include <mutex>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "troupe/remote/internal/jetstream.h"
 #include "troupe/scheduler/blocking.h"
 #include "troupe/scheduler/this_fiber.h"
 
@@ -27,37 +26,11 @@ namespace {
 constexpr char kConsumer[] = "receivers";
 // The longest a fetch waits before Recv checks its context and the stream's state.
 constexpr absl::Duration kFetchSlice = absl::Milliseconds(250);
-// The longest a publish waits for the stream's acknowledgement before it is sent
-// again (with the same id).
-constexpr absl::Duration kPublishWait = absl::Seconds(5);
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(1);
 constexpr absl::Duration kMaxBackoff = absl::Milliseconds(16);
 
-absl::Status JetStreamError(absl::string_view what, natsStatus status, jsErrCode code) {
-  return absl::UnavailableError(absl::StrCat(what, ": ", natsStatus_GetText(status),
-                                             code != 0 ? absl::StrCat(" (JetStream error ",
-                                                                      static_cast<int>(code), ")")
-                                                       : std::string()));
-}
-
-// What is left of `context` (at most `cap`), in whole milliseconds, at least 1.
-int64_t SliceMillis(const Context& context, absl::Duration cap) {
-  absl::Duration slice = cap;
-  if (std::optional<absl::Time> deadline = context.deadline()) {
-    slice = std::min(slice, *deadline - absl::Now());
-  }
-  return std::max<int64_t>(1, absl::ToInt64Milliseconds(slice));
-}
-
 absl::Status ValidateChannel(const std::string& name, const RemoteChannelOptions& options) {
-  bool valid = !name.empty();
-  for (char c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') valid = false;
-  }
-  if (!valid) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "channel name must be letters, digits, '-' or '_'; got \"", name, "\""));
-  }
+  if (absl::Status valid = ValidateStreamToken("channel name", name); !valid.ok()) return valid;
   if (options.capacity < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("capacity must be at least 1; got ", options.capacity));
@@ -86,53 +59,11 @@ absl::StatusOr<std::unique_ptr<StreamChannel>> StreamChannel::Open(
   StreamChannel& self = *channel;
   self.js_ = *js;
   return Blocking([&]() -> absl::StatusOr<std::unique_ptr<StreamChannel>> {
-    jsStreamConfig config;
-    jsStreamConfig_Init(&config);
-    const char* subjects[] = {self.subject_.c_str()};
-    config.Name = self.stream_.c_str();
-    config.Subjects = subjects;
-    config.SubjectsLen = 1;
-    config.Retention = js_WorkQueuePolicy;
-    config.MaxMsgs = self.capacity_;
-    config.Discard = js_DiscardNew;
-    config.Storage = options.in_memory ? js_MemoryStorage : js_FileStorage;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    jsStreamInfo* info = nullptr;
-    natsStatus status = js_AddStream(&info, self.js_, &config, nullptr, &code);
-    if (status != NATS_OK && code == JSStreamNameExistErr) {  // exists with another config
-      status = js_GetStreamInfo(&info, self.js_, self.stream_.c_str(), nullptr, &code);
-      if (status == NATS_OK && info->Config->MaxMsgs != self.capacity_) {
-        const int64_t existing = info->Config->MaxMsgs;
-        jsStreamInfo_Destroy(info);
-        return absl::FailedPreconditionError(absl::StrCat(
-            "channel \"", name, "\" exists with capacity ", existing, "; asked for ",
-            self.capacity_));
-      }
-    }
-    if (status != NATS_OK) return JetStreamError(absl::StrCat("creating channel ", name), status, code);
-    jsStreamInfo_Destroy(info);
-
-    jsConsumerConfig consumer;
-    jsConsumerConfig_Init(&consumer);
-    consumer.Durable = kConsumer;
-    consumer.AckPolicy = js_AckExplicit;
-    jsConsumerInfo* consumer_info = nullptr;
-    status = js_AddConsumer(&consumer_info, self.js_, self.stream_.c_str(), &consumer, nullptr, &code);
-    if (status != NATS_OK && code != JSConsumerNameExistErr) {
-      return JetStreamError(absl::StrCat("the receivers of channel ", name), status, code);
-    }
-    if (consumer_info != nullptr) jsConsumerInfo_Destroy(consumer_info);
-
-    jsSubOptions bind;
-    jsSubOptions_Init(&bind);
-    bind.Stream = self.stream_.c_str();
-    bind.Consumer = kConsumer;
-    status = js_PullSubscribe(&self.pull_, self.js_, self.subject_.c_str(), kConsumer, nullptr, &bind,
-                              &code);
-    if (status != NATS_OK) {
-      self.pull_ = nullptr;
-      return JetStreamError(absl::StrCat("receiving from channel ", name), status, code);
-    }
+    const StreamSpec spec{self.stream_, self.subject_, self.capacity_, options.in_memory,
+                          absl::StrCat("channel \"", name, "\"")};
+    if (absl::Status opened = OpenStream(self.js_, spec); !opened.ok()) return opened;
+    absl::Status bound = BindPullConsumer(self.js_, spec, ConsumerSpec{kConsumer}, &self.pull_);
+    if (!bound.ok()) return bound;
     self.core_->open_channels.fetch_add(1, std::memory_order_relaxed);  // see ~StreamChannel
     return std::move(channel);
   });
@@ -147,35 +78,19 @@ StreamChannel::~StreamChannel() {
 }
 
 absl::Status StreamChannel::Send(absl::string_view bytes, const Context& context) {
-  // Unique among all the publishes of this process's node (the stream keeps ids for
-  // its duplicate window, two minutes, whichever handle sent them).
-  static std::atomic<uint64_t> next_message{1};
-  const std::string id = absl::StrFormat(
-      "%016x-%d", core_->id(), next_message.fetch_add(1, std::memory_order_relaxed));
+  const std::string id = NewMessageId(core_->id());
   absl::Duration backoff = kFirstBackoff;
   while (true) {
-    if (absl::Status done = context.Err(); !done.ok()) return done;
-    jsPubOptions publish;
-    jsPubOptions_Init(&publish);
-    publish.MsgId = id.c_str();
-    publish.MaxWait = SliceMillis(context, kPublishWait);
-    jsErrCode code = static_cast<jsErrCode>(0);
-    const natsStatus status = Blocking([&] {
-      return js_Publish(nullptr, js_, subject_.c_str(), bytes.data(),
-                        static_cast<int>(bytes.size()), &publish, &code);
-    });
-    if (status == NATS_OK) {
+    const absl::Status stored = Blocking(
+        [&] { return PublishStored(js_, subject_, bytes, id, context, counters_.resent_after_timeout); });
+    if (stored.ok()) {
       counters_.sent.fetch_add(1, std::memory_order_relaxed);
-      return absl::OkStatus();
+      return stored;
     }
-    if (status == NATS_NO_RESPONDERS) {  // no stream takes the subject any more
+    if (stored.code() == absl::StatusCode::kNotFound) {  // no stream takes the subject any more
       return absl::FailedPreconditionError("the channel is closed");
     }
-    if (status == NATS_TIMEOUT) {  // stored or not: the same id is stored once
-      counters_.resent_after_timeout.fetch_add(1, std::memory_order_relaxed);
-      continue;
-    }
-    if (code != JSStreamStoreFailedErr) return JetStreamError("Send", status, code);
+    if (stored.code() != absl::StatusCode::kResourceExhausted) return stored;
     // Full: wait for a receiver to make room.
     counters_.full_waits.fetch_add(1, std::memory_order_relaxed);
     if (absl::Status slept = this_fiber::SleepFor(backoff, context); !slept.ok()) return slept;

@@ -9,6 +9,13 @@
 // set) serves the pool beside a worker in the test's process; submissions reach
 // both, then only the other process's once the local worker leaves, and none once
 // that process is killed (Unavailable).
+//
+// And at-least-once delivery across a kill -9: a stored host process
+// (TROUPE_REMOTE_STORED_HOST_URL set) publishes a counter at least once, handles
+// the first stored tells and blocks on the next; it is killed with stored
+// messages not yet handled, and a node of the test's that publishes the same name
+// handles each of those exactly once.
+#include <nats/nats.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -45,6 +52,7 @@ using remote_test::Total;
 
 constexpr char kHostUrlVariable[] = "TROUPE_REMOTE_HOST_URL";
 constexpr char kWorkerUrlVariable[] = "TROUPE_REMOTE_WORKER_URL";
+constexpr char kStoredHostUrlVariable[] = "TROUPE_REMOTE_STORED_HOST_URL";
 
 RemoteNodeOptions Options(const std::string& url, const std::string& name) {
   RemoteNodeOptions options;
@@ -79,6 +87,58 @@ int RunHost(const std::string& url) {
     return 2;
   }
   for (;;) pause();  // the actors run on the runtime's threads
+}
+
+remote_testing::RemoteCommand MakeCommand(Command command, Reply<Total> reply) {
+  return remote_testing::RemoteCommand{std::move(command), std::move(reply)};
+}
+
+// At least once, handed over again 1 s after a node dies holding it.
+PublishOptions StoredLedger() {
+  return {.delivery = Delivery::kAtLeastOnce, .ack_wait = absl::Seconds(1)};
+}
+
+// The stored host process: publishes a counter at least once as "ledger" (it
+// blocks for good on a `block` command), then serves until it is killed.
+int RunStoredHost(const std::string& url) {
+  absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create({.procs = 1});
+  if (!runtime.ok()) return 2;
+  ActorSystem system(**runtime);
+  absl::StatusOr<std::unique_ptr<RemoteNode>> node =
+      RemoteNode::Connect(Options(url, "stored-host"));
+  if (!node.ok()) {
+    std::fprintf(stderr, "stored host: %s\n", node.status().ToString().c_str());
+    return 2;
+  }
+  Channel<int> gate(1);  // never opened
+  ActorRef<remote_testing::CounterMessage> counter = system.Spawn<remote_testing::Counter>(
+      {.name = "ledger"}, gate, std::make_shared<remote_testing::CounterProbe>());
+  absl::Status published =
+      (*node)->Publish<Command, Total>("ledger", counter, &MakeCommand, StoredLedger());
+  if (!published.ok()) {
+    std::fprintf(stderr, "stored host: %s\n", published.ToString().c_str());
+    return 2;
+  }
+  for (;;) pause();  // the actors run on the runtime's threads
+}
+
+// The messages held in the JetStream stream `stream` (acknowledged ones are gone:
+// work-queue retention), asked with the C client directly; -1 on errors.
+int64_t StoredMessages(const std::string& url, const std::string& stream) {
+  natsConnection* connection = nullptr;
+  if (natsConnection_ConnectTo(&connection, url.c_str()) != NATS_OK) return -1;
+  int64_t messages = -1;
+  jsCtx* js = nullptr;
+  if (natsConnection_JetStream(&js, connection, nullptr) == NATS_OK) {
+    jsStreamInfo* info = nullptr;
+    if (js_GetStreamInfo(&info, js, stream.c_str(), nullptr, nullptr) == NATS_OK) {
+      messages = static_cast<int64_t>(info->State.Msgs);
+      jsStreamInfo_Destroy(info);
+    }
+    jsCtx_Destroy(js);
+  }
+  natsConnection_Destroy(connection);
+  return messages;
 }
 
 // The worker process: serves the pool "jobs" as worker 2, then until it is killed.
@@ -260,12 +320,85 @@ TEST(RemoteProcessTest, APoolSpreadsWorkOverTwoProcessesAndLosesItsWorkersCleanl
   harness.Finish();
 }
 
+TEST(RemoteProcessTest, StoredTellsOfAKilledHostAreHandledOnceByTheNextPublisher) {
+  constexpr int kMessages = 20;
+  constexpr int kBlockAt = 11;  // the host handles 1..10 and blocks on 11
+  testing::NatsServer server;
+  server.EnableJetStream();
+  absl::Status started = server.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  ChildProcess host;
+  ASSERT_TRUE(host.Spawn(kStoredHostUrlVariable, server.url()));
+  testing::ActorHarness harness;
+  harness.Start(2);
+  {
+    absl::StatusOr<std::unique_ptr<RemoteNode>> client =
+        RemoteNode::Connect(Options(server.url(), "client"));
+    ASSERT_TRUE(client.ok()) << client.status();
+    absl::StatusOr<std::unique_ptr<RemoteNode>> successor =
+        RemoteNode::Connect(Options(server.url(), "successor"));
+    ASSERT_TRUE(successor.ok()) << successor.status();
+    harness.RunInFiber([&] {
+      absl::StatusOr<RemoteRef<Command, Total>> ledger;
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] {
+            ledger = (*client)->Lookup<Command, Total>("ledger",
+                                                       {.delivery = Delivery::kAtLeastOnce});
+            return ledger.ok();
+          },
+          "the stored host publishes its ledger"));
+      for (int i = 1; i <= kMessages; ++i) {
+        Command command = remote_testing::Add(i, 1, i - 1);
+        command.set_block(i == kBlockAt);
+        TellStatus stored = ledger->Tell(command);
+        ASSERT_TRUE(stored.ok()) << stored;
+      }
+      // The stream forgets a message once the host's handler has answered it: 1..10.
+      const int64_t unhandled = kMessages - kBlockAt + 1;
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] { return StoredMessages(server.url(), "process_actor_ledger") == unhandled; },
+          "the host has handled the messages before the block"));
+      host.Kill();
+
+      Channel<int> gate(1);  // lets the successor's counter through the block
+      ASSERT_EQ(gate.TrySend(1), ChannelStatus::kOk);
+      ActorRef<remote_testing::CounterMessage> counter =
+          harness.system().Spawn<remote_testing::Counter>(
+              {.name = "ledger"}, gate, std::make_shared<remote_testing::CounterProbe>());
+      // Until the server has noticed the dead host, the name still looks taken.
+      absl::Status published;
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] {
+            published =
+                (*successor)->Publish<Command, Total>("ledger", counter, &MakeCommand, StoredLedger());
+            return published.ok();
+          },
+          "the successor publishes the ledger"));
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] { return StoredMessages(server.url(), "process_actor_ledger") == 0; },
+          "the successor has handled every stored message"));
+      EXPECT_EQ((*successor)->stats().stored_handled, static_cast<uint64_t>(unhandled));
+      absl::StatusOr<RemoteRef<Command, Total>> direct =
+          (*client)->Lookup<Command, Total>("ledger");
+      ASSERT_TRUE(direct.ok()) << direct.status();
+      absl::StatusOr<Total> total = direct->Ask(remote_testing::Ping(), absl::Seconds(30));
+      ASSERT_TRUE(total.ok()) << total.status();
+      EXPECT_EQ(total->handled(), unhandled) << "each of 11..20 once, none of 1..10";
+      EXPECT_EQ(total->total(), (kBlockAt + kMessages) * unhandled / 2);
+    });
+  }
+  harness.Finish();
+}
+
 }  // namespace
 }  // namespace troupe
 
 int main(int argc, char** argv) {
   if (const char* url = std::getenv(troupe::kHostUrlVariable)) return troupe::RunHost(url);
   if (const char* url = std::getenv(troupe::kWorkerUrlVariable)) return troupe::RunWorker(url);
+  if (const char* url = std::getenv(troupe::kStoredHostUrlVariable)) {
+    return troupe::RunStoredHost(url);
+  }
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
