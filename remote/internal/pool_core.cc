@@ -101,7 +101,9 @@ AskAnswer PoolCore::SendUntilTaken(absl::string_view frame, const Context& conte
   };
   for (uint64_t attempt = 1;; ++attempt) {
     AskAnswer answer = node_->SendAsk(subject_, target_, /*host=*/0, frame, context);
-    if (attempt > 1 && answer.status().code() == absl::StatusCode::kDeadlineExceeded) {
+    // (Our own deadline, not a DeadlineExceeded the worker's actor answered with.)
+    if (attempt > 1 && answer.status().code() == absl::StatusCode::kDeadlineExceeded &&
+        context.Err().code() == absl::StatusCode::kDeadlineExceeded) {
       return busy_until_deadline(attempt - 1);
     }
     if (answer.ok() || !IsWorkerBusy(answer.status())) return answer;
