@@ -160,7 +160,9 @@ TEST_P(DebugHandlerTest, CpuProfileWhileAnotherRunsIsAConflict) {
 TEST_P(DebugHandlerTest, TraceIsChromeJsonWithTheSlicesAndSpansOfANamedFiber) {
   RunInFiber([&] {
     DebugResponse response;
-    JoinHandle client = Spawn([&] { response = Get(runtime(), "/debug/troupe/trace?seconds=1"); });
+    // 3 s: room for the traced worker to run inside the recording on a loaded
+    // sanitizer run (it runs at once).
+    JoinHandle client = Spawn([&] { response = Get(runtime(), "/debug/troupe/trace?seconds=3"); });
     ASSERT_TRUE(testing::WaitUntilParked(runtime(), client.id(), "sleep"));
     JoinHandle traced = Spawn({.name = "traced-worker"}, [] {
       const Context request = WithTraceContext(Context(), TraceContext::NewRoot());

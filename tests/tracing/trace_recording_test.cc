@@ -21,13 +21,15 @@ void RunSpan(const char* name) {
   ScopedSpan span(request, name);
 }
 
-// A recorder fiber records for a second; once it is parked in its sleep, a named
-// worker runs a span, which must be in the recording with the worker's slices.
+// A recorder fiber records for 3 s; once it is parked in its sleep, a named worker
+// runs a span, which must be in the recording with the worker's slices. (The worker
+// runs at once; the 3 s are room for a loaded sanitizer run, and the assertion
+// after the worker's Join says so if the room was not enough.)
 TEST_P(RecordTraceTest, RecordsTheSlicesAndSpansOfWhatRunsMeanwhile) {
   RunInFiber([&] {
     absl::StatusOr<TraceProcess> recorded = absl::UnknownError("not recorded");
     JoinHandle recorder =
-        Spawn([&] { recorded = RecordTrace(runtime(), "service", absl::Seconds(1)); });
+        Spawn([&] { recorded = RecordTrace(runtime(), "service", absl::Seconds(3)); });
     ASSERT_TRUE(testing::WaitUntilParked(runtime(), recorder.id(), "sleep"));
     JoinHandle worker = Spawn({.name = "recorded-worker"}, [] { RunSpan("work"); });
     const uint64_t worker_id = worker.id();
