@@ -138,9 +138,13 @@ TEST_F(RemotePoolTest, EverySubmissionGetsItsResultAndBothWorkersDoWork) {
     EXPECT_EQ(stats.failed, 0u);
     EXPECT_EQ(stats.in_flight, 0);
     for (int64_t number : {1, 2}) {
-      const RemoteWorkerStats worker = workers_[number].handle.stats();
-      EXPECT_EQ(worker.answered, static_cast<uint64_t>(total[number]));
-      EXPECT_LE(worker.peak_outstanding, 4);
+      // A worker counts an answer after sending it: the result may arrive first.
+      const uint64_t expected = static_cast<uint64_t>(total[number]);
+      EXPECT_TRUE(WaitUntil([&] { return workers_[number].handle.stats().answered == expected; },
+                            "each worker has counted the answers it sent"))
+          << "worker " << number << " counted " << workers_[number].handle.stats().answered
+          << " answers, sent " << expected;
+      EXPECT_LE(workers_[number].handle.stats().peak_outstanding, 4);
     }
   });
 }
@@ -170,7 +174,9 @@ TEST_F(RemotePoolTest, AWorkerAtItsBoundTurnsWorkAwayAndTheOtherWorkerDoesIt) {
     EXPECT_EQ(stats.retries, stats.busy_answers);
     ASSERT_EQ(gate_.TrySend(1), ChannelStatus::kOk);
     ASSERT_TRUE(blocked.Join().ok());
-    EXPECT_EQ(narrow.handle.stats().answered, 1u);
+    // The worker counts an answer after sending it: the result may arrive first.
+    EXPECT_TRUE(WaitUntil([&] { return narrow.handle.stats().answered == 1u; },
+                          "the blocked worker has counted its answer"));
   });
 }
 
@@ -286,7 +292,10 @@ TEST_F(RemotePoolTest, TheCallersInFlightBoundParksSubmittersBeyondIt) {
     for (JoinHandle& submitter : submitters) ASSERT_TRUE(submitter.Join().ok());
     // One submission at a time reached the worker, though it would take eight.
     EXPECT_EQ(worker.handle.stats().peak_outstanding, 1);
-    EXPECT_EQ(worker.handle.stats().answered, 15u);
+    // The worker counts an answer after sending it: the last result may arrive first.
+    EXPECT_TRUE(WaitUntil([&] { return worker.handle.stats().answered == 15u; },
+                          "the worker has counted its 15 answers"))
+        << "counted " << worker.handle.stats().answered;
     EXPECT_EQ(pool.stats().busy_answers, 0u);
   });
 }
