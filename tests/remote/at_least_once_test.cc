@@ -15,6 +15,7 @@
 #include "troupe/tests/actors/test_actors.h"
 #include "troupe/tests/remote/counter_actor.h"
 #include "troupe/tests/remote/nats_server.h"
+#include "troupe/tests/remote/test_node.h"
 #include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
@@ -52,13 +53,7 @@ class AtLeastOnceTest : public ::testing::Test {
   }
 
   std::unique_ptr<RemoteNode> Connect(const std::string& name) {
-    RemoteNodeOptions options;
-    options.url = server_.url();
-    options.system = "alo";
-    options.node_name = name;
-    absl::StatusOr<std::unique_ptr<RemoteNode>> node = RemoteNode::Connect(options);
-    EXPECT_TRUE(node.ok()) << node.status();
-    return node.ok() ? *std::move(node) : nullptr;
+    return remote_testing::ConnectTestNode(server_.url(), "alo", name);
   }
 
   // A counter published at least once as `name`; `gate` releases its blocks.

@@ -14,6 +14,7 @@
 #include "troupe/scheduler/runtime.h"
 #include "troupe/tests/actors/test_actors.h"
 #include "troupe/tests/remote/nats_server.h"
+#include "troupe/tests/remote/test_node.h"
 #include "troupe/tests/remote/test_messages.pb.h"
 #include "troupe/tests/scheduler/test_support.h"
 
@@ -49,13 +50,7 @@ class RemoteChannelTest : public ::testing::Test {
   }
 
   std::unique_ptr<RemoteNode> Connect(const std::string& name) {
-    RemoteNodeOptions options;
-    options.url = server_.url();
-    options.system = "chan";
-    options.node_name = name;
-    absl::StatusOr<std::unique_ptr<RemoteNode>> node = RemoteNode::Connect(options);
-    EXPECT_TRUE(node.ok()) << node.status();
-    return node.ok() ? *std::move(node) : nullptr;
+    return remote_testing::ConnectTestNode(server_.url(), "chan", name);
   }
 
   template <typename F>

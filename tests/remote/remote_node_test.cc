@@ -22,6 +22,7 @@
 #include "troupe/tests/actors/test_actors.h"
 #include "troupe/tests/remote/counter_actor.h"
 #include "troupe/tests/remote/nats_server.h"
+#include "troupe/tests/remote/test_node.h"
 #include "troupe/tests/remote/test_messages.pb.h"
 #include "troupe/tests/scheduler/log_capture.h"
 #include "troupe/tests/scheduler/test_support.h"
@@ -81,14 +82,9 @@ class RemoteNodeTest : public ::testing::Test {
                                       absl::Duration detection = absl::Seconds(5),
                                       int pending_messages_limit = 65536) {
     RemoteNodeOptions options;
-    options.url = server_.url();
-    options.system = "test";
-    options.node_name = name;
     options.failure_detection = detection;
     options.pending_messages_limit = pending_messages_limit;
-    absl::StatusOr<std::unique_ptr<RemoteNode>> node = RemoteNode::Connect(options);
-    EXPECT_TRUE(node.ok()) << node.status();
-    return node.ok() ? *std::move(node) : nullptr;
+    return remote_testing::ConnectTestNode(server_.url(), "test", name, options);
   }
 
   // A counter (mailbox bounded by `capacity`, 0: unbounded) published by host_.

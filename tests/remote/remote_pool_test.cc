@@ -20,6 +20,7 @@
 #include "troupe/tests/actors/test_actors.h"
 #include "troupe/tests/remote/job_worker.h"
 #include "troupe/tests/remote/nats_server.h"
+#include "troupe/tests/remote/test_node.h"
 #include "troupe/tests/remote/test_messages.pb.h"
 #include "troupe/tests/scheduler/test_support.h"
 
@@ -53,13 +54,7 @@ class RemotePoolTest : public ::testing::Test {
   }
 
   std::unique_ptr<RemoteNode> Connect(const std::string& name) {
-    RemoteNodeOptions options;
-    options.url = server_.url();
-    options.system = "pooltest";
-    options.node_name = name;
-    absl::StatusOr<std::unique_ptr<RemoteNode>> node = RemoteNode::Connect(options);
-    EXPECT_TRUE(node.ok()) << node.status();
-    return node.ok() ? *std::move(node) : nullptr;
+    return remote_testing::ConnectTestNode(server_.url(), "pooltest", name);
   }
 
   // A worker numbered `number` (its results say so) on a node of its own.
