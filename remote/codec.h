@@ -21,6 +21,9 @@
 #include <string>
 #include <type_traits>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace troupe {
@@ -44,6 +47,21 @@ struct NoReply {};
 // True when T can be sent to a remote actor.
 template <typename T>
 inline constexpr bool kHasCodec = remote_internal::CodecDefined<T>::value;
+
+namespace remote_internal {
+// What came back from the wire as a T: `bytes`' error as it is, the T they decode
+// as, or DataLoss saying that `what` ("the remote actor's answer") does not decode.
+template <typename T>
+absl::StatusOr<T> DecodeReceived(const absl::StatusOr<std::string>& bytes,
+                                 absl::string_view what) {
+  if (!bytes.ok()) return bytes.status();
+  T value;
+  if (!Codec<T>::Decode(*bytes, &value)) {
+    return absl::DataLossError(absl::StrCat(what, " does not decode as ", Codec<T>::TypeName()));
+  }
+  return value;
+}
+}  // namespace remote_internal
 
 }  // namespace troupe
 

@@ -32,7 +32,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
 #include "troupe/remote/codec.h"
 #include "troupe/remote/internal/stream_channel.h"
 #include "troupe/remote/remote_options.h"
@@ -58,14 +57,7 @@ class RemoteChannel {
   // channel is closed and drained, DataLoss for bytes that do not decode as T
   // (the message is consumed).
   absl::StatusOr<T> Recv(const Context& context = Context()) {
-    absl::StatusOr<std::string> bytes = core_->Recv(context);
-    if (!bytes.ok()) return bytes.status();
-    T value;
-    if (!Codec<T>::Decode(*bytes, &value)) {
-      return absl::DataLossError(
-          absl::StrCat("a message in the channel does not decode as ", Codec<T>::TypeName()));
-    }
-    return value;
+    return remote_internal::DecodeReceived<T>(core_->Recv(context), "a message in the channel");
   }
   // Idempotent; any process may close.
   absl::Status Close(const Context& context = Context()) { return core_->Close(context); }

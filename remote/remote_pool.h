@@ -80,13 +80,7 @@ class RemotePool {
                                 core_->node().id()},
         &frame);
     Codec<W>::Encode(work, &frame);
-    remote_internal::AskAnswer answer = core_->Submit(frame, context);
-    if (!answer.ok()) return answer.status();
-    R result;
-    if (!Codec<R>::Decode(*answer, &result)) {
-      return absl::DataLossError("the worker's answer does not decode as the pool's result type");
-    }
-    return result;
+    return remote_internal::DecodeReceived<R>(core_->Submit(frame, context), "the worker's answer");
   }
   // As Submit, with a timeout instead of a context.
   absl::StatusOr<R> Submit(const W& work, absl::Duration timeout) const {

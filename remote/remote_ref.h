@@ -101,13 +101,8 @@ class RemoteRef {
         remote_internal::Header{remote_internal::Kind::kAsk, context.deadline(), core_->id()},
         &frame);
     Codec<W>::Encode(request, &frame);
-    remote_internal::AskAnswer answer = core_->SendAsk(subject_, target_, host_, frame, context);
-    if (!answer.ok()) return answer.status();
-    R reply;
-    if (!Codec<R>::Decode(*answer, &reply)) {
-      return absl::DataLossError("the remote actor's answer does not decode as its reply type");
-    }
-    return reply;
+    return remote_internal::DecodeReceived<R>(
+        core_->SendAsk(subject_, target_, host_, frame, context), "the remote actor's answer");
   }
   // As Ask, with a timeout instead of a context.
   absl::StatusOr<R> Ask(const W& request, absl::Duration timeout) const {
