@@ -132,10 +132,16 @@ DebugResponse ServeContentionProfile(absl::string_view query, const Context& con
   return Encoded(*profile);
 }
 
+// /debug/troupe/fibers, and /debug/pprof/fiber?debug=1 (Go's text form): the fiber
+// dump, as the SIGQUIT handler logs it.
+DebugResponse ServeFiberDump(Runtime& runtime) {
+  const std::vector<FiberInfo> fibers = runtime.DumpFibers();
+  return Text(200, absl::StrCat(runtime.procs(), " processors, ", fibers.size(), " fibers:\n",
+                                FormatFiberDump(fibers)));
+}
+
 DebugResponse ServeFiberProfile(Runtime& runtime, absl::string_view query) {
-  if (QueryParameter(query, "debug", "0") != "0") {
-    return Text(200, FormatFiberDump(runtime.DumpFibers()));
-  }
+  if (QueryParameter(query, "debug", "0") != "0") return ServeFiberDump(runtime);
   return Encoded(FiberProfile(runtime));
 }
 
@@ -156,13 +162,6 @@ DebugResponse ServeTrace(Runtime& runtime, absl::string_view query, const Contex
                 absl::StrCat("could not record a trace: ", recorded.status().message(), "\n"));
   }
   return {200, "application/json", tracing::TraceEventJson({*std::move(recorded)})};
-}
-
-// /debug/troupe/fibers: the fiber dump, as the SIGQUIT handler logs it.
-DebugResponse ServeFiberDump(Runtime& runtime) {
-  const std::vector<FiberInfo> fibers = runtime.DumpFibers();
-  return Text(200, absl::StrCat(runtime.procs(), " processors, ", fibers.size(), " fibers:\n",
-                                FormatFiberDump(fibers)));
 }
 
 DebugResponse Index() {
