@@ -79,11 +79,9 @@ PoolCore::PoolCore(std::shared_ptr<NodeCore> node, const std::string& pool,
 
 AskAnswer PoolCore::Submit(absl::string_view frame, const Context& context) {
   if (absl::Status room = in_flight_permits_.Acquire(context); !room.ok()) return room;
-  submitted_.fetch_add(1, std::memory_order_relaxed);  // statistics, all four
-  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  submitted_.fetch_add(1, std::memory_order_relaxed);  // statistics, all three
   AskAnswer answer = SendUntilTaken(frame, context);
   (answer.ok() ? completed_ : failed_).fetch_add(1, std::memory_order_relaxed);
-  in_flight_.fetch_sub(1, std::memory_order_relaxed);
   in_flight_permits_.Release();
   return answer;
 }
@@ -121,12 +119,16 @@ AskAnswer PoolCore::SendUntilTaken(absl::string_view frame, const Context& conte
 
 RemotePoolStats PoolCore::Stats() const {
   RemotePoolStats stats;
-  stats.submitted = submitted_.load(std::memory_order_relaxed);  // statistics, all
+  // The ends before the starts (statistics, all relaxed), so that a submission
+  // ending meanwhile is not counted as ended but not started.
   stats.completed = completed_.load(std::memory_order_relaxed);
   stats.failed = failed_.load(std::memory_order_relaxed);
+  stats.submitted = submitted_.load(std::memory_order_relaxed);
   stats.busy_answers = busy_answers_.load(std::memory_order_relaxed);
   stats.retries = retries_.load(std::memory_order_relaxed);
-  stats.in_flight = in_flight_.load(std::memory_order_relaxed);
+  // Started and not yet ended; never below 0 (relaxed loads of three counters).
+  stats.in_flight = std::max<int64_t>(
+      0, static_cast<int64_t>(stats.submitted - stats.completed - stats.failed));
   return stats;
 }
 

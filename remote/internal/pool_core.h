@@ -47,7 +47,6 @@ class PoolCore {
   Semaphore in_flight_permits_;
   // Statistics, all relaxed (read without ordering).
   std::atomic<uint64_t> submitted_{0}, completed_{0}, failed_{0}, busy_answers_{0}, retries_{0};
-  std::atomic<int64_t> in_flight_{0};
 };
 
 }  // namespace troupe::remote_internal
