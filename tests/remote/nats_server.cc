@@ -73,6 +73,7 @@ absl::Status NatsServer::Start(absl::Duration ready_bound) {
     args.insert(args.end(), {"-js", "-sd",
                              absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/nats-js-", port_)});
   }
+  args.insert(args.end(), extra_arguments_.begin(), extra_arguments_.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -36,6 +37,11 @@ class NatsServer {
   // Before Start: run it with JetStream, storing under a directory of the test's
   // own (kept across Restart, so streams on disk survive it).
   void EnableJetStream() { jetstream_ = true; }
+  // Before Start: more of nats-server's command-line options (authentication, TLS,
+  // a cluster's routes, "-c <config file>"), kept across Restart.
+  void AddArguments(std::vector<std::string> arguments) {
+    extra_arguments_.insert(extra_arguments_.end(), arguments.begin(), arguments.end());
+  }
 
   int port() const { return port_; }
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
@@ -46,6 +52,7 @@ class NatsServer {
   pid_t pid_ = -1;
   int port_ = 0;
   bool jetstream_ = false;
+  std::vector<std::string> extra_arguments_;
 };
 
 }  // namespace troupe::testing
