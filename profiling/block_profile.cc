@@ -95,6 +95,22 @@ Profile BlockProfile() {
   return profiling_internal::ContentionProfile(Table(), Table().Counts(), nullptr, Description());
 }
 
+struct BlockProfileInterval::Start {
+  profiling_internal::ContentionCounts counts;
+  absl::Time time;
+};
+
+BlockProfileInterval::BlockProfileInterval()
+    : start_(std::make_unique<const Start>(Start{Table().Counts(), absl::Now()})) {}
+BlockProfileInterval::~BlockProfileInterval() = default;
+BlockProfileInterval::BlockProfileInterval(BlockProfileInterval&&) noexcept = default;
+BlockProfileInterval& BlockProfileInterval::operator=(BlockProfileInterval&&) noexcept = default;
+
+Profile BlockProfileInterval::Collect() const {
+  return profiling_internal::ContentionProfileSince(Table(), start_->counts, start_->time,
+                                                    Description());
+}
+
 absl::StatusOr<Profile> ProfileBlockingFor(absl::Duration duration, const Context& context) {
   if (BlockProfileRate() == 0) {
     return absl::FailedPreconditionError(

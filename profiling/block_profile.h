@@ -24,11 +24,12 @@
 // clock reads per wait, and for each recorded wait a walk of the fiber's stack by
 // frame pointers and a hash-table update under a lock (BENCHMARKS.md measures it on
 // the pattern comparison). The counts accumulate for the life of the process, as
-// Go's do; ProfileBlockingFor gives an interval's.
+// Go's do; ProfileBlockingFor and BlockProfileInterval give an interval's.
 #ifndef TROUPE_PROFILING_BLOCK_PROFILE_H_
 #define TROUPE_PROFILING_BLOCK_PROFILE_H_
 
 #include <cstdint>
+#include <memory>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -55,6 +56,29 @@ Profile BlockProfile();
 // profile would be empty); `context`'s error if it is done first.
 [[nodiscard]] absl::StatusOr<Profile> ProfileBlockingFor(
     absl::Duration duration, const Context& context = Context::Background());
+
+// What the block profile records from this object's construction on: the part of a
+// run between two points of the caller's (one design of the pattern comparison),
+// as `go tool pprof -base` would show it, without parking anyone meanwhile.
+//
+//   troupe::profiling::BlockProfileInterval interval;
+//   RunTheWorkload();
+//   troupe::profiling::Profile workload = interval.Collect();
+class BlockProfileInterval {
+ public:
+  BlockProfileInterval();  // any thread; never parks
+  ~BlockProfileInterval();
+  BlockProfileInterval(BlockProfileInterval&&) noexcept;
+  BlockProfileInterval& operator=(BlockProfileInterval&&) noexcept;
+
+  // Any thread; never parks. What was recorded between construction and now
+  // (stacks whose waits did not grow left out), with its time and duration.
+  Profile Collect() const;
+
+ private:
+  struct Start;  // the counts and the time at construction
+  std::unique_ptr<const Start> start_;
+};
 
 }  // namespace troupe::profiling
 

@@ -44,7 +44,6 @@
 #include "troupe/profiling/flame_graph.h"
 #include "troupe/profiling/mutex_profile.h"
 #include "troupe/profiling/profile.h"
-#include "troupe/profiling/profile_delta.h"
 #include "troupe/scheduler/runtime.h"
 #include "troupe/tracing/trace_events.h"
 
@@ -267,7 +266,7 @@ class DesignProfilers {
     if (absl::Status set = profiling::SetMutexProfileFraction(rates_.mutex_fraction); !set.ok()) {
       return set;
     }
-    block_before_ = profiling::BlockProfile();
+    block_interval_.emplace();
     if (rates_.cpu_hz > 0) return profiling::StartCpuProfile({rates_.cpu_hz});
     return absl::OkStatus();
   }
@@ -282,7 +281,7 @@ class DesignProfilers {
                    design.c_str(), rates_.cpu_hz, TotalOf(profiles.cpu, 0));
     }
     if (rates_.block_rate_ns > 0) {
-      profiles.block = profiling::SubtractProfile(profiling::BlockProfile(), block_before_);
+      profiles.block = block_interval_->Collect();
       std::fprintf(stderr,
                    "  (block profile of %s at %" PRId64 " ns: %" PRId64 " waits, %.3f s, scaled)\n",
                    design.c_str(), rates_.block_rate_ns, TotalOf(profiles.block, 0),
@@ -315,7 +314,7 @@ class DesignProfilers {
   const ProfilerRates rates_;
   int64_t previous_block_rate_ns_ = 0;
   int previous_mutex_fraction_ = 0;
-  profiling::Profile block_before_;
+  std::optional<profiling::BlockProfileInterval> block_interval_;
 };
 
 // Writes `profile` to `path` (pprof, gzipped) and returns its flame graph, weighted

@@ -87,6 +87,15 @@ profiling::Profile ContentionProfile(const ContentionTable& table,
   return profile;
 }
 
+profiling::Profile ContentionProfileSince(const ContentionTable& table,
+                                          const ContentionCounts& before, absl::Time start,
+                                          std::string description) {
+  profiling::Profile profile = ContentionProfile(table, table.Counts(), &before, std::move(description));
+  profile.time_nanos = absl::ToUnixNanos(start);
+  profile.duration_nanos = absl::ToInt64Nanoseconds(absl::Now() - start);
+  return profile;
+}
+
 absl::StatusOr<profiling::Profile> ContentionProfileFor(const ContentionTable& table,
                                                         absl::Duration duration,
                                                         const Context& context,
@@ -94,10 +103,7 @@ absl::StatusOr<profiling::Profile> ContentionProfileFor(const ContentionTable& t
   const ContentionCounts before = table.Counts();
   const absl::Time start = absl::Now();
   if (absl::Status slept = this_fiber::SleepFor(duration, context); !slept.ok()) return slept;
-  profiling::Profile profile = ContentionProfile(table, table.Counts(), &before, std::move(description));
-  profile.time_nanos = absl::ToUnixNanos(start);
-  profile.duration_nanos = absl::ToInt64Nanoseconds(absl::Now() - start);
-  return profile;
+  return ContentionProfileSince(table, before, start, std::move(description));
 }
 
 }  // namespace troupe::profiling_internal

@@ -81,6 +81,12 @@ profiling::Profile ContentionProfile(const ContentionTable& table,
                                      const ContentionCounts& counts,
                                      const ContentionCounts* before, std::string description);
 
+// What `table` recorded since `start`, when its counts were `before`: the
+// profile of an interval, its time and duration set.
+profiling::Profile ContentionProfileSince(const ContentionTable& table,
+                                          const ContentionCounts& before, absl::Time start,
+                                          std::string description);
+
 // Fiber context or plain thread: the profile of what `table` records over
 // `duration` (parks the calling fiber meanwhile); `context`'s error if it is done
 // first.

@@ -1,7 +1,8 @@
 // profiling/block_profile.h: a fiber parked on a known channel (or mutex) shows at
 // the stack where it parked, with its wait reason and labels, and with at least the
 // time it provably waited; with the rate at 0 nothing is recorded; an interval's
-// profile leaves out what happened before it; bad settings are refused.
+// profile (over a duration, or from a BlockProfileInterval on) leaves out what
+// happened before it; bad settings are refused.
 //
 // The profile accumulates for the whole process, and the tests run once per number
 // of Ps: each run names its fibers after its parameter, so that its samples are its
@@ -45,6 +46,11 @@ __attribute__((noinline)) void ReceiveWhileProfileOff(Channel<int>& channel) {
 }
 
 __attribute__((noinline)) void ReceiveBeforeInterval(Channel<int>& channel) {
+  EXPECT_TRUE(channel.Recv().has_value());
+  asm volatile("");
+}
+
+__attribute__((noinline)) void ReceiveInsideInterval(Channel<int>& channel) {
   EXPECT_TRUE(channel.Recv().has_value());
   asm volatile("");
 }
@@ -183,6 +189,32 @@ TEST_P(BlockProfileTest, IntervalProfileLeavesOutEarlierWaits) {
     absl::StatusOr<ReadProfile> read = EncodeAndParse(*interval);
     ASSERT_TRUE(read.ok()) << read.status();
     EXPECT_TRUE(SamplesOf(*read, "ReceiveBeforeInterval", name).empty());
+    EXPECT_GT(read->duration_nanos, 0);
+  });
+}
+
+TEST_P(BlockProfileTest, IntervalObjectKeepsOnlyWaitsAfterItsConstruction) {
+  ASSERT_TRUE(SetBlockProfileRate(1).ok());
+  const std::string before_name = FiberName("before-interval-object");
+  const std::string inside_name = FiberName("inside-interval-object");
+  RunInFiber([&] {
+    Channel<int> channel(0);
+    ParkAndRelease(
+        before_name, "channel receive", [&] { ReceiveBeforeInterval(channel); },
+        [&] { ASSERT_TRUE(channel.Send(7).ok()); });
+    const BlockProfileInterval interval;
+    const int64_t waited = ParkAndRelease(
+        inside_name, "channel receive", [&] { ReceiveInsideInterval(channel); },
+        [&] { ASSERT_TRUE(channel.Send(8).ok()); });
+
+    absl::StatusOr<ReadProfile> read = EncodeAndParse(interval.Collect());
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_TRUE(SamplesOf(*read, "ReceiveBeforeInterval", before_name).empty());
+    const std::vector<const ReadSample*> inside =
+        SamplesOf(*read, "ReceiveInsideInterval", inside_name);
+    ASSERT_EQ(inside.size(), 1u);
+    EXPECT_EQ(inside[0]->values[0], 1);
+    EXPECT_GE(inside[0]->values[1], waited);
     EXPECT_GT(read->duration_nanos, 0);
   });
 }
