@@ -60,20 +60,33 @@ absl::Status OpenStream(jsCtx* js, const StreamSpec& spec) {
   config.Discard = js_DiscardNew;
   config.Storage = spec.in_memory ? js_MemoryStorage : js_FileStorage;
   jsErrCode code = static_cast<jsErrCode>(0);
-  jsStreamInfo* info = nullptr;
-  natsStatus status = js_AddStream(&info, js, &config, nullptr, &code);
-  if (status != NATS_OK && code == JSStreamNameExistErr) {  // exists with another config
-    status = js_GetStreamInfo(&info, js, spec.stream.c_str(), nullptr, &code);
-    if (status == NATS_OK && info->Config->MaxMsgs != spec.capacity) {
-      const int64_t existing = info->Config->MaxMsgs;
-      jsStreamInfo_Destroy(info);
-      return absl::FailedPreconditionError(absl::StrCat(
-          spec.what, " exists with capacity ", existing, "; asked for ", spec.capacity));
-    }
+  jsStreamInfo* added = nullptr;
+  const natsStatus status = js_AddStream(&added, js, &config, nullptr, &code);
+  StreamInfo created(added);
+  if (status == NATS_OK) return absl::OkStatus();
+  if (code != JSStreamNameExistErr) {
+    return JetStreamError(absl::StrCat("creating ", spec.what), status, code);
   }
-  if (status != NATS_OK) return JetStreamError(absl::StrCat("creating ", spec.what), status, code);
-  jsStreamInfo_Destroy(info);
+  // It exists with another configuration: the same capacity is the same stream.
+  absl::StatusOr<StreamInfo> existing = GetStreamInfo(js, spec.stream, spec.what);
+  if (!existing.ok()) return existing.status();
+  if (const int64_t capacity = (*existing)->Config->MaxMsgs; capacity != spec.capacity) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        spec.what, " exists with capacity ", capacity, "; asked for ", spec.capacity));
+  }
   return absl::OkStatus();
+}
+
+void StreamInfoDeleter::operator()(jsStreamInfo* info) const { jsStreamInfo_Destroy(info); }
+
+absl::StatusOr<StreamInfo> GetStreamInfo(jsCtx* js, const std::string& stream,
+                                         absl::string_view what) {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus status = js_GetStreamInfo(&info, js, stream.c_str(), nullptr, &code);
+  if (status == NATS_NOT_FOUND) return absl::NotFoundError(absl::StrCat(what, " does not exist"));
+  if (status != NATS_OK) return JetStreamError(what, status, code);
+  return StreamInfo(info);
 }
 
 absl::Status BindPullConsumer(jsCtx* js, const StreamSpec& spec, const ConsumerSpec& consumer,

@@ -10,15 +10,18 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "troupe/scheduler/context.h"
 
 struct __natsSubscription;
 struct __jsCtx;
+struct jsStreamInfo;
 
 namespace troupe::remote_internal {
 
@@ -48,6 +51,16 @@ struct StreamSpec {
 // acknowledged), or opens it if it exists with the same capacity:
 // FailedPrecondition if with another, Unavailable for the server's errors.
 absl::Status OpenStream(__jsCtx* js, const StreamSpec& spec);
+
+// A stream's configuration and state as the server reported them; freed with it.
+struct StreamInfoDeleter {
+  void operator()(jsStreamInfo* info) const;
+};
+using StreamInfo = std::unique_ptr<jsStreamInfo, StreamInfoDeleter>;
+// The info of stream `stream`: NotFound if the server has no such stream, else
+// Unavailable for the server's errors, naming `what`.
+absl::StatusOr<StreamInfo> GetStreamInfo(__jsCtx* js, const std::string& stream,
+                                         absl::string_view what);
 
 struct ConsumerSpec {
   std::string durable;  // the consumer's name

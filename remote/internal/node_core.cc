@@ -285,19 +285,14 @@ absl::Status NodeCore::CheckStored(const std::string& actor) {
   if (!js.ok()) return js.status();
   const std::string stream = StoredStream(actor);
   return Blocking([&]() -> absl::Status {
-    jsStreamInfo* info = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    const natsStatus status = js_GetStreamInfo(&info, *js, stream.c_str(), nullptr, &code);
-    if (status == NATS_OK) {
-      jsStreamInfo_Destroy(info);
-      return absl::OkStatus();
-    }
-    if (status == NATS_NOT_FOUND) {
+    absl::StatusOr<StreamInfo> info =
+        GetStreamInfo(*js, stream, absl::StrCat("the stream of actor \"", actor, "\""));
+    if (info.status().code() == absl::StatusCode::kNotFound) {
       return absl::FailedPreconditionError(absl::StrCat(
           "actor \"", actor, "\" is published at most once; publish it with "
           "PublishOptions{.delivery = Delivery::kAtLeastOnce} to look it up at least once"));
     }
-    return JetStreamError(absl::StrCat("the stream of actor \"", actor, "\""), status, code);
+    return info.status();
   });
 }
 

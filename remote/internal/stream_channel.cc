@@ -126,38 +126,33 @@ absl::StatusOr<std::string> StreamChannel::Recv(const Context& context) {
 
 absl::StatusOr<bool> StreamChannel::ClosedAndEmpty() {
   return Blocking([&]() -> absl::StatusOr<bool> {
-    jsStreamInfo* info = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    const natsStatus status = js_GetStreamInfo(&info, js_, stream_.c_str(), nullptr, &code);
-    if (status != NATS_OK) return JetStreamError("the channel's state", status, code);
-    const bool closed = info->Config->SubjectsLen == 1 &&
-                        closed_subject_ == info->Config->Subjects[0] && info->State.Msgs == 0;
-    jsStreamInfo_Destroy(info);
-    return closed;
+    absl::StatusOr<StreamInfo> info = GetStreamInfo(js_, stream_, "the channel's state");
+    if (!info.ok()) return info.status();
+    const jsStreamConfig& config = *(*info)->Config;
+    return config.SubjectsLen == 1 && closed_subject_ == config.Subjects[0] &&
+           (*info)->State.Msgs == 0;
   });
 }
 
 absl::Status StreamChannel::Close(const Context& context) {
   if (absl::Status done = context.Err(); !done.ok()) return done;
   return Blocking([&]() -> absl::Status {
-    jsStreamInfo* info = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus status = js_GetStreamInfo(&info, js_, stream_.c_str(), nullptr, &code);
-    if (status != NATS_OK) return JetStreamError("Close", status, code);
+    absl::StatusOr<StreamInfo> info = GetStreamInfo(js_, stream_, "Close");
+    if (!info.ok()) return info.status();
     // The stream's config with the closed subject; info's own subject array is put
     // back before info is freed (it frees what it allocated).
     const char* subjects[] = {closed_subject_.c_str()};
-    jsStreamConfig* config = info->Config;
+    jsStreamConfig* config = (*info)->Config;
     const char** own_subjects = config->Subjects;
     const int own_count = config->SubjectsLen;
     config->Subjects = subjects;
     config->SubjectsLen = 1;
+    jsErrCode code = static_cast<jsErrCode>(0);
     jsStreamInfo* updated = nullptr;
-    status = js_UpdateStream(&updated, js_, config, nullptr, &code);
+    const natsStatus status = js_UpdateStream(&updated, js_, config, nullptr, &code);
+    StreamInfo updated_info(updated);
     config->Subjects = own_subjects;
     config->SubjectsLen = own_count;
-    if (updated != nullptr) jsStreamInfo_Destroy(updated);
-    jsStreamInfo_Destroy(info);
     if (status != NATS_OK) return JetStreamError("Close", status, code);
     return absl::OkStatus();
   });
