@@ -190,7 +190,6 @@ set(TROUPE_PROFILING_SOURCES
   profiling/internal/symbolizer.cc
   profiling/mutex_profile.cc
   profiling/profile.cc
-  profiling/profile_delta.cc
 )
 
 set(TROUPE_PROFILING_HEADERS
@@ -207,7 +206,6 @@ set(TROUPE_PROFILING_HEADERS
   profiling/labels.h
   profiling/mutex_profile.h
   profiling/profile.h
-  profiling/profile_delta.h
 )
 
 set(TROUPE_METRICS_SOURCES
