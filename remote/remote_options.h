@@ -112,6 +112,12 @@ struct RemoteStats {
   // refused): also the actor system's dead letters.
   uint64_t undeliverable = 0;
   uint64_t orphan_replies = 0;     // replies to asks no longer waiting
+  // Asks of this node's given up before their deadline (the context cancelled),
+  // told to the actor's node; and asks to this node's actors whose asker cancelled
+  // them while held: the handler's request_context() was cancelled and no answer
+  // sent.
+  uint64_t cancels_sent = 0;
+  uint64_t asks_cancelled = 0;
   // The connection: drops, reconnects, and what was in flight meanwhile.
   uint64_t disconnects = 0;
   // Counted once the server has confirmed this node's subscriptions again, so

@@ -86,9 +86,11 @@ class RemoteRef {
   }
 
   // Fiber context (parks the fiber) or a plain thread (blocks it). Sends `request`
-  // and waits for the actor's answer. Errors: the context's (DeadlineExceeded; the
-  // remote node then drops the request if it has not handled it, and never sends a
-  // late answer), Unavailable at once when nothing is published under the name or
+  // and waits for the actor's answer. `context`'s deadline and cancellation travel:
+  // the handler's request_context() has the deadline, and is cancelled when
+  // `context` is cancelled before it (as for a local asker). Errors: the context's
+  // (DeadlineExceeded; the remote node then drops the request if it has not
+  // handled it, and never sends a late answer; Cancelled: no answer is sent), Unavailable at once when nothing is published under the name or
   // when the actor's node is declared dead (heartbeats, RemoteNodeOptions), Aborted
   // if the actor dropped the request (it stopped), DataLoss for an answer that does
   // not decode, or the status the actor answered with.
@@ -102,7 +104,9 @@ class RemoteRef {
         &frame);
     Codec<W>::Encode(request, &frame);
     return remote_internal::DecodeReceived<R>(
-        core_->SendAsk(subject_, target_, host_, frame, context), "the remote actor's answer");
+        core_->SendAsk(subject_, target_, host_, frame, context,
+                       remote_internal::NodeCore::CancelTravels::kYes),
+        "the remote actor's answer");
   }
   // As Ask, with a timeout instead of a context.
   absl::StatusOr<R> Ask(const W& request, absl::Duration timeout) const {

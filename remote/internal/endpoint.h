@@ -56,6 +56,10 @@ Transport::Handler EndpointHandler(NodeCore* core, ActorRef<M> actor, MakeMessag
       }
       return;
     }
+    if (header.kind == Kind::kCancel) {  // the asker gave up on an ask held here
+      if (core->inbound_asks().Cancel(inbound.reply)) counters.Count(counters.asks_cancelled);
+      return;
+    }
     if (header.kind != Kind::kTell && header.kind != Kind::kAsk) {
       counters.Count(counters.rejected);
       return;
@@ -63,7 +67,6 @@ Transport::Handler EndpointHandler(NodeCore* core, ActorRef<M> actor, MakeMessag
     if (AskerGaveUp(*core, header)) return;
     W message;
     if (!DecodeRequest(*core, inbound, header, payload, &message)) return;
-    const Context context = RequestContext(header);
     absl::Status told;
     if constexpr (std::is_same_v<R, NoReply>) {
       if (header.kind == Kind::kAsk) {
@@ -72,13 +75,19 @@ Transport::Handler EndpointHandler(NodeCore* core, ActorRef<M> actor, MakeMessag
                         absl::UnimplementedError("this actor takes tells only"));
         return;
       }
-      told = actor.Tell(MakeTold<W, R>(make_message, std::move(message), [](auto) {}), context);
-    } else {
-      typename Reply<R>::Callback answer = [](absl::StatusOr<R>) {};  // a tell: no answer
-      if (header.kind == Kind::kAsk && !inbound.reply.empty()) {
-        answer = AnswerTo<R>(*core, inbound.reply, header.deadline, [] {}, [] {});
-      }
+      told = actor.Tell(MakeTold<W, R>(make_message, std::move(message), [](auto) {}),
+                        RequestContext(header));
+    } else if (header.kind == Kind::kAsk && !inbound.reply.empty()) {
+      // Held until answered, so that the asker's cancellation reaches the handler;
+      // a cancelled ask's answer is not sent.
+      const Context context = core->inbound_asks().Begin(inbound.reply, header.deadline);
+      auto answer = AnswerTo<R>(
+          *core, inbound.reply, header.deadline,
+          [core, reply = std::string(inbound.reply)] { return !core->inbound_asks().End(reply); }, [] {});
       told = actor.Tell(make_message(std::move(message), Reply<R>(std::move(answer))), context);
+    } else {  // a tell: nobody waits for an answer
+      told = actor.Tell(make_message(std::move(message), Reply<R>([](absl::StatusOr<R>) {})),
+                        RequestContext(header));
     }
     CountTold(*core, told);
   };

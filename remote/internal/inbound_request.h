@@ -86,16 +86,16 @@ inline Context RequestContext(const Header& header) {
   return WithDeadline(Context(), *header.deadline).context;
 }
 
-// A Reply callback: runs `before()`, publishes the answer to `reply_subject` unless
-// the asker's deadline has passed, then runs `after()` (on the answering thread).
+// A Reply callback: runs `before()`, publishes the answer to `reply_subject` if it
+// returned true and the asker's deadline has not passed, then runs `after()` (on
+// the answering thread).
 template <typename R, typename Before, typename After>
 typename Reply<R>::Callback AnswerTo(NodeCore& core, absl::string_view reply_subject,
                                      std::optional<absl::Time> deadline, Before before,
                                      After after) {
   return [core = core.shared_from_this(), subject = std::string(reply_subject), deadline,
           before = std::move(before), after = std::move(after)](absl::StatusOr<R> result) mutable {
-    before();
-    core->SendReply(subject, deadline, AnswerFrame(result, core->id()));
+    if (before()) core->SendReply(subject, deadline, AnswerFrame(result, core->id()));
     after();
   };
 }

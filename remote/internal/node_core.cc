@@ -229,6 +229,8 @@ RemoteStats NodeCore::Stats() const {
   stats.stored_handled = get(counters_.stored_handled);
   stats.stored_duplicates_dropped = get(counters_.stored_duplicates_dropped);
   stats.stored_not_handled = get(counters_.stored_not_handled);
+  stats.cancels_sent = get(counters_.cancels_sent);
+  stats.asks_cancelled = get(counters_.asks_cancelled);
   const TransportCounters& connection = transport_->counters();
   stats.disconnects = get(connection.disconnects);
   stats.reconnects = get(connection.reconnects);
@@ -297,7 +299,8 @@ absl::Status NodeCore::CheckStored(const std::string& actor) {
 }
 
 AskAnswer NodeCore::SendAsk(const std::string& subject, absl::string_view target, uint64_t host,
-                            absl::string_view frame, const Context& context) {
+                            absl::string_view frame, const Context& context,
+                            CancelTravels cancel_travels) {
   if (absl::Status done = context.Err(); !done.ok()) return done;
   if (host != 0) {
     if (IsDead(host)) {
@@ -317,6 +320,10 @@ AskAnswer NodeCore::SendAsk(const std::string& subject, absl::string_view target
   absl::StatusOr<AskAnswer> answer = slot.Recv(context);
   if (!answer.ok()) {
     pending_.Remove(ask);
+    const std::optional<absl::Time> deadline = context.deadline();
+    if (cancel_travels == CancelTravels::kYes && (!deadline || absl::Now() < *deadline)) {
+      SendCancel(subject, reply);  // (a deadline needs no message: the remote side has it)
+    }
     return answer.status();
   }
   return *std::move(answer);
@@ -354,6 +361,14 @@ void NodeCore::OnReply(const Inbound& inbound) {
                                                " now (NATS: no responders)"));
   });
   if (!waiting) counters_.Count(counters_.orphan_replies);
+}
+
+void NodeCore::SendCancel(const std::string& subject, const std::string& ask_reply_subject) {
+  std::string frame;
+  AppendHeader(Header{Kind::kCancel, std::nullopt, id_}, &frame);
+  if (transport_->Publish(subject, frame, &ask_reply_subject).ok()) {
+    counters_.Count(counters_.cancels_sent);
+  }
 }
 
 void NodeCore::SendReply(const std::string& reply_subject, std::optional<absl::Time> deadline,

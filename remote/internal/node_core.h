@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "troupe/actors/actor_options.h"
+#include "troupe/remote/internal/inbound_asks.h"
 #include "troupe/remote/internal/pending_asks.h"
 #include "troupe/remote/internal/stored_inbox.h"
 #include "troupe/remote/internal/transport.h"
@@ -42,7 +43,7 @@ struct NodeCounters {
       orphan_replies{0}, asks_pending_at_disconnect{0}, nodes_declared_dead{0},
       asks_failed_by_node_death{0}, stored_tells{0}, stored_tell_failures{0},
       stored_tells_refused_full{0}, stored_tells_resent{0}, stored_handled{0},
-      stored_duplicates_dropped{0}, stored_not_handled{0};
+      stored_duplicates_dropped{0}, stored_not_handled{0}, cancels_sent{0}, asks_cancelled{0};
   void Count(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 };
 
@@ -71,6 +72,8 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   std::atomic<int> open_channels{0};
   NodeCounters& counters() { return counters_; }
   RemoteStats Stats() const;
+  // The asks this node's published actors hold, for the askers' cancellations.
+  InboundAsks& inbound_asks() { return inbound_asks_; }
 
   std::string ActorSubject(absl::string_view actor) const;
   // An at-least-once actor's stream "<system>_actor_<actor>" and its subject
@@ -95,9 +98,16 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   // context's, Unavailable when nothing subscribes to `subject` or `host` (when
   // not 0) is declared dead, WorkerBusy() when a pool worker turned it away, or
   // the status the remote side answered. `target` names what is asked in messages
-  // (`actor "counter"`).
+  // (`actor "counter"`). With CancelTravels::kYes (an actor's ask: one node takes
+  // its subject), a context that ends before its deadline — cancelled — is told to
+  // the remote side (kCancel, inbound_asks.h).
+  enum class CancelTravels : bool { kNo, kYes };
   AskAnswer SendAsk(const std::string& subject, absl::string_view target, uint64_t host,
-                    absl::string_view frame, const Context& context);
+                    absl::string_view frame, const Context& context,
+                    CancelTravels cancel_travels = CancelTravels::kNo);
+  // Tells the actor at `subject` that the ask answered at `ask_reply_subject` was
+  // given up (kCancel; counted in cancels_sent once handed to the client).
+  void SendCancel(const std::string& subject, const std::string& ask_reply_subject);
   // Publishes a reply frame unless the asker's `deadline` has passed (counted).
   void SendReply(const std::string& reply_subject, std::optional<absl::Time> deadline,
                  absl::string_view frame);
@@ -173,6 +183,7 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   std::unique_ptr<Transport> transport_;
   PendingAsks pending_;
   NodeCounters counters_;
+  InboundAsks inbound_asks_;
 
   std::mutex mutex_;
   // Published actors: name -> their endpoint's subscription.

@@ -36,6 +36,8 @@ enum class Kind : uint8_t {
   kExit = 6,   // a published actor stopped: its exit reason (AppendStatus)
   kBusy = 7,   // an answer: the pool worker is at its bound of outstanding work; the
                // request was not taken (no payload), so the asker may send it elsewhere
+  kCancel = 8,  // to an actor: the asker gave up on the ask whose reply subject this
+                // message carries as its own (no payload; inbound_asks.h)
 };
 
 struct Header {

@@ -49,7 +49,11 @@ Transport::Handler WorkHandler(NodeCore* core, std::shared_ptr<WorkerState> stat
     // the answer may send more at once and must find the room it freed. Leave waits
     // for Answered, after the answer is published.
     Reply<R> reply(AnswerTo<R>(*core, inbound.reply, header.deadline,
-                               [state] { state->Release(); }, [state] { state->Answered(); }));
+                               [state] {
+                                 state->Release();
+                                 return true;
+                               },
+                               [state] { state->Answered(); }));
     // A message Tell does not take is destroyed here with its Reply, which answers
     // Aborted (and marks the work answered).
     CountTold(*core, actor.Tell(make_message(std::move(message), std::move(reply)),

@@ -27,9 +27,11 @@ struct RemoteCommand {
 };
 using CounterMessage = std::variant<RemoteCommand>;
 
-// What the test sees of a counter: how many commands entered a block.
+// What the test sees of a counter: how many commands entered a block, and how many
+// were handled with their request context already cancelled.
 struct CounterProbe {
   std::atomic<int> blocked{0};
+  std::atomic<int> handled_cancelled{0};
 };
 
 class Counter : public Actor<CounterMessage> {
@@ -42,6 +44,9 @@ class Counter : public Actor<CounterMessage> {
     if (command.block()) {
       probe_->blocked.fetch_add(1, std::memory_order_relaxed);  // polled by the test
       (void)gate_.Recv(Context());
+    }
+    if (request_context().Err().code() == absl::StatusCode::kCancelled) {
+      probe_->handled_cancelled.fetch_add(1, std::memory_order_relaxed);  // polled by the test
     }
     if (command.add() != 0) {
       int64_t& next = next_sequence_[command.sender()];

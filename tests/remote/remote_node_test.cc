@@ -1,6 +1,6 @@
 // RemoteNode and RemoteRef across two nodes (two NATS connections in this process)
 // on a nats-server of the test's own: tells and asks, per-sender order, lookups,
-// deadlines carried on the wire, exits reported to watchers and monitors, a node
+// deadlines and cancellations carried on the wire, exits reported to watchers and monitors, a node
 // leaving, rejected payloads, and a server restart.
 #include "troupe/remote/node.h"
 
@@ -217,6 +217,36 @@ TEST_F(RemoteNodeTest, AskWhoseDeadlinePassesInTheRemoteMailboxIsDropped) {
     ASSERT_TRUE(total.ok()) << total.status();
     EXPECT_EQ(total->total(), 1) << "the expired ask's 1000 was added";
     EXPECT_EQ(client_->stats().orphan_replies, 0u);
+  });
+}
+
+TEST_F(RemoteNodeTest, CancelledAskCancelsTheHandlersContextAndGetsNoAnswer) {
+  RunInFiber([&] {
+    PublishCounter("cancelled");
+    RemoteRef<Command, Total> remote = LookupCounter("cancelled");
+    ASSERT_TRUE(remote.Tell(Block()).ok());
+    ASSERT_TRUE(WaitUntil([&] { return probe_->blocked.load() == 1; }, "the actor is blocked"));
+    // No deadline: only the cancellation can tell the host the asker gave up.
+    auto [context, cancel] = WithCancel(Context());
+    absl::StatusOr<Total> cancelled;
+    JoinHandle asker = Spawn([&, context = context] { cancelled = remote.Ask(Ping(), context); });
+    ASSERT_TRUE(WaitUntil([&] { return host_->stats().delivered == 2; },
+                          "the ask is in the blocked actor's mailbox"));
+    cancel.Cancel();
+    ASSERT_TRUE(asker.Join().ok());
+    EXPECT_EQ(cancelled.status().code(), absl::StatusCode::kCancelled) << cancelled.status();
+    EXPECT_EQ(client_->stats().cancels_sent, 1u);
+    ASSERT_TRUE(WaitUntil([&] { return host_->stats().asks_cancelled == 1; },
+                          "the host cancelled the held ask"));
+    ASSERT_EQ(gate_.TrySend(1), ChannelStatus::kOk);
+    ASSERT_TRUE(WaitUntil([&] { return probe_->handled_cancelled.load() == 1; },
+                          "the handler saw its request context cancelled"));
+    // Answers leave in the order made and this one is made after the cancelled
+    // ask's: had that one been answered, it would have arrived by now, an orphan.
+    absl::StatusOr<Total> after = remote.Ask(Ping(), absl::Seconds(30));
+    ASSERT_TRUE(after.ok()) << after.status();
+    EXPECT_EQ(client_->stats().orphan_replies, 0u);
+    EXPECT_EQ(probe_->handled_cancelled.load(), 1) << "only the cancelled ask's context";
   });
 }
 
