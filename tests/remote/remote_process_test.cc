@@ -10,6 +10,10 @@
 // both, then only the other process's once the local worker leaves, and none once
 // that process is killed (Unavailable).
 //
+// And three processes at once: the test's node has a job done in the worker
+// process and tells its result to the counter in the host process, round after
+// round, each answer checked.
+//
 // And at-least-once delivery across a kill -9: a stored host process
 // (TROUPE_REMOTE_STORED_HOST_URL set) publishes a counter at least once, handles
 // the first stored tells and blocks on the next; it is killed with stored
@@ -319,6 +323,55 @@ TEST(RemoteProcessTest, APoolSpreadsWorkOverTwoProcessesAndLosesItsWorkersCleanl
           },
           "a submission fails Unavailable once no worker is left"));
       EXPECT_EQ(pool->stats().in_flight, 0);
+    });
+  }
+  harness.Finish();
+}
+
+TEST(RemoteProcessTest, ThreeProcessesExchangeTypedMessagesThroughOneServer) {
+  constexpr int kRounds = 20;
+  testing::NatsServer server;
+  absl::Status started = server.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  ChildProcess host;  // publishes the counter
+  ASSERT_TRUE(host.Spawn(kHostUrlVariable, server.url()));
+  ChildProcess worker_process;  // serves the pool "jobs" as worker 2
+  ASSERT_TRUE(worker_process.Spawn(kWorkerUrlVariable, server.url()));
+  testing::ActorHarness harness;
+  harness.Start(2);
+  {
+    absl::StatusOr<std::unique_ptr<RemoteNode>> node =
+        RemoteNode::Connect(Options(server.url(), "client"));
+    ASSERT_TRUE(node.ok()) << node.status();
+    harness.RunInFiber([&] {
+      absl::StatusOr<RemoteRef<Command, Total>> counter;
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] {
+            counter = (*node)->Lookup<Command, Total>("counter");
+            return counter.ok();
+          },
+          "the host process publishes its counter"));
+      absl::StatusOr<RemotePool<Job, JobResult>> pool = (*node)->Pool<Job, JobResult>("jobs");
+      ASSERT_TRUE(pool.ok()) << pool.status();
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] { return pool->Submit(remote_testing::MakeJob(0), absl::Seconds(30)).ok(); },
+          "the worker process serves the pool"));
+      // Each round: a job done in one process, its id told to the counter in the
+      // other, and an ask there that must see every id told so far, in order.
+      int64_t expected_total = 0;
+      for (int round = 1; round <= kRounds; ++round) {
+        absl::StatusOr<JobResult> job =
+            pool->Submit(remote_testing::MakeJob(round), absl::Seconds(30));
+        ASSERT_TRUE(job.ok()) << job.status();
+        EXPECT_EQ(job->worker(), 2) << "done by the worker process";
+        ASSERT_EQ(job->id(), round);
+        ASSERT_TRUE(counter->Tell(remote_testing::Add(job->id(), 1, round - 1)).ok());
+        expected_total += round;
+        absl::StatusOr<Total> total = counter->Ask(remote_testing::Ping(), absl::Seconds(30));
+        ASSERT_TRUE(total.ok()) << total.status();
+        EXPECT_EQ(total->total(), expected_total);
+        EXPECT_EQ(total->out_of_order(), 0);
+      }
     });
   }
   harness.Finish();
