@@ -19,7 +19,7 @@
 // (internal/stored_inbox.h has the protocol and the duplicate window).
 //
 // Messages and replies are protobuf messages by default (codec.h for other types).
-// A published actor's exit is announced to the nodes that Monitor or Watch it, as
+// A published actor's exit is announced to the nodes that Monitor, Watch or Link it, as
 // a local actor's is; a node that stops sending heartbeats is declared dead after
 // RemoteNodeOptions::failure_detection, which fails the asks waiting for its actors
 // and tells their monitors. Names are unique across the system's nodes.
@@ -177,6 +177,23 @@ class RemoteNode {
                   "to Watch, the watcher's message type must be constructible from Terminated");
     Monitor(actor, [watcher](const ActorExit& exit) {
       watcher.cell()->DeliverToSelf(M(Terminated{exit.actor_id, exit.name, exit.reason}));
+    });
+  }
+
+  // Links `local` and the remote actor as Link (actors/actor.h) links two local
+  // actors: when either ends, the other's OnLinkedExit runs with its exit — by
+  // default failing it too if the first one failed. The remote actor's node
+  // declared dead, or leaving, ends `local`'s side with Unavailable; this node
+  // declared dead by the remote actor's node, or leaving, ends the remote actor's
+  // side the same way (heartbeats, RemoteNodeOptions). Any fiber or thread; parks
+  // (blocks) for the monitor's round trip. An actor that traps exits overrides
+  // OnLinkedExit.
+  template <typename M, typename W, typename R>
+  void Link(const ActorRef<M>& local, const RemoteRef<W, R>& remote) {
+    Monitor(remote, [local](const ActorExit& exit) { local.cell()->DeliverLinkedExit(exit); });
+    const uint64_t link = core_->SendLink(remote.name(), local.name());
+    local.Monitor([core = core_, actor = remote.name(), link](const ActorExit& exit) {
+      core->SendLinkedExit(actor, link, exit.reason);
     });
   }
 

@@ -1,6 +1,6 @@
 // The handlers of a published actor: EndpointHandler takes its subject's messages
 // on the NATS client's delivery thread — it checks the frame, answers Lookup's
-// probes, drops work whose asker's deadline has passed, decodes the message and
+// probes, takes links and cancellations (node_links.cc, inbound_asks.h), drops work whose asker's deadline has passed, decodes the message and
 // Tells the actor, with a Reply that publishes the answer for an ask (the steps are
 // inbound_request.h's). StoredEndpointHandler takes an at-least-once actor's
 // stored tells (stored_inbox.h), with a Reply whose answer says "handled".
@@ -54,6 +54,12 @@ Transport::Handler EndpointHandler(NodeCore* core, ActorRef<M> actor, MakeMessag
       } else {  // stopped; its subscription is draining
         core->SendError(inbound.reply, std::nullopt, absl::NotFoundError("the actor has stopped"));
       }
+      return;
+    }
+    if (header.kind == Kind::kLink || header.kind == Kind::kLinkedExit) {
+      core->OnLinkFrame(header, payload, [actor](const ActorExit& exit) {
+        actor.cell()->DeliverLinkedExit(exit);
+      });
       return;
     }
     if (header.kind == Kind::kCancel) {  // the asker gave up on an ask held here

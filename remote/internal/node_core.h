@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -155,6 +156,19 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   void Monitor(const std::string& actor, uint64_t host,
                std::function<void(const ActorExit&)> on_exit);
 
+  // ---- Links across nodes (RemoteNode::Link; node_links.cc). ----
+  // The linking side: tells the published `actor` that this node's actor `linker`
+  // links to it (kLink); returns the link's id, for SendLinkedExit.
+  uint64_t SendLink(const std::string& actor, absl::string_view linker);
+  // The linking actor of `link` ended with `reason` (kLinkedExit).
+  void SendLinkedExit(const std::string& actor, uint64_t link, const absl::Status& reason);
+  // The published actor's side, for a kLink or kLinkedExit frame on its subject:
+  // `deliver` runs once with the linking actor's exit — its reason, or
+  // Unavailable when its node is declared dead or leaves first. A malformed frame
+  // is rejected (counted).
+  void OnLinkFrame(const Header& header, absl::string_view payload,
+                   std::function<void(const ActorExit&)> deliver);
+
   // Stops heartbeats, unsubscribes, closes the connection. Any thread.
   void Close();
 
@@ -192,6 +206,10 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   absl::flat_hash_map<std::string, std::shared_ptr<StoredInbox>> stored_inboxes_;
   absl::flat_hash_map<uint64_t, RemoteMonitor> monitors_;                  // guarded by mutex_
   uint64_t next_monitor_ = 1;                                              // guarded by mutex_
+  // Links into this node's published actors: (linking node, link id) -> the
+  // monitor (host: the linking node, no subscription) that delivers the exit.
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint64_t> inbound_links_;  // guarded by mutex_
+  std::atomic<uint64_t> next_link_{1};  // relaxed: only uniqueness matters
   absl::flat_hash_map<uint64_t, absl::Time> last_heard_;  // watched nodes; guarded by mutex_
   absl::flat_hash_set<uint64_t> dead_;                    // guarded by mutex_
 

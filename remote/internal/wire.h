@@ -38,6 +38,10 @@ enum class Kind : uint8_t {
                // request was not taken (no payload), so the asker may send it elsewhere
   kCancel = 8,  // to an actor: the asker gave up on the ask whose reply subject this
                 // message carries as its own (no payload; inbound_asks.h)
+  kLink = 9,         // to an actor: an actor of the sending node links to it; payload:
+                     // the link's id (8 bytes), then the linking actor's name
+  kLinkedExit = 10,  // to an actor: the linking actor of link <id> ended; payload: the
+                     // link's id (8 bytes), then its exit reason (AppendStatus)
 };
 
 struct Header {

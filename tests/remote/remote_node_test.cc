@@ -1,7 +1,7 @@
 // RemoteNode and RemoteRef across two nodes (two NATS connections in this process)
 // on a nats-server of the test's own: tells and asks, per-sender order, lookups,
-// deadlines and cancellations carried on the wire, exits reported to watchers and monitors, a node
-// leaving, rejected payloads, and a server restart.
+// deadlines and cancellations carried on the wire, exits reported to watchers,
+// monitors and links, a node leaving, rejected payloads, and a server restart.
 #include "troupe/remote/node.h"
 
 #include <atomic>
@@ -59,6 +59,24 @@ class Watcher : public Actor<WatcherMessage> {
  private:
   Channel<Terminated> exits_;
 };
+
+// Traps linked exits: each goes to `exits`, and the actor lives on. Answers every
+// command with an empty Total.
+class ExitTrap : public Actor<CounterMessage> {
+ public:
+  explicit ExitTrap(Channel<ActorExit> exits) : exits_(std::move(exits)) {}
+  void Receive(CounterMessage& message) override {
+    std::get<RemoteCommand>(message).reply.Send(Total());
+  }
+  void OnLinkedExit(const ActorExit& exit) override { (void)exits_.TrySend(ActorExit(exit)); }
+
+ private:
+  Channel<ActorExit> exits_;
+};
+
+RemoteCommand MakeRemoteCommand(Command command, Reply<Total> reply) {
+  return RemoteCommand{std::move(command), std::move(reply)};
+}
 
 class RemoteNodeTest : public ::testing::Test {
  protected:
@@ -281,6 +299,71 @@ TEST_F(RemoteNodeTest, WatcherGetsTerminatedWithTheRemoteExitReason) {
     EXPECT_EQ(exit->name, "watched");
     EXPECT_EQ(exit->reason.code(), absl::StatusCode::kAborted);
     EXPECT_EQ(exit->reason.message(), "shot by the test");
+  });
+}
+
+TEST_F(RemoteNodeTest, LinkedActorsOnTwoNodesEachGetTheOthersExit) {
+  RunInFiber([&] {
+    Channel<ActorExit> remote_exits(4);
+    ActorRef<CounterMessage> published =
+        harness_.system().Spawn<ExitTrap>({.name = "linked-remote"}, remote_exits);
+    const absl::Status published_ok =
+        host_->Publish<Command, Total>("linked-remote", published, &MakeRemoteCommand);
+    ASSERT_TRUE(published_ok.ok()) << published_ok;
+    RemoteRef<Command, Total> remote = LookupCounter("linked-remote");
+
+    // The local actor fails: the remote one is told, with the reason.
+    Channel<ActorExit> local_exits(4);
+    ActorRef<CounterMessage> failing =
+        harness_.system().Spawn<ExitTrap>({.name = "linked-local"}, local_exits);
+    client_->Link(failing, remote);
+    failing.Kill(absl::AbortedError("the local side failed"));
+    absl::StatusOr<ActorExit> told_remote = remote_exits.Recv(Context());
+    ASSERT_TRUE(told_remote.ok()) << told_remote.status();
+    EXPECT_EQ(told_remote->name, "linked-local");
+    EXPECT_EQ(told_remote->reason.code(), absl::StatusCode::kAborted) << told_remote->reason;
+    EXPECT_EQ(told_remote->reason.message(), "the local side failed");
+
+    // The remote actor fails: a local actor linked to it is told.
+    ActorRef<CounterMessage> survivor =
+        harness_.system().Spawn<ExitTrap>({.name = "survivor"}, local_exits);
+    client_->Link(survivor, remote);
+    published.Kill(absl::DataLossError("the remote side failed"));
+    absl::StatusOr<ActorExit> told_local = local_exits.Recv(Context());
+    ASSERT_TRUE(told_local.ok()) << told_local.status();
+    EXPECT_EQ(told_local->name, "linked-remote");
+    EXPECT_EQ(told_local->reason.code(), absl::StatusCode::kDataLoss) << told_local->reason;
+    std::optional<ActorExit> again;
+    EXPECT_EQ(local_exits.TryRecv(&again), ChannelStatus::kEmpty) << "told once";
+  });
+}
+
+TEST_F(RemoteNodeTest, LinkFromANodeThatLeavesEndsTheRemoteSideUnavailable) {
+  RunInFiber([&] {
+    Channel<ActorExit> remote_exits(4);
+    ActorRef<CounterMessage> published =
+        harness_.system().Spawn<ExitTrap>({.name = "linked-to-leaver"}, remote_exits);
+    const absl::Status published_ok =
+        host_->Publish<Command, Total>("linked-to-leaver", published, &MakeRemoteCommand);
+    ASSERT_TRUE(published_ok.ok()) << published_ok;
+    std::unique_ptr<RemoteNode> leaver = Connect("leaver");
+    ASSERT_NE(leaver, nullptr);
+    absl::StatusOr<RemoteRef<Command, Total>> remote =
+        leaver->Lookup<Command, Total>("linked-to-leaver");
+    ASSERT_TRUE(remote.ok()) << remote.status();
+    Channel<ActorExit> local_exits(4);
+    ActorRef<CounterMessage> local =
+        harness_.system().Spawn<ExitTrap>({.name = "on-the-leaver"}, local_exits);
+    leaver->Link(local, *remote);
+    // Answered after the link on the same subject: the host holds the link now.
+    ASSERT_TRUE(remote->Ask(Ping(), absl::Seconds(30)).ok());
+    leaver.reset();  // leaves (a goodbye), its local actor still running
+    absl::StatusOr<ActorExit> told = remote_exits.Recv(Context());
+    ASSERT_TRUE(told.ok()) << told.status();
+    EXPECT_EQ(told->name, "on-the-leaver");
+    EXPECT_EQ(told->reason.code(), absl::StatusCode::kUnavailable) << told->reason;
+    local.Stop();
+    ASSERT_TRUE(local.AwaitStop().ok());
   });
 }
 
