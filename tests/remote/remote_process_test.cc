@@ -168,6 +168,17 @@ int RunWorker(const std::string& url) {
   for (;;) pause();  // the actors run on the runtime's threads
 }
 
+// Looks up the host process's counter into *counter, again until the process has
+// published it (bounded: false, the test failed, if it never does).
+bool LookUpHostCounter(RemoteNode& node, absl::StatusOr<RemoteRef<Command, Total>>* counter) {
+  return testing::WaitUntil(
+      [&] {
+        *counter = node.Lookup<Command, Total>("counter");
+        return counter->ok();
+      },
+      "the host process publishes its counter");
+}
+
 // A child process (this same binary, with `variable` set to `url`); killed with
 // SIGKILL if the test ends before it does.
 struct ChildProcess {
@@ -205,12 +216,7 @@ TEST(RemoteProcessTest, TwoProcessesExchangeMessagesAndAKilledHostIsDeclaredDead
     ASSERT_TRUE(node.ok()) << node.status();
     harness.RunInFiber([&] {
       absl::StatusOr<RemoteRef<Command, Total>> counter;
-      ASSERT_TRUE(testing::WaitUntil(
-          [&] {
-            counter = (*node)->Lookup<Command, Total>("counter");
-            return counter.ok();
-          },
-          "the host process publishes its counter"));
+      ASSERT_TRUE(LookUpHostCounter(**node, &counter));
       for (int i = 1; i <= 100; ++i) EXPECT_TRUE(counter->Tell(remote_testing::Add(i, 1, i - 1)).ok());
       absl::StatusOr<Total> total = counter->Ask(remote_testing::Ping(), absl::Seconds(30));
       ASSERT_TRUE(total.ok()) << total.status();
@@ -345,12 +351,7 @@ TEST(RemoteProcessTest, ThreeProcessesExchangeTypedMessagesThroughOneServer) {
     ASSERT_TRUE(node.ok()) << node.status();
     harness.RunInFiber([&] {
       absl::StatusOr<RemoteRef<Command, Total>> counter;
-      ASSERT_TRUE(testing::WaitUntil(
-          [&] {
-            counter = (*node)->Lookup<Command, Total>("counter");
-            return counter.ok();
-          },
-          "the host process publishes its counter"));
+      ASSERT_TRUE(LookUpHostCounter(**node, &counter));
       absl::StatusOr<RemotePool<Job, JobResult>> pool = (*node)->Pool<Job, JobResult>("jobs");
       ASSERT_TRUE(pool.ok()) << pool.status();
       ASSERT_TRUE(testing::WaitUntil(
