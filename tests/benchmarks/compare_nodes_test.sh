@@ -3,7 +3,7 @@
 # it exits 0; each of worker_pool, pipeline and actors has a local row and a row
 # spread over 2 processes ("troupe x2"), and every row reproduces the ceiling's
 # checksum (compare_troupe exits 1 otherwise); the crossing-cost table names each
-# design; no node process outlives the run; and what --nodes cannot run is refused
+# design; no process reports a sanitizer error; no node process outlives the run; and what --nodes cannot run is refused
 # with what is allowed. Needs nats-server (setup.sh installs it).
 set -euo pipefail
 
@@ -14,6 +14,9 @@ json="$TEST_TMPDIR/nodes.json" out="$TEST_TMPDIR/nodes.out" err="$TEST_TMPDIR/no
 "$compare" --nodes=2 --records=300 --procs=2 --capacity=8 --probe_cores=false --json="$json" \
   >"$out" 2>"$err" || fail "--nodes=2 exited $?: $(cat "$out" "$err")"
 ! grep -q "ERROR" "$out" || fail "a row failed: $(cat "$out" "$err")"
+# The node processes share the coordinator's stderr: a sanitizer's report in any of
+# them fails the test (their exit status is not the coordinator's).
+! grep -q "Sanitizer" "$err" || fail "a sanitizer report: $(cat "$err")"
 for design in worker_pool pipeline actors; do
   for runtime in troupe "troupe x2"; do
     grep -q "{\"design\": \"$design\", \"runtime\": \"$runtime\", \"records\": 300," "$json" ||
