@@ -10,6 +10,7 @@
 //   bazel run -c opt //benchmarks:compare -- --rate_sweep=100000:900000:5  # latency vs load
 //   bazel run -c opt //benchmarks:compare -- --repeat=5        # medians, and a verdict over them
 //   bazel run -c opt //benchmarks:compare -- --json=results.json --html=report.html
+//   bazel run -c opt //benchmarks:compare -- --nodes=2        # also across 2 processes
 //
 // The workloads are compare_presets.h's; the flags are compare_runner.cc's (records,
 // procs, parallelism, capacity, rates, bursts, sweeps, duration, repeat, outputs) and
@@ -20,10 +21,14 @@
 // error, exit status 1); then the verdict: which design wins on throughput, p99 and
 // memory, by how much, and whether that is within the noise. Your own workload gets
 // the same through workload.h.
+// With --nodes=N, each troupe design also runs spread over N processes
+// (node_comparison.h).
 #include "troupe/benchmarks/compare/compare_presets.h"
 #include "troupe/benchmarks/compare/compare_runner.h"
+#include "troupe/benchmarks/compare/node_comparison.h"
 
 int main(int argc, char** argv) {
-  return troupe::benchmarks::RunComparison(argc, argv,
-                                           troupe::benchmarks::PresetSubjectFromFlags);
+  troupe::benchmarks::NodeComparison nodes(argc, argv);
+  return troupe::benchmarks::RunComparison(argc, argv, troupe::benchmarks::PresetSubjectFromFlags,
+                                           &nodes);
 }

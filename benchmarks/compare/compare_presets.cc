@@ -9,12 +9,14 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "troupe/benchmarks/compare/workload.h"
 #include "troupe/scheduler/this_fiber.h"
@@ -261,7 +263,15 @@ ErasedWorkload SyntheticWorkload(const std::string& name, const std::string& des
     w.state = std::move(state);
   }
   w.ordered = p.ordered;
-  return Erase(std::move(w));
+  ErasedWorkload erased = Erase(std::move(w));
+  erased.encode = [size = p.size](const void* record, std::string* out) {
+    EncodeRecord(*static_cast<const Record*>(record), size, out);
+  };
+  erased.decode = [size = p.size](absl::string_view bytes, void* record) {
+    return DecodeRecord(std::string_view(bytes.data(), bytes.size()), size,
+                        static_cast<Record*>(record));
+  };
+  return erased;
 }
 
 absl::StatusOr<Subject> PresetSubject(const std::string& name) {

@@ -363,7 +363,7 @@ absl::Status KeepDesignProfiles(const DesignProfiles& profiles, const std::strin
 absl::StatusOr<std::vector<DesignResult>> CompareOnce(
     const Subject& subject, const std::vector<ComparisonCase>& cases, const Point& point,
     std::vector<tracing::TraceProcess>* traces, const std::string& profile_prefix,
-    ReportHeader* header) {
+    ProcessSpread* spread, ReportHeader* header) {
   absl::StatusOr<RuntimeOptions> resolved =
       ResolveRuntimeOptions({.procs = static_cast<int>(point.procs)});
   if (!resolved.ok()) return resolved.status();
@@ -408,7 +408,7 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(
   const bool peers = !subject.peer_flags.empty();
   const std::string go_binary = peers ? absl::GetFlag(FLAGS_go_binary) : "";
   const std::string boost_fiber_binary = peers ? absl::GetFlag(FLAGS_boost_fiber_binary) : "";
-  std::vector<DesignResult> go_results, boost_fiber_results;
+  std::vector<DesignResult> spread_results, go_results, boost_fiber_results;
   for (const ComparisonCase& c : cases) {
     // A fresh runtime per design: no design inherits another's stacks or caches.
     absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create({.procs = procs});
@@ -426,6 +426,11 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(
       }
     }
     finish_row(std::move(row), &results);
+    if (spread != nullptr && spread->active()) {
+      if (std::optional<DesignResult> twin = spread->Spread(c, subject, *options)) {
+        finish_row(*std::move(twin), &spread_results);
+      }
+    }
     if (traces != nullptr) {
       traces->push_back({absl::StrCat(c.spec.name, " (troupe)"), (*runtime)->StopTrace(), {}});
     }
@@ -441,6 +446,7 @@ absl::StatusOr<std::vector<DesignResult>> CompareOnce(
                  &boost_fiber_results);
     }
   }
+  results.insert(results.end(), spread_results.begin(), spread_results.end());
   results.insert(results.end(), go_results.begin(), go_results.end());
   results.insert(results.end(), boost_fiber_results.begin(), boost_fiber_results.end());
   // Every design must reproduce the ceiling's checksum.
@@ -554,7 +560,8 @@ int RunComparison(int argc, char** argv, ErasedWorkload workload) {
   });
 }
 
-int RunComparison(int argc, char** argv, const SubjectFactory& make_subject) {
+int RunComparison(int argc, char** argv, const SubjectFactory& make_subject,
+                  ProcessSpread* spread) {
   absl::ParseCommandLine(argc, argv);
   auto fail = [](const absl::Status& status) {
     std::fprintf(stderr, "compare: %s\n", std::string(status.message()).c_str());
@@ -562,6 +569,11 @@ int RunComparison(int argc, char** argv, const SubjectFactory& make_subject) {
   };
   absl::StatusOr<Subject> subject = make_subject();
   if (!subject.ok()) return fail(subject.status());
+  if (spread != nullptr) {
+    absl::StatusOr<std::optional<int>> begun = spread->Begin(&*subject);
+    if (!begun.ok()) return fail(begun.status());
+    if (begun->has_value()) return **begun;  // a process holding part of the designs
+  }
   if (subject->peer_flags.empty() &&
       (!absl::GetFlag(FLAGS_go_binary).empty() || !absl::GetFlag(FLAGS_boost_fiber_binary).empty())) {
     std::fprintf(stderr, "compare: the Go and Boost.Fiber programs run only the built-in "
@@ -571,6 +583,15 @@ int RunComparison(int argc, char** argv, const SubjectFactory& make_subject) {
   if (!cases.ok()) return fail(cases.status());
   absl::StatusOr<Plan> plan = PlanFromFlags();
   if (!plan.ok()) return fail(plan.status());
+  if (spread != nullptr && spread->active()) {
+    absl::StatusOr<DesignOptions> options = OptionsFor(*subject, 1, plan->points[0]);
+    if (!options.ok()) return fail(options.status());
+    if (static_cast<int>(plan->points.size()) > plan->repeat || options->rate > 0) {
+      return fail(absl::InvalidArgumentError(
+          "--nodes > 1 runs closed loop at one setting: give no --rate, --burst_period_us, "
+          "--duration, --rate_sweep, --sweep_procs or --sweep_capacity with it"));
+    }
+  }
   const std::string trace_path = absl::GetFlag(FLAGS_trace);
   const std::string profile_dir = absl::GetFlag(FLAGS_profile);
   if (!profile_dir.empty()) {
@@ -604,7 +625,8 @@ int RunComparison(int argc, char** argv, const SubjectFactory& make_subject) {
         profile_dir.empty() ? ""
                             : absl::StrFormat("%s/%s-%d-", profile_dir, subject->workloads[0].name, step);
     absl::StatusOr<std::vector<DesignResult>> results = CompareOnce(
-        *subject, *cases, point, trace_path.empty() ? nullptr : &traces, profile_prefix, &header);
+        *subject, *cases, point, trace_path.empty() ? nullptr : &traces, profile_prefix, spread,
+        &header);
     if (!results.ok()) return fail(results.status());
     for (const DesignResult& r : *results) failed |= !r.error.empty();
     std::string verdict_text;
@@ -614,6 +636,7 @@ int RunComparison(int argc, char** argv, const SubjectFactory& make_subject) {
       verdict_text = FormatVerdicts(verdicts, header.workload);
       run_verdicts_json.back() = VerdictsJson(verdicts);
     }
+    if (spread != nullptr && spread->active()) verdict_text = spread->Report(*results) + verdict_text;
     std::fputs((FormatTable(header, *results) + verdict_text).c_str(), stdout);
     html_body += FormatHtmlSection(header, *results, verdict_text);
     runs.push_back(*std::move(results));

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,12 +45,35 @@ struct Subject {
 // Called once the flags are parsed.
 using SubjectFactory = std::function<absl::StatusOr<Subject>()>;
 
+// troupe's designs spread over processes, each run beside its local twin
+// (--nodes; node_comparison.h is the comparison binary's). RunComparison calls
+// Begin once the flags are parsed and the subject made, then, if active(), Spread
+// after each local troupe row and Report under each table.
+class ProcessSpread {
+ public:
+  virtual ~ProcessSpread() = default;
+  // May change the subject's defaults (fewer records) and refuse what it cannot
+  // spread (InvalidArgument saying what is allowed). In a process started to hold a
+  // part of the designs it serves until the coordinator ends and returns the
+  // process's exit status; nullopt in the coordinator.
+  virtual absl::StatusOr<std::optional<int>> Begin(Subject* subject) = 0;
+  virtual bool active() const = 0;
+  // The case's design spread over the processes, on `options` (closed loop); nullopt
+  // if it has no spread twin. Plain thread.
+  virtual std::optional<DesignResult> Spread(const ComparisonCase& c, const Subject& subject,
+                                             const DesignOptions& options) = 0;
+  // Text for under the table: what crossing processes cost each design.
+  virtual std::string Report(const std::vector<DesignResult>& results) const = 0;
+};
+
 // The cases of a workload: DesignsFor(workload), all on workload 0.
 Subject SubjectOf(ErasedWorkload workload);
 
 // Parses the flags, runs the comparison, writes the report; returns the exit status
 // (0; 1 if a design failed or a checksum differed; 2 for bad flags or workload).
-int RunComparison(int argc, char** argv, const SubjectFactory& make_subject);
+// With `spread`, also each design spread over processes when it is active().
+int RunComparison(int argc, char** argv, const SubjectFactory& make_subject,
+                  ProcessSpread* spread = nullptr);
 // The same for one user's workload (workload.h's CompareMain): its designs follow
 // from its shape (SubjectOf); an invalid workload exits 2 with what is wrong.
 int RunComparison(int argc, char** argv, ErasedWorkload workload);

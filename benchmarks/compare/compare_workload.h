@@ -45,8 +45,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace troupe::benchmarks {
@@ -135,6 +138,29 @@ inline void FillRecord(int64_t id, Record& r, const WorkloadParams& p) {
   r.cost = CostFactor(id, p);
   r.hash = 0;
   FillPayload(id, r.payload.get(), p.size);
+}
+
+// A record as bytes, to cross processes (the designs spread over processes,
+// node_comparison.h): id, key, cost and hash (8 bytes each, the host's byte order:
+// both ends are this binary on one machine), then the `size`-byte payload.
+inline constexpr std::size_t kRecordHeaderBytes = 32;
+inline void EncodeRecord(const Record& r, std::size_t size, std::string* out) {
+  const uint64_t header[4] = {static_cast<uint64_t>(r.id), r.key, static_cast<uint64_t>(r.cost),
+                              r.hash};
+  out->append(reinterpret_cast<const char*>(header), sizeof(header));
+  out->append(reinterpret_cast<const char*>(r.payload.get()), size);
+}
+// False (and `r` unspecified) unless `bytes` is a record of a `size`-byte payload.
+inline bool DecodeRecord(std::string_view bytes, std::size_t size, Record* r) {
+  if (bytes.size() != kRecordHeaderBytes + size) return false;
+  uint64_t header[4];
+  std::memcpy(header, bytes.data(), sizeof(header));
+  r->id = static_cast<int64_t>(header[0]);
+  r->key = header[1];
+  r->cost = static_cast<int>(header[2]);
+  r->hash = header[3];
+  std::memcpy(r->payload.get(), bytes.data() + kRecordHeaderBytes, size);
+  return true;
 }
 
 inline void Parse(Record& r, const WorkloadParams& p) {

@@ -69,6 +69,9 @@ class Run {
   void Sink(ItemPtr item);
   // Gives an item back without sinking it (a design's own bookkeeping).
   void Recycle(ItemPtr item) { pool_.Put(std::move(item)); }
+  // An item to decode a record into: a design spread over processes recycles what
+  // its source sent away and sinks what comes back (spread_designs.h). Any fiber.
+  ItemPtr Blank() { return pool_.Get(); }
 
   void Start();
   // The shards whose digests the checksum adds; a stateful design makes them before

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace troupe::benchmarks {
 
@@ -56,6 +57,11 @@ struct ErasedWorkload {
   std::function<std::unique_ptr<ErasedStateShard>(int64_t keys, int owner, int owners)>
       make_state;
   bool ordered = false;
+  // A record's state as bytes and back, for the designs spread over processes
+  // (--nodes, node_comparison.h); null: the workload runs in one process only.
+  // encode appends to *out; decode returns false for bytes that are not a record.
+  std::function<void(const void* record, std::string* out)> encode;
+  std::function<bool(absl::string_view bytes, void* record)> decode;
 
   bool has_state() const { return static_cast<bool>(make_state); }
   // True if some stage waits (parks or blocks) rather than only computes.
