@@ -17,6 +17,14 @@ void PendingAsks::Remove(uint64_t id) {
   pending_.erase(id);
 }
 
+bool PendingAsks::SetTargetNode(uint64_t id, uint64_t target_node) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return false;
+  it->second.target_node = target_node;
+  return true;
+}
+
 int PendingAsks::FailNode(uint64_t target_node, const absl::Status& status) {
   std::vector<AskSlot> failed;
   {

@@ -30,7 +30,7 @@ void AppendHeader(const Header& header, std::string* out) {
 bool ParseFrame(absl::string_view frame, Header* header, absl::string_view* payload) {
   if (frame.size() < kHeaderSize || static_cast<uint8_t>(frame[0]) != kWireVersion) return false;
   const uint8_t kind = static_cast<uint8_t>(frame[1]);
-  if (kind < static_cast<uint8_t>(Kind::kTell) || kind > static_cast<uint8_t>(Kind::kBusy)) {
+  if (kind < static_cast<uint8_t>(Kind::kTell) || kind > static_cast<uint8_t>(Kind::kTaken)) {
     return false;
   }
   header->kind = static_cast<Kind>(kind);

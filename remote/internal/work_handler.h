@@ -1,9 +1,10 @@
 // The handler of a pool worker's queue subscription (RemoteNode::ServeWork): on the
 // NATS client's delivery thread, it checks the frame, drops work whose asker's
 // deadline has passed, turns the request away "busy" when the worker is at its
-// bound (WorkerState), and otherwise decodes it and Tells the actor with a Reply
-// that frees the work's place in the bound, publishes the answer, and then marks the
-// work answered.
+// bound (WorkerState), and otherwise decodes it, tells the submitter it took it
+// (kTaken: the submitter then watches this node's heartbeats), and Tells the actor
+// with a Reply that frees the work's place in the bound, publishes the answer, and
+// then marks the work answered.
 #ifndef TROUPE_REMOTE_INTERNAL_WORK_HANDLER_H_
 #define TROUPE_REMOTE_INTERNAL_WORK_HANDLER_H_
 
@@ -45,6 +46,9 @@ Transport::Handler WorkHandler(NodeCore* core, std::shared_ptr<WorkerState> stat
       state->Answered();
       return;
     }
+    // Said before the actor can answer, so the submitter watches this node for the
+    // whole time the work is held here (ahead of the answer: same connection).
+    core->SendTaken(inbound.reply, header.deadline);
     // The work leaves the bound before its answer goes out: a submitter that has
     // the answer may send more at once and must find the room it freed. Leave waits
     // for Answered, after the answer is published.

@@ -10,6 +10,10 @@
 // both, then only the other process's once the local worker leaves, and none once
 // that process is killed (Unavailable).
 //
+// And a worker process killed with SIGKILL while it holds submissions (its actor
+// blocked on the first, the others queued): each fails Unavailable once the
+// submitter declares the worker's node dead, long before its deadline.
+//
 // And at-least-once delivery across a kill -9: a stored host process
 // (TROUPE_REMOTE_STORED_HOST_URL set) publishes a counter at least once, handles
 // the first stored tells and blocks on the next; it is killed with stored
@@ -318,6 +322,60 @@ TEST(RemoteProcessTest, APoolSpreadsWorkOverTwoProcessesAndLosesItsWorkersCleanl
                        .code() == absl::StatusCode::kUnavailable;
           },
           "a submission fails Unavailable once no worker is left"));
+      EXPECT_EQ(pool->stats().in_flight, 0);
+    });
+  }
+  harness.Finish();
+}
+
+TEST(RemoteProcessTest, SubmissionsHeldByAKilledWorkerProcessFailUnavailable) {
+  constexpr int kHeld = 3;  // within the worker's max_outstanding (4)
+  testing::NatsServer server;
+  absl::Status started = server.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  ChildProcess worker_process;
+  ASSERT_TRUE(worker_process.Spawn(kWorkerUrlVariable, server.url()));
+  testing::ActorHarness harness;
+  harness.Start(2);
+  {
+    absl::StatusOr<std::unique_ptr<RemoteNode>> client =
+        RemoteNode::Connect(Options(server.url(), "client"));
+    ASSERT_TRUE(client.ok()) << client.status();
+    harness.RunInFiber([&] {
+      absl::StatusOr<RemotePool<Job, JobResult>> pool = (*client)->Pool<Job, JobResult>("jobs");
+      ASSERT_TRUE(pool.ok()) << pool.status();
+      int64_t next_id = 0;
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] { return pool->Submit(remote_testing::MakeJob(++next_id), absl::Seconds(30)).ok(); },
+          "the worker process does a job"));
+      EXPECT_EQ((*client)->stats().submissions_taken, 1u);
+      // (Submissions before the worker process joined failed Unavailable: no worker.)
+      const uint64_t failed_before = pool->stats().failed;
+      // Held by the worker process: the first blocks its actor for good, the others
+      // wait in its mailbox. Their 40 s deadline only bounds a broken test (the
+      // test's own timeout is 60 s): they must fail when the worker's node is
+      // declared dead (2 s of silence).
+      std::vector<JoinHandle> submitters;
+      for (int i = 0; i < kHeld; ++i) {
+        const int64_t id = ++next_id;
+        submitters.push_back(harness.runtime().Spawn([&pool, id] {
+          absl::StatusOr<JobResult> result =
+              pool->Submit(remote_testing::MakeJob(id, /*block=*/true), absl::Seconds(40));
+          EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable) << result.status();
+        }));
+      }
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] { return (*client)->stats().submissions_taken == 1 + kHeld; },
+          "the worker process takes the blocking jobs"));
+      const absl::Time killed = absl::Now();
+      worker_process.Kill();
+      for (JoinHandle& submitter : submitters) ASSERT_TRUE(submitter.Join().ok());
+      // A figure for the report, not an assertion (detection: 2 s + up to 100 ms).
+      std::printf("the held submissions failed %s after the kill\n",
+                  absl::FormatDuration(absl::Now() - killed).c_str());
+      EXPECT_EQ((*client)->stats().nodes_declared_dead, 1u);
+      EXPECT_EQ((*client)->stats().asks_failed_by_node_death, static_cast<uint64_t>(kHeld));
+      EXPECT_EQ(pool->stats().failed - failed_before, static_cast<uint64_t>(kHeld));
       EXPECT_EQ(pool->stats().in_flight, 0);
     });
   }
