@@ -129,8 +129,9 @@ struct RemoteStats {
   // Asks failed Unavailable because their node was declared dead (pool
   // submissions included, once a worker took them).
   uint64_t asks_failed_by_node_death = 0;
-  // Pool submissions from this node that a worker said it took: from then on the
-  // death of the worker's node fails them (remote_pool.h).
+  // Pool submissions from this node that a worker said it took while they waited
+  // for its answer: from then on the death of the worker's node fails them
+  // (remote_pool.h). (A notice that comes after the answer is not counted.)
   uint64_t submissions_taken = 0;
   // At-least-once Tells sent from this node: stored (the stream acknowledged them),
   // failed (Unavailable, DeadlineExceeded, ResourceExhausted...), and of those

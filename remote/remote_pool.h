@@ -37,7 +37,7 @@
 // answer), or Unavailable when the node of the worker that took it dies.
 //
 // A worker's death: a worker says "taken" to the submitter as it takes a
-// submission, and from then on the submitter watches the worker's node by its
+// submission (a small message beside the answer), and from then on the submitter watches the worker's node by its
 // heartbeats (RemoteNodeOptions::failure_detection), as it does for a remote
 // actor it asks. When that node is declared dead (a kill -9, a hung process, a
 // network partition) or leaves, the submissions it holds fail Unavailable within

@@ -30,11 +30,11 @@
 // dead each tracked node silent for failure_detection: its pending asks fail
 // Unavailable, its monitors fire. A node that speaks again is alive again.
 // A submission to a worker pool has no node when it is sent (the server picks the
-// worker); the worker that takes it says so at once (kTaken, to the ask's reply
-// subject, ahead of the answer on the same connection, so in order), and from
-// then on the submission is an ask to that worker's node (OnTaken). A submission
-// routed to a worker that dies before it takes it gets no kTaken: it ends at its
-// deadline.
+// worker); the worker that takes it says so once it has handed it to its actor
+// (kTaken, to the ask's reply subject), and from then on the submission is an ask
+// to that worker's node (OnTaken). A notice that comes after the answer finds no
+// pending ask and is ignored. A submission routed to a worker that dies before
+// it takes it (or just before the notice) gets no kTaken: it ends at its deadline.
 // Rejected: NATS's own connect/disconnect advisories, which need the system
 // account, and would say nothing about a node that is connected but hung.
 #include "troupe/remote/internal/node_core.h"

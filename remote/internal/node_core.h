@@ -106,8 +106,8 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
                  const absl::Status& status);
   // A pool worker's "busy" answer (kBusy), if `reply_subject` is not empty.
   void SendBusy(absl::string_view reply_subject, std::optional<absl::Time> deadline);
-  // A pool worker's notice that it took the request (kTaken), sent before the
-  // request reaches its actor: the submitter watches this node from then on.
+  // A pool worker's notice that it took the request (kTaken): the submitter
+  // watches this node from then on.
   void SendTaken(absl::string_view reply_subject, std::optional<absl::Time> deadline);
 
   // ---- Serving a worker pool. ----

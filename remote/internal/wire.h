@@ -36,8 +36,8 @@ enum class Kind : uint8_t {
   kExit = 6,   // a published actor stopped: its exit reason (AppendStatus)
   kBusy = 7,   // an answer: the pool worker is at its bound of outstanding work; the
                // request was not taken (no payload), so the asker may send it elsewhere
-  kTaken = 8,  // not an answer yet: the pool worker took the request (no payload); the
-               // answer follows. The asker watches the sender's node from then on.
+  kTaken = 8,  // not an answer: the pool worker took the request (no payload); the
+               // asker watches the sender's node until the answer comes.
 };
 
 struct Header {

@@ -46,9 +46,6 @@ Transport::Handler WorkHandler(NodeCore* core, std::shared_ptr<WorkerState> stat
       state->Answered();
       return;
     }
-    // Said before the actor can answer, so the submitter watches this node for the
-    // whole time the work is held here (ahead of the answer: same connection).
-    core->SendTaken(inbound.reply, header.deadline);
     // The work leaves the bound before its answer goes out: a submitter that has
     // the answer may send more at once and must find the room it freed. Leave waits
     // for Answered, after the answer is published.
@@ -58,6 +55,10 @@ Transport::Handler WorkHandler(NodeCore* core, std::shared_ptr<WorkerState> stat
     // Aborted (and marks the work answered).
     CountTold(*core, actor.Tell(make_message(std::move(message), std::move(reply)),
                                 RequestContext(header)));
+    // Said after the Tell, off the answer's path: the submitter watches this node
+    // from then on. An actor fast enough to answer first makes the notice late,
+    // and the submitter ignores it (the ask is no longer pending).
+    core->SendTaken(inbound.reply, header.deadline);
   };
 }
 

@@ -52,11 +52,10 @@ absl::Status NatsCluster::Start(absl::Duration ready_bound) {
   }
   const absl::Time give_up = absl::Now() + ready_bound;
   std::string why;
-  while (!RoutesUp(&why)) {
+  while (!Ready(&why)) {
     if (absl::Now() > give_up) {
       return absl::DeadlineExceededError(absl::StrCat(
-          "the cluster's routes were not up within ", absl::FormatDuration(ready_bound), ": ",
-          why));
+          "the cluster was not ready within ", absl::FormatDuration(ready_bound), ": ", why));
     }
     // Polling the servers' state: nothing to wait on but the endpoint itself.
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -64,20 +63,32 @@ absl::Status NatsCluster::Start(absl::Duration ready_bound) {
   return absl::OkStatus();
 }
 
-bool NatsCluster::RoutesUp(std::string* why) const {
+void NatsCluster::EnableJetStream() {
+  jetstream_ = true;
+  for (auto& server : servers_) server->EnableJetStream();
+}
+
+bool NatsCluster::Ready(std::string* why) const {
   for (int i = 0; i < size(); ++i) {
-    absl::StatusOr<std::string> routez = servers_[i]->Monitor("/routez");
-    if (!routez.ok()) {
-      *why = absl::StrCat("server ", i, ": ", routez.status().ToString());
-      return false;
-    }
-    const int routes = JsonInt(*routez, "num_routes");
+    const int routes = MonitoredCount(i, "/routez", "num_routes");
     if (routes != size() - 1) {
       *why = absl::StrCat("server ", i, " has ", routes, " routes of ", size() - 1);
       return false;
     }
+    if (!jetstream_) continue;
+    absl::StatusOr<std::string> jsz = servers_[i]->Monitor("/jsz");
+    if (!jsz.ok() || jsz->find("\"leader\":") == std::string::npos) {
+      *why = absl::StrCat("server ", i, " knows no JetStream meta leader yet");
+      return false;
+    }
   }
   return true;
+}
+
+int NatsCluster::MonitoredCount(int index, const std::string& path,
+                                const std::string& field) const {
+  absl::StatusOr<std::string> body = servers_.at(index)->Monitor(path);
+  return body.ok() ? JsonInt(*body, field) : -1;
 }
 
 std::string NatsCluster::Urls() const { return UrlsExcept(-1); }

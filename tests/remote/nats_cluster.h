@@ -6,7 +6,8 @@
 // a subscription made on one server is routed to the rest from then on. (The
 // interest itself still travels asynchronously: a test that subscribes on one
 // server and publishes on another waits for the first message to cross.) Kill
-// ends one server at once (SIGKILL) to test failover; the others keep running.
+// ends one server at once (SIGKILL) to test failover; the others keep running;
+// server(i).Start() brings it back on its ports (and its JetStream store).
 #ifndef TROUPE_TESTS_REMOTE_NATS_CLUSTER_H_
 #define TROUPE_TESTS_REMOTE_NATS_CLUSTER_H_
 
@@ -25,6 +26,11 @@ class NatsCluster {
   // `servers` in [2, 9].
   explicit NatsCluster(int servers = 3);
 
+  // Before Start: every server with JetStream (each its own store). Start then
+  // also waits until the servers have elected a JetStream meta leader, so streams
+  // can be made. A stream has one replica unless made with more: it lives on one
+  // server, and is unavailable while that server is down.
+  void EnableJetStream();
   absl::Status Start(absl::Duration ready_bound = absl::Seconds(30));
   // Kills server `index` (SIGKILL), as a crash would.
   void Kill(int index) { servers_.at(index)->Kill(); }
@@ -39,13 +45,17 @@ class NatsCluster {
   // The running server that the client connection named `connection_name`
   // (RemoteNodeOptions::node_name) is connected to now, by its /connz; -1 if none.
   int ServerOf(const std::string& connection_name) const;
+  // The integer `field` of server `index`'s monitoring endpoint `path` (e.g.
+  // "/jsz", "streams"), or -1 if it cannot be read.
+  int MonitoredCount(int index, const std::string& path, const std::string& field) const;
 
  private:
-  // Whether every running server counts `size() - 1` routes; `why` says what
-  // is missing when not.
-  bool RoutesUp(std::string* why) const;
+  // Whether every server counts `size() - 1` routes (and, with JetStream, knows
+  // its meta leader); `why` says what is missing when not.
+  bool Ready(std::string* why) const;
 
   std::vector<std::unique_ptr<NatsServer>> servers_;
+  bool jetstream_ = false;
 };
 
 }  // namespace troupe::testing

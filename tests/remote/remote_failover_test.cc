@@ -256,5 +256,122 @@ TEST_F(RemoteFailoverTest, HostWhoseServerDiesFailsOverAndIsNotDeclaredDead) {
   });
 }
 
+// The cluster with JetStream: an at-least-once actor's stream has one replica, on
+// one of the three servers.
+class RemoteFailoverStoredTest : public RemoteFailoverTest {
+ protected:
+  RemoteFailoverStoredTest() { cluster_.EnableJetStream(); }
+
+  // Publishes a counter at least once as "ledger" on the host; returns the server
+  // that holds its stream (-1, with a failure, if not exactly one does).
+  int PublishLedger() {
+    ActorRef<CounterMessage> counter = harness_.system().Spawn<remote_testing::Counter>(
+        {.name = "ledger"}, gate_, std::make_shared<remote_testing::CounterProbe>());
+    absl::Status published = host_->Publish<Command, Total>(
+        "ledger", counter,
+        [](Command command, Reply<Total> reply) {
+          return remote_testing::RemoteCommand{std::move(command), std::move(reply)};
+        },
+        {.delivery = Delivery::kAtLeastOnce, .ack_wait = absl::Seconds(1)});
+    EXPECT_TRUE(published.ok()) << published;
+    std::vector<int> holders;
+    for (int i = 0; i < cluster_.size(); ++i) {
+      if (cluster_.MonitoredCount(i, "/jsz", "streams") == 1) holders.push_back(i);
+    }
+    EXPECT_EQ(holders.size(), 1u) << "servers holding the ledger's stream";
+    return holders.size() == 1 ? holders[0] : -1;
+  }
+
+  // The ledger's refs from the asker: at least once (for Tells) and at most once
+  // (for asking its total), once its subscription has crossed to the asker's server.
+  RemoteRef<Command, Total> LookUp(Delivery delivery, absl::Duration store_timeout) {
+    absl::StatusOr<RemoteRef<Command, Total>> found;
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          found = asker_->Lookup<Command, Total>(
+              "ledger", {.delivery = delivery, .store_timeout = store_timeout});
+          return found.ok();
+        },
+        "the asker finds the ledger across the route"));
+    return found.ok() ? *found : RemoteRef<Command, Total>();
+  }
+
+  // Waits until the ledger has handled `count` messages; its total then.
+  absl::StatusOr<Total> AwaitHandled(const RemoteRef<Command, Total>& direct, int64_t count) {
+    absl::StatusOr<Total> total;
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          total = direct.Ask(remote_testing::Ping(), absl::Seconds(10));
+          return total.ok() && total->handled() >= count;
+        },
+        "the ledger handles every stored message"));
+    return total;
+  }
+};
+
+TEST_F(RemoteFailoverStoredTest, StoredTellsAcrossTheDeathOfANodesServerAreHandledOnceEach) {
+  constexpr int kTells = 40;
+  harness_.RunInFiber([&] {
+    const int stream_server = PublishLedger();
+    ASSERT_GE(stream_server, 0);
+    // The server to kill: a node's, not the stream's.
+    const bool asker_fails_over = asker_server_ != stream_server;
+    const int killed = asker_fails_over ? asker_server_ : host_server_;
+    RemoteNode& failing_over = asker_fails_over ? *asker_ : *host_;
+    RemoteRef<Command, Total> stored = LookUp(Delivery::kAtLeastOnce, absl::Seconds(10));
+    RemoteRef<Command, Total> direct = LookUp(Delivery::kAtMostOnce, absl::Seconds(10));
+    ASSERT_TRUE(stored && direct);
+    for (int i = 1; i <= kTells; ++i) {
+      if (i == kTells / 2) cluster_.Kill(killed);
+      TellStatus told = stored.Tell(remote_testing::Add(i, 1, i - 1));
+      ASSERT_TRUE(told.ok()) << "tell " << i << ": " << told;
+    }
+    ASSERT_TRUE(WaitUntil([&] { return failing_over.stats().reconnects == 1; },
+                          failing_over.name() + " fails over"));
+    absl::StatusOr<Total> total = AwaitHandled(direct, kTells);
+    ASSERT_TRUE(total.ok()) << total.status();
+    EXPECT_EQ(total->handled(), kTells) << "each stored tell handled once";
+    EXPECT_EQ(total->total(), kTells * (kTells + 1) / 2);
+    EXPECT_EQ(asker_->stats().stored_tells, static_cast<uint64_t>(kTells));
+    EXPECT_EQ(asker_->stats().stored_tell_failures, 0u);
+  });
+}
+
+TEST_F(RemoteFailoverStoredTest, StoredTellsFailWhileTheStreamsServerIsDownAndResumeAfter) {
+  harness_.RunInFiber([&] {
+    const int stream_server = PublishLedger();
+    ASSERT_GE(stream_server, 0);
+    RemoteRef<Command, Total> stored = LookUp(Delivery::kAtLeastOnce, absl::Seconds(10));
+    RemoteRef<Command, Total> impatient = LookUp(Delivery::kAtLeastOnce, absl::Seconds(2));
+    RemoteRef<Command, Total> direct = LookUp(Delivery::kAtMostOnce, absl::Seconds(10));
+    ASSERT_TRUE(stored && impatient && direct);
+    TellStatus told = stored.Tell(remote_testing::Add(1));
+    ASSERT_TRUE(told.ok()) << told;
+    cluster_.Kill(stream_server);
+    // One replica: nothing stores the message while its server is down. The tell
+    // fails with a status (counted), within its store_timeout.
+    told = impatient.Tell(remote_testing::Add(2));
+    EXPECT_TRUE(told.code() == absl::StatusCode::kUnavailable ||
+                told.code() == absl::StatusCode::kDeadlineExceeded)
+        << told;
+    EXPECT_EQ(asker_->stats().stored_tell_failures, 1u);
+    absl::Status restarted = cluster_.server(stream_server).Start();
+    ASSERT_TRUE(restarted.ok()) << restarted;
+    // Unavailable until the stream's interest has crossed the routes again: not
+    // stored, so tried again; any other answer ends the wait.
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          told = stored.Tell(remote_testing::Add(4));
+          return told.code() != absl::StatusCode::kUnavailable;
+        },
+        "the stream's server is back"));
+    ASSERT_TRUE(told.ok()) << told;
+    absl::StatusOr<Total> total = AwaitHandled(direct, 2);
+    ASSERT_TRUE(total.ok()) << total.status();
+    EXPECT_EQ(total->handled(), 2) << "the tells before and after, once each";
+    EXPECT_EQ(total->total(), 1 + 4) << "not the one that failed";
+  });
+}
+
 }  // namespace
 }  // namespace troupe
