@@ -389,7 +389,8 @@ void NodeCore::OnTaken(uint64_t ask, uint64_t worker_node) {
 }
 
 void NodeCore::SendTaken(absl::string_view reply_subject, std::optional<absl::Time> deadline) {
-  SendReply(std::string(reply_subject), deadline, HeaderOnlyFrame(Kind::kTaken, id_));
+  if (deadline && absl::Now() >= *deadline) return;  // the submitter gave up: nobody to tell
+  (void)transport_->Publish(std::string(reply_subject), HeaderOnlyFrame(Kind::kTaken, id_));
 }
 
 void NodeCore::SendReply(const std::string& reply_subject, std::optional<absl::Time> deadline,

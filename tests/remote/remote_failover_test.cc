@@ -5,6 +5,11 @@
 // flight ends, with its answer or a clear status, never hanging; the asks made
 // after the failover are answered; what was in flight is counted in RemoteStats;
 // and the silence of the failover is not taken for the other node's death.
+//
+// And at-least-once Tells on a cluster with JetStream, whose actor's stream has
+// one replica on one server: across the death of a node's server (not the
+// stream's) every Tell is stored and handled once; while the stream's own server
+// is down a Tell fails with a status, and once it is back Tells are stored again.
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
