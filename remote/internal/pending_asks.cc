@@ -38,7 +38,12 @@ int PendingAsks::FailNode(uint64_t target_node, const absl::Status& status) {
       }
     }
   }
-  for (AskSlot& slot : failed) (void)slot.TrySend(AskAnswer(status));  // room for one answer
+  // Each asker gets a status of its own: copies of one would share its reference-
+  // counted representation across the askers' threads, whose count Debian's
+  // prebuilt abseil changes where TSan cannot see it (a false race).
+  for (AskSlot& slot : failed) {
+    (void)slot.TrySend(AskAnswer(absl::Status(status.code(), status.message())));  // room for one
+  }
   return static_cast<int>(failed.size());
 }
 
