@@ -132,7 +132,13 @@ struct RemoteStats {
   uint64_t dropped_by_full_buffer = 0;
   uint64_t full_buffer_episodes = 0;
   uint64_t nodes_declared_dead = 0;
+  // Asks failed Unavailable because their node was declared dead (pool
+  // submissions included, once a worker took them).
   uint64_t asks_failed_by_node_death = 0;
+  // Pool submissions from this node that a worker said it took while they waited
+  // for its answer: from then on the death of the worker's node fails them
+  // (remote_pool.h). (A notice that comes after the answer is not counted.)
+  uint64_t submissions_taken = 0;
   // At-least-once Tells sent from this node: stored (the stream acknowledged them),
   // failed (Unavailable, DeadlineExceeded, ResourceExhausted...), and of those
   // failures, refused by a full stream (ResourceExhausted).

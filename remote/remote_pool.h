@@ -34,8 +34,21 @@
 // deadline overtaking a retry counts: every answer before it was "busy"), or the
 // context's error (DeadlineExceeded when the answer did not come in time; the
 // worker then drops the request if it has not started it, and sends no late
-// answer). Delivery is at most once: a worker process that dies with work taken
-// leaves those submissions to their deadlines — give Submit a deadline.
+// answer), or Unavailable when the node of the worker that took it dies.
+//
+// A worker's death: a worker tells the submitter "taken" once its actor has a
+// submission (a small message beside the answer), and from then on the
+// submitter watches the worker's node by its heartbeats
+// (RemoteNodeOptions::failure_detection), as it does for a remote actor it asks.
+// When that node is declared dead (a kill -9, a hung process, a network
+// partition) or leaves, the submissions it holds fail Unavailable within
+// failure_detection + heartbeat_interval, not at their deadlines. They are not
+// sent to another worker: the dead one may have started or finished the work
+// (delivery is at most once; resubmitting is the caller's choice, for work that
+// is safe to do twice). Counted in RemoteStats (submissions_taken,
+// asks_failed_by_node_death). Still left to the deadline: a submission the server
+// had routed to the worker's connection when it died, before the worker took it
+// and said so — give Submit a deadline.
 #ifndef TROUPE_REMOTE_REMOTE_POOL_H_
 #define TROUPE_REMOTE_REMOTE_POOL_H_
 

@@ -29,6 +29,12 @@
 // (TrackNode). The heartbeat thread publishes this node's heartbeat and declares
 // dead each tracked node silent for failure_detection: its pending asks fail
 // Unavailable, its monitors fire. A node that speaks again is alive again.
+// A submission to a worker pool has no node when it is sent (the server picks the
+// worker); the worker that takes it says so once it has handed it to its actor
+// (kTaken, to the ask's reply subject), and from then on the submission is an ask
+// to that worker's node (OnTaken). A notice that comes after the answer finds no
+// pending ask and is ignored. A submission routed to a worker that dies before
+// it takes it (or just before the notice) gets no kTaken: it ends at its deadline.
 // Rejected: NATS's own connect/disconnect advisories, which need the system
 // account, and would say nothing about a node that is connected but hung.
 #include "troupe/remote/internal/node_core.h"
@@ -222,6 +228,7 @@ RemoteStats NodeCore::Stats() const {
   stats.asks_pending_at_disconnect = get(counters_.asks_pending_at_disconnect);
   stats.nodes_declared_dead = get(counters_.nodes_declared_dead);
   stats.asks_failed_by_node_death = get(counters_.asks_failed_by_node_death);
+  stats.submissions_taken = get(counters_.submissions_taken);
   stats.stored_tells = get(counters_.stored_tells);
   stats.stored_tell_failures = get(counters_.stored_tell_failures);
   stats.stored_tells_refused_full = get(counters_.stored_tells_refused_full);
@@ -341,8 +348,12 @@ void NodeCore::OnReply(const Inbound& inbound) {
     absl::string_view payload;
     if (!ParseFrame(inbound.data, &header, &payload) ||
         (header.kind != Kind::kReply && header.kind != Kind::kError &&
-         header.kind != Kind::kBusy)) {
+         header.kind != Kind::kBusy && header.kind != Kind::kTaken)) {
       counters_.Count(counters_.rejected);
+      return;
+    }
+    if (header.kind == Kind::kTaken) {
+      OnTaken(ask, header.sender);
       return;
     }
     if (header.kind == Kind::kReply) {
@@ -371,6 +382,27 @@ void NodeCore::SendCancel(const std::string& subject, const std::string& ask_rep
   }
 }
 
+void NodeCore::OnTaken(uint64_t ask, uint64_t worker_node) {
+  // Its answer came first, or its asker gave up: nothing to watch.
+  if (!pending_.SetTargetNode(ask, worker_node)) return;
+  counters_.Count(counters_.submissions_taken);
+  TrackNode(worker_node);
+  // Declared dead already (before SetTargetNode, so its FailNode missed this ask):
+  // fail it here. DeclareDead marks the node dead before FailNode scans, so either
+  // that scan finds the target set above or this check finds the mark.
+  if (!IsDead(worker_node)) return;
+  const bool failed = pending_.Answer(ask, [&](const std::string& target) -> AskAnswer {
+    return absl::UnavailableError(absl::StrFormat(
+        "%s: the node %016x of the worker that took it is declared dead", target, worker_node));
+  });
+  if (failed) counters_.Count(counters_.asks_failed_by_node_death);
+}
+
+void NodeCore::SendTaken(absl::string_view reply_subject, std::optional<absl::Time> deadline) {
+  if (deadline && absl::Now() >= *deadline) return;  // the submitter gave up: nobody to tell
+  (void)transport_->Publish(std::string(reply_subject), HeaderOnlyFrame(Kind::kTaken, id_));
+}
+
 void NodeCore::SendReply(const std::string& reply_subject, std::optional<absl::Time> deadline,
                          absl::string_view frame) {
   if (deadline && absl::Now() >= *deadline) {
@@ -391,9 +423,7 @@ void NodeCore::SendError(absl::string_view reply_subject, std::optional<absl::Ti
 
 void NodeCore::SendBusy(absl::string_view reply_subject, std::optional<absl::Time> deadline) {
   if (reply_subject.empty()) return;
-  std::string frame;
-  AppendHeader(Header{Kind::kBusy, std::nullopt, id_}, &frame);
-  SendReply(std::string(reply_subject), deadline, frame);
+  SendReply(std::string(reply_subject), deadline, HeaderOnlyFrame(Kind::kBusy, id_));
 }
 
 absl::StatusOr<Transport::SubscriptionId> NodeCore::AddWorker(const std::string& pool,
@@ -588,6 +618,9 @@ void NodeCore::FireMonitor(uint64_t monitor_id, const absl::Status& reason) {
 }
 
 void NodeCore::TrackNode(uint64_t node) {
+  // This node does not hear its own heartbeats (OnHeartbeat skips them): watching
+  // itself would declare itself dead.
+  if (node == id_) return;
   std::lock_guard<std::mutex> lock(mutex_);
   last_heard_.try_emplace(node, absl::Now());
 }

@@ -44,7 +44,8 @@ struct NodeCounters {
       orphan_replies{0}, asks_pending_at_disconnect{0}, nodes_declared_dead{0},
       asks_failed_by_node_death{0}, stored_tells{0}, stored_tell_failures{0},
       stored_tells_refused_full{0}, stored_tells_resent{0}, stored_handled{0},
-      stored_duplicates_dropped{0}, stored_not_handled{0}, cancels_sent{0}, asks_cancelled{0};
+      stored_duplicates_dropped{0}, stored_not_handled{0}, submissions_taken{0}, cancels_sent{0},
+      asks_cancelled{0};
   void Count(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 };
 
@@ -117,6 +118,9 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
                  const absl::Status& status);
   // A pool worker's "busy" answer (kBusy), if `reply_subject` is not empty.
   void SendBusy(absl::string_view reply_subject, std::optional<absl::Time> deadline);
+  // A pool worker's notice that it took the request (kTaken): the submitter
+  // watches this node from then on.
+  void SendTaken(absl::string_view reply_subject, std::optional<absl::Time> deadline);
 
   // ---- Serving a worker pool. ----
   // Joins the queue group of `pool` with `handler`; `on_complete` runs once after
@@ -182,6 +186,8 @@ class NodeCore : public std::enable_shared_from_this<NodeCore> {
   explicit NodeCore(RemoteNodeOptions options);
   void OnReply(const Inbound& inbound);
   void OnHeartbeat(const Inbound& inbound);
+  // A worker on `worker_node` took the pool submission `ask`.
+  void OnTaken(uint64_t ask, uint64_t worker_node);
   void HeartbeatLoop();
   void DeclareDead(uint64_t node, const absl::Status& reason);
   void FireMonitor(uint64_t monitor_id, const absl::Status& reason);

@@ -17,6 +17,14 @@ void PendingAsks::Remove(uint64_t id) {
   pending_.erase(id);
 }
 
+bool PendingAsks::SetTargetNode(uint64_t id, uint64_t target_node) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return false;
+  it->second.target_node = target_node;
+  return true;
+}
+
 int PendingAsks::FailNode(uint64_t target_node, const absl::Status& status) {
   std::vector<AskSlot> failed;
   {
@@ -30,7 +38,12 @@ int PendingAsks::FailNode(uint64_t target_node, const absl::Status& status) {
       }
     }
   }
-  for (AskSlot& slot : failed) (void)slot.TrySend(AskAnswer(status));  // room for one answer
+  // Each asker gets a status of its own: copies of one would share its reference-
+  // counted representation across the askers' threads, whose count Debian's
+  // prebuilt abseil changes where TSan cannot see it (a false race).
+  for (AskSlot& slot : failed) {
+    (void)slot.TrySend(AskAnswer(absl::Status(status.code(), status.message())));  // room for one
+  }
   return static_cast<int>(failed.size());
 }
 

@@ -5,7 +5,8 @@
 // TrySends the answer (which wakes the fiber through the scheduler; it never
 // blocks the delivery thread: the slot has room for exactly that one answer). An
 // ask whose context ended first removes its own entry, and a reply that finds no
-// entry is counted as orphaned.
+// entry is counted as orphaned. An ask to a pool has no target node until a
+// worker says it took it (SetTargetNode); node death fails it from then on.
 #ifndef TROUPE_REMOTE_INTERNAL_PENDING_ASKS_H_
 #define TROUPE_REMOTE_INTERNAL_PENDING_ASKS_H_
 
@@ -46,6 +47,9 @@ class PendingAsks {
     (void)entry.slot.TrySend(make_answer(entry.target));  // room for this one answer
     return true;
   }
+  // Any thread. The ask is now hosted by node `target_node` (a pool worker's node
+  // took it: FailNode fails it from now on); false if no such ask is pending.
+  bool SetTargetNode(uint64_t id, uint64_t target_node);
   // Any thread. Fails every ask to node `target_node` with `status`; returns how many.
   int FailNode(uint64_t target_node, const absl::Status& status);
   std::size_t size() const;

@@ -31,8 +31,11 @@
 #include <nats/nats.h>
 
 #include <utility>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "troupe/scheduler/internal/fatal.h"
 #include "troupe/scheduler/log.h"
 
@@ -99,7 +102,17 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
   transport->pending_bytes_limit_ = options.pending_bytes_limit;
   natsOptions* nats_options = nullptr;
   natsStatus status = natsOptions_Create(&nats_options);
-  if (status == NATS_OK) status = natsOptions_SetURL(nats_options, options.url.c_str());
+  // The client takes one URL, or a list of servers to fail over to: a cluster's
+  // comma-separated list goes in as that list.
+  std::vector<std::string> urls;
+  for (absl::string_view url : absl::StrSplit(options.url, ',', absl::SkipWhitespace())) {
+    urls.emplace_back(absl::StripAsciiWhitespace(url));
+  }
+  std::vector<const char*> servers;
+  for (const std::string& url : urls) servers.push_back(url.c_str());
+  if (status == NATS_OK) {
+    status = natsOptions_SetServers(nats_options, servers.data(), static_cast<int>(servers.size()));
+  }
   if (status == NATS_OK) status = natsOptions_SetName(nats_options, options.connection_name.c_str());
   if (status == NATS_OK) status = natsOptions_SetTimeout(nats_options, Millis(options.connect_timeout));
   if (status == NATS_OK) status = natsOptions_SetMaxReconnect(nats_options, options.max_reconnects);

@@ -49,7 +49,7 @@ struct Inbound {
 };
 
 struct TransportOptions {
-  std::string url;
+  std::string url;  // a server's, or a comma-separated list of a cluster's
   std::string connection_name;
   absl::Duration connect_timeout;
   absl::Duration reconnect_wait;

@@ -36,11 +36,13 @@ enum class Kind : uint8_t {
   kExit = 6,   // a published actor stopped: its exit reason (AppendStatus)
   kBusy = 7,   // an answer: the pool worker is at its bound of outstanding work; the
                // request was not taken (no payload), so the asker may send it elsewhere
-  kCancel = 8,  // to an actor: the asker gave up on the ask whose reply subject this
+  kTaken = 8,  // not an answer: the pool worker took the request (no payload); the
+               // asker watches the sender's node until the answer comes.
+  kCancel = 9,  // to an actor: the asker gave up on the ask whose reply subject this
                 // message carries as its own (no payload; inbound_asks.h)
-  kLink = 9,         // to an actor: an actor of the sending node links to it; payload:
+  kLink = 10,        // to an actor: an actor of the sending node links to it; payload:
                      // the link's id (8 bytes), then the linking actor's name
-  kLinkedExit = 10,  // to an actor: the linking actor of link <id> ended; payload: the
+  kLinkedExit = 11,  // to an actor: the linking actor of link <id> ended; payload: the
                      // link's id (8 bytes), then its exit reason (AppendStatus)
 };
 

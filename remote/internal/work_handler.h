@@ -1,9 +1,10 @@
 // The handler of a pool worker's queue subscription (RemoteNode::ServeWork): on the
 // NATS client's delivery thread, it checks the frame, drops work whose asker's
 // deadline has passed, turns the request away "busy" when the worker is at its
-// bound (WorkerState), and otherwise decodes it and Tells the actor with a Reply
-// that frees the work's place in the bound, publishes the answer, and then marks the
-// work answered.
+// bound (WorkerState), and otherwise decodes it, tells the submitter it took it
+// (kTaken: the submitter then watches this node's heartbeats), and Tells the actor
+// with a Reply that frees the work's place in the bound, publishes the answer, and
+// then marks the work answered.
 #ifndef TROUPE_REMOTE_INTERNAL_WORK_HANDLER_H_
 #define TROUPE_REMOTE_INTERNAL_WORK_HANDLER_H_
 
@@ -58,6 +59,10 @@ Transport::Handler WorkHandler(NodeCore* core, std::shared_ptr<WorkerState> stat
     // Aborted (and marks the work answered).
     CountTold(*core, actor.Tell(make_message(std::move(message), std::move(reply)),
                                 RequestContext(header)));
+    // Said after the Tell, off the answer's path: the submitter watches this node
+    // from then on. An actor fast enough to answer first makes the notice late,
+    // and the submitter ignores it (the ask is no longer pending).
+    core->SendTaken(inbound.reply, header.deadline);
   };
 }
 

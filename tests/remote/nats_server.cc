@@ -6,9 +6,11 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <thread>
 #include <vector>
@@ -29,8 +31,9 @@ sockaddr_in Loopback(int port) {
   return address;
 }
 
-// A port the kernel had free a moment ago (bound to 0, then released).
-int FreePort() {
+}  // namespace
+
+int FreeLoopbackPort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address = Loopback(0);
   socklen_t length = sizeof(address);
@@ -42,6 +45,8 @@ int FreePort() {
   close(fd);
   return ntohs(address.sin_port);
 }
+
+namespace {
 
 bool Accepts(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -63,7 +68,7 @@ std::string ServerBinary() {
 
 absl::Status NatsServer::Start(absl::Duration ready_bound) {
   if (pid_ > 0) return absl::FailedPreconditionError("nats-server already running");
-  if (port_ == 0) port_ = FreePort();
+  if (port_ == 0) port_ = FreeLoopbackPort();
   if (port_ == 0) return absl::InternalError("no free loopback port");
   const std::string binary = ServerBinary();
   const std::string port = std::to_string(port_);
@@ -73,6 +78,7 @@ absl::Status NatsServer::Start(absl::Duration ready_bound) {
     args.insert(args.end(), {"-js", "-sd",
                              absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/nats-js-", port_)});
   }
+  if (monitoring_port_ != 0) args.insert(args.end(), {"-m", std::to_string(monitoring_port_)});
   args.insert(args.end(), extra_arguments_.begin(), extra_arguments_.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
@@ -131,6 +137,42 @@ void NatsServer::End(int signal) {
 }
 
 void NatsServer::Stop() { End(SIGTERM); }
+
+absl::StatusOr<std::string> NatsServer::Monitor(const std::string& path) const {
+  if (monitoring_port_ == 0) {
+    return absl::FailedPreconditionError("monitoring is not enabled (EnableMonitoring)");
+  }
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return absl::InternalError(absl::StrCat("socket: errno ", errno));
+  // The server answers at once on loopback; the bound only keeps a hung server
+  // from hanging the test.
+  const timeval bound{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof(bound));
+  sockaddr_in address = Loopback(monitoring_port_);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    close(fd);
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to the monitoring port ", monitoring_port_));
+  }
+  const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\n\r\n");
+  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return absl::UnavailableError("cannot send the monitoring request");
+  }
+  std::string response;
+  char buffer[4096];
+  ssize_t got;
+  while ((got = read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, got);
+  close(fd);
+  if (got < 0) return absl::UnavailableError(absl::StrCat("reading ", path, ": errno ", errno));
+  const std::size_t body = response.find("\r\n\r\n");
+  if (response.rfind("HTTP/1.", 0) != 0 || response.find(" 200 ") == std::string::npos ||
+      body == std::string::npos) {
+    return absl::UnavailableError(absl::StrCat("no 200 answer for ", path, ": ",
+                                               response.substr(0, 80)));
+  }
+  return response.substr(body + 4);
+}
 void NatsServer::Kill() { End(SIGKILL); }
 
 }  // namespace troupe::testing

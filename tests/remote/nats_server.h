@@ -5,6 +5,7 @@
 // accepts connections. Stop (and the destructor) ends it with SIGTERM, then
 // SIGKILL if it has not exited within a bound: no test leaves a server running.
 // Restart stops it and starts a new one on the same port (for reconnects).
+// nats_cluster.h joins several into a cluster.
 #ifndef TROUPE_TESTS_REMOTE_NATS_SERVER_H_
 #define TROUPE_TESTS_REMOTE_NATS_SERVER_H_
 
@@ -14,9 +15,15 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace troupe::testing {
+
+// A loopback port the kernel had free a moment ago (bound to port 0, then
+// released), or 0 if none: for a server's other listeners (a cluster's routes,
+// monitoring), which must be known before it starts.
+int FreeLoopbackPort();
 
 class NatsServer {
  public:
@@ -43,6 +50,13 @@ class NatsServer {
     extra_arguments_.insert(extra_arguments_.end(), arguments.begin(), arguments.end());
   }
 
+  // Before Start: serve the server's monitoring endpoints (-m) on a free loopback
+  // port, kept across Restart.
+  void EnableMonitoring() { monitoring_port_ = FreeLoopbackPort(); }
+  // After EnableMonitoring and Start: the body of the monitoring endpoint `path`
+  // ("/routez", "/varz"), or why there is none. Blocks for a loopback round trip.
+  absl::StatusOr<std::string> Monitor(const std::string& path) const;
+
   int port() const { return port_; }
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
   pid_t pid() const { return pid_; }
@@ -51,6 +65,7 @@ class NatsServer {
   void End(int signal);
   pid_t pid_ = -1;
   int port_ = 0;
+  int monitoring_port_ = 0;  // 0: not enabled
   bool jetstream_ = false;
   std::vector<std::string> extra_arguments_;
 };

@@ -1,8 +1,8 @@
 // RemotePool and RemoteWorker (remote_pool.h): workers on separate nodes (NATS
 // connections in this process) of a nats-server of the test's own; submissions
 // spread over them, a worker at its bound turning work away, a worker leaving
-// with work taken and another joining, no workers at all, and the caller's own
-// bound on submissions in flight.
+// with work taken and another joining, a worker's node closing with work taken,
+// no workers at all, and the caller's own bound on submissions in flight.
 #include "troupe/remote/remote_pool.h"
 
 #include <map>
@@ -249,6 +249,32 @@ TEST_F(RemotePoolTest, ALeavingWorkerAnswersWhatItTookAndAJoiningWorkerGetsTheRe
     const RemotePoolStats stats = pool.stats();
     EXPECT_EQ(stats.completed, static_cast<uint64_t>(kTaken + 20));
     EXPECT_EQ(stats.failed, 0u);
+  });
+}
+
+TEST_F(RemotePoolTest, SubmissionsHeldByAWorkerWhoseNodeClosesFailUnavailable) {
+  constexpr int kHeld = 2;
+  Worker& closing = StartWorker(1, /*max_outstanding=*/4);
+  harness_.RunInFiber([&] {
+    RemotePool<Job, JobResult> pool = MakePool();
+    // Worker 1 takes both: the first blocks its actor, the second waits in its
+    // mailbox. The deadline only bounds a broken test (waiting it out would be
+    // DeadlineExceeded): the node's goodbye must fail them.
+    std::vector<JoinHandle> held;
+    for (int i = 0; i < kHeld; ++i) {
+      held.push_back(harness_.runtime().Spawn([pool, i] {
+        absl::StatusOr<JobResult> result = pool.Submit(MakeJob(i, /*block=*/true),
+                                                       absl::Seconds(60));
+        EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable) << result.status();
+      }));
+    }
+    ASSERT_TRUE(WaitUntil([&] { return client_->stats().submissions_taken == kHeld; },
+                          "worker 1 says it took both jobs"));
+    closing.node.reset();  // says goodbye; what its actor holds is never answered
+    for (JoinHandle& submission : held) ASSERT_TRUE(submission.Join().ok());
+    EXPECT_EQ(client_->stats().asks_failed_by_node_death, static_cast<uint64_t>(kHeld));
+    EXPECT_EQ(pool.stats().failed, static_cast<uint64_t>(kHeld));
+    for (int i = 0; i < kHeld; ++i) ASSERT_EQ(gate_.TrySend(1), ChannelStatus::kOk);
   });
 }
 

@@ -14,6 +14,10 @@
 // process and tells its result to the counter in the host process, round after
 // round, each answer checked.
 //
+// And a worker process killed with SIGKILL while it holds submissions (its actor
+// blocked on the first, the others queued): each fails Unavailable once the
+// submitter declares the worker's node dead, long before its deadline.
+//
 // And at-least-once delivery across a kill -9: a stored host process
 // (TROUPE_REMOTE_STORED_HOST_URL set) publishes a counter at least once, handles
 // the first stored tells and blocks on the next; it is killed with stored
@@ -373,6 +377,61 @@ TEST(RemoteProcessTest, ThreeProcessesExchangeTypedMessagesThroughOneServer) {
         EXPECT_EQ(total->total(), expected_total);
         EXPECT_EQ(total->out_of_order(), 0);
       }
+    });
+  }
+  harness.Finish();
+}
+
+TEST(RemoteProcessTest, SubmissionsHeldByAKilledWorkerProcessFailUnavailable) {
+  constexpr int kHeld = 3;  // within the worker's max_outstanding (4)
+  testing::NatsServer server;
+  absl::Status started = server.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  ChildProcess worker_process;
+  ASSERT_TRUE(worker_process.Spawn(kWorkerUrlVariable, server.url()));
+  testing::ActorHarness harness;
+  harness.Start(2);
+  {
+    absl::StatusOr<std::unique_ptr<RemoteNode>> client =
+        RemoteNode::Connect(Options(server.url(), "client"));
+    ASSERT_TRUE(client.ok()) << client.status();
+    harness.RunInFiber([&] {
+      absl::StatusOr<RemotePool<Job, JobResult>> pool = (*client)->Pool<Job, JobResult>("jobs");
+      ASSERT_TRUE(pool.ok()) << pool.status();
+      int64_t next_id = 0;
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] { return pool->Submit(remote_testing::MakeJob(++next_id), absl::Seconds(30)).ok(); },
+          "the worker process does a job"));
+      // (Submissions before the worker process joined failed Unavailable: no worker.
+      // The "taken" of the one answered counted, or came after its answer and not.)
+      const uint64_t failed_before = pool->stats().failed;
+      const uint64_t taken_before = (*client)->stats().submissions_taken;
+      // Held by the worker process: the first blocks its actor for good, the others
+      // wait in its mailbox. Their 40 s deadline only bounds a broken test (the
+      // test's own timeout is 60 s): they must fail when the worker's node is
+      // declared dead (2 s of silence).
+      std::vector<JoinHandle> submitters;
+      for (int i = 0; i < kHeld; ++i) {
+        const int64_t id = ++next_id;
+        submitters.push_back(harness.runtime().Spawn([&pool, id] {
+          absl::StatusOr<JobResult> result =
+              pool->Submit(remote_testing::MakeJob(id, /*block=*/true), absl::Seconds(40));
+          EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable) << result.status();
+        }));
+      }
+      ASSERT_TRUE(testing::WaitUntil(
+          [&] { return (*client)->stats().submissions_taken == taken_before + kHeld; },
+          "the worker process takes the blocking jobs"));
+      const absl::Time killed = absl::Now();
+      worker_process.Kill();
+      for (JoinHandle& submitter : submitters) ASSERT_TRUE(submitter.Join().ok());
+      // A figure for the report, not an assertion (detection: 2 s + up to 100 ms).
+      std::printf("the held submissions failed %s after the kill\n",
+                  absl::FormatDuration(absl::Now() - killed).c_str());
+      EXPECT_EQ((*client)->stats().nodes_declared_dead, 1u);
+      EXPECT_EQ((*client)->stats().asks_failed_by_node_death, static_cast<uint64_t>(kHeld));
+      EXPECT_EQ(pool->stats().failed - failed_before, static_cast<uint64_t>(kHeld));
+      EXPECT_EQ(pool->stats().in_flight, 0);
     });
   }
   harness.Finish();
