@@ -32,7 +32,9 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "troupe/remote/internal/security.h"
 #include "troupe/scheduler/internal/fatal.h"
 #include "troupe/scheduler/log.h"
 
@@ -49,13 +51,25 @@ struct Transport::SubscriptionState {
 // A slow consumer: the client's buffer for one subscription was full and it began
 // to drop what arrives. Reported once per episode (from the client's thread), so
 // the count of messages comes from the subscription's own tally, here and in
-// DroppedMessages. Other asynchronous errors are the connection's, which the
+// DroppedMessages. A permissions violation: the server refused a publish or a
+// subscription (the user's permissions do not allow the subject; its text names
+// it). Other asynchronous errors are the connection's, which the
 // disconnected/closed callbacks already report.
 struct Transport::ErrorHandler {
-  static void OnError(natsConnection*, natsSubscription* subscription, natsStatus status,
-                      void* closure) {
-    if (status != NATS_SLOW_CONSUMER || subscription == nullptr) return;
+  static void OnError(natsConnection* connection, natsSubscription* subscription,
+                      natsStatus status, void* closure) {
     auto* transport = static_cast<Transport*>(closure);
+    if (status == NATS_NOT_PERMITTED) {
+      transport->counters_.permission_violations.fetch_add(1, std::memory_order_relaxed);
+      const char* text = nullptr;
+      (void)natsConnection_GetLastError(connection, &text);
+      TROUPE_LOG(kWarning,
+                 "remote: nats-server refused a publish or subscription (counted in "
+                 "RemoteStats::permission_violations)",
+                 {{"server", text != nullptr ? text : ""}});
+      return;
+    }
+    if (status != NATS_SLOW_CONSUMER || subscription == nullptr) return;
     transport->counters_.slow_consumer_episodes.fetch_add(1, std::memory_order_relaxed);
     std::string subject;
     {
@@ -123,12 +137,24 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
   if (status == NATS_OK) {
     status = natsOptions_SetSendAsap(nats_options, options.send_immediately);
   }
+  if (status != NATS_OK) {
+    natsOptions_Destroy(nats_options);
+    return ClientError("cannot set up the NATS client's options", status);
+  }
+  if (absl::Status secured = ApplySecurity(options.auth, options.tls, nats_options);
+      !secured.ok()) {
+    natsOptions_Destroy(nats_options);
+    return secured;
+  }
 
-  if (status == NATS_OK) status = natsConnection_Connect(&transport->connection_, nats_options);
+  status = natsConnection_Connect(&transport->connection_, nats_options);
   natsOptions_Destroy(nats_options);
   if (status != NATS_OK) {
     transport->connection_ = nullptr;
-    return ClientError(absl::StrCat("cannot connect to NATS at ", options.url), status);
+    // The client's text for this thread's last error: why the connect failed.
+    const char* text = nats_GetLastError(nullptr);
+    return ConnectError(options.url, options.auth, options.tls, status,
+                        text != nullptr ? text : "");
   }
   return transport;
 }
@@ -241,12 +267,23 @@ absl::StatusOr<Transport::SubscriptionId> Transport::SubscribeState(const std::s
     subscriptions_.emplace(id, state);
   }
   // The server registers the interest when it reads the SUB; the flush's PING/PONG
-  // round trip says it has.
+  // round trip says it has. A SUB the server refuses is answered by an error
+  // before that PONG, which the client has read (and kept as the connection's last
+  // error, naming the subject) by the time the flush returns.
   status = natsConnection_FlushTimeout(connection_, 5000);
   if (status != NATS_OK) {
     hold.unlock();
     Unsubscribe(id);
     return ClientError(absl::StrCat("subscribing to ", subject, ": flush"), status);
+  }
+  const char* text = nullptr;
+  if (natsConnection_GetLastError(connection_, &text) == NATS_NOT_PERMITTED && text != nullptr &&
+      absl::StrContains(text, absl::StrCat("\"", subject, "\""))) {
+    hold.unlock();
+    Unsubscribe(id);
+    return absl::PermissionDeniedError(absl::StrCat(
+        "nats-server refused the subscription to ", subject,
+        ": the user's permissions do not allow it (", text, ")"));
   }
   return id;
 }
