@@ -2,8 +2,8 @@
 //
 // What the client reports, and what it becomes (checked against nats-server 2.9
 // and libnats 3.4 by tests/remote/remote_security_test.cc):
-//   credentials refused or missing   NATS_NOT_PERMITTED, "Authorization Violation"
-//                                    -> Unauthenticated
+//   credentials refused or missing   NATS_CONNECTION_AUTH_FAILED, "Authorization
+//                                    Violation" -> Unauthenticated
 //   server's certificate untrusted,  NATS_SSL_ERROR, "SSL handshake error: ..."
 //   or not for the expected host     -> FailedPrecondition, "TLS ..."
 //   TLS asked for, server offers none NATS_SECURE_CONNECTION_WANTED -> the same
@@ -222,6 +222,7 @@ absl::Status ConnectError(absl::string_view url, const RemoteAuth& auth, const R
   const std::string text = ScrubSecrets(WithoutSourcePosition(client_text), url, auth);
   const std::string why = text.empty() ? natsStatus_GetText(status) : text;
   switch (status) {
+    case NATS_CONNECTION_AUTH_FAILED:
     case NATS_NOT_PERMITTED:
       return absl::UnauthenticatedError(absl::StrCat(
           server, " refused the credentials (", CredentialsOffered(url, auth), "): ", why));

@@ -151,10 +151,13 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
   natsOptions_Destroy(nats_options);
   if (status != NATS_OK) {
     transport->connection_ = nullptr;
-    // The client's text for this thread's last error: why the connect failed.
-    const char* text = nats_GetLastError(nullptr);
-    return ConnectError(options.url, options.auth, options.tls, status,
-                        text != nullptr ? text : "");
+    // This thread's last error is the connect's most specific one: after trying
+    // every server the client answers NATS_NO_SERVER, and the last error says
+    // why the last server failed (NATS_NOT_PERMITTED, NATS_SSL_ERROR...).
+    natsStatus reason = NATS_OK;
+    const char* text = nats_GetLastError(&reason);
+    return ConnectError(options.url, options.auth, options.tls,
+                        reason != NATS_OK ? reason : status, text != nullptr ? text : "");
   }
   return transport;
 }
