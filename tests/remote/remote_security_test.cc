@@ -2,7 +2,8 @@
 // TLS and per-user permissions: the right credentials connect and an Ask works;
 // wrong or missing ones fail Connect Unauthenticated, without the secret in the
 // message; a failed TLS handshake fails it FailedPrecondition, saying TLS; a user
-// allowed only its own system's subjects cannot join another system; and
+// allowed only its own system's subjects cannot join another system, and a publish
+// the server refuses is counted; and
 // contradictory settings are InvalidArgument saying what is allowed.
 //
 // Test data (tests/remote/testdata/, made by the scripts there): a CA, a server
@@ -26,6 +27,7 @@
 #include "troupe/tests/remote/counter_actor.h"
 #include "troupe/tests/remote/nats_server.h"
 #include "troupe/tests/remote/test_messages.pb.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace troupe {
 namespace {
@@ -274,6 +276,28 @@ TEST_F(RemoteSecurityTest, AUserAllowedOneSystemCannotJoinAnother) {
             absl::string_view::npos)
       << intruder;
   EXPECT_EQ(intruder.message().find(kPassword), absl::string_view::npos) << intruder;
+}
+
+TEST_F(RemoteSecurityTest, PublishTheUserMayNotMakeIsCountedNeverSilent) {
+  // "reader" may subscribe to the system's subjects and answer, not ask actors.
+  const std::string config = WriteConfig(
+      "reader.conf",
+      absl::StrCat("authorization { users = [ { user: reader, password: ", kPassword,
+                   ", permissions: { publish: [\"a.reply.>\", \"a.heartbeat.>\"], "
+                   "subscribe: \"a.>\" } } ] }\n"));
+  StartServer({"-c", config});
+  absl::StatusOr<std::unique_ptr<RemoteNode>> reader =
+      Connect(UserPassword("reader", kPassword), {}, "a");
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->stats().permission_violations, 0u);
+  harness_.RunInFiber([&] {
+    // The server drops the probe; the lookup gives up after failure_detection.
+    absl::StatusOr<RemoteRef<Command, Total>> found =
+        (*reader)->Lookup<Command, Total>("counter");
+    EXPECT_FALSE(found.ok());
+  });
+  EXPECT_TRUE(testing::WaitUntil([&] { return (*reader)->stats().permission_violations == 1; },
+                                 "the refused publish is counted"));
 }
 
 TEST(RemoteSecurityOptionsTest, ContradictorySettingsSayWhatIsAllowed) {
