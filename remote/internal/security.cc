@@ -10,7 +10,9 @@
 //   server requires a client         the server closes the connection after the
 //   certificate and has none          handshake: NATS_PROTOCOL_ERROR ("Expected
 //                                    'PONG', got ''") -> the same, when TLS was on
-//   a file the client cannot load    NATS_ERR / NATS_SSL_ERROR at option time
+//   a file the client cannot use     NATS_SSL_ERROR when set (CA, certificate,
+//                                    key), NATS_ERR at connect (seed and
+//                                    credentials files: "no nkey user seed found")
 //                                    -> InvalidArgument
 //   no server reachable              anything else -> Unavailable
 // A server that requires TLS (--tls) makes the client use it even when not asked
@@ -63,8 +65,8 @@ absl::string_view UserInfoSecret(absl::string_view info) {
 absl::Status CheckReadable(absl::string_view field, const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " must name a readable file; cannot read \"",
-                                                   path, "\": ", std::strerror(errno)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " must name a readable file; cannot read \"", path, "\": ", std::strerror(errno)));
   }
   std::fclose(file);
   return absl::OkStatus();
@@ -250,8 +252,11 @@ absl::Status ConnectError(absl::string_view url, const RemoteAuth& auth, const R
       }
       break;
     case NATS_ERR:
-      if (absl::StrContains(why, "error opening file")) {
-        return absl::InvalidArgumentError(absl::StrCat("the NATS client cannot read a file: ", why));
+      // The client reads the seed and credentials files when it connects.
+      if (!auth.nkey_seed_file.empty() || !auth.credentials_file.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            auth.nkey_seed_file.empty() ? "auth.credentials_file" : "auth.nkey_seed_file",
+            ": the NATS client cannot use it: ", why));
       }
       break;
     default:

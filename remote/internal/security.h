@@ -36,8 +36,8 @@ absl::Status ApplySecurity(const RemoteAuth& auth, const RemoteTls& tls, __natsO
 // The status of a failed natsConnection_Connect, from the client's status and its
 // last error text: Unauthenticated when the server refused the credentials (or
 // wanted some and none were given), FailedPrecondition saying TLS when the TLS
-// handshake failed, InvalidArgument for a file the client could not read, else
-// Unavailable (no server reachable).
+// handshake failed, InvalidArgument for a seed or credentials file the client
+// could not use, else Unavailable (no server reachable).
 absl::Status ConnectError(absl::string_view url, const RemoteAuth& auth, const RemoteTls& tls,
                           natsStatus status, absl::string_view client_text);
 

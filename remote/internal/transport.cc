@@ -60,6 +60,7 @@ struct Transport::ErrorHandler {
                       natsStatus status, void* closure) {
     auto* transport = static_cast<Transport*>(closure);
     if (status == NATS_NOT_PERMITTED) {
+      // relaxed: statistics.
       transport->counters_.permission_violations.fetch_add(1, std::memory_order_relaxed);
       const char* text = nullptr;
       (void)natsConnection_GetLastError(connection, &text);
@@ -153,7 +154,7 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
     transport->connection_ = nullptr;
     // This thread's last error is the connect's most specific one: after trying
     // every server the client answers NATS_NO_SERVER, and the last error says
-    // why the last server failed (NATS_NOT_PERMITTED, NATS_SSL_ERROR...).
+    // why the last server failed (NATS_CONNECTION_AUTH_FAILED, NATS_SSL_ERROR...).
     natsStatus reason = NATS_OK;
     const char* text = nats_GetLastError(&reason);
     return ConnectError(options.url, options.auth, options.tls,
@@ -279,9 +280,13 @@ absl::StatusOr<Transport::SubscriptionId> Transport::SubscribeState(const std::s
     Unsubscribe(id);
     return ClientError(absl::StrCat("subscribing to ", subject, ": flush"), status);
   }
-  const char* text = nullptr;
-  if (natsConnection_GetLastError(connection_, &text) == NATS_NOT_PERMITTED && text != nullptr &&
-      absl::StrContains(text, absl::StrCat("\"", subject, "\""))) {
+  // (The last error stays until another replaces it: the subject in its text says
+  // it is this subscription's.)
+  const char* last_error = nullptr;
+  if (natsConnection_GetLastError(connection_, &last_error) == NATS_NOT_PERMITTED &&
+      last_error != nullptr &&
+      absl::StrContains(last_error, absl::StrCat("Subscription to \"", subject, "\""))) {
+    const std::string text = last_error;  // the connection's buffer: copied under the hold
     hold.unlock();
     Unsubscribe(id);
     return absl::PermissionDeniedError(absl::StrCat(

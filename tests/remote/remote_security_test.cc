@@ -193,7 +193,7 @@ TEST_F(RemoteSecurityTest, PasswordInTheUrlIsRedactedFromMessages) {
   EXPECT_EQ(status.message().find(kPassword), absl::string_view::npos) << status;
 }
 
-TEST_F(RemoteSecurityTest, NKeyUserConnectsAndAsksWorkAndNoKeyIsUnauthenticated) {
+TEST_F(RemoteSecurityTest, NKeyUserConnectsAndAsksWorkNoKeyIsUnauthenticatedNoSeedInvalid) {
   const std::string config = WriteConfig(
       "nkey.conf", absl::StrCat("authorization { users = [ { nkey: ", ReadLine("user.pub"),
                                 " } ] }\n"));
@@ -203,6 +203,10 @@ TEST_F(RemoteSecurityTest, NKeyUserConnectsAndAsksWorkAndNoKeyIsUnauthenticated)
   nkey.nkey_seed_file = TestData("user.nk");
   ExpectAskWorks(nkey);
   ExpectRefused({}, {}, absl::StatusCode::kUnauthenticated, {"refused the credentials"});
+  RemoteAuth not_a_seed = nkey;
+  not_a_seed.nkey_seed_file = TestData("user.pub");
+  ExpectRefused(not_a_seed, {}, absl::StatusCode::kInvalidArgument,
+                {"auth.nkey_seed_file: the NATS client cannot use it: no nkey user seed found"});
 }
 
 TEST_F(RemoteSecurityTest, CredentialsFileOfAnOperatorsUserConnectsAndAsksWork) {
@@ -336,6 +340,19 @@ TEST(RemoteSecurityOptionsTest, ContradictorySettingsSayWhatIsAllowed) {
   key_only.key_file = TestData("client.key");
   EXPECT_EQ(connect({}, key_only).message(),
             "tls.cert_file and tls.key_file go together; got key_file only");
+  RemoteTls not_a_ca = TrustingTls();
+  not_a_ca.ca_file = TestData("user.pub");
+  status = connect({}, not_a_ca);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_NE(status.message().find("tls.ca_file: the NATS client cannot use it"),
+            absl::string_view::npos)
+      << status;
+  RemoteTls mismatched_key = TrustingTls();
+  mismatched_key.cert_file = TestData("client.pem");
+  mismatched_key.key_file = TestData("server.key");
+  status = connect({}, mismatched_key);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_NE(status.message().find("Error loading private key"), absl::string_view::npos) << status;
   RemoteTls tls_off;
   tls_off.ca_file = TestData("ca.pem");
   EXPECT_EQ(connect({}, tls_off).message(),
