@@ -299,8 +299,13 @@ TEST_F(RemoteNodeTest, NodeThatLeavesFailsPendingAsksAndTellsMonitors) {
 
 // A raw NATS connection of the test's own, on the test's server.
 std::unique_ptr<remote_internal::Transport> ConnectRaw(const std::string& url) {
-  auto raw = remote_internal::Transport::Connect(
-      {url, "raw", absl::Seconds(2), absl::Milliseconds(100), 0}, nullptr);
+  remote_internal::TransportOptions options;
+  options.url = url;
+  options.connection_name = "raw";
+  options.connect_timeout = absl::Seconds(2);
+  options.reconnect_wait = absl::Milliseconds(100);
+  options.max_reconnects = 0;
+  auto raw = remote_internal::Transport::Connect(options, nullptr);
   EXPECT_TRUE(raw.ok()) << raw.status();
   return raw.ok() ? *std::move(raw) : nullptr;
 }
