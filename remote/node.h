@@ -61,7 +61,10 @@ namespace troupe {
 class RemoteNode {
  public:
   // Any thread. Connects to options.url: InvalidArgument for invalid options
-  // (saying what is allowed), Unavailable when no server answers.
+  // (saying what is allowed), Unavailable when no server answers,
+  // Unauthenticated when the server refuses options.auth, FailedPrecondition
+  // (saying TLS) when the TLS handshake fails, PermissionDenied when the user may
+  // not subscribe to the system's subjects.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RemoteNode>> Connect(
       RemoteNodeOptions options);
   // Says goodbye (the nodes watching this one's actors are told at once), stops

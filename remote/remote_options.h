@@ -9,6 +9,48 @@
 
 namespace troupe {
 
+// How a node proves who it is to nats-server: at most one of the four ways, the
+// one the server's authorization asks for; all empty (the default) for a server
+// without authorization. RemoteNode::Connect says InvalidArgument for two ways at
+// once, a password without a user, half an NKey, or a file it cannot read; a
+// server that refuses the credentials makes Connect fail Unauthenticated. Secrets
+// (token, password, what the files hold) appear in no log line, error message or
+// debug page.
+struct RemoteAuth {
+  // nats-server --auth <token>, or authorization { token: ... }.
+  std::string token;
+  // nats-server --user/--pass, or authorization { users: [{user, password}] }.
+  std::string user;
+  std::string password;
+  // An NKey user (authorization { users: [{nkey: U...}] }): its public key, 56
+  // characters starting with 'U', and a file holding its seed ("SU..."), with which
+  // the client signs the server's challenge; the seed never leaves the process.
+  std::string nkey_public_key;
+  std::string nkey_seed_file;
+  // Decentralized authentication (an operator's JWTs): a credentials file holding
+  // a user JWT and its NKey seed, as `nsc` writes it.
+  std::string credentials_file;
+};
+
+// TLS to nats-server. On when `enabled` or the url says tls://; a server started
+// with --tls also makes the client use it (and then the CA below must trust its
+// certificate). Connect fails FailedPrecondition, its message naming TLS, when the
+// handshake fails: the server's certificate is not trusted or not for
+// `expected_hostname`, the server offers no TLS, or it requires a client
+// certificate that is missing or untrusted.
+struct RemoteTls {
+  bool enabled = false;
+  // PEM file of the CAs trusted to sign the server's certificate; empty: the
+  // system's trust store.
+  std::string ca_file;
+  // For a server that verifies its clients (--tlsverify): this node's certificate
+  // chain and its private key (PEM), both or neither.
+  std::string cert_file;
+  std::string key_file;
+  // The name the server's certificate must hold; empty: the url's host.
+  std::string expected_hostname;
+};
+
 struct RemoteNodeOptions {
   // The NATS server (or a comma-separated list of a cluster's servers).
   std::string url = "nats://127.0.0.1:4222";
@@ -45,6 +87,13 @@ struct RemoteNodeOptions {
   // the flusher batches what a fast sender publishes — more Tells per second from
   // one sender, about a millisecond more per round trip.
   bool send_immediately = true;
+  // Who this node is to the server, and TLS (above). The namespace (`system`) keeps
+  // cooperating systems apart; to keep a system out of another's subjects, give
+  // each its own NATS user allowed only "<system>.>" (and "$JS.API.>" for
+  // JetStream): Connect then fails PermissionDenied for a system whose subjects the
+  // user may not subscribe to (README, "Security").
+  RemoteAuth auth;
+  RemoteTls tls;
 };
 
 // How a remote Tell reaches a published actor.
@@ -126,6 +175,9 @@ struct RemoteStats {
   uint64_t asks_pending_at_disconnect = 0;  // summed over disconnects
   uint64_t published_while_disconnected = 0;
   uint64_t publish_failures = 0;
+  // Publishes and subscriptions the server refused (a user's permissions do not
+  // allow the subject); each is also logged with the server's text.
+  uint64_t permission_violations = 0;
   // Messages the NATS client discarded on arrival because a subscription's buffer
   // was full (see RemoteNodeOptions::pending_messages_limit), and how many times a
   // buffer filled up.

@@ -51,6 +51,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "troupe/remote/internal/jetstream.h"
+#include "troupe/remote/internal/security.h"
 #include "troupe/scheduler/blocking.h"
 #include "troupe/scheduler/internal/fatal.h"
 
@@ -115,7 +116,7 @@ absl::Status ValidateOptions(const RemoteNodeOptions& options) {
         "pending_messages_limit and pending_bytes_limit must be at least 1; got ",
         options.pending_messages_limit, " and ", options.pending_bytes_limit));
   }
-  return absl::OkStatus();
+  return ValidateSecurity(options.url, options.auth, options.tls);
 }
 
 uint64_t NewNodeId() {
@@ -150,7 +151,7 @@ absl::StatusOr<std::shared_ptr<NodeCore>> NodeCore::Connect(RemoteNodeOptions op
       TransportOptions{core->options_.url, core->name_, core->options_.connect_timeout,
                        core->options_.reconnect_wait, core->options_.max_reconnects,
                        core->options_.pending_messages_limit, core->options_.pending_bytes_limit,
-                       core->options_.send_immediately},
+                       core->options_.send_immediately, core->options_.auth, core->options_.tls},
       [raw] {
         raw->counters_.asks_pending_at_disconnect.fetch_add(raw->pending_.size(),
                                                             std::memory_order_relaxed);
@@ -243,6 +244,7 @@ RemoteStats NodeCore::Stats() const {
   stats.reconnects = get(connection.reconnects);
   stats.published_while_disconnected = get(connection.published_while_disconnected);
   stats.publish_failures = get(connection.publish_failures);
+  stats.permission_violations = get(connection.permission_violations);
   stats.dropped_by_full_buffer = transport_->DroppedMessages();
   stats.full_buffer_episodes = get(connection.slow_consumer_episodes);
   return stats;

@@ -34,8 +34,10 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "troupe/remote/internal/security.h"
 #include "troupe/scheduler/internal/fatal.h"
 #include "troupe/scheduler/log.h"
 
@@ -52,13 +54,26 @@ struct Transport::SubscriptionState {
 // A slow consumer: the client's buffer for one subscription was full and it began
 // to drop what arrives. Reported once per episode (from the client's thread), so
 // the count of messages comes from the subscription's own tally, here and in
-// DroppedMessages. Other asynchronous errors are the connection's, which the
+// DroppedMessages. A permissions violation: the server refused a publish or a
+// subscription (the user's permissions do not allow the subject; its text names
+// it). Other asynchronous errors are the connection's, which the
 // disconnected/closed callbacks already report.
 struct Transport::ErrorHandler {
-  static void OnError(natsConnection*, natsSubscription* subscription, natsStatus status,
-                      void* closure) {
-    if (status != NATS_SLOW_CONSUMER || subscription == nullptr) return;
+  static void OnError(natsConnection* connection, natsSubscription* subscription,
+                      natsStatus status, void* closure) {
     auto* transport = static_cast<Transport*>(closure);
+    if (status == NATS_NOT_PERMITTED) {
+      // relaxed: statistics.
+      transport->counters_.permission_violations.fetch_add(1, std::memory_order_relaxed);
+      const char* text = nullptr;
+      (void)natsConnection_GetLastError(connection, &text);
+      TROUPE_LOG(kWarning,
+                 "remote: nats-server refused a publish or subscription (counted in "
+                 "RemoteStats::permission_violations)",
+                 {{"server", text != nullptr ? text : ""}});
+      return;
+    }
+    if (status != NATS_SLOW_CONSUMER || subscription == nullptr) return;
     transport->counters_.slow_consumer_episodes.fetch_add(1, std::memory_order_relaxed);
     std::string subject;
     {
@@ -136,12 +151,27 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
   if (status == NATS_OK) {
     status = natsOptions_SetSendAsap(nats_options, options.send_immediately);
   }
+  if (status != NATS_OK) {
+    natsOptions_Destroy(nats_options);
+    return ClientError("cannot set up the NATS client's options", status);
+  }
+  if (absl::Status secured = ApplySecurity(options.auth, options.tls, nats_options);
+      !secured.ok()) {
+    natsOptions_Destroy(nats_options);
+    return secured;
+  }
 
-  if (status == NATS_OK) status = natsConnection_Connect(&transport->connection_, nats_options);
+  status = natsConnection_Connect(&transport->connection_, nats_options);
   natsOptions_Destroy(nats_options);
   if (status != NATS_OK) {
     transport->connection_ = nullptr;
-    return ClientError(absl::StrCat("cannot connect to NATS at ", options.url), status);
+    // This thread's last error is the connect's most specific one: after trying
+    // every server the client answers NATS_NO_SERVER, and the last error says
+    // why the last server failed (NATS_CONNECTION_AUTH_FAILED, NATS_SSL_ERROR...).
+    natsStatus reason = NATS_OK;
+    const char* text = nats_GetLastError(&reason);
+    return ConnectError(options.url, options.auth, options.tls,
+                        reason != NATS_OK ? reason : status, text != nullptr ? text : "");
   }
   return transport;
 }
@@ -254,12 +284,27 @@ absl::StatusOr<Transport::SubscriptionId> Transport::SubscribeState(const std::s
     subscriptions_.emplace(id, state);
   }
   // The server registers the interest when it reads the SUB; the flush's PING/PONG
-  // round trip says it has.
+  // round trip says it has. A SUB the server refuses is answered by an error
+  // before that PONG, which the client has read (and kept as the connection's last
+  // error, naming the subject) by the time the flush returns.
   status = natsConnection_FlushTimeout(connection_, 5000);
   if (status != NATS_OK) {
     hold.unlock();
     Unsubscribe(id);
     return ClientError(absl::StrCat("subscribing to ", subject, ": flush"), status);
+  }
+  // (The last error stays until another replaces it: the subject in its text says
+  // it is this subscription's.)
+  const char* last_error = nullptr;
+  if (natsConnection_GetLastError(connection_, &last_error) == NATS_NOT_PERMITTED &&
+      last_error != nullptr &&
+      absl::StrContains(last_error, absl::StrCat("Subscription to \"", subject, "\""))) {
+    const std::string text = last_error;  // the connection's buffer: copied under the hold
+    hold.unlock();
+    Unsubscribe(id);
+    return absl::PermissionDeniedError(absl::StrCat(
+        "nats-server refused the subscription to ", subject,
+        ": the user's permissions do not allow it (", text, ")"));
   }
   return id;
 }

@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "troupe/remote/remote_options.h"
 
 struct __natsConnection;
 struct __natsSubscription;
@@ -61,6 +62,9 @@ struct TransportOptions {
   int pending_bytes_limit = 64 << 20;
   // Publish writes to the socket itself instead of leaving it to the flusher.
   bool send_immediately = true;
+  // Validated already (security.h).
+  RemoteAuth auth;
+  RemoteTls tls;
 };
 
 // Counters of the connection's life; any thread reads them (relaxed: statistics).
@@ -71,6 +75,9 @@ struct TransportCounters {
   // and sent on reconnect (or failed at Publish when that buffer was full).
   std::atomic<uint64_t> published_while_disconnected{0};
   std::atomic<uint64_t> publish_failures{0};
+  // Publishes and subscriptions the server refused: the user's permissions do not
+  // allow the subject (one count per refusal the client reports).
+  std::atomic<uint64_t> permission_violations{0};
   // Times the client reported a subscription's buffer full (it then drops what
   // arrives until the handler catches up): one report per episode, not per message.
   std::atomic<uint64_t> slow_consumer_episodes{0};
@@ -81,7 +88,9 @@ class Transport {
   using Handler = std::function<void(const Inbound&)>;
   using SubscriptionId = uint64_t;
 
-  // Connects, or the client's error ("no server available", ...) as Unavailable.
+  // Connects, or the client's error as a status (security.h's ConnectError):
+  // Unauthenticated when the server refuses the credentials, FailedPrecondition for
+  // a failed TLS handshake, Unavailable when no server is reachable.
   // `on_disconnect` runs on the client's thread each time the connection drops.
   static absl::StatusOr<std::unique_ptr<Transport>> Connect(const TransportOptions& options,
                                                             std::function<void()> on_disconnect);
@@ -92,6 +101,8 @@ class Transport {
   // Any thread. `handler` runs on the subscription's delivery thread. The
   // subscription is registered with the server when this returns (flushed), so a
   // message published after it, from any connection, reaches the handler.
+  // PermissionDenied if the server refused it (the user may not subscribe to
+  // `subject`).
   absl::StatusOr<SubscriptionId> Subscribe(const std::string& subject, Handler handler);
   // As Subscribe, as one member of the queue group `queue`: the server hands each
   // message on `subject` to one member of the group, picked at random (NATS queue

@@ -1,7 +1,8 @@
 // RemoteNode and RemoteRef across two nodes (two NATS connections in this process)
 // on a nats-server of the test's own: tells and asks, per-sender order, lookups,
 // deadlines and cancellations carried on the wire, exits reported to watchers,
-// monitors and links, a node leaving, rejected payloads, and a server restart.
+// monitors and links, a node leaving, rejected payloads (to an actor and to a node's
+// replies), systems kept apart by their namespaces, and a server restart.
 #include "troupe/remote/node.h"
 
 #include <atomic>
@@ -407,26 +408,47 @@ TEST_F(RemoteNodeTest, NodeThatLeavesFailsPendingAsksAndTellsMonitors) {
   });
 }
 
-TEST_F(RemoteNodeTest, GarbageIsRejectedCountedAndAnswered) {
+// A raw NATS connection of the test's own, on the test's server.
+std::unique_ptr<remote_internal::Transport> ConnectRaw(const std::string& url) {
+  remote_internal::TransportOptions options;
+  options.url = url;
+  options.connection_name = "raw";
+  options.connect_timeout = absl::Seconds(2);
+  options.reconnect_wait = absl::Milliseconds(100);
+  options.max_reconnects = 0;
+  auto raw = remote_internal::Transport::Connect(options, nullptr);
+  EXPECT_TRUE(raw.ok()) << raw.status();
+  return raw.ok() ? *std::move(raw) : nullptr;
+}
+
+std::string Frame(remote_internal::Kind kind, absl::string_view payload) {
+  std::string frame;
+  remote_internal::AppendHeader({kind, std::nullopt, 1}, &frame);
+  frame.append(payload.data(), payload.size());
+  return frame;
+}
+
+TEST_F(RemoteNodeTest, GarbageIsRejectedCountedAndAnsweredAndTheActorGoesOn) {
   RunInFiber([&] {
     PublishCounter("target");
-    auto raw = remote_internal::Transport::Connect(
-        {server_.url(), "raw", absl::Seconds(2), absl::Milliseconds(100), 0}, nullptr);
-    ASSERT_TRUE(raw.ok()) << raw.status();
-    Channel<std::string> answers(4);
-    auto inbox = (*raw)->Subscribe("raw.inbox", [answers](const remote_internal::Inbound& in) {
+    std::unique_ptr<remote_internal::Transport> raw = ConnectRaw(server_.url());
+    ASSERT_NE(raw, nullptr);
+    Channel<std::string> answers(8);
+    auto inbox = raw->Subscribe("raw.inbox", [answers](const remote_internal::Inbound& in) {
       (void)answers.TrySend(std::string(in.data));
     });
     ASSERT_TRUE(inbox.ok());
     const std::string subject = "test.actor.target";
     const std::string reply = "raw.inbox";
-    // Not a frame at all; then a frame whose payload is not a Command.
-    ASSERT_TRUE((*raw)->Publish(subject, "garbage", &reply).ok());
-    std::string frame;
-    remote_internal::AppendHeader({remote_internal::Kind::kAsk, std::nullopt, 1}, &frame);
-    frame += std::string("\xff\xff\xff\xff\x0f", 5);
-    ASSERT_TRUE((*raw)->Publish(subject, frame, &reply).ok());
-    for (int i = 0; i < 2; ++i) {
+    const std::string command = Add(5).SerializeAsString();
+    const std::vector<std::string> hostile = {
+        "garbage",                                                  // not a frame at all
+        Frame(remote_internal::Kind::kAsk, command).substr(0, 10),  // a header cut short
+        Frame(remote_internal::Kind::kAsk, std::string("\xff\xff\xff\xff\x0f", 5)),
+        Frame(remote_internal::Kind::kAsk, command.substr(0, command.size() - 1)),  // cut
+    };
+    for (const std::string& frame : hostile) ASSERT_TRUE(raw->Publish(subject, frame, &reply).ok());
+    for (std::size_t i = 0; i < hostile.size(); ++i) {
       absl::StatusOr<std::string> answer = answers.Recv(Context());
       ASSERT_TRUE(answer.ok());
       remote_internal::Header header;
@@ -435,9 +457,73 @@ TEST_F(RemoteNodeTest, GarbageIsRejectedCountedAndAnswered) {
       EXPECT_EQ(header.kind, remote_internal::Kind::kError);
       EXPECT_EQ(remote_internal::ParseStatus(payload).code(), absl::StatusCode::kInvalidArgument);
     }
-    EXPECT_EQ(host_->stats().rejected, 2u);
+    EXPECT_EQ(host_->stats().rejected, hostile.size());
     EXPECT_EQ(host_->stats().delivered, 0u);
-    (*raw)->Close();
+    // The node and the actor go on: a valid ask after the garbage is answered.
+    absl::StatusOr<Total> total = LookupCounter("target").Ask(Add(5), absl::Seconds(30));
+    ASSERT_TRUE(total.ok()) << total.status();
+    EXPECT_EQ(total->total(), 5);
+    EXPECT_EQ(host_->stats().delivered, 1u);
+    EXPECT_EQ(host_->stats().rejected, hostile.size());
+    raw->Close();
+  });
+}
+
+TEST_F(RemoteNodeTest, GarbageOnAReplySubjectIsRejectedAndTheAskStillAnswered) {
+  RunInFiber([&] {
+    // The raw connection plays the actor "spy": it sees the client's probe, with
+    // the reply subject the client waits on, and answers it with garbage first.
+    std::unique_ptr<remote_internal::Transport> raw = ConnectRaw(server_.url());
+    ASSERT_NE(raw, nullptr);
+    Channel<std::string> probes(1);
+    auto spy = raw->Subscribe("test.actor.spy", [probes](const remote_internal::Inbound& in) {
+      (void)probes.TrySend(std::string(in.reply));
+    });
+    ASSERT_TRUE(spy.ok());
+    JoinHandle lookup = harness_.runtime().Spawn([&] {
+      absl::StatusOr<RemoteRef<Command, Total>> found = client_->Lookup<Command, Total>("spy");
+      EXPECT_TRUE(found.ok()) << found.status();
+    });
+    absl::StatusOr<std::string> reply = probes.Recv(Context());
+    ASSERT_TRUE(reply.ok());
+    std::string answer;
+    remote_internal::AppendUint64(42, &answer);  // the publishing node's id
+    const std::vector<std::string> hostile = {
+        "garbage",
+        Frame(remote_internal::Kind::kReply, answer).substr(0, 7),  // a header cut short
+        Frame(remote_internal::Kind::kTell, answer),                // not an answer's kind
+    };
+    for (const std::string& frame : hostile) ASSERT_TRUE(raw->Publish(*reply, frame).ok());
+    // A reply subject of this node's whose last token is not an ask's number.
+    const std::string not_an_ask = reply->substr(0, reply->rfind('.') + 1) + "x";
+    ASSERT_TRUE(raw->Publish(not_an_ask, Frame(remote_internal::Kind::kReply, answer)).ok());
+    ASSERT_TRUE(raw->Publish(*reply, Frame(remote_internal::Kind::kReply, answer)).ok());
+    ASSERT_TRUE(lookup.Join().ok());
+    EXPECT_EQ(client_->stats().rejected, hostile.size() + 1);
+    EXPECT_EQ(client_->stats().answers_received, 1u);
+    raw->Close();
+  });
+}
+
+TEST_F(RemoteNodeTest, SystemsOnOneServerDoNotSeeEachOthersActors) {
+  std::unique_ptr<RemoteNode> other =
+      remote_testing::ConnectTestNode(server_.url(), "other", "other-system");
+  ASSERT_NE(other, nullptr);
+  RunInFiber([&] {
+    PublishCounter("shared-name");
+    absl::StatusOr<RemoteRef<Command, Total>> found = other->Lookup<Command, Total>("shared-name");
+    EXPECT_EQ(found.status().code(), absl::StatusCode::kNotFound) << found.status();
+    EXPECT_NE(found.status().message().find("in system \"other\""), absl::string_view::npos)
+        << found.status();
+    // The name is free in the other system.
+    ActorRef<CounterMessage> second =
+        harness_.system().Spawn<Counter>({.name = "second"}, gate_, probe_);
+    absl::Status published = other->Publish<Command, Total>(
+        "shared-name", second,
+        [](Command command, Reply<Total> reply) { return RemoteCommand{std::move(command),
+                                                                       std::move(reply)}; });
+    EXPECT_TRUE(published.ok()) << published;
+    EXPECT_EQ(host_->stats().rejected, 0u);
   });
 }
 
