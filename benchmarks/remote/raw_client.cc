@@ -1,5 +1,6 @@
 #include "troupe/benchmarks/remote/raw_client.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -35,16 +36,35 @@ RawPair::RawPair(const std::string& url, const std::string& subject, bool send_a
   responder_ = Connect(url, send_asap);
   if (natsConnection_Subscribe(&subscription_, responder_, subject_.c_str(), &OnMessage, this) !=
           NATS_OK ||
+      natsSubscription_SetOnCompleteCB(subscription_, &OnComplete, this) != NATS_OK ||
       natsConnection_Flush(responder_) != NATS_OK) {
     Die("cannot subscribe to " + subject_);
   }
 }
 
+RawPair::~RawPair() {
+  if (!closed_) Close();
+}
+
 void RawPair::Close() {
-  natsSubscription_Unsubscribe(subscription_);
+  closed_ = true;
+  if (natsSubscription_Unsubscribe(subscription_) != NATS_OK) Die("cannot unsubscribe");
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!completed_cv_.wait_for(lock, std::chrono::seconds(10), [&] { return completed_; })) {
+      Die("the subscription's delivery thread did not finish within 10 s");
+    }
+  }
   natsSubscription_Destroy(subscription_);
   natsConnection_Destroy(requester_);
   natsConnection_Destroy(responder_);
+}
+
+void RawPair::OnComplete(void* closure) {
+  auto* pair = static_cast<RawPair*>(closure);
+  std::lock_guard<std::mutex> lock(pair->mutex_);
+  pair->completed_ = true;
+  pair->completed_cv_.notify_one();  // under the lock: Close may free the pair at once
 }
 
 void RawPair::OnMessage(natsConnection* connection, natsSubscription*, natsMsg* message,

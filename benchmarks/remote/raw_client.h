@@ -12,7 +12,9 @@
 #include <nats/nats.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 namespace troupe::remote_bench {
@@ -23,8 +25,13 @@ class RawPair {
   // `send_asap`, as troupe's nodes are by default) and subscribes the responder to
   // `subject`. Exits the process with a message if the server does not take them.
   RawPair(const std::string& url, const std::string& subject, bool send_asap);
-  // Unsubscribes and closes both connections. The subscription's delivery thread
-  // may still hold `this` for a moment after: a RawPair lives as long as the process.
+  // Closes it (Close) if it is not closed yet.
+  ~RawPair();
+  RawPair(const RawPair&) = delete;
+  RawPair& operator=(const RawPair&) = delete;
+  // Unsubscribes, waits until the subscription's delivery thread has left the
+  // message handler for good (the client's completion callback; exits with a
+  // message after 10 s), and closes both connections. Once only.
   void Close();
 
   // One request and its answer; false if no answer came within 10 s.
@@ -40,6 +47,7 @@ class RawPair {
  private:
   static void OnMessage(natsConnection* connection, natsSubscription*, natsMsg* message,
                         void* closure);
+  static void OnComplete(void* closure);
   natsConnection* requester_ = nullptr;
   natsConnection* responder_ = nullptr;
   natsSubscription* subscription_ = nullptr;
@@ -47,6 +55,11 @@ class RawPair {
   // the delivery thread wrote.
   std::atomic<int64_t> counted_{0};
   std::string subject_;
+  // Set by OnComplete, on the delivery thread, under the mutex; waited for by Close.
+  std::mutex mutex_;
+  std::condition_variable completed_cv_;
+  bool completed_ = false;
+  bool closed_ = false;  // by Close, on its caller's thread
 };
 
 }  // namespace troupe::remote_bench

@@ -51,9 +51,9 @@ namespace {
 struct Shared {
   RemoteFixture fixture;
   // The C client's pair of connections, with its default flusher and in "send
-  // ASAP" mode; left to the process's exit (RawPair::Close).
-  RawPair* raw = nullptr;
-  RawPair* raw_asap = nullptr;
+  // ASAP" mode.
+  RawPair raw{fixture.url(), "raw.bench", /*send_asap=*/false};
+  RawPair raw_asap{fixture.url(), "raw.asap", /*send_asap=*/true};
   RemoteWorker worker;  // "server" serving the pool "server-pool" too
 };
 Shared* shared = nullptr;
@@ -142,11 +142,11 @@ void RawRequestReply(benchmark::State& state, RawPair& pair) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_RawRequestReply(benchmark::State& state) { RawRequestReply(state, *shared->raw); }
-void BM_RawRequestReplyAsap(benchmark::State& state) { RawRequestReply(state, *shared->raw_asap); }
+void BM_RawRequestReply(benchmark::State& state) { RawRequestReply(state, shared->raw); }
+void BM_RawRequestReplyAsap(benchmark::State& state) { RawRequestReply(state, shared->raw_asap); }
 
 void BM_RawPublish(benchmark::State& state) {
-  RawPair& pair = *shared->raw;
+  RawPair& pair = shared->raw;
   const std::string bytes = MakeWork(1).SerializeAsString();
   const int64_t accounted_before = pair.counted() + pair.dropped();
   for (auto _ : state) {
@@ -198,8 +198,6 @@ BENCHMARK(BM_Decode);
 
 void SetUp() {
   shared = new Shared();
-  shared->raw = new RawPair(shared->fixture.url(), "raw.bench", /*send_asap=*/false);
-  shared->raw_asap = new RawPair(shared->fixture.url(), "raw.asap", /*send_asap=*/true);
   absl::StatusOr<RemoteWorker> worker = shared->fixture.host().ServeWork<Work, Done>(
       "server-pool", shared->fixture.server_actor(), &MakeRequest, {.max_outstanding = 64});
   if (!worker.ok()) Die("serve work", worker.status().ToString());
@@ -207,10 +205,8 @@ void SetUp() {
 }
 
 void TearDown() {
-  shared->raw->Close();
-  shared->raw_asap->Close();
   if (absl::Status left = shared->worker.Leave(); !left.ok()) Die("leave", left.ToString());
-  delete shared;  // stops the nodes, the runtime and the server
+  delete shared;  // closes the C client's pairs; stops the nodes, the runtime and the server
 }
 
 }  // namespace

@@ -144,8 +144,8 @@ RemoteRow TimeFanIn(const char* benchmark, const char* runtime, int senders, int
 RemoteRuns::RemoteRuns(RemoteFixture& fixture)
     : fixture_(fixture),
       batching_node_(fixture.ConnectNode(/*send_immediately=*/false)),
-      raw_asap_(new RawPair(fixture.url(), "raw.pingpong", /*send_asap=*/true)),
-      raw_batched_(new RawPair(fixture.url(), "raw.fanin", /*send_asap=*/false)),
+      raw_asap_(fixture.url(), "raw.pingpong", /*send_asap=*/true),
+      raw_batched_(fixture.url(), "raw.fanin", /*send_asap=*/false),
       pongs_(std::make_unique<Arrivals>()) {
   Publish(fixture.client(), "stored-pong",
           fixture.system().Spawn<Pong>({.name = "stored-pong"}, pongs_.get()));
@@ -155,10 +155,7 @@ RemoteRuns::RemoteRuns(RemoteFixture& fixture)
           fixture.system().Spawn<Relay>({.name = "stored-ping"}, std::move(pong)));
 }
 
-RemoteRuns::~RemoteRuns() {
-  raw_asap_->Close();
-  raw_batched_->Close();
-}
+RemoteRuns::~RemoteRuns() = default;
 
 RemoteRow RemoteRuns::TroupePingPong(int64_t round_trips) {
   const RemoteRef<Work, Done> server = fixture_.Lookup("server");
@@ -171,7 +168,7 @@ RemoteRow RemoteRuns::TroupePingPong(int64_t round_trips) {
 RemoteRow RemoteRuns::RawPingPong(int64_t round_trips) {
   const std::string payload = MakeWork(1).SerializeAsString();
   return TimeRoundTrips("pingpong", "nats.c", round_trips, [&](int64_t) {
-    if (!raw_asap_->Request(payload)) Die("request", "no reply within 10 s");
+    if (!raw_asap_.Request(payload)) Die("request", "no reply within 10 s");
   });
 }
 
@@ -192,9 +189,9 @@ RemoteRow RemoteRuns::RawFanIn(int senders, int64_t messages_per_sender) {
   return TimeFanIn(
       "fanin", "nats.c", senders, messages_per_sender,
       [&](int64_t) {
-        if (!raw_batched_->Publish(payload)) Die("publish", "refused by the client");
+        if (!raw_batched_.Publish(payload)) Die("publish", "refused by the client");
       },
-      [&] { return raw_batched_->counted(); }, [&] { return raw_batched_->dropped(); });
+      [&] { return raw_batched_.counted(); }, [&] { return raw_batched_.dropped(); });
 }
 
 RemoteRow RemoteRuns::TroupePingPongAtLeastOnce(int64_t round_trips) {

@@ -45,7 +45,7 @@ class RemoteRuns {
   // Publishes the at-least-once ping-pong's two actors and opens the C client's
   // connections and the batching node on `fixture`'s server.
   explicit RemoteRuns(RemoteFixture& fixture);
-  ~RemoteRuns();
+  ~RemoteRuns();  // for Arrivals, complete only in remote_runs.cc
   RemoteRuns(const RemoteRuns&) = delete;
   RemoteRuns& operator=(const RemoteRuns&) = delete;
 
@@ -59,9 +59,11 @@ class RemoteRuns {
  private:
   RemoteFixture& fixture_;
   std::unique_ptr<RemoteNode> batching_node_;  // send_immediately = false
-  RawPair* raw_asap_;     // left to the process's exit (RawPair::Close)
-  RawPair* raw_batched_;  // likewise
-  std::unique_ptr<Arrivals> pongs_;  // what "stored-pong" has handled
+  RawPair raw_asap_;
+  RawPair raw_batched_;
+  // What "stored-pong" has handled. Every message it gets is waited for before a
+  // run returns, so none reaches it after this is gone.
+  std::unique_ptr<Arrivals> pongs_;
 };
 
 }  // namespace troupe::remote_bench
