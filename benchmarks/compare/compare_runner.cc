@@ -34,6 +34,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "troupe/benchmarks/common/command_output.h"
 #include "troupe/benchmarks/compare/compare_report.h"
 #include "troupe/benchmarks/compare/compare_summary.h"
 #include "troupe/benchmarks/compare/compare_verdict.h"
@@ -200,21 +201,13 @@ DesignResult RunPeer(const std::string& binary, const std::string& runtime,
   DesignResult result;
   result.design = design;
   result.runtime = runtime;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    result.error = "cannot start " + binary;
+  absl::StatusOr<std::string> output = CommandOutput(command);
+  if (!output.ok()) {
+    result.error = absl::StrCat("the ", runtime, " program failed: ", output.status().message());
     return result;
   }
-  std::string output;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-  const int status = pclose(pipe);
-  if (status != 0) {
-    result.error = absl::StrCat("the ", runtime, " program failed (status ", status, ")");
-    return result;
-  }
-  if (!ParseResultJson(output, &result)) {
-    result.error = absl::StrCat("unreadable ", runtime, " output: ", output);
+  if (!ParseResultJson(*output, &result)) {
+    result.error = absl::StrCat("unreadable ", runtime, " output: ", *output);
   }
   return result;
 }

@@ -12,12 +12,6 @@
 
 namespace troupe::benchmarks {
 
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 namespace {
 
 std::string MedianAndRange(const std::vector<double>& values, const char* format) {

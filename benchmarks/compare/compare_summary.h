@@ -16,15 +16,12 @@
 #include <string>
 #include <vector>
 
+#include "troupe/benchmarks/common/median.h"
 #include "troupe/benchmarks/compare/compare_designs.h"
 
 namespace troupe::benchmarks {
 
 inline constexpr double kFarFactor = 2.0;
-
-// The median of `values` (not empty): the middle one, or the mean of the two middle
-// ones.
-double Median(std::vector<double> values);
 
 // One element per run, each the rows CompareOnce returned.
 std::string FormatRepeatSummary(const std::vector<std::vector<DesignResult>>& runs);

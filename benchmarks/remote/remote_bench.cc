@@ -31,109 +31,46 @@
 //
 //   bazel run -c opt //benchmarks/remote:remote_bench -- --benchmark_repetitions=5
 //   (BM_PoolSubmit against BM_RemoteAsk: --benchmark_filter='RemoteAsk|PoolSubmit')
-#include <nats/nats.h>
-
-#include <atomic>
-#include <cstdio>
-#include <cstdlib>
+//
+// The issue's rows (ping-pong and fan-in, with latency percentiles, beside the C
+// client and CAF) are remote_main.cc's: `bazel run -c opt //benchmarks:remote`.
+// Both set up through remote_fixture.h and raw_client.h.
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
-#include <thread>
-#include <variant>
 
 #include "benchmark/benchmark.h"
-#include "troupe/actors/actor.h"
-#include "troupe/actors/actor_system.h"
-#include "troupe/actors/reply.h"
-#include "troupe/benchmarks/remote/bench_messages.pb.h"
+#include "troupe/benchmarks/remote/raw_client.h"
+#include "troupe/benchmarks/remote/remote_fixture.h"
 #include "troupe/remote/internal/wire.h"
-#include "troupe/remote/node.h"
-#include "troupe/scheduler/runtime.h"
-#include "troupe/tests/remote/nats_server.h"
 
-namespace troupe::benchmarks {
+namespace troupe::remote_bench {
 namespace {
 
-using remote_bench::Done;
-using remote_bench::Work;
-
-struct RawPair;
 struct Shared {
-  RawPair* raw = nullptr;       // the C client's pair of connections
-  RawPair* raw_asap = nullptr;  // the same in "send ASAP" mode
-  testing::NatsServer server;
-  std::unique_ptr<Runtime> runtime;
-  std::unique_ptr<ActorSystem> system;
-  std::unique_ptr<RemoteNode> host;
-  std::unique_ptr<RemoteNode> client;
-  RemoteWorker worker;  // the server actor, serving the pool "server-pool" too
-  std::atomic<int64_t> counted{0};  // by the counting actor; polled by BM_RemoteTell
-  // By the actor published at least once; polled by BM_RemoteTellAtLeastOnce.
-  std::atomic<int64_t> stored_counted{0};
+  RemoteFixture fixture;
+  // The C client's pair of connections, with its default flusher and in "send
+  // ASAP" mode.
+  RawPair raw{fixture.url(), "raw.bench", /*send_asap=*/false};
+  RawPair raw_asap{fixture.url(), "raw.asap", /*send_asap=*/true};
+  RemoteWorker worker;  // "server" serving the pool "server-pool" too
 };
 Shared* shared = nullptr;
 
-[[noreturn]] void Die(const char* what, const std::string& why) {
-  std::fprintf(stderr, "remote_bench: %s: %s\n", what, why.c_str());
-  std::exit(1);
-}
-
-struct Request {
-  Work work;
-  Reply<Done> reply;
-};
-using ServerMessage = std::variant<Request>;
-
-// Answers each Work with its id; counts every message.
-class Server : public Actor<ServerMessage> {
- public:
-  explicit Server(std::atomic<int64_t>* counted) : counted_(counted) {}
-  void Receive(ServerMessage& message) override {
-    Request& request = std::get<Request>(message);
-    const int64_t count = counted_->fetch_add(1, std::memory_order_relaxed) + 1;  // a counter
-    Done done;
-    done.set_id(request.work.id());
-    done.set_count(count);
-    request.reply.Send(std::move(done));
-  }
-
- private:
-  std::atomic<int64_t>* counted_;
-};
-
-Work MakeWork(int64_t id) {
-  Work work;
-  work.set_id(id);
-  work.set_value(id * 7);
-  work.set_tag("bench");
-  return work;
-}
-
-// Until `accounted()` reaches `target`; bounded so a lost message fails loudly.
-template <typename Accounted>
-void WaitAccounted(Accounted accounted, int64_t target) {
-  const absl::Time give_up = absl::Now() + absl::Seconds(60);
-  while (accounted() < target) {
-    if (absl::Now() > give_up) Die("wait", "the receiver did not account for every message");
-    std::this_thread::yield();
-  }
-}
-
-int64_t HostDropped() { return static_cast<int64_t>(shared->host->stats().dropped_by_full_buffer); }
-
 void BM_RemoteAsk(benchmark::State& state) {
-  absl::StatusOr<RemoteRef<Work, Done>> server = shared->client->Lookup<Work, Done>("server");
-  if (!server.ok()) Die("lookup", server.status().ToString());
+  const RemoteRef<Work, Done> server = shared->fixture.Lookup("server");
   int64_t id = 0;
   for (auto _ : state) {
-    absl::StatusOr<Done> done = server->Ask(MakeWork(++id), absl::Seconds(10));
+    absl::StatusOr<Done> done = server.Ask(MakeWork(++id), absl::Seconds(10));
     if (!done.ok() || done->id() != id) Die("ask", done.status().ToString());
   }
   state.SetItemsProcessed(state.iterations());
 }
 
 void BM_PoolSubmit(benchmark::State& state) {
-  absl::StatusOr<RemotePool<Work, Done>> pool = shared->client->Pool<Work, Done>("server-pool");
+  absl::StatusOr<RemotePool<Work, Done>> pool =
+      shared->fixture.client().Pool<Work, Done>("server-pool");
   if (!pool.ok()) Die("pool", pool.status().ToString());
   int64_t id = 0;
   for (auto _ : state) {
@@ -145,50 +82,47 @@ void BM_PoolSubmit(benchmark::State& state) {
 }
 
 void BM_RemoteTell(benchmark::State& state) {
-  absl::StatusOr<RemoteRef<Work, Done>> server = shared->client->Lookup<Work, Done>("server");
-  if (!server.ok()) Die("lookup", server.status().ToString());
-  const int64_t counted_before = shared->counted.load(std::memory_order_relaxed);
-  const int64_t dropped_before = HostDropped();
+  RemoteFixture& fixture = shared->fixture;
+  const RemoteRef<Work, Done> server = fixture.Lookup("server");
+  const int64_t counted_before = fixture.counted();
+  const int64_t dropped_before = fixture.host_dropped();
   const Work work = MakeWork(1);
   for (auto _ : state) {
-    if (!server->Tell(work).ok()) Die("tell", "not sent");
+    if (!server.Tell(work).ok()) Die("tell", "not sent");
   }
   const int64_t sent = static_cast<int64_t>(state.iterations());
   WaitAccounted(
       [&] {
-        return shared->counted.load(std::memory_order_relaxed) - counted_before +
-               HostDropped() - dropped_before;
+        return fixture.counted() - counted_before + fixture.host_dropped() - dropped_before;
       },
       sent);
-  const int64_t dropped = HostDropped() - dropped_before;
+  const int64_t dropped = fixture.host_dropped() - dropped_before;
   state.SetItemsProcessed(sent - dropped);
   state.counters["dropped"] = benchmark::Counter(static_cast<double>(dropped) / sent);
 }
 
 void BM_RemoteTellAtLeastOnce(benchmark::State& state) {
-  absl::StatusOr<RemoteRef<Work, Done>> server = shared->client->Lookup<Work, Done>(
-      "stored-server", {.delivery = Delivery::kAtLeastOnce});
-  if (!server.ok()) Die("lookup", server.status().ToString());
-  const int64_t counted_before = shared->stored_counted.load(std::memory_order_relaxed);
-  const uint64_t duplicates_before = shared->host->stats().stored_duplicates_dropped;
+  RemoteFixture& fixture = shared->fixture;
+  const RemoteRef<Work, Done> server = fixture.Lookup("stored-server", Delivery::kAtLeastOnce);
+  const int64_t counted_before = fixture.stored_counted();
+  const uint64_t duplicates_before = fixture.host().stats().stored_duplicates_dropped;
   const Work work = MakeWork(1);
   for (auto _ : state) {
-    if (TellStatus stored = server->Tell(work); !stored.ok()) Die("tell", stored.ToString());
+    if (TellStatus stored = server.Tell(work); !stored.ok()) Die("tell", stored.ToString());
   }
   const int64_t sent = static_cast<int64_t>(state.iterations());
-  WaitAccounted(
-      [&] { return shared->stored_counted.load(std::memory_order_relaxed) - counted_before; },
-      sent);
-  if (shared->stored_counted.load(std::memory_order_relaxed) - counted_before != sent) {
+  WaitAccounted([&] { return fixture.stored_counted() - counted_before; }, sent);
+  if (fixture.stored_counted() - counted_before != sent) {
     Die("tell", "a stored message was handled twice");
   }
   state.SetItemsProcessed(sent);
   state.counters["duplicates_dropped"] = benchmark::Counter(
-      static_cast<double>(shared->host->stats().stored_duplicates_dropped - duplicates_before));
+      static_cast<double>(fixture.host().stats().stored_duplicates_dropped - duplicates_before));
 }
 
 void BM_RemoteChannelSendRecv(benchmark::State& state) {
-  absl::StatusOr<RemoteChannel<Work>> channel = shared->client->OpenChannel<Work>("bench");
+  absl::StatusOr<RemoteChannel<Work>> channel =
+      shared->fixture.client().OpenChannel<Work>("bench");
   if (!channel.ok()) Die("channel", channel.status().ToString());
   const Work work = MakeWork(1);
   for (auto _ : state) {
@@ -200,72 +134,10 @@ void BM_RemoteChannelSendRecv(benchmark::State& state) {
 }
 
 // ---- The C client alone. ----
-struct RawPair {
-  natsConnection* requester = nullptr;
-  natsConnection* responder = nullptr;
-  natsSubscription* subscription = nullptr;
-  std::atomic<int64_t> counted{0};
-  std::string subject;  // each pair its own
-};
-
-void OnRawRequest(natsConnection* connection, natsSubscription*, natsMsg* message, void* closure) {
-  auto* pair = static_cast<RawPair*>(closure);
-  pair->counted.fetch_add(1, std::memory_order_relaxed);  // a counter
-  if (natsMsg_GetReply(message) != nullptr) {
-    Done done;
-    done.set_id(1);
-    std::string bytes = done.SerializeAsString();
-    natsConnection_Publish(connection, natsMsg_GetReply(message), bytes.data(),
-                           static_cast<int>(bytes.size()));
-  }
-  natsMsg_Destroy(message);
-}
-
-natsConnection* ConnectRaw(bool send_asap) {
-  natsOptions* options = nullptr;
-  natsConnection* connection = nullptr;
-  const std::string url = shared->server.url();
-  if (natsOptions_Create(&options) != NATS_OK ||
-      natsOptions_SetURL(options, url.c_str()) != NATS_OK ||
-      natsOptions_SetSendAsap(options, send_asap) != NATS_OK ||
-      natsConnection_Connect(&connection, options) != NATS_OK) {
-    Die("raw", "cannot connect");
-  }
-  natsOptions_Destroy(options);
-  return connection;
-}
-
-RawPair* OpenRawPair(bool send_asap) {
-  auto* pair = new RawPair();
-  pair->subject = send_asap ? "raw.asap" : "raw.bench";
-  pair->requester = ConnectRaw(send_asap);
-  pair->responder = ConnectRaw(send_asap);
-  if (natsConnection_Subscribe(&pair->subscription, pair->responder, pair->subject.c_str(), &OnRawRequest,
-                               pair) != NATS_OK ||
-      natsConnection_Flush(pair->responder) != NATS_OK) {
-    Die("raw", "cannot connect or subscribe");
-  }
-  return pair;
-}
-
-// The pair itself is left to the process's exit: the subscription's delivery
-// thread may hold it for a moment after the connections close.
-void CloseRawPair(RawPair* pair) {
-  natsSubscription_Unsubscribe(pair->subscription);
-  natsSubscription_Destroy(pair->subscription);
-  natsConnection_Destroy(pair->requester);
-  natsConnection_Destroy(pair->responder);
-}
-
-void RawRequestReply(benchmark::State& state, RawPair* pair) {
+void RawRequestReply(benchmark::State& state, RawPair& pair) {
   const std::string bytes = MakeWork(1).SerializeAsString();
   for (auto _ : state) {
-    natsMsg* reply = nullptr;
-    if (natsConnection_Request(&reply, pair->requester, pair->subject.c_str(), bytes.data(),
-                               static_cast<int>(bytes.size()), 10000) != NATS_OK) {
-      Die("raw request", "no reply");
-    }
-    natsMsg_Destroy(reply);
+    if (!pair.Request(bytes)) Die("raw request", "no reply");
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -274,20 +146,16 @@ void BM_RawRequestReply(benchmark::State& state) { RawRequestReply(state, shared
 void BM_RawRequestReplyAsap(benchmark::State& state) { RawRequestReply(state, shared->raw_asap); }
 
 void BM_RawPublish(benchmark::State& state) {
-  RawPair* pair = shared->raw;
+  RawPair& pair = shared->raw;
   const std::string bytes = MakeWork(1).SerializeAsString();
-  int64_t sent = pair->counted.load(std::memory_order_relaxed);
+  const int64_t accounted_before = pair.counted() + pair.dropped();
   for (auto _ : state) {
-    if (natsConnection_Publish(pair->requester, pair->subject.c_str(), bytes.data(),
-                               static_cast<int>(bytes.size())) != NATS_OK) {
-      Die("raw publish", "failed");
-    }
-    ++sent;
+    if (!pair.Publish(bytes)) Die("raw publish", "failed");
   }
-  WaitAccounted([&] { return pair->counted.load(std::memory_order_relaxed); }, sent);
+  const int64_t sent = static_cast<int64_t>(state.iterations());
+  WaitAccounted([&] { return pair.counted() + pair.dropped() - accounted_before; }, sent);
   state.SetItemsProcessed(state.iterations());
 }
-
 // ---- Codec: the frame of one Work (header + protobuf). ----
 void BM_Encode(benchmark::State& state) {
   const Work work = MakeWork(42);
@@ -330,63 +198,24 @@ BENCHMARK(BM_Decode);
 
 void SetUp() {
   shared = new Shared();
-  shared->server.EnableJetStream();  // for BM_RemoteChannelSendRecv and at-least-once
-  if (absl::Status started = shared->server.Start(); !started.ok()) {
-    Die("nats-server", started.ToString());
-  }
-  absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create({.procs = 2});
-  if (!runtime.ok()) Die("runtime", runtime.status().ToString());
-  shared->runtime = *std::move(runtime);
-  shared->system = std::make_unique<ActorSystem>(*shared->runtime);
-  RemoteNodeOptions options;
-  options.url = shared->server.url();
-  options.system = "bench";
-  absl::StatusOr<std::unique_ptr<RemoteNode>> host = RemoteNode::Connect(options);
-  absl::StatusOr<std::unique_ptr<RemoteNode>> client = RemoteNode::Connect(options);
-  if (!host.ok() || !client.ok()) Die("connect", "a node could not connect");
-  shared->host = *std::move(host);
-  shared->client = *std::move(client);
-  ActorRef<ServerMessage> server =
-      shared->system->Spawn<Server>({.name = "server"}, &shared->counted);
-  absl::Status published = shared->host->Publish<Work, Done>(
-      "server", server,
-      [](Work work, Reply<Done> reply) { return Request{std::move(work), std::move(reply)}; });
-  if (!published.ok()) Die("publish", published.ToString());
-  ActorRef<ServerMessage> stored_server =
-      shared->system->Spawn<Server>({.name = "stored-server"}, &shared->stored_counted);
-  published = shared->host->Publish<Work, Done>(
-      "stored-server", stored_server,
-      [](Work work, Reply<Done> reply) { return Request{std::move(work), std::move(reply)}; },
-      {.delivery = Delivery::kAtLeastOnce});
-  if (!published.ok()) Die("publish at least once", published.ToString());
-  absl::StatusOr<RemoteWorker> worker = shared->host->ServeWork<Work, Done>(
-      "server-pool", server,
-      [](Work work, Reply<Done> reply) { return Request{std::move(work), std::move(reply)}; },
-      {.max_outstanding = 64});
+  absl::StatusOr<RemoteWorker> worker = shared->fixture.host().ServeWork<Work, Done>(
+      "server-pool", shared->fixture.server_actor(), &MakeRequest, {.max_outstanding = 64});
   if (!worker.ok()) Die("serve work", worker.status().ToString());
   shared->worker = *std::move(worker);
-  shared->raw = OpenRawPair(/*send_asap=*/false);
-  shared->raw_asap = OpenRawPair(/*send_asap=*/true);
 }
 
 void TearDown() {
-  CloseRawPair(shared->raw);
-  CloseRawPair(shared->raw_asap);
   if (absl::Status left = shared->worker.Leave(); !left.ok()) Die("leave", left.ToString());
-  shared->client.reset();
-  shared->host.reset();
-  shared->system.reset();
-  shared->runtime.reset();
-  shared->server.Stop();
+  delete shared;  // closes the C client's pairs; stops the nodes, the runtime and the server
 }
 
 }  // namespace
-}  // namespace troupe::benchmarks
+}  // namespace troupe::remote_bench
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
-  troupe::benchmarks::SetUp();
+  troupe::remote_bench::SetUp();
   benchmark::RunSpecifiedBenchmarks();
-  troupe::benchmarks::TearDown();
+  troupe::remote_bench::TearDown();
   return 0;
 }
