@@ -94,6 +94,15 @@ class RemoteFailoverTest : public ::testing::Test {
 
   // Publishes a counter on the host and looks it up from the asker, once the
   // counter's subscription has crossed the route to the asker's server.
+  // The exit reasons of `counter` as the asker's monitor of it reports them.
+  Channel<absl::Status> MonitorFromAsker(const RemoteRef<Command, Total>& counter) {
+    Channel<absl::Status> exits(1);
+    asker_->Monitor(counter, [exits](const ActorExit& exit) {
+      (void)exits.TrySend(absl::Status(exit.reason));
+    });
+    return exits;
+  }
+
   RemoteRef<Command, Total> PublishAndLookUpCounter() {
     ActorRef<CounterMessage> counter = harness_.system().Spawn<remote_testing::Counter>(
         {.name = "counter"}, gate_, std::make_shared<remote_testing::CounterProbe>());
@@ -193,10 +202,7 @@ TEST_F(RemoteFailoverTest, AskerWhoseServerDiesFailsOverAndEveryAskEnds) {
   harness_.RunInFiber([&] {
     RemoteRef<Command, Total> counter = PublishAndLookUpCounter();
     ASSERT_TRUE(counter);
-    Channel<absl::Status> exits(1);
-    asker_->Monitor(counter, [exits](const ActorExit& exit) {
-      (void)exits.TrySend(absl::Status(exit.reason));
-    });
+    Channel<absl::Status> exits = MonitorFromAsker(counter);
     std::vector<JoinHandle> streams = StartStreams(counter, asker_.get());
     KillMidStream(asker_server_, *asker_, streams);
     EXPECT_NE(cluster_.ServerOf("asker"), asker_server_);
@@ -231,10 +237,7 @@ TEST_F(RemoteFailoverTest, HostWhoseServerDiesFailsOverAndIsNotDeclaredDead) {
   harness_.RunInFiber([&] {
     RemoteRef<Command, Total> counter = PublishAndLookUpCounter();
     ASSERT_TRUE(counter);
-    Channel<absl::Status> exits(1);
-    asker_->Monitor(counter, [exits](const ActorExit& exit) {
-      (void)exits.TrySend(absl::Status(exit.reason));
-    });
+    Channel<absl::Status> exits = MonitorFromAsker(counter);
     std::vector<JoinHandle> streams = StartStreams(counter, host_.get());
     KillMidStream(host_server_, *host_, streams);
     EXPECT_NE(cluster_.ServerOf("host"), host_server_);
