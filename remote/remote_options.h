@@ -92,8 +92,8 @@ struct RemoteNodeOptions {
   // each its own NATS user allowed only "<system>.>" (and "$JS.API.>" for
   // JetStream): Connect then fails PermissionDenied for a system whose subjects the
   // user may not subscribe to (README, "Security").
-  RemoteAuth auth;
-  RemoteTls tls;
+  RemoteAuth auth{};
+  RemoteTls tls{};
 };
 
 // How a remote Tell reaches a published actor.
