@@ -12,6 +12,9 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -31,19 +34,42 @@ sockaddr_in Loopback(int port) {
   return address;
 }
 
+// The low end of the kernel's ephemeral port range (the ports it gives outgoing
+// connections and binds to port 0), 32768 if it cannot be read.
+int EphemeralPortsStart() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  return range >> low && low > 2048 ? low : 32768;
+}
+
+bool CanBind(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in address = Loopback(port);
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return bound;
+}
+
 }  // namespace
 
+// Below the ephemeral range: a port the kernel handed out for port 0 could be taken
+// by an outgoing connection — a cluster's routes, a client of this very test —
+// between the check and the server's bind (seen: "nats-server exited before
+// accepting"). Ports below the range are only ever taken by a bind, and a random
+// pick keeps tests running at once from choosing the same one.
 int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address = Loopback(0);
-  socklen_t length = sizeof(address);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    if (fd >= 0) close(fd);
-    return 0;
+  static std::mutex mutex;
+  static std::mt19937 random(std::random_device{}());
+  const int high = EphemeralPortsStart();
+  const int low = high / 2;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::uniform_int_distribution<int> pick(low, high - 1);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = pick(random);
+    if (CanBind(port)) return port;
   }
-  close(fd);
-  return ntohs(address.sin_port);
+  return 0;
 }
 
 namespace {

@@ -20,9 +20,9 @@
 
 namespace troupe::testing {
 
-// A loopback port the kernel had free a moment ago (bound to port 0, then
-// released), or 0 if none: for a server's other listeners (a cluster's routes,
-// monitoring), which must be known before it starts.
+// A loopback port free a moment ago, picked at random below the kernel's ephemeral
+// range (nats_server.cc says why), or 0 if none: for a server's listeners (its
+// clients', a cluster's routes, monitoring), which must be known before it starts.
 int FreeLoopbackPort();
 
 class NatsServer {
