@@ -105,7 +105,9 @@ INSTANTIATE_TEST_SUITE_P(Procs, CpuProfilerTest, ::testing::Values(1, 2), testin
 // overran stands for the periods it missed, so threads busy at the same time lose
 // nothing: the samples in the burners add up to the CPU time they used (each
 // thread may be short by the part of a period it had left over). Before per-thread
-// timers, 67-80 of 100 periods were sampled here.
+// timers, 67-80 of 100 periods were sampled here. The bound leaves 15%: under ASan
+// on a loaded machine 88 of 100 periods were seen (a sample that lands in the
+// sanitizer's runtime may not walk back to the burner).
 TEST(CpuProfilerThreadsTest, SamplesOfThreadsBusyAtOnceAddUpToTheirCpuTime) {
   ASSERT_TRUE(StartCpuProfile().ok());
   std::atomic<int64_t> burned_ns{0};
@@ -123,7 +125,7 @@ TEST(CpuProfilerThreadsTest, SamplesOfThreadsBusyAtOnceAddUpToTheirCpuTime) {
     return sample.HasFunctionContaining("BurnCpuAsWorker");
   });
   const double periods = static_cast<double>(burned_ns.load()) / profile.period;
-  EXPECT_GE(in_burners, 0.9 * periods - 2) << in_burners << " samples for " << periods
+  EXPECT_GE(in_burners, 0.85 * periods - 2) << in_burners << " samples for " << periods
                                            << " periods of CPU time in the burners";
   EXPECT_LE(in_burners, periods + 2) << in_burners << " samples for " << periods << " periods";
 }
