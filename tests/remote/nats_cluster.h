@@ -31,7 +31,7 @@ class NatsCluster {
   // can be made. A stream has one replica unless made with more: it lives on one
   // server, and is unavailable while that server is down.
   void EnableJetStream();
-  absl::Status Start(absl::Duration ready_bound = absl::Seconds(30));
+  absl::Status Start(absl::Duration ready_bound = absl::Seconds(60));
   // Kills server `index` (SIGKILL), as a crash would.
   void Kill(int index) { servers_.at(index)->Kill(); }
 
