@@ -103,6 +103,14 @@ class RemoteSecurityTest : public ::testing::Test {
   // Two nodes with these settings: one publishes a counter, the other asks it.
   void ExpectAskWorks(const RemoteAuth& auth, const RemoteTls& tls = {},
                       const std::string& system = "secure") {
+#if defined(__SANITIZE_THREAD__)
+    // Debian's OpenSSL and libnats are not instrumented: closing a TLS connection
+    // (libnats's reader thread in libssl against the closing write in libcrypto)
+    // shows as a race inside them that troupe cannot change, and a suppression of
+    // OpenSSL's own accesses (called_from_lib) did not take from the test binary.
+    // TLS connections are checked in the plain and ASan runs.
+    if (tls.enabled) GTEST_SKIP() << "a TLS connection under ThreadSanitizer (see the comment)";
+#endif
     absl::StatusOr<std::unique_ptr<RemoteNode>> host = Connect(auth, tls, system);
     ASSERT_TRUE(host.ok()) << host.status();
     absl::StatusOr<std::unique_ptr<RemoteNode>> client = Connect(auth, tls, system);

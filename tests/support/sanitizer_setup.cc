@@ -14,15 +14,6 @@
 // the last release, which destroys the object's mutex and condition variable
 // (natsConn_release, natsSub_release), looks like a race with the earlier holder's
 // lock. Only those destroy paths are suppressed.
-//
-// Debian's OpenSSL is not instrumented either, and synchronises its own state
-// (reference counts, caches) with atomics TSan cannot see. With TLS on, libnats's
-// reader thread reads through the connection's SSL object while a closing thread
-// writes through it (seen in remote_security_test: a memcpy in libssl against a
-// write from libcrypto in Transport::Close, then a race inside
-// OSSL_PARAM_set_octet_string). That is inside libnats and OpenSSL, which troupe
-// cannot change: TSan ignores the memory accesses that OpenSSL's own code makes
-// through intercepted functions (called_from_lib); only TLS connections run there.
 #if defined(__SANITIZE_THREAD__)
 
 extern "C" const char* __tsan_default_suppressions() {
@@ -30,9 +21,7 @@ extern "C" const char* __tsan_default_suppressions() {
          "race:natsMutex_Destroy\n"
          "race:natsCondition_Destroy\n"
          "race:natsConn_release\n"
-         "race:natsSub_release\n"
-         "called_from_lib:libssl.so\n"
-         "called_from_lib:libcrypto.so\n";
+         "race:natsSub_release\n";
 }
 
 #endif
