@@ -90,9 +90,10 @@ class RemoteRef {
   // the handler's request_context() has the deadline, and is cancelled when
   // `context` is cancelled before it (as for a local asker). Errors: the context's
   // (DeadlineExceeded; the remote node then drops the request if it has not
-  // handled it, and never sends a late answer; Cancelled: no answer is sent), Unavailable at once when nothing is published under the name or
-  // when the actor's node is declared dead (heartbeats, RemoteNodeOptions), Aborted
-  // if the actor dropped the request (it stopped), DataLoss for an answer that does
+  // handled it, and never sends a late answer; Cancelled: no answer is sent),
+  // Unavailable at once when nothing is published under the name or when the
+  // actor's node is declared dead (heartbeats, RemoteNodeOptions), Aborted if the
+  // actor dropped the request (it stopped), DataLoss for an answer that does
   // not decode, or the status the actor answered with.
   absl::StatusOr<R> Ask(const W& request, const Context& context = Context()) const {
     static_assert(!std::is_same_v<R, NoReply>,

@@ -1,9 +1,10 @@
 // The handlers of a published actor: EndpointHandler takes its subject's messages
 // on the NATS client's delivery thread — it checks the frame, answers Lookup's
-// probes, takes links and cancellations (node_links.cc, inbound_asks.h), drops work whose asker's deadline has passed, decodes the message and
-// Tells the actor, with a Reply that publishes the answer for an ask (the steps are
-// inbound_request.h's). StoredEndpointHandler takes an at-least-once actor's
-// stored tells (stored_inbox.h), with a Reply whose answer says "handled".
+// probes, takes links and cancellations (node_links.cc, inbound_asks.h), drops work
+// whose asker's deadline has passed, decodes the message and Tells the actor, with a
+// Reply that publishes the answer for an ask (the steps are inbound_request.h's).
+// StoredEndpointHandler takes an at-least-once actor's stored tells
+// (stored_inbox.h), with a Reply whose answer says "handled".
 //
 // make_message: `make_message(W, Reply<R>)`, or for R = NoReply either
 // `make_message(W)` or `make_message(W, Reply<NoReply>)` (at least once needs the
@@ -87,9 +88,10 @@ Transport::Handler EndpointHandler(NodeCore* core, ActorRef<M> actor, MakeMessag
       // Held until answered, so that the asker's cancellation reaches the handler;
       // a cancelled ask's answer is not sent.
       const Context context = core->inbound_asks().Begin(inbound.reply, header.deadline);
-      auto answer = AnswerTo<R>(
-          *core, inbound.reply, header.deadline,
-          [core, reply = std::string(inbound.reply)] { return !core->inbound_asks().End(reply); }, [] {});
+      auto not_cancelled = [core, reply = std::string(inbound.reply)] {
+        return !core->inbound_asks().End(reply);
+      };
+      auto answer = AnswerTo<R>(*core, inbound.reply, header.deadline, not_cancelled, [] {});
       told = actor.Tell(make_message(std::move(message), Reply<R>(std::move(answer))), context);
     } else {  // a tell: nobody waits for an answer
       told = actor.Tell(make_message(std::move(message), Reply<R>([](absl::StatusOr<R>) {})),
