@@ -21,7 +21,6 @@
 #include "absl/time/clock.h"
 #include "troupe/actors/actor_system.h"
 #include "troupe/scheduler/blocking.h"
-#include "troupe/scheduler/this_fiber.h"
 
 ABSL_FLAG(int, nodes, 1,
           "spread troupe's worker_pool, pipeline and actors over this many local processes "
@@ -129,16 +128,17 @@ absl::Status NodeComparison::StartNodes(const DesignOptions& options) {
   node_ = *std::move(node);
   const absl::Time give_up = absl::Now() + kReadyBound;
   for (int i = 1; i < nodes_; ++i) {
-    while (true) {
+    absl::StatusOr<RemoteRef<RecordFrame>> ready = spread_internal::FindWithin(
+        [&]() -> absl::StatusOr<RemoteRef<RecordFrame>> {
+          if (absl::Status alive = processes_.CheckAlive(); !alive.ok()) return alive;
+          return node_->Lookup<RecordFrame>(ReadyName(i));
+        },
+        give_up - absl::Now());
+    if (!ready.ok()) {
       if (absl::Status alive = processes_.CheckAlive(); !alive.ok()) return alive;
-      absl::StatusOr<RemoteRef<RecordFrame>> ready = node_->Lookup<RecordFrame>(ReadyName(i));
-      if (ready.ok()) break;
-      if (!absl::IsNotFound(ready.status()) || absl::Now() > give_up) {
-        return absl::DeadlineExceededError(absl::StrCat(
-            "node process ", i, " was not ready within ", absl::FormatDuration(kReadyBound),
-            ": ", ready.status().ToString()));
-      }
-      this_fiber::SleepFor(absl::Milliseconds(20));
+      return absl::DeadlineExceededError(absl::StrCat(
+          "node process ", i, " was not ready within ", absl::FormatDuration(kReadyBound),
+          ": ", ready.status().ToString()));
     }
   }
   std::fprintf(stderr, "compare: %d node processes ready on %s\n", nodes_ - 1,
