@@ -97,7 +97,7 @@ void StoredInbox::Stop(Ending ending) {
   });
   if (pull_ == nullptr) return;  // Open failed
   (void)natsSubscription_Unsubscribe(pull_);  // (the durable consumer stays)
-  natsSubscription_Destroy(pull_);
+  core_->transport().ReleaseSubscription(pull_);
   pull_ = nullptr;
 }
 

@@ -72,7 +72,7 @@ absl::StatusOr<std::unique_ptr<StreamChannel>> StreamChannel::Open(
 StreamChannel::~StreamChannel() {
   if (pull_ == nullptr) return;  // Open failed: never counted
   (void)natsSubscription_Unsubscribe(pull_);
-  natsSubscription_Destroy(pull_);
+  core_->transport().ReleaseSubscription(pull_);
   // release; pairs with NodeCore::Close's acquire (invariant 2).
   core_->open_channels.fetch_sub(1, std::memory_order_release);
 }

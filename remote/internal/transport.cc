@@ -107,6 +107,10 @@ constexpr int64_t kDrainTimeoutMs = 5000;
 // How long a reconnect waits for the server to confirm the resent subscriptions.
 constexpr int64_t kReconnectFlushTimeoutMs = 5000;
 
+// How long ReleaseSubscription's flush may take; on timeout the subscription waits
+// for a later one (or Close).
+constexpr int64_t kReleaseFlushTimeoutMs = 1000;
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
@@ -195,7 +199,7 @@ void Transport::OnComplete(void* closure) {
   auto* state = static_cast<SubscriptionState*>(closure);
   Transport* transport = state->transport;
   if (state->on_complete) state->on_complete();
-  natsSubscription_Destroy(state->subscription);
+  transport->ReleaseSubscription(state->subscription);
   delete state;
   std::lock_guard<std::mutex> lock(transport->completion_mutex_);
   --transport->live_states_;
@@ -382,12 +386,50 @@ void Transport::Close() {
     }
   }
   {
+    // natsConnection_Close has joined the reader thread: nothing can still be
+    // looking these up (ReleaseSubscription).
+    std::vector<natsSubscription*> retired;
+    {
+      std::lock_guard<std::mutex> lock(retired_mutex_);
+      retired.swap(retired_);
+    }
+    DestroySubscriptions(retired);
+  }
+  {
     std::lock_guard<std::mutex> lock(jetstream_mutex_);
     if (jetstream_ != nullptr) jsCtx_Destroy(jetstream_);
     jetstream_ = nullptr;
   }
   natsConnection_Destroy(connection_);
   connection_ = nullptr;
+}
+
+void Transport::ReleaseSubscription(natsSubscription* subscription) {
+  std::shared_lock<std::shared_mutex> hold(lifecycle_);
+  if (connection_ == nullptr) {  // closed: the reader thread has ended
+    natsSubscription_Destroy(subscription);
+    return;
+  }
+  std::vector<natsSubscription*> releasing;
+  {
+    std::lock_guard<std::mutex> lock(retired_mutex_);
+    retired_.push_back(subscription);
+    if (natsConnection_Status(connection_) != NATS_CONN_STATUS_CONNECTED) return;
+    releasing.swap(retired_);
+  }
+  // Every subscription in `releasing` left the client's table before this PING was
+  // sent, so once its PONG has been read the reader is past any message it had
+  // looked one of them up for.
+  if (natsConnection_FlushTimeout(connection_, kReleaseFlushTimeoutMs) == NATS_OK) {
+    DestroySubscriptions(releasing);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(retired_mutex_);
+  retired_.insert(retired_.end(), releasing.begin(), releasing.end());
+}
+
+void Transport::DestroySubscriptions(const std::vector<natsSubscription*>& subscriptions) {
+  for (natsSubscription* subscription : subscriptions) natsSubscription_Destroy(subscription);
 }
 
 absl::StatusOr<jsCtx*> Transport::JetStream() {

@@ -14,7 +14,9 @@
 // Lifetime: a subscription's handler state is freed by the client's completion
 // callback, which runs after the last call of the handler has returned, so a
 // handler never runs on freed state; Close waits (bounded) for every completion
-// before it closes the connection.
+// before it closes the connection. The client's subscription itself is released
+// through ReleaseSubscription, which waits for the client's reader thread to pass
+// (see there).
 #ifndef TROUPE_REMOTE_INTERNAL_TRANSPORT_H_
 #define TROUPE_REMOTE_INTERNAL_TRANSPORT_H_
 
@@ -26,6 +28,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -131,6 +134,23 @@ class Transport {
   // Any thread but a handler's. Idempotent.
   void Close();
 
+  // Releases a subscription the client no longer delivers to: unsubscribed (or
+  // drained and completed). Any thread but the client's reader. Never blocks longer
+  // than one flush (kReleaseFlushTimeoutMs).
+  //
+  // Why not natsSubscription_Destroy at once: the C client 3.4's reader thread
+  // finds a message's subscription in the connection's table and then locks it
+  // without holding a reference (fixed upstream in 3.6, nats.c pull request 638).
+  // A subscription removed from the table and freed in that window is locked after
+  // it was freed — seen under ThreadSanitizer as "use of an invalid mutex" when a
+  // pull subscription's last fetch answer arrived as it was unsubscribed. So the
+  // last reference is released only once the reader has provably moved on: a
+  // flush's PONG, which the reader handles after any message it was in the middle
+  // of. While the connection is down the subscription waits for the next flush
+  // that succeeds, or for Close, which releases the rest after the reader thread
+  // has ended.
+  void ReleaseSubscription(__natsSubscription* subscription);
+
   // Messages the client discarded because a subscription's buffer was full (its
   // handler — an actor's delivery — did not keep up), summed over every
   // subscription this Transport has had. Never decreases. Any thread.
@@ -164,6 +184,8 @@ class Transport {
   // The client's error handler (transport.cc: its signature needs nats.h's types).
   struct ErrorHandler;
   friend struct ErrorHandler;
+  // Destroys `subscriptions` (the client's last references to them).
+  static void DestroySubscriptions(const std::vector<__natsSubscription*>& subscriptions);
   // Adds to dropped_ what `state`'s subscription dropped since last counted.
   // Under subscriptions_mutex_, with `state` in subscriptions_ (so not yet freed).
   void CountDropsLocked(SubscriptionState& state);
@@ -182,6 +204,9 @@ class Transport {
   std::condition_variable completion_cv_;
   int live_states_ = 0;  // guarded by completion_mutex_
   bool closed_ = false;  // the closed callback has run; guarded by completion_mutex_
+  // Subscriptions given to ReleaseSubscription that wait for a flush (or Close).
+  std::mutex retired_mutex_;
+  std::vector<__natsSubscription*> retired_;  // guarded by retired_mutex_
   std::function<void()> on_disconnect_;
   int pending_messages_limit_ = 0;  // set by Connect
   int pending_bytes_limit_ = 0;
