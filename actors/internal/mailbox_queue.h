@@ -10,6 +10,15 @@
 // which totally orders all pushes, so each sender's messages stay in order. Nodes are
 // the messages' own envelopes (recycled by the caller), so a push allocates nothing.
 //
+// Tried and dropped (2026-12-07): CAF's lifo_inbox — producers CAS onto a stack whose
+// word also says "consumer asleep", the consumer takes the whole stack with one
+// exchange and reverses it. A push then touches one shared line instead of two, but
+// the consumer walks a taken batch's links one cache miss after another before it
+// can handle the first message, where Pop here prefetches the next node while the
+// handler runs. Savina's Fork-Join throughput (one thread sending to 60 actors) took
+// 0.55 s (median of 20) against 0.086 s with this queue, and 0.146 s against 0.089 s
+// with mailboxes bounded at 1,024 (Go's twin: 0.071 s).
+//
 // Push (any thread): node.next = null; previous = head.exchange(node); previous.next =
 // node. Between the exchange and the store the queue is briefly "in transit": the
 // consumer may see it as empty; the producer then wakes the consumer anyway (below),
