@@ -1,22 +1,39 @@
-// EnvelopeCache<E>: recycles the envelopes of one message type (E derives from
-// MailboxNode) through per-thread magazines, with no lock and no allocation on the
-// common path. ActorCell<M> takes an envelope for every Tell and gives it back when
-// the message has been handled, usually on another thread.
+// EnvelopeCache<E>: recycles the envelopes of one message type through per-thread
+// magazines, with no lock and no allocation on the common path. ActorCell<M> takes
+// an envelope for every Tell and gives it back when the message has been handled,
+// usually on another thread.
 //
 // Glossary (after Bonwick's magazine allocator, as in Go's mcache/mcentral): a
-// *magazine* is an intrusive list of at most kMagazine envelopes, linked through
-// MailboxNode::next. Each thread holds two: `loaded`, which Get pops and Put pushes,
-// and `spare`. The *depot* is the shared stack of non-empty magazines.
+// *magazine* is an array of up to kMagazine envelope pointers. Each thread holds two:
+// `loaded`, which Get pops and Put pushes, and `spare`. The *depot* is the shared
+// store of stocked magazines (full ones, and what exiting threads left) and of
+// empty ones.
 //
-//   Get:  loaded empty -> swap in the spare if it has envelopes, else take a magazine
-//         from the depot (lock), else make a new envelope.
-//   Put:  loaded full  -> swap in the spare if it is empty, else move the (full)
-//         spare to the depot (lock) and keep the loaded one as the spare.
+//   Get:  loaded empty -> swap in the spare if it has envelopes, else trade the empty
+//         loaded one at the depot for a stocked one (lock), else make a new envelope.
+//   Put:  loaded full  -> swap in the spare if it is not full, else move the (full)
+//         spare to the depot and take an empty magazine from it (lock).
 //
 // So a sending thread and a receiving thread exchange envelopes a full magazine at a
 // time: one lock on each side per kMagazine messages. The depot holds at most
-// kDepotMagazines; beyond that Put frees the magazine, so the cache never grows
-// without bound. A thread that exits gives its magazines to the depot (or frees them).
+// kDepotMagazines of each kind (stocked: with envelopes; empty); beyond that Put
+// frees the magazine's envelopes, so the cache never grows without bound. A thread
+// that exits gives its magazines to the depot (or frees them).
+//
+// Why arrays of pointers and not lists linked through the envelopes (the first
+// design): a recycled envelope was last written on the receiving core. Popping a
+// linked list reads each envelope's link before the next one can be found, so every
+// Tell waited for one cross-core cache miss in a row (85% of the sender's samples in
+// Savina's Fork-Join throughput). From an array, Get knows the envelopes ahead of
+// time and prefetches for writing the one it will hand out kPrefetchAhead calls
+// later, so those misses overlap; and Put writes the magazine, not the envelope.
+// Measured (BENCHMARKS.md, "Fork-Join throughput and mailbox locality"): Fork-Join
+// throughput, sent from a fiber, 1.47x faster; the other Savina flows, the actor
+// micro-benchmarks and the comparison's actors level. The one flow it slows is a plain thread pouring into
+// unbounded mailboxes much faster than the actors drain them (no soft bound holds a
+// thread back): the old design's stall slowed that sender to the actors' pace, while
+// now it runs ahead and the envelopes beyond the depot come from malloc and fresh
+// pages.
 //
 // Why per thread, and not per processor like scheduler/pool.h's Pool<T> (which this
 // replaced for envelopes): a thread-local is found without a call into the
@@ -25,26 +42,16 @@
 // threads in between. Local() is not inlined: a fiber may resume on another thread,
 // and the compiler must not reuse a thread-local's address computed before a switch.
 //
-// Tried and dropped (2026-12-07): magazines as arrays of pointers, so that Get could
-// prefetch for writing the envelope it hands out eight calls later. In Savina's
-// Fork-Join throughput that removed the sender's stall on the recycled envelope's
-// link (86% of its samples), but the faster sender then ran further ahead of the
-// actors, more envelopes were in flight than the depot keeps, and new ones came from
-// malloc and fresh pages: 0.61-0.65 s against 0.38-0.41 s for this design. The cost
-// there is the envelope per message, not the cache (issue 19, item 5).
-//
 // Get and Put: any fiber or thread; never park.
 #ifndef TROUPE_ACTORS_INTERNAL_ENVELOPE_CACHE_H_
 #define TROUPE_ACTORS_INTERNAL_ENVELOPE_CACHE_H_
 
-#include <atomic>
 #include <cstddef>
 #include <utility>
 #include <vector>
 
 #include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
-#include "troupe/actors/internal/mailbox_queue.h"
 #include "troupe/scheduler/internal/spin_lock.h"
 
 namespace troupe::actors_internal {
@@ -55,64 +62,100 @@ class EnvelopeCache {
   // A recycled envelope (in whatever state it was Put) or a new one.
   static E* Get() {
     Magazines& local = Local();
-    if (local.loaded.count == 0) local.Refill();
-    if (local.loaded.count == 0) return new E();
-    return local.loaded.Pop();
+    if (local.loaded->count == 0 && !local.Refill()) return new E();
+    return local.loaded->Pop();
   }
 
   static void Put(E* envelope) {
     Magazines& local = Local();
-    if (local.loaded.count == kMagazine) local.MakeRoom();
-    local.loaded.Push(envelope);
+    if (local.loaded->count == kMagazine) local.MakeRoom();
+    local.loaded->Push(envelope);
   }
 
  private:
   static constexpr int kMagazine = 128;
   static constexpr std::size_t kDepotMagazines = 64;
+  // How many Gets ahead an envelope is prefetched: enough to cover a cross-core miss
+  // (about 200 ns here) with the sender's work between two Tells.
+  static constexpr int kPrefetchAhead = 8;
 
+  // Belongs to one thread, or to the depot under its lock.
   struct Magazine {
-    MailboxNode* head = nullptr;
     int count = 0;
+    E* slots[kMagazine];
 
-    // relaxed (both): the list belongs to one thread, or to the depot under its lock;
-    // an envelope crosses threads only through the mailbox queue or that lock.
-    void Push(E* envelope) {
-      envelope->next.store(head, std::memory_order_relaxed);
-      head = envelope;
-      ++count;
-    }
+    void Push(E* envelope) { slots[count++] = envelope; }
     E* Pop() {
-      MailboxNode* node = head;
-      head = node->next.load(std::memory_order_relaxed);
-      --count;
-      // The next Get will write to `head`, last written on the receiving core:
-      // start fetching it for writing now.
-      if (head != nullptr) __builtin_prefetch(head, /*rw=*/1);
-      return static_cast<E*>(node);
+      E* envelope = slots[--count];
+      // Another core most likely wrote it last: start moving its line here, for
+      // writing, kPrefetchAhead Gets before it is handed out.
+      if (count >= kPrefetchAhead) __builtin_prefetch(slots[count - kPrefetchAhead], /*rw=*/1);
+      return envelope;
     }
-    void Free() {
-      while (count > 0) delete Pop();
+    // The first kPrefetchAhead Pops of a newly loaded magazine, which no earlier Pop
+    // prefetched.
+    void PrefetchTop() {
+      for (int i = count - 1; i >= 0 && i >= count - kPrefetchAhead; --i) {
+        __builtin_prefetch(slots[i], /*rw=*/1);
+      }
+    }
+    void FreeEnvelopes() {
+      while (count > 0) delete slots[--count];
     }
   };
 
   struct Depot {
-    Depot() { full.reserve(kDepotMagazines); }  // no allocation after this
-    scheduler_internal::SpinLock lock;
-    std::vector<Magazine> full ABSL_GUARDED_BY(lock);  // non-empty magazines
-
-    // Takes `magazine` (non-empty) if there is room; else the caller frees it.
-    bool TryGive(Magazine magazine) {
-      scheduler_internal::SpinLockHolder holder(lock);
-      if (full.size() >= kDepotMagazines) return false;
-      full.push_back(magazine);
-      return true;
+    Depot() {  // no allocation after this
+      stocked.reserve(kDepotMagazines);
+      empty.reserve(kDepotMagazines);
     }
-    bool TryTake(Magazine* magazine) {
+    scheduler_internal::SpinLock lock;
+    std::vector<Magazine*> stocked ABSL_GUARDED_BY(lock);  // count > 0
+    std::vector<Magazine*> empty ABSL_GUARDED_BY(lock);    // count == 0
+
+    // Takes the full `magazine` and gives an empty one in its place (made if the
+    // depot has none). When the depot holds kDepotMagazines stocked ones already,
+    // it frees `magazine`'s envelopes and gives it back.
+    Magazine* TradeFull(Magazine* magazine) {
+      {
+        scheduler_internal::SpinLockHolder holder(lock);
+        if (stocked.size() < kDepotMagazines) {
+          stocked.push_back(magazine);
+          if (empty.empty()) return new Magazine();
+          Magazine* traded = empty.back();
+          empty.pop_back();
+          return traded;
+        }
+      }
+      magazine->FreeEnvelopes();
+      return magazine;
+    }
+    // Takes the empty `magazine` and gives a stocked one in its place, or nullptr
+    // (and the caller keeps `magazine`) if the depot has none.
+    Magazine* TradeEmpty(Magazine* magazine) {
       scheduler_internal::SpinLockHolder holder(lock);
-      if (full.empty()) return false;
-      *magazine = full.back();
-      full.pop_back();
-      return true;
+      if (stocked.empty()) return nullptr;
+      Magazine* traded = stocked.back();
+      stocked.pop_back();
+      if (empty.size() < kDepotMagazines) {
+        empty.push_back(magazine);
+      } else {
+        delete magazine;
+      }
+      return traded;
+    }
+    // A magazine of an exiting thread, in any state.
+    void Keep(Magazine* magazine) {
+      {
+        scheduler_internal::SpinLockHolder holder(lock);
+        std::vector<Magazine*>& kind = magazine->count == 0 ? empty : stocked;
+        if (kind.size() < kDepotMagazines) {
+          kind.push_back(magazine);
+          return;
+        }
+      }
+      magazine->FreeEnvelopes();
+      delete magazine;
     }
   };
 
@@ -124,29 +167,33 @@ class EnvelopeCache {
   }
 
   struct Magazines {
-    Magazine loaded;
-    Magazine spare;
+    Magazine* loaded = new Magazine();
+    Magazine* spare = new Magazine();
 
-    // `loaded` is empty.
-    void Refill() {
-      if (spare.count > 0) {
+    // `loaded` is empty. True if it holds envelopes now.
+    bool Refill() {
+      if (spare->count > 0) {
         std::swap(loaded, spare);
+      } else if (Magazine* stocked = depot().TradeEmpty(loaded)) {
+        loaded = stocked;
       } else {
-        depot().TryTake(&loaded);
+        return false;
       }
+      loaded->PrefetchTop();
+      return true;
     }
     // `loaded` is full.
     void MakeRoom() {
-      if (spare.count > 0) {  // full too: it goes to the depot
-        if (!depot().TryGive(spare)) spare.Free();
+      if (spare->count < kMagazine) {
+        std::swap(loaded, spare);
+        return;
       }
+      Magazine* full = spare;
       spare = loaded;
-      loaded = Magazine();
+      loaded = depot().TradeFull(full);
     }
     ~Magazines() {
-      for (Magazine* magazine : {&loaded, &spare}) {
-        if (magazine->count > 0 && !depot().TryGive(*magazine)) magazine->Free();
-      }
+      for (Magazine* magazine : {loaded, spare}) depot().Keep(magazine);
     }
   };
 

@@ -12,6 +12,10 @@
 // Where these differ from Savina's Akka versions, and why:
 // - Actors are spawned and started by the calling thread, and the time covers the
 //   spawns; the actor system and runtime are made once per process, not per run.
+// - Fork-Join throughput sends from a fiber (Go's twin from its main goroutine), not
+//   the calling thread: a plain thread is never held back by an unbounded mailbox's
+//   soft bound (actor_cell.h), so it would queue the whole flow where Go's sender
+//   parks at a full channel of 1,024. CAF's twin sends from the calling thread.
 // - Thread Ring passes its exit message around the ring once (actors - 1 hops after
 //   the first), so that no actor receives a message after it stopped (Savina's
 //   last exit goes to an actor that has already exited: a dead letter in Akka).

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "troupe/actors/internal/mailbox_queue.h"
 
 namespace troupe {
 namespace {
@@ -83,6 +84,40 @@ TEST(EnvelopeCacheTest, LongLivedThreadsExchangeWholeMagazines) {
   consumer.join();
   // At most what the two threads' magazines, the depot and the hand-off hold.
   EXPECT_LT(E::made.load(), 4 * 128 + 64 * 128 + 64);
+}
+
+// Envelopes beyond what the depot keeps are freed, not hoarded: a consumer that gives
+// back far more than a producer will take (here, a burst the size of 20,000
+// messages) leaves at most the depot's 64 magazines of 128 when its thread exits;
+// and what the depot kept is handed out again before anything new is made.
+struct Freed : MailboxNode {
+  static inline std::atomic<int> made{0};
+  static inline std::atomic<int> freed{0};
+  Freed() { made.fetch_add(1); }
+  ~Freed() { freed.fetch_add(1); }
+};
+
+TEST(EnvelopeCacheTest, EnvelopesBeyondTheDepotAreFreedAndTheKeptOnesReused) {
+  constexpr int kEnvelopes = 20'000;
+  std::vector<Freed*> taken;
+  std::thread producer([&] {
+    for (int i = 0; i < kEnvelopes; ++i) taken.push_back(EnvelopeCache<Freed>::Get());
+  });
+  producer.join();
+  ASSERT_EQ(Freed::made.load(), kEnvelopes);
+  std::thread consumer([&] {
+    for (Freed* envelope : taken) EnvelopeCache<Freed>::Put(envelope);
+  });
+  consumer.join();
+  EXPECT_GE(Freed::freed.load(), kEnvelopes - 64 * 128);
+  const int kept = kEnvelopes - Freed::freed.load();
+  taken.clear();
+  std::thread next_producer([&] {
+    for (int i = 0; i < kept; ++i) taken.push_back(EnvelopeCache<Freed>::Get());
+    for (Freed* envelope : taken) EnvelopeCache<Freed>::Put(envelope);
+  });
+  next_producer.join();
+  EXPECT_EQ(Freed::made.load(), kEnvelopes);
 }
 
 }  // namespace
