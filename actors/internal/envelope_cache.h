@@ -29,11 +29,14 @@
 // later, so those misses overlap; and Put writes the magazine, not the envelope.
 // Measured (BENCHMARKS.md, "Fork-Join throughput and mailbox locality"): Fork-Join
 // throughput, sent from a fiber, 1.47x faster; the other Savina flows, the actor
-// micro-benchmarks and the comparison's actors level. The one flow it slows is a plain thread pouring into
-// unbounded mailboxes much faster than the actors drain them (no soft bound holds a
-// thread back): the old design's stall slowed that sender to the actors' pace, while
-// now it runs ahead and the envelopes beyond the depot come from malloc and fresh
-// pages.
+// micro-benchmarks and the comparison's actors level. The one flow it slows is a
+// plain thread pouring into unbounded mailboxes much faster than the actors drain
+// them (no soft bound holds a thread back): the old design's stall slowed that
+// sender to the actors' pace, while now it runs ahead and the envelopes beyond the
+// depot come from malloc and fresh pages.
+//
+// Cost: each thread that sends or handles a message type holds two magazines of it
+// (about 1 KiB each), made on its first Get or Put.
 //
 // Why per thread, and not per processor like scheduler/pool.h's Pool<T> (which this
 // replaced for envelopes): a thread-local is found without a call into the

@@ -1,7 +1,7 @@
 // Savina's Fork-Join (throughput): `actors` actors; a fiber sends `messages` rounds
-// of one message to each actor in turn. Each actor computes one
-// sine per message and stops after its `messages`-th. Checked: every actor handled
-// exactly `messages` messages, every sine was positive.
+// of one message to each actor in turn. Each actor computes one sine per message and
+// stops after its `messages`-th. Checked: every actor handled exactly `messages`
+// messages, every sine was positive.
 #include <vector>
 
 #include "absl/strings/str_cat.h"
