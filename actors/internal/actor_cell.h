@@ -257,12 +257,14 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
     return envelope;
   }
   static void RecycleNode(MailboxNode* node) { Recycle(static_cast<Envelope*>(node)); }
+  // Clears what the envelope's kind uses (the other fields are empty already): a
+  // user message's envelope skips the deferred call's manager, an indirect call.
   static void Recycle(Envelope* envelope) {
     envelope->message.reset();
     if (envelope->context.state() != nullptr) envelope->context = Context();
     envelope->sender.reset();
-    envelope->deferred = nullptr;
-    envelope->linked_exit.reset();
+    if (envelope->kind == Envelope::kDeferred) envelope->deferred = nullptr;
+    if (envelope->kind == Envelope::kLinkedExit) envelope->linked_exit.reset();
     EnvelopeCache<Envelope>::Put(envelope);
   }
 

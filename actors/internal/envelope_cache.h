@@ -15,10 +15,11 @@
 //         spare to the depot and take an empty magazine from it (lock).
 //
 // So a sending thread and a receiving thread exchange envelopes a full magazine at a
-// time: one lock on each side per kMagazine messages. The depot holds at most
-// kDepotMagazines of each kind (stocked: with envelopes; empty); beyond that Put
-// frees the magazine's envelopes, so the cache never grows without bound. A thread
-// that exits gives its magazines to the depot (or frees them).
+// time: one lock on each side per kMagazine messages. The depot keeps the stocked
+// magazines of the flow's working set — however many envelopes it keeps in flight —
+// and trims the rest once a second (Depot, below), so a flow in steady state calls
+// neither malloc nor free, and a burst's envelopes are freed after it. A thread that
+// exits gives its magazines to the depot.
 //
 // Why arrays of pointers and not lists linked through the envelopes (the first
 // design): a recycled envelope was last written on the receiving core. Popping a
@@ -32,8 +33,15 @@
 // micro-benchmarks and the comparison's actors level. The one flow it slows is a
 // plain thread pouring into unbounded mailboxes much faster than the actors drain
 // them (no soft bound holds a thread back): the old design's stall slowed that
-// sender to the actors' pace, while now it runs ahead and the envelopes beyond the
-// depot come from malloc and fresh pages.
+// sender to the actors' pace, while now it runs ahead and its envelopes come from
+// malloc and fresh pages until the depot holds the backlog's worth.
+//
+// Why the depot has no fixed bound (it had one, 64 magazines, freeing what a Put
+// brought beyond): Fork-Join throughput keeps 60 mailboxes x 1,024 envelopes in
+// flight, so every envelope went back to malloc on the actor's core and came new
+// from malloc on the sender's — 14% of the samples in _int_free and _int_malloc.
+// Keeping the working set made it 1.86x faster (BENCHMARKS.md); trimming what an
+// interval left unused keeps a burst from being hoarded.
 //
 // Cost: each thread that sends or handles a message type holds two magazines of it
 // (about 1 KiB each), made on its first Get or Put.
@@ -49,6 +57,8 @@
 #ifndef TROUPE_ACTORS_INTERNAL_ENVELOPE_CACHE_H_
 #define TROUPE_ACTORS_INTERNAL_ENVELOPE_CACHE_H_
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <utility>
 #include <vector>
@@ -75,9 +85,24 @@ class EnvelopeCache {
     local.loaded->Push(envelope);
   }
 
+  // Ends the depot's trim interval now (Put does so itself once kTrimInterval has
+  // passed): frees the stocked magazines beyond kDepotMagazines that no Get took
+  // since the interval began. For tests, and for a program that wants a burst's
+  // envelopes back at once.
+  static void TrimDepot() {
+    std::vector<Magazine*> surplus;
+    {
+      scheduler_internal::SpinLockHolder holder(depot().lock);
+      depot().Trim(&surplus);
+    }
+    Depot::Free(surplus);
+  }
+
  private:
   static constexpr int kMagazine = 128;
+  // What the depot keeps without trimming: stocked magazines, and empty ones.
   static constexpr std::size_t kDepotMagazines = 64;
+  static constexpr std::chrono::seconds kTrimInterval{1};
   // How many Gets ahead an envelope is prefetched: enough to cover a cross-core miss
   // (about 200 ns here) with the sender's work between two Tells.
   static constexpr int kPrefetchAhead = 8;
@@ -107,31 +132,40 @@ class EnvelopeCache {
     }
   };
 
+  // The stocked magazines are the envelopes of a burst or of a flow's working set
+  // (Savina's Fork-Join throughput keeps 60 x 1,024 in flight); it has no fixed
+  // bound, so that such a flow recycles instead of calling malloc and free per
+  // message. What it holds beyond kDepotMagazines is trimmed to the working set:
+  // stocked magazines that stayed in the depot through a whole trim interval (the
+  // fewest it held since the last trim) are freed, the oldest first. So a burst's
+  // envelopes are kept for one to two intervals after the flow that needed them
+  // slows, and a program that stops sending keeps what it had until it sends again.
+  // Empty magazines are kept up to kDepotMagazines; beyond that they are freed.
   struct Depot {
-    Depot() {  // no allocation after this
-      stocked.reserve(kDepotMagazines);
-      empty.reserve(kDepotMagazines);
-    }
     scheduler_internal::SpinLock lock;
-    std::vector<Magazine*> stocked ABSL_GUARDED_BY(lock);  // count > 0
+    std::vector<Magazine*> stocked ABSL_GUARDED_BY(lock);  // count > 0; oldest first
     std::vector<Magazine*> empty ABSL_GUARDED_BY(lock);    // count == 0
+    // The fewest stocked magazines held since trimmed_at.
+    std::size_t stocked_low ABSL_GUARDED_BY(lock) = 0;
+    std::chrono::steady_clock::time_point trimmed_at ABSL_GUARDED_BY(lock) =
+        std::chrono::steady_clock::now();
 
     // Takes the full `magazine` and gives an empty one in its place (made if the
-    // depot has none). When the depot holds kDepotMagazines stocked ones already,
-    // it frees `magazine`'s envelopes and gives it back.
+    // depot has none).
     Magazine* TradeFull(Magazine* magazine) {
+      std::vector<Magazine*> surplus;
+      Magazine* traded = nullptr;
       {
         scheduler_internal::SpinLockHolder holder(lock);
-        if (stocked.size() < kDepotMagazines) {
-          stocked.push_back(magazine);
-          if (empty.empty()) return new Magazine();
-          Magazine* traded = empty.back();
+        stocked.push_back(magazine);
+        if (!empty.empty()) {
+          traded = empty.back();
           empty.pop_back();
-          return traded;
         }
+        TrimIfDue(&surplus);
       }
-      magazine->FreeEnvelopes();
-      return magazine;
+      Free(surplus);
+      return traded != nullptr ? traded : new Magazine();
     }
     // Takes the empty `magazine` and gives a stocked one in its place, or nullptr
     // (and the caller keeps `magazine`) if the depot has none.
@@ -140,6 +174,7 @@ class EnvelopeCache {
       if (stocked.empty()) return nullptr;
       Magazine* traded = stocked.back();
       stocked.pop_back();
+      stocked_low = std::min(stocked_low, stocked.size());
       if (empty.size() < kDepotMagazines) {
         empty.push_back(magazine);
       } else {
@@ -149,16 +184,45 @@ class EnvelopeCache {
     }
     // A magazine of an exiting thread, in any state.
     void Keep(Magazine* magazine) {
+      std::vector<Magazine*> surplus;
       {
         scheduler_internal::SpinLockHolder holder(lock);
-        std::vector<Magazine*>& kind = magazine->count == 0 ? empty : stocked;
-        if (kind.size() < kDepotMagazines) {
-          kind.push_back(magazine);
-          return;
+        if (magazine->count > 0) {
+          stocked.push_back(magazine);
+          magazine = nullptr;
+        } else if (empty.size() < kDepotMagazines) {
+          empty.push_back(magazine);
+          magazine = nullptr;
         }
+        TrimIfDue(&surplus);
       }
-      magazine->FreeEnvelopes();
       delete magazine;
+      Free(surplus);
+    }
+    // Ends a trim interval: moves to *surplus the stocked magazines beyond
+    // kDepotMagazines that no Get needed since the last trim.
+    void Trim(std::vector<Magazine*>* surplus) ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock) {
+      const std::size_t unused = std::min(stocked_low, stocked.size());
+      if (unused > kDepotMagazines) {
+        const std::size_t count = unused - kDepotMagazines;
+        surplus->assign(stocked.begin(), stocked.begin() + count);
+        stocked.erase(stocked.begin(), stocked.begin() + count);
+      }
+      stocked_low = stocked.size();
+      trimmed_at = std::chrono::steady_clock::now();
+    }
+    void TrimIfDue(std::vector<Magazine*>* surplus) ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock) {
+      // Read once per full magazine (every kMagazine Puts), so the clock is cheap here.
+      if (stocked.size() > kDepotMagazines &&
+          std::chrono::steady_clock::now() - trimmed_at >= kTrimInterval) {
+        Trim(surplus);
+      }
+    }
+    static void Free(const std::vector<Magazine*>& magazines) {
+      for (Magazine* magazine : magazines) {
+        magazine->FreeEnvelopes();
+        delete magazine;
+      }
     }
   };
 

@@ -86,10 +86,8 @@ TEST(EnvelopeCacheTest, LongLivedThreadsExchangeWholeMagazines) {
   EXPECT_LT(E::made.load(), 4 * 128 + 64 * 128 + 64);
 }
 
-// Envelopes beyond what the depot keeps are freed, not hoarded: a consumer that gives
-// back far more than a producer will take (here, a burst the size of 20,000
-// messages) leaves at most the depot's 64 magazines of 128 when its thread exits;
-// and what the depot kept is handed out again before anything new is made.
+// Counts constructions and destructions, so a test can tell what the depot freed.
+template <int kTag>
 struct Freed : MailboxNode {
   static inline std::atomic<int> made{0};
   static inline std::atomic<int> freed{0};
@@ -97,27 +95,62 @@ struct Freed : MailboxNode {
   ~Freed() { freed.fetch_add(1); }
 };
 
-TEST(EnvelopeCacheTest, EnvelopesBeyondTheDepotAreFreedAndTheKeptOnesReused) {
-  constexpr int kEnvelopes = 20'000;
-  std::vector<Freed*> taken;
+constexpr int kBurst = 20'000;
+constexpr int kDepotFloor = 64 * 128;  // kDepotMagazines of kMagazine envelopes
+
+// A producer thread takes a burst of envelopes and a consumer thread gives them all
+// back; both threads exit, leaving their magazines in the depot.
+template <typename E>
+void GetAndPutABurst(std::vector<E*>* taken) {
   std::thread producer([&] {
-    for (int i = 0; i < kEnvelopes; ++i) taken.push_back(EnvelopeCache<Freed>::Get());
+    for (int i = 0; i < kBurst; ++i) taken->push_back(EnvelopeCache<E>::Get());
   });
   producer.join();
-  ASSERT_EQ(Freed::made.load(), kEnvelopes);
   std::thread consumer([&] {
-    for (Freed* envelope : taken) EnvelopeCache<Freed>::Put(envelope);
+    for (E* envelope : *taken) EnvelopeCache<E>::Put(envelope);
   });
   consumer.join();
-  EXPECT_GE(Freed::freed.load(), kEnvelopes - 64 * 128);
-  const int kept = kEnvelopes - Freed::freed.load();
-  taken.clear();
+  taken->clear();
+}
+
+// A burst's envelopes stay in the depot (the next burst recycles them instead of
+// calling malloc), until a whole trim interval passes in which no Get needs them:
+// then all but the depot's floor are freed, and what it kept is handed out again
+// before anything new is made.
+TEST(EnvelopeCacheTest, ABurstIsKeptUntilATrimIntervalPassesUnused) {
+  using E = Freed<1>;
+  std::vector<E*> taken;
+  GetAndPutABurst(&taken);
+  ASSERT_EQ(E::made.load(), kBurst);
+  GetAndPutABurst(&taken);
+  EXPECT_EQ(E::made.load(), kBurst) << "the second burst should have recycled the first's";
+
+  EnvelopeCache<E>::TrimDepot();  // the interval of the bursts ends
+  EnvelopeCache<E>::TrimDepot();  // an interval in which nothing was taken
+  EXPECT_GE(E::freed.load(), kBurst - kDepotFloor);
+  const int kept = kBurst - E::freed.load();
+  // The floor is 64 magazines, some of them partly filled (the exiting threads').
+  EXPECT_GT(kept, kDepotFloor / 2) << "the depot should keep its floor of magazines";
+
   std::thread next_producer([&] {
-    for (int i = 0; i < kept; ++i) taken.push_back(EnvelopeCache<Freed>::Get());
-    for (Freed* envelope : taken) EnvelopeCache<Freed>::Put(envelope);
+    for (int i = 0; i < kept; ++i) taken.push_back(EnvelopeCache<E>::Get());
+    for (E* envelope : taken) EnvelopeCache<E>::Put(envelope);
   });
   next_producer.join();
-  EXPECT_EQ(Freed::made.load(), kEnvelopes);
+  EXPECT_EQ(E::made.load(), kBurst);
+}
+
+// Envelopes that a Get took during the interval are the working set: a trim leaves
+// them in the depot.
+TEST(EnvelopeCacheTest, ATrimKeepsWhatWasTakenDuringTheInterval) {
+  using E = Freed<2>;
+  std::vector<E*> taken;
+  GetAndPutABurst(&taken);
+  EnvelopeCache<E>::TrimDepot();  // a new interval begins
+  GetAndPutABurst(&taken);        // which takes every envelope out once
+  EnvelopeCache<E>::TrimDepot();
+  EXPECT_EQ(E::freed.load(), 0);
+  EXPECT_EQ(E::made.load(), kBurst);
 }
 
 }  // namespace
