@@ -30,8 +30,9 @@ natsConnection* Connect(const std::string& url, bool send_asap) {
 
 }  // namespace
 
-RawPair::RawPair(const std::string& url, const std::string& subject, bool send_asap)
-    : subject_(subject) {
+RawPair::RawPair(const std::string& url, const std::string& subject, bool send_asap,
+                 bool decode)
+    : subject_(subject), decode_(decode) {
   requester_ = Connect(url, send_asap);
   responder_ = Connect(url, send_asap);
   if (natsConnection_Subscribe(&subscription_, responder_, subject_.c_str(), &OnMessage, this) !=
@@ -70,6 +71,12 @@ void RawPair::OnComplete(void* closure) {
 void RawPair::OnMessage(natsConnection* connection, natsSubscription*, natsMsg* message,
                         void* closure) {
   auto* pair = static_cast<RawPair*>(closure);
+  if (pair->decode_) {
+    Work work;
+    if (!work.ParseFromArray(natsMsg_GetData(message), natsMsg_GetDataLength(message))) {
+      Die("a message on " + pair->subject_ + " is not a Work");
+    }
+  }
   pair->counted_.fetch_add(1, std::memory_order_relaxed);  // a counter
   if (natsMsg_GetReply(message) != nullptr) {
     Done done;
@@ -94,6 +101,12 @@ bool RawPair::Request(const std::string& payload) {
 bool RawPair::Publish(const std::string& payload) {
   return natsConnection_Publish(requester_, subject_.c_str(), payload.data(),
                                 static_cast<int>(payload.size())) == NATS_OK;
+}
+
+bool RawPair::PublishWork(const Work& work) {
+  std::string payload;
+  work.SerializeToString(&payload);
+  return Publish(payload);
 }
 
 int64_t RawPair::dropped() const {

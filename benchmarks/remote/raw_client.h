@@ -2,7 +2,10 @@
 // requester connection and a responder connection whose subscription counts every
 // message and answers those that carry a reply subject (with a small Done), as a
 // troupe node answers an Ask. Used by remote_bench.cc (Google Benchmark) and
-// remote_main.cc (the JSON rows) alike.
+// remote_main.cc (the JSON rows) alike. With `decode`, the responder also parses
+// every message as a Work before it counts it, and PublishWork serialises one per
+// call: the C client plus the protobuf codec, with none of troupe's framing, actors
+// or hand-offs between threads.
 //
 // Any thread may call Request and Publish (the C client's connections are
 // thread-safe); the counting runs on the subscription's delivery thread.
@@ -17,14 +20,18 @@
 #include <mutex>
 #include <string>
 
+#include "troupe/benchmarks/remote/bench_messages.pb.h"
+
 namespace troupe::remote_bench {
 
 class RawPair {
  public:
   // Connects both connections to `url` (in the C client's "send ASAP" mode when
   // `send_asap`, as troupe's nodes are by default) and subscribes the responder to
-  // `subject`. Exits the process with a message if the server does not take them.
-  RawPair(const std::string& url, const std::string& subject, bool send_asap);
+  // `subject`, parsing each message as a Work when `decode`. Exits the process with
+  // a message if the server does not take them.
+  RawPair(const std::string& url, const std::string& subject, bool send_asap,
+          bool decode = false);
   // Closes it (Close) if it is not closed yet.
   ~RawPair();
   RawPair(const RawPair&) = delete;
@@ -38,6 +45,8 @@ class RawPair {
   bool Request(const std::string& payload);
   // One message to the subject, not answered; false if the client refused it.
   bool Publish(const std::string& payload);
+  // Serialises `work` and publishes it, as Publish.
+  bool PublishWork(const Work& work);
 
   // Messages the responder took, and those its client dropped (its pending limit
   // overflowed: a slow consumer).
@@ -55,6 +64,7 @@ class RawPair {
   // the delivery thread wrote.
   std::atomic<int64_t> counted_{0};
   std::string subject_;
+  bool decode_;
   // Set by OnComplete, on the delivery thread, under the mutex; waited for by Close.
   std::mutex mutex_;
   std::condition_variable completed_cv_;

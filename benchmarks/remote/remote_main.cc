@@ -6,10 +6,11 @@
 //   {"benchmark": "pingpong", "runtime": "troupe", "ops_per_s": 3012.5,
 //    "p50_us": 301.2, "p99_us": 812.0}
 //
-// for the benchmarks pingpong, fanin (troupe, nats.c, caf), pingpong_at_least_once
-// and fanin_at_least_once (troupe) — remote_runs.h says what each measures and
-// remote_rows.h what each field is — then the readable table and the same-run
-// ratios against the targets (on stderr when the JSON goes to stdout).
+// for the benchmarks pingpong (troupe, nats.c, caf), fanin (troupe, nats.c,
+// nats.c+protobuf, caf), pingpong_at_least_once and fanin_at_least_once (troupe) —
+// remote_runs.h says what each measures and remote_rows.h what each field is — then
+// the readable table and the same-run ratios against the targets (on stderr
+// when the JSON goes to stdout).
 //
 // Flags:
 //   --json=-|FILE        the JSON rows to stdout or to FILE (default: none)
@@ -121,6 +122,7 @@ RemoteRun RunOnce(RemoteRuns& runs, const Sizes& sizes, bool raw_first,
        [&] { return runs.TroupePingPong(sizes.round_trips); });
   pair([&] { return runs.RawFanIn(sizes.senders, sizes.messages); },
        [&] { return runs.TroupeFanIn(sizes.senders, sizes.messages); });
+  run.push_back(runs.RawFanInWithCodec(sizes.senders, sizes.messages));
   run.push_back(runs.TroupePingPongAtLeastOnce(sizes.stored_round_trips));
   run.push_back(runs.TroupeFanInAtLeastOnce(sizes.senders, sizes.stored_messages));
   if (!caf_binary.empty()) {

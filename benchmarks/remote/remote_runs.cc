@@ -146,6 +146,7 @@ RemoteRuns::RemoteRuns(RemoteFixture& fixture)
       batching_node_(fixture.ConnectNode(/*send_immediately=*/false)),
       raw_asap_(fixture.url(), "raw.pingpong", /*send_asap=*/true),
       raw_batched_(fixture.url(), "raw.fanin", /*send_asap=*/false),
+      raw_coded_(fixture.url(), "raw.fanin.coded", /*send_asap=*/false, /*decode=*/true),
       pongs_(std::make_unique<Arrivals>()) {
   Publish(fixture.client(), "stored-pong",
           fixture.system().Spawn<Pong>({.name = "stored-pong"}, pongs_.get()));
@@ -192,6 +193,16 @@ RemoteRow RemoteRuns::RawFanIn(int senders, int64_t messages_per_sender) {
         if (!raw_batched_.Publish(payload)) Die("publish", "refused by the client");
       },
       [&] { return raw_batched_.counted(); }, [&] { return raw_batched_.dropped(); });
+}
+
+RemoteRow RemoteRuns::RawFanInWithCodec(int senders, int64_t messages_per_sender) {
+  const Work work = MakeWork(1);
+  return TimeFanIn(
+      "fanin", "nats.c+protobuf", senders, messages_per_sender,
+      [&](int64_t) {
+        if (!raw_coded_.PublishWork(work)) Die("publish", "refused by the client");
+      },
+      [&] { return raw_coded_.counted(); }, [&] { return raw_coded_.dropped(); });
 }
 
 RemoteRow RemoteRuns::TroupePingPongAtLeastOnce(int64_t round_trips) {

@@ -11,6 +11,10 @@
 //                       (ops_per_s counts the delivered only)
 //   fanin, nats.c       the same with the C client's publish on one connection (its
 //                       default mode: batched by its flusher) to a counting subscriber
+//   fanin, nats.c+protobuf
+//                       the same, each message serialised from a Work by its sender
+//                       and parsed by the subscriber: the codec's share of troupe's
+//                       work, without its framing, actors or thread hand-offs
 //   pingpong_at_least_once, troupe
 //                       asks are at most once, so this round trip is two stored Tells:
 //                       the asking thread Tells "stored-ping" at least once (it
@@ -53,6 +57,7 @@ class RemoteRuns {
   RemoteRow RawPingPong(int64_t round_trips);
   RemoteRow TroupeFanIn(int senders, int64_t messages_per_sender);
   RemoteRow RawFanIn(int senders, int64_t messages_per_sender);
+  RemoteRow RawFanInWithCodec(int senders, int64_t messages_per_sender);
   RemoteRow TroupePingPongAtLeastOnce(int64_t round_trips);
   RemoteRow TroupeFanInAtLeastOnce(int senders, int64_t messages_per_sender);
 
@@ -61,6 +66,7 @@ class RemoteRuns {
   std::unique_ptr<RemoteNode> batching_node_;  // send_immediately = false
   RawPair raw_asap_;
   RawPair raw_batched_;
+  RawPair raw_coded_;  // batched; the subscriber decodes
   // What "stored-pong" has handled. Every message it gets is waited for before a
   // run returns, so none reaches it after this is gone.
   std::unique_ptr<Arrivals> pongs_;
