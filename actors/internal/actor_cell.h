@@ -257,8 +257,9 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
     return envelope;
   }
   static void RecycleNode(MailboxNode* node) { Recycle(static_cast<Envelope*>(node)); }
-  // Clears what the envelope's kind uses (the other fields are empty already): a
-  // user message's envelope skips the deferred call's manager, an indirect call.
+  // Clears what the envelope's kind uses (the other fields are empty already, but
+  // for timer_id, which only timer envelopes read and every tick sets): a user
+  // message's envelope skips the deferred call's manager, an indirect call.
   static void Recycle(Envelope* envelope) {
     envelope->message.reset();
     if (envelope->context.state() != nullptr) envelope->context = Context();

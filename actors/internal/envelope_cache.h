@@ -17,9 +17,10 @@
 // So a sending thread and a receiving thread exchange envelopes a full magazine at a
 // time: one lock on each side per kMagazine messages. The depot keeps the stocked
 // magazines of the flow's working set — however many envelopes it keeps in flight —
-// and trims the rest once a second (Depot, below), so a flow in steady state calls
-// neither malloc nor free, and a burst's envelopes are freed after it. A thread that
-// exits gives its magazines to the depot.
+// and, as envelopes keep coming back, trims at most once a second what it held unused
+// (Depot, below): a flow in steady state calls neither malloc nor free, and a burst's
+// envelopes are freed once the flow after it has gone on for a second or two. A
+// thread that exits gives its magazines to the depot.
 //
 // Why arrays of pointers and not lists linked through the envelopes (the first
 // design): a recycled envelope was last written on the receiving core. Popping a
@@ -39,8 +40,9 @@
 // Why the depot has no fixed bound (it had one, 64 magazines, freeing what a Put
 // brought beyond): Fork-Join throughput keeps 60 mailboxes x 1,024 envelopes in
 // flight, so every envelope went back to malloc on the actor's core and came new
-// from malloc on the sender's — 14% of the samples in _int_free and _int_malloc.
-// Keeping the working set made it 1.86x faster (BENCHMARKS.md); trimming what an
+// from malloc on the sender's — 14% of the samples in malloc, free and their
+// helpers. Keeping the working set made it 1.5x faster, 1.7-1.86x with Recycle
+// clearing only what each envelope's kind used (BENCHMARKS.md); trimming what an
 // interval left unused keeps a burst from being hoarded.
 //
 // Cost: each thread that sends or handles a message type holds two magazines of it
@@ -85,10 +87,9 @@ class EnvelopeCache {
     local.loaded->Push(envelope);
   }
 
-  // Ends the depot's trim interval now (Put does so itself once kTrimInterval has
-  // passed): frees the stocked magazines beyond kDepotMagazines that no Get took
-  // since the interval began. For tests, and for a program that wants a burst's
-  // envelopes back at once.
+  // For tests. Ends the depot's trim interval now (Put does so itself once the
+  // interval, kDefaultTrimInterval, has passed): frees the stocked magazines beyond
+  // kDepotMagazines that no Get took since the interval began.
   static void TrimDepot() {
     std::vector<Magazine*> surplus;
     {
@@ -97,12 +98,18 @@ class EnvelopeCache {
     }
     Depot::Free(surplus);
   }
+  // For tests: how long a trim interval lasts from now on (a test that counts what
+  // is freed makes it longer than itself, and trims with TrimDepot).
+  static void SetTrimInterval(std::chrono::steady_clock::duration interval) {
+    scheduler_internal::SpinLockHolder holder(depot().lock);
+    depot().trim_interval = interval;
+  }
 
  private:
   static constexpr int kMagazine = 128;
   // What the depot keeps without trimming: stocked magazines, and empty ones.
   static constexpr std::size_t kDepotMagazines = 64;
-  static constexpr std::chrono::seconds kTrimInterval{1};
+  static constexpr std::chrono::seconds kDefaultTrimInterval{1};
   // How many Gets ahead an envelope is prefetched: enough to cover a cross-core miss
   // (about 200 ns here) with the sender's work between two Tells.
   static constexpr int kPrefetchAhead = 8;
@@ -137,10 +144,13 @@ class EnvelopeCache {
   // bound, so that such a flow recycles instead of calling malloc and free per
   // message. What it holds beyond kDepotMagazines is trimmed to the working set:
   // stocked magazines that stayed in the depot through a whole trim interval (the
-  // fewest it held since the last trim) are freed, the oldest first. So a burst's
-  // envelopes are kept for one to two intervals after the flow that needed them
-  // slows, and a program that stops sending keeps what it had until it sends again.
-  // Empty magazines are kept up to kDepotMagazines; beyond that they are freed.
+  // fewest it held since the last trim) are freed, the oldest first. A trim is due
+  // once an interval has passed, and is done by the next TradeFull or Keep: so a
+  // burst's envelopes are kept for one to two intervals after the flow that needed
+  // them slows, and a program that stops sending this type altogether keeps what it
+  // had (at most its peak in flight) until it sends it again. Empty magazines are
+  // kept up to kDepotMagazines; beyond that they are freed. The vectors may grow
+  // (malloc) under the lock; envelopes are only ever freed outside it.
   struct Depot {
     scheduler_internal::SpinLock lock;
     std::vector<Magazine*> stocked ABSL_GUARDED_BY(lock);  // count > 0; oldest first
@@ -149,9 +159,12 @@ class EnvelopeCache {
     std::size_t stocked_low ABSL_GUARDED_BY(lock) = 0;
     std::chrono::steady_clock::time_point trimmed_at ABSL_GUARDED_BY(lock) =
         std::chrono::steady_clock::now();
+    std::chrono::steady_clock::duration trim_interval ABSL_GUARDED_BY(lock) =
+        kDefaultTrimInterval;
 
     // Takes the full `magazine` and gives an empty one in its place (made if the
-    // depot has none).
+    // depot has none); ends the trim interval if it is due, freeing the surplus
+    // after the lock is released.
     Magazine* TradeFull(Magazine* magazine) {
       std::vector<Magazine*> surplus;
       Magazine* traded = nullptr;
@@ -214,7 +227,7 @@ class EnvelopeCache {
     void TrimIfDue(std::vector<Magazine*>* surplus) ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock) {
       // Read once per full magazine (every kMagazine Puts), so the clock is cheap here.
       if (stocked.size() > kDepotMagazines &&
-          std::chrono::steady_clock::now() - trimmed_at >= kTrimInterval) {
+          std::chrono::steady_clock::now() - trimmed_at >= trim_interval) {
         Trim(surplus);
       }
     }

@@ -7,8 +7,8 @@
 // call: the C client plus the protobuf codec, with none of troupe's framing, actors
 // or hand-offs between threads.
 //
-// Any thread may call Request and Publish (the C client's connections are
-// thread-safe); the counting runs on the subscription's delivery thread.
+// Any thread may call Request, Publish and PublishWork (the C client's connections
+// are thread-safe); the counting runs on the subscription's delivery thread.
 #ifndef TROUPE_BENCHMARKS_REMOTE_RAW_CLIENT_H_
 #define TROUPE_BENCHMARKS_REMOTE_RAW_CLIENT_H_
 
@@ -64,7 +64,7 @@ class RawPair {
   // the delivery thread wrote.
   std::atomic<int64_t> counted_{0};
   std::string subject_;
-  bool decode_;
+  const bool decode_;
   // Set by OnComplete, on the delivery thread, under the mutex; waited for by Close.
   std::mutex mutex_;
   std::condition_variable completed_cv_;

@@ -6,8 +6,9 @@
 //   {"benchmark": "pingpong", "runtime": "troupe", "ops_per_s": 3012.5,
 //    "p50_us": 301.2, "p99_us": 812.0}
 // benchmark: "pingpong", "fanin", "pingpong_at_least_once", "fanin_at_least_once";
-// runtime: "troupe", "nats.c", "nats.c+protobuf" (fanin only), "caf". p50_us and p99_us are per round trip for the
-// ping-pong rows, and null for the fan-in rows (a rate: no message is timed alone).
+// runtime: "troupe", "nats.c", "nats.c+protobuf" (fanin only), "caf". p50_us and
+// p99_us are per round trip for the ping-pong rows, and null for the fan-in rows (a
+// rate: no message is timed alone).
 #ifndef TROUPE_BENCHMARKS_REMOTE_REMOTE_ROWS_H_
 #define TROUPE_BENCHMARKS_REMOTE_REMOTE_ROWS_H_
 

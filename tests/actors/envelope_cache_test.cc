@@ -2,6 +2,7 @@
 #include "troupe/actors/internal/envelope_cache.h"
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -119,6 +120,7 @@ void GetAndPutABurst(std::vector<E*>* taken) {
 // before anything new is made.
 TEST(EnvelopeCacheTest, ABurstIsKeptUntilATrimIntervalPassesUnused) {
   using E = Freed<1>;
+  EnvelopeCache<E>::SetTrimInterval(std::chrono::hours(24));  // only TrimDepot trims
   std::vector<E*> taken;
   GetAndPutABurst(&taken);
   ASSERT_EQ(E::made.load(), kBurst);
@@ -144,6 +146,7 @@ TEST(EnvelopeCacheTest, ABurstIsKeptUntilATrimIntervalPassesUnused) {
 // them in the depot.
 TEST(EnvelopeCacheTest, ATrimKeepsWhatWasTakenDuringTheInterval) {
   using E = Freed<2>;
+  EnvelopeCache<E>::SetTrimInterval(std::chrono::hours(24));  // only TrimDepot trims
   std::vector<E*> taken;
   GetAndPutABurst(&taken);
   EnvelopeCache<E>::TrimDepot();  // a new interval begins
@@ -151,6 +154,19 @@ TEST(EnvelopeCacheTest, ATrimKeepsWhatWasTakenDuringTheInterval) {
   EnvelopeCache<E>::TrimDepot();
   EXPECT_EQ(E::freed.load(), 0);
   EXPECT_EQ(E::made.load(), kBurst);
+}
+
+// Put trims by itself once an interval has passed. With an interval of zero every
+// full magazine given back ends one, so a burst nobody takes again is freed as it
+// comes back, down to the depot's floor.
+TEST(EnvelopeCacheTest, PutTrimsByItselfWhenAnIntervalHasPassed) {
+  using E = Freed<3>;
+  EnvelopeCache<E>::SetTrimInterval(std::chrono::steady_clock::duration::zero());
+  std::vector<E*> taken;
+  GetAndPutABurst(&taken);
+  EXPECT_GE(E::freed.load(), kBurst - kDepotFloor - 2 * 128)
+      << "beyond the floor (and the magazine being traded), the burst should be freed";
+  EXPECT_GT(E::freed.load(), 0);
 }
 
 }  // namespace
