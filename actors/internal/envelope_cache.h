@@ -62,11 +62,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
 #include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
+#include "troupe/scheduler/internal/clock.h"
 #include "troupe/scheduler/internal/spin_lock.h"
 
 namespace troupe::actors_internal {
@@ -88,7 +90,7 @@ class EnvelopeCache {
   }
 
   // For tests. Ends the depot's trim interval now (Put does so itself once the
-  // interval, kDefaultTrimInterval, has passed): frees the stocked magazines beyond
+  // interval, kDefaultTrimIntervalNs, has passed): frees the stocked magazines beyond
   // kDepotMagazines that no Get took since the interval began.
   static void TrimDepot() {
     std::vector<Magazine*> surplus;
@@ -100,16 +102,16 @@ class EnvelopeCache {
   }
   // For tests: how long a trim interval lasts from now on (a test that counts what
   // is freed makes it longer than itself, and trims with TrimDepot).
-  static void SetTrimInterval(std::chrono::steady_clock::duration interval) {
+  static void SetTrimInterval(std::chrono::nanoseconds interval) {
     scheduler_internal::SpinLockHolder holder(depot().lock);
-    depot().trim_interval = interval;
+    depot().trim_interval_ns = interval.count();
   }
 
  private:
   static constexpr int kMagazine = 128;
   // What the depot keeps without trimming: stocked magazines, and empty ones.
   static constexpr std::size_t kDepotMagazines = 64;
-  static constexpr std::chrono::seconds kDefaultTrimInterval{1};
+  static constexpr int64_t kDefaultTrimIntervalNs = 1'000'000'000;
   // How many Gets ahead an envelope is prefetched: enough to cover a cross-core miss
   // (about 200 ns here) with the sender's work between two Tells.
   static constexpr int kPrefetchAhead = 8;
@@ -145,7 +147,7 @@ class EnvelopeCache {
   // message. What it holds beyond kDepotMagazines is trimmed to the working set:
   // stocked magazines that stayed in the depot through a whole trim interval (the
   // fewest it held since the last trim) are freed, the oldest first. A trim is due
-  // once an interval has passed, and is done by the next TradeFull or Keep: so a
+  // once an interval has passed, and is done by the next magazine stocked: so a
   // burst's envelopes are kept for one to two intervals after the flow that needed
   // them slows, and a program that stops sending this type altogether keeps what it
   // had (at most its peak in flight) until it sends it again. Empty magazines are
@@ -155,12 +157,11 @@ class EnvelopeCache {
     scheduler_internal::SpinLock lock;
     std::vector<Magazine*> stocked ABSL_GUARDED_BY(lock);  // count > 0; oldest first
     std::vector<Magazine*> empty ABSL_GUARDED_BY(lock);    // count == 0
-    // The fewest stocked magazines held since trimmed_at.
+    // The fewest stocked magazines held since trimmed_at_ns.
     std::size_t stocked_low ABSL_GUARDED_BY(lock) = 0;
-    std::chrono::steady_clock::time_point trimmed_at ABSL_GUARDED_BY(lock) =
-        std::chrono::steady_clock::now();
-    std::chrono::steady_clock::duration trim_interval ABSL_GUARDED_BY(lock) =
-        kDefaultTrimInterval;
+    // troupe's coarse clock (a tick's precision is plenty for an interval of seconds).
+    int64_t trimmed_at_ns ABSL_GUARDED_BY(lock) = scheduler_internal::MonotonicCoarseNanos();
+    int64_t trim_interval_ns ABSL_GUARDED_BY(lock) = kDefaultTrimIntervalNs;
 
     // Takes the full `magazine` and gives an empty one in its place (made if the
     // depot has none); ends the trim interval if it is due, freeing the surplus
@@ -170,12 +171,11 @@ class EnvelopeCache {
       Magazine* traded = nullptr;
       {
         scheduler_internal::SpinLockHolder holder(lock);
-        stocked.push_back(magazine);
+        Stock(magazine, &surplus);
         if (!empty.empty()) {
           traded = empty.back();
           empty.pop_back();
         }
-        TrimIfDue(&surplus);
       }
       Free(surplus);
       return traded != nullptr ? traded : new Magazine();
@@ -188,29 +188,36 @@ class EnvelopeCache {
       Magazine* traded = stocked.back();
       stocked.pop_back();
       stocked_low = std::min(stocked_low, stocked.size());
-      if (empty.size() < kDepotMagazines) {
-        empty.push_back(magazine);
-      } else {
-        delete magazine;
-      }
+      delete KeepEmpty(magazine);
       return traded;
     }
     // A magazine of an exiting thread, in any state.
     void Keep(Magazine* magazine) {
       std::vector<Magazine*> surplus;
+      Magazine* unwanted = nullptr;
       {
         scheduler_internal::SpinLockHolder holder(lock);
         if (magazine->count > 0) {
-          stocked.push_back(magazine);
-          magazine = nullptr;
-        } else if (empty.size() < kDepotMagazines) {
-          empty.push_back(magazine);
-          magazine = nullptr;
+          Stock(magazine, &surplus);
+        } else {
+          unwanted = KeepEmpty(magazine);
         }
-        TrimIfDue(&surplus);
       }
-      delete magazine;
+      delete unwanted;
       Free(surplus);
+    }
+    // Holds a stocked magazine; ends the trim interval if it is due.
+    void Stock(Magazine* magazine, std::vector<Magazine*>* surplus)
+        ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock) {
+      stocked.push_back(magazine);
+      TrimIfDue(surplus);
+    }
+    // Holds an empty magazine, or gives it back (to be deleted) when the depot has
+    // kDepotMagazines of them.
+    Magazine* KeepEmpty(Magazine* magazine) ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock) {
+      if (empty.size() >= kDepotMagazines) return magazine;
+      empty.push_back(magazine);
+      return nullptr;
     }
     // Ends a trim interval: moves to *surplus the stocked magazines beyond
     // kDepotMagazines that no Get needed since the last trim.
@@ -222,12 +229,12 @@ class EnvelopeCache {
         stocked.erase(stocked.begin(), stocked.begin() + count);
       }
       stocked_low = stocked.size();
-      trimmed_at = std::chrono::steady_clock::now();
+      trimmed_at_ns = scheduler_internal::MonotonicCoarseNanos();
     }
     void TrimIfDue(std::vector<Magazine*>* surplus) ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock) {
       // Read once per full magazine (every kMagazine Puts), so the clock is cheap here.
       if (stocked.size() > kDepotMagazines &&
-          std::chrono::steady_clock::now() - trimmed_at >= trim_interval) {
+          scheduler_internal::MonotonicCoarseNanos() - trimmed_at_ns >= trim_interval_ns) {
         Trim(surplus);
       }
     }

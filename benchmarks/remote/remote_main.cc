@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -102,29 +103,25 @@ RemoteRun RunCafPeer(const std::string& binary, const Sizes& sizes) {
   return *std::move(rows);
 }
 
-// One run of every benchmark and runtime. `raw_first`: the C client's row of a pair
-// runs before troupe's (alternated over runs, so drift in the machine's load does
-// not always favour the same one).
+// One run of every benchmark and runtime. `raw_first`: the C client's rows of a
+// benchmark run before troupe's (alternated over runs, so drift in the machine's
+// load does not always favour the same one).
 RemoteRun RunOnce(RemoteRuns& runs, const Sizes& sizes, bool raw_first,
                   const std::string& caf_binary) {
   RemoteRun run;
+  // `raw` returns the C client's rows, `troupe` troupe's row.
   auto pair = [&](auto raw, auto troupe) {
-    if (raw_first) {
-      run.push_back(raw());
-      run.push_back(troupe());
-    } else {
-      RemoteRow troupe_row = troupe();
-      run.push_back(raw());
-      run.push_back(std::move(troupe_row));
-    }
+    std::optional<RemoteRow> troupe_row;
+    if (!raw_first) troupe_row = troupe();
+    for (RemoteRow& row : raw()) run.push_back(std::move(row));
+    run.push_back(troupe_row.has_value() ? *std::move(troupe_row) : troupe());
   };
-  pair([&] { return runs.RawPingPong(sizes.round_trips); },
+  pair([&] { return RemoteRun{runs.RawPingPong(sizes.round_trips)}; },
        [&] { return runs.TroupePingPong(sizes.round_trips); });
-  // The C client's two fan-in rows together on one side: troupe runs first or last.
   pair(
       [&] {
-        run.push_back(runs.RawFanIn(sizes.senders, sizes.messages));
-        return runs.RawFanInWithCodec(sizes.senders, sizes.messages);
+        return RemoteRun{runs.RawFanIn(sizes.senders, sizes.messages),
+                         runs.RawFanInWithCodec(sizes.senders, sizes.messages)};
       },
       [&] { return runs.TroupeFanIn(sizes.senders, sizes.messages); });
   run.push_back(runs.TroupePingPongAtLeastOnce(sizes.stored_round_trips));
