@@ -18,9 +18,12 @@
 //
 // Delivery guarantee: a message accepted by Tell is either handled by the actor or
 // reported as a dead letter — never lost. The last step of the run loop marks the
-// cell stopped (seq_cst) and then drains the mailbox into dead letters; a Tell pushes
-// (seq_cst) and then checks for stopped, and drains too if it is. One of the two
-// always sees the other's message.
+// cell stopped (seq_cst) and then drains the mailbox into dead letters, waiting out
+// a push in transit (MailboxQueue::PopWaitingOutTransit, whose last check of the
+// queue is seq_cst); a Tell pushes (a seq_cst exchange) and then checks for stopped
+// (seq_cst), and drains too if it is. In the seq_cst order either the drain's last
+// check comes after the push's exchange, and the drain takes the message, or before
+// it, and the Tell sees the cell stopped.
 #ifndef TROUPE_ACTORS_INTERNAL_ACTOR_CELL_H_
 #define TROUPE_ACTORS_INTERNAL_ACTOR_CELL_H_
 
@@ -309,7 +312,7 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
   // The envelope's slot in room_ is taken already.
   void Push(Envelope* envelope) {
     queue_.Push(envelope);
-    if (stopped()) DrainAsDeadLetters();  // see the delivery guarantee above
+    if (stopped_seq_cst()) DrainAsDeadLetters();  // see the delivery guarantee above
   }
   // System messages take a slot regardless of the capacity: they never wait.
   void PushSystem(Envelope* envelope) {
@@ -337,7 +340,7 @@ class ActorCell : public ActorCellBase, public std::enable_shared_from_this<Acto
     // rare (a stopped actor) and never parks.
     scheduler_internal::SpinLockHolder lock(drain_lock_);
     int64_t drained = 0;
-    while (MailboxNode* node = queue_.Pop()) {
+    while (MailboxNode* node = queue_.PopWaitingOutTransit()) {
       Envelope* envelope = static_cast<Envelope*>(node);
       ++drained;
       if (envelope->kind == Envelope::kUser) ReportDeadLetter("actor stopped");

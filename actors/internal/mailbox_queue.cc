@@ -1,6 +1,7 @@
 #include "troupe/actors/internal/mailbox_queue.h"
 
 #include "troupe/scheduler/internal/fiber.h"
+#include "troupe/scheduler/internal/spin_lock.h"
 #include "troupe/scheduler/internal/wait_protocol.h"
 
 namespace troupe::actors_internal {
@@ -60,6 +61,21 @@ MailboxNode* MailboxQueue::Pop() {
     return tail;
   }
   return nullptr;
+}
+
+MailboxNode* MailboxQueue::PopWaitingOutTransit() {
+  scheduler_internal::SpinBackoff backoff;
+  for (;;) {
+    if (MailboxNode* node = Pop()) return node;
+    // Pop found nothing it could hand out: the queue is empty if head_ is where the
+    // consumer is, and otherwise a producer is between its exchange and its link (a
+    // few instructions away).
+    // seq_cst: the drain's half of the stop handshake (mailbox_queue.h).
+    if (head_.load(std::memory_order_seq_cst) == tail_.load(std::memory_order_relaxed)) {
+      return nullptr;
+    }
+    backoff.Step();
+  }
 }
 
 bool MailboxQueue::BeginSleep() {

@@ -62,6 +62,13 @@ class MailboxQueue {
   // Consumer only. The oldest node, or nullptr if empty (or a push is in transit).
   MailboxNode* Pop();
 
+  // Consumer only. As Pop, but a push in transit (its exchange done, its link not yet
+  // stored) is waited for, not reported as empty: nullptr means no push had begun by
+  // the (seq_cst) check of head_. A stopped actor's last drain uses it, so that a push
+  // either is drained or comes later in the seq_cst order than that check — and then
+  // sees the actor stopped (actor_cell.h, the delivery guarantee).
+  MailboxNode* PopWaitingOutTransit();
+
   // Consumer fiber only, after Pop found the queue empty. Begins waiting for the next
   // Push: true if the consumer must now sleep (return from its body after
   // ParkAtTopOnReturn; the Push that ends the wait runs it again), false if a message

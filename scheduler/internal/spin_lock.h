@@ -26,19 +26,31 @@ inline void CpuRelax() {
 #endif
 }
 
+// The steps of a busy-wait for a state another thread is a few instructions away
+// from: spins for the first kSpins steps, then yields the thread at each step (the
+// other thread seems descheduled).
+class SpinBackoff {
+ public:
+  void Step() {
+    if (++steps_ < kSpins) {
+      CpuRelax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+
+ private:
+  static constexpr int kSpins = 64;
+  int steps_ = 0;
+};
+
 class ABSL_LOCKABLE SpinLock {
  public:
   void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
-    int spins = 0;
+    SpinBackoff backoff;
     // acquire; pairs with the release store in Unlock.
     while (locked_.exchange(true, std::memory_order_acquire)) {
-      while (locked_.load(std::memory_order_relaxed)) {
-        if (++spins < 64) {
-          CpuRelax();
-        } else {
-          std::this_thread::yield();
-        }
-      }
+      while (locked_.load(std::memory_order_relaxed)) backoff.Step();
     }
   }
 

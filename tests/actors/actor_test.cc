@@ -323,6 +323,46 @@ TEST_P(ActorTest, KilledActorsLeftoversAreDeadLetters) {
   EXPECT_EQ(system().dead_letters(), static_cast<uint64_t>(kSent));
 }
 
+// Stops itself after handling `limit` messages.
+class StopsAfter : public Actor<int> {
+ public:
+  explicit StopsAfter(int limit) : limit_(limit) {}
+  void Receive(int&) override {
+    if (++handled_ == limit_) StopSelf();
+  }
+
+ private:
+  const int limit_;
+  int handled_ = 0;
+};
+
+// Threads tell actors that stop themselves part-way: every message is handled or
+// counted as a dead letter — whether it was queued before the stop (drained by it),
+// raced it (drained by the stop or by the Tell that finds the actor stopped) or came
+// after it (refused) — none is lost between the stop's drain and the Tell's.
+TEST_P(ActorTest, TellsRacingAnActorsStopAreEachHandledOrADeadLetter) {
+  constexpr int kActors = 100;
+  constexpr int kSenders = 2;
+  constexpr int kPerSender = 100;
+  constexpr int kStopAfter = 50;
+  for (int round = 0; round < kActors; ++round) {
+    const uint64_t dead_before = system().dead_letters();
+    ActorRef<int> actor = system().Spawn<StopsAfter>({}, kStopAfter);
+    std::vector<std::thread> senders;
+    for (int s = 0; s < kSenders; ++s) {
+      senders.emplace_back([&actor] {
+        for (int i = 0; i < kPerSender; ++i) actor.Tell(i);  // a refused one is a dead letter
+      });
+    }
+    for (std::thread& sender : senders) sender.join();
+    ASSERT_TRUE(actor.AwaitStop().ok());
+    EXPECT_EQ(actor.processed(), static_cast<uint64_t>(kStopAfter));
+    ASSERT_EQ(actor.processed() + (system().dead_letters() - dead_before),
+              static_cast<uint64_t>(kSenders * kPerSender))
+        << "round " << round << ": messages neither handled nor dead letters";
+  }
+}
+
 TEST_P(ActorTest, BoundedMailboxPoliciesWhenFull) {
   Semaphore gate(0);
   ActorRef<GateMessage> rejecting = system().Spawn<Gated>(
