@@ -121,6 +121,10 @@ absl::string_view WithoutSourcePosition(absl::string_view text) {
 
 }  // namespace
 
+bool SignsServerNonce(const RemoteAuth& auth) {
+  return !auth.nkey_seed_file.empty() || !auth.credentials_file.empty();
+}
+
 bool TlsRequested(absl::string_view url, const RemoteTls& tls) {
   return tls.enabled || absl::StrContains(absl::AsciiStrToLower(url), "tls://");
 }
@@ -253,7 +257,7 @@ absl::Status ConnectError(absl::string_view url, const RemoteAuth& auth, const R
       break;
     case NATS_ERR:
       // The client reads the seed and credentials files when it connects.
-      if (!auth.nkey_seed_file.empty() || !auth.credentials_file.empty()) {
+      if (SignsServerNonce(auth)) {
         return absl::InvalidArgumentError(absl::StrCat(
             auth.nkey_seed_file.empty() ? "auth.credentials_file" : "auth.nkey_seed_file",
             ": the NATS client cannot use it: ", why));

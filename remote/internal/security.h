@@ -48,6 +48,10 @@ std::string RedactUrl(absl::string_view url);
 // `text` with the token and passwords of `auth` and `url` replaced by "***".
 std::string ScrubSecrets(absl::string_view text, absl::string_view url, const RemoteAuth& auth);
 
+// True if `auth` signs the server's nonce when it connects: an NKey (its seed file)
+// or a credentials file.
+bool SignsServerNonce(const RemoteAuth& auth);
+
 // True if TLS is on: asked for, or a tls:// url.
 bool TlsRequested(absl::string_view url, const RemoteTls& tls);
 

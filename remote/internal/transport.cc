@@ -114,6 +114,23 @@ constexpr int64_t kReconnectFlushTimeoutMs = 5000;
 // for a later one (or Close).
 constexpr int64_t kReleaseFlushTimeoutMs = 1000;
 
+// Attempts at a connect that signs the server's nonce (an NKey or a credentials
+// file) before a refusal is final. libnats 3.4.1 (Debian 12's) base64-encodes the
+// signature as if it were a C string: one whose first byte is zero (1 in 256)
+// leaves the CONNECT without a signature, and the server refuses it ("Signature
+// missing" in its log; fixed upstream by nats-io/nats.c#705). Each connection
+// brings a new nonce and so an independent signature: after 4 attempts 1 connect
+// in 2^32 is refused for that, while wrong credentials are refused every time and
+// fail as before, after three more connects. Not covered: a list of servers whose
+// last one is unreachable (the client then reports no server, not the refusal),
+// and the client's own reconnects — 1 attempt in 256 is refused and retried after
+// reconnect_wait, and the client stops reconnecting when a server refuses twice
+// without a successful connect to it in between (about 1 reconnect in 65,536 with
+// one server), which closes the connection like any lost server (README, "Across
+// machines"). remote_security_test.cc hands a node a nonce whose signature begins
+// with zero.
+constexpr int kSignedConnectAttempts = 4;
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
@@ -168,7 +185,21 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Connect(
     return secured;
   }
 
-  status = natsConnection_Connect(&transport->connection_, nats_options);
+  // A signed connect the server refused is tried again with the fresh nonce of a
+  // new connection (kSignedConnectAttempts, above); a refusal of anything else is
+  // final.
+  const bool signs_nonce = SignsServerNonce(options.auth);
+  for (int attempt = 1;; ++attempt) {
+    status = natsConnection_Connect(&transport->connection_, nats_options);
+    if (status == NATS_OK || !signs_nonce || attempt == kSignedConnectAttempts) break;
+    natsStatus reason = NATS_OK;
+    (void)nats_GetLastError(&reason);
+    if (reason != NATS_CONNECTION_AUTH_FAILED) break;
+    TROUPE_LOG(kInfo,
+               "remote: nats-server refused a signed connect; trying again with a new nonce, "
+               "in case the client dropped its signature (libnats 3.4.1 does for 1 in 256)",
+               {{"attempt", attempt}});
+  }
   natsOptions_Destroy(nats_options);
   if (status != NATS_OK) {
     transport->connection_ = nullptr;
