@@ -73,6 +73,23 @@ void BM_SpawnJoin(benchmark::State& state) {
 }
 BENCHMARK(BM_SpawnJoin)->Arg(10'000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// Spawn N empty fibers from a plain thread (Runtime::Spawn, as the Savina Fork-Join
+// benchmarks and a service's non-fiber threads do), then join them all from it.
+void BM_SpawnJoinFromThread(benchmark::State& state) {
+  const int count = static_cast<int>(state.range(0));
+  Runtime& runtime = RuntimeWithProcs(kDefaultProcs);
+  std::vector<JoinHandle> handles;
+  handles.reserve(count);
+  for (auto _ : state) {
+    for (int i = 0; i < count; ++i) handles.push_back(runtime.Spawn([] {}));
+    for (JoinHandle& handle : handles) JoinOrDie(handle);
+    handles.clear();
+  }
+  state.SetItemsProcessed(state.iterations() * count);
+  state.counters["procs"] = runtime.procs();
+}
+BENCHMARK(BM_SpawnJoinFromThread)->Arg(10'000)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 // 1,000,000 leaves, fan-out 10; items are leaves.
 void BM_Skynet(benchmark::State& state) {
   Runtime& runtime = RuntimeWithProcs(kDefaultProcs);

@@ -56,7 +56,12 @@ absl::Status RunBenchmark(const TroupeEnv& env, const ForkJoinThroughputParams& 
       for (const ActorRef<Work>& actor : actors) tally->Check(actor.Tell(Work{}));
     }
   });
-  if (!sent.ok()) return sent;
+  if (!sent.ok()) {
+    // The actors may still use the tally: kept for the rest of the process, as
+    // Tally::Await keeps it.
+    (void)tally.release();
+    return sent;
+  }
   return ExpectTotal(Tally::Await(std::move(tally), env.bound), Items(params),
                      "messages handled");
 }

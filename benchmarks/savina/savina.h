@@ -12,6 +12,9 @@
 // Where these differ from Savina's Akka versions, and why:
 // - Actors are spawned and started by the calling thread, and the time covers the
 //   spawns; the actor system and runtime are made once per process, not per run.
+//   (Fork-Join creation from a fiber, as Go's twin spawns from its main goroutine,
+//   was measured: faster when the VM's cores are far apart, slower when they are
+//   near; BENCHMARKS.md.)
 // - Fork-Join throughput sends from a fiber (Go's twin from its main goroutine), not
 //   the calling thread: a plain thread is never held back by an unbounded mailbox's
 //   soft bound (actor_cell.h), so it would queue the whole flow where Go's sender

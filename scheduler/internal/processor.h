@@ -16,6 +16,13 @@
 
 namespace troupe::scheduler_internal {
 
+// Fiber ids [next, limit), taken from the process's counter (scheduler.cc) a batch at
+// a time by a P or a plain thread, so that spawning does not contend on one cache line.
+struct FiberIdBatch {
+  uint64_t next = 0;
+  uint64_t limit = 0;
+};
+
 struct ProcessorCounters {
   OwnerCounter switches;        // fibers resumed on this P
   OwnerCounter fibers_spawned;  // spawned by fibers running on this P
@@ -49,8 +56,7 @@ struct Processor {
   OwnerCounter schedule_tick;  // +1 per scheduling decision
   uint32_t global_check_countdown = 61;  // owner; at 0, look at the global queue first
   std::atomic<uint64_t> running_fiber_id{0};
-  uint64_t next_fiber_id = 0;  // owner; ids are handed out in batches
-  uint64_t fiber_id_limit = 0;
+  FiberIdBatch fiber_ids;  // owner
   ProcessorCounters counters;  // owner writes
   ScheduleLatencyHistogram schedule_latency;  // owner writes
   Processor* next_idle = nullptr;  // guarded by Scheduler::idle_mutex_

@@ -94,6 +94,27 @@ constexpr uint64_t kFiberIdBatch = 64;
 
 thread_local Machine* current_machine = nullptr;
 
+// The process's fiber ids (this_fiber::Id: unique within the process). Ps and plain
+// threads take them kFiberIdBatch at a time, so the counter is touched once a batch;
+// it has a cache line of its own.
+struct alignas(64) FiberIdCounter {
+  std::atomic<uint64_t> next{1};
+};
+FiberIdCounter process_fiber_ids;
+
+// A plain thread's batch (valid for any runtime: the ids are the process's).
+thread_local FiberIdBatch plain_thread_fiber_ids;
+
+uint64_t NextFiberId(Processor* p) {
+  FiberIdBatch& batch = p != nullptr ? p->fiber_ids : plain_thread_fiber_ids;
+  if (batch.next == batch.limit) {
+    // relaxed: ids need uniqueness, not ordering.
+    batch.next = process_fiber_ids.next.fetch_add(kFiberIdBatch, std::memory_order_relaxed);
+    batch.limit = batch.next + kFiberIdBatch;
+  }
+  return batch.next++;
+}
+
 uint32_t NextRandom(uint32_t& state) {  // xorshift32; per-M, no sharing
   state ^= state << 13;
   state ^= state >> 17;
@@ -183,17 +204,6 @@ Scheduler::Scheduler(SchedulerOptions options)
 
 // ---------------------------------------------------------------------------------
 // Fibers: creation, entry, exit, recycling.
-
-uint64_t Scheduler::NextFiberId(Processor* p) {
-  // relaxed: ids need uniqueness, not ordering. Ps take them in batches so that
-  // spawning does not contend on one cache line.
-  if (p == nullptr) return next_fiber_id_.fetch_add(1, std::memory_order_relaxed);
-  if (p->next_fiber_id == p->fiber_id_limit) {
-    p->next_fiber_id = next_fiber_id_.fetch_add(kFiberIdBatch, std::memory_order_relaxed);
-    p->fiber_id_limit = p->next_fiber_id + kFiberIdBatch;
-  }
-  return p->next_fiber_id++;
-}
 
 Processor* Scheduler::CurrentProcessorOf(Machine* machine) const {
   return (machine != nullptr && machine->scheduler == this) ? machine->processor : nullptr;

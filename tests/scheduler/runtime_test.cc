@@ -230,6 +230,42 @@ TEST_P(RuntimeTest, StacksAreReused) {
 
 TROUPE_INSTANTIATE_OVER_PROCS(RuntimeTest);
 
+// Fiber ids are the process's (this_fiber::Id), taken in batches by processors and by
+// plain threads alike; a plain thread's leftover batch from one runtime serves the
+// next. Two processors: the batches under test are the plain threads'.
+TEST(FiberIdTest, IdsAreUniqueAcrossPlainThreadsFibersAndSuccessiveRuntimes) {
+  constexpr int kPerSpawner = 150;  // more than one batch each
+  std::vector<uint64_t> ids;
+  for (int round = 0; round < 2; ++round) {
+    auto created = Runtime::Create({.procs = 2});
+    ASSERT_TRUE(created.ok()) << created.status();
+    Runtime& runtime = **created;
+    auto spawn_from_here = [&runtime](std::vector<uint64_t>& out) {
+      for (int i = 0; i < kPerSpawner; ++i) {
+        JoinHandle handle = runtime.Spawn([] {});
+        out.push_back(handle.id());
+        ASSERT_TRUE(handle.Join().ok());
+      }
+    };
+    spawn_from_here(ids);
+    std::vector<uint64_t> other_thread_ids;
+    std::thread other([&] { spawn_from_here(other_thread_ids); });
+    other.join();
+    ids.insert(ids.end(), other_thread_ids.begin(), other_thread_ids.end());
+    ASSERT_TRUE(runtime
+                    .Run([&] {
+                      for (int i = 0; i < kPerSpawner; ++i) {
+                        JoinHandle handle = Spawn([] {});
+                        ids.push_back(handle.id());
+                        ASSERT_TRUE(handle.Join().ok());
+                      }
+                    })
+                    .ok());
+  }
+  ASSERT_EQ(ids.size(), 6u * kPerSpawner);
+  EXPECT_EQ(std::set<uint64_t>(ids.begin(), ids.end()).size(), ids.size());
+}
+
 TEST(RuntimeOptionsTest, RejectsInvalidProcs) {
   for (int procs : {-1, 1025}) {
     auto runtime = Runtime::Create({.procs = procs});
