@@ -5,8 +5,8 @@ no flags of troupe's (.bazelrc is troupe's own development setup):
   - C++17 (TROUPE_COPTS), whatever the consumer's default standard is;
   - headers published as "troupe/<package>/<header>.h" (include_prefix), so that a
     consumer's own net/tcp.h can never shadow troupe's, nor troupe's theirs.
-Tests also link troupe's sanitizer setup (//tests/support:sanitizer_setup), which no
-consumer binary gets.
+Tests also link troupe's sanitizer setup (//tests/support:sanitizer_setup), which a
+consumer's binaries get only if they ask for it (README: "Sanitizers in your project").
 """
 
 TROUPE_COPTS = ["-std=c++17"]
