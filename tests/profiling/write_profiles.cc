@@ -44,12 +44,13 @@ __attribute__((noinline)) void UnlockInHolder(troupe::Mutex& mutex) {
   asm volatile("");
 }
 
-// Waits (bounded) until `count` fibers are parked on `reason`.
+// Waits (bounded) until `count` fibers are parked on `reason`: waiting, not still on
+// their way to park ("parking"), when a profile would catch them without a stack.
 bool WaitForParked(troupe::Runtime& runtime, const char* reason, int count) {
   for (int attempt = 0; attempt < 300'000; ++attempt) {
     int parked = 0;
     for (const troupe::FiberInfo& fiber : runtime.DumpFibers()) {
-      parked += fiber.wait_reason == reason;
+      parked += fiber.state == "waiting" && fiber.wait_reason == reason;
     }
     if (parked == count) return true;
     troupe::this_fiber::SleepFor(absl::Microseconds(100));

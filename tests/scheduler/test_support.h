@@ -31,34 +31,6 @@ inline constexpr int kManyFibers = 2'000;
 inline constexpr int kManyFibers = 10'000;
 #endif
 
-class RuntimeTest : public ::testing::TestWithParam<int> {
- protected:
-  void SetUp() override {
-    auto runtime = Runtime::Create({.procs = GetParam()});
-    ASSERT_TRUE(runtime.ok()) << runtime.status();
-    runtime_ = *std::move(runtime);
-  }
-
-  void TearDown() override {
-    if (runtime_ == nullptr) return;
-    const RuntimeStats stats = runtime_->Stats();
-    EXPECT_EQ(stats.fibers_alive(), 0u) << "fibers left running: " << stats.ToString();
-    runtime_.reset();
-  }
-
-  // Runs `body` as the main fiber and expects it to finish cleanly.
-  template <typename F>
-  void RunInFiber(F&& body) {
-    absl::Status status = runtime_->Run(std::forward<F>(body));
-    ASSERT_TRUE(status.ok()) << status;
-  }
-
-  Runtime& runtime() { return *runtime_; }
-
- private:
-  std::unique_ptr<Runtime> runtime_;
-};
-
 // How long the waits below poll before they fail the test: generous, so that a
 // loaded CI machine never trips it, yet a lost wake-up fails instead of hanging.
 inline constexpr absl::Duration kWaitBound = absl::Seconds(30);
@@ -78,6 +50,38 @@ inline bool WaitUntil(const std::function<bool()>& condition, absl::string_view 
   }
   return true;
 }
+
+class RuntimeTest : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override {
+    auto runtime = Runtime::Create({.procs = GetParam()});
+    ASSERT_TRUE(runtime.ok()) << runtime.status();
+    runtime_ = *std::move(runtime);
+  }
+
+  void TearDown() override {
+    if (runtime_ == nullptr) return;
+    // A detached fiber may still be finishing after what the test waited for (its
+    // last store): wait until every fiber has exited, failing after the bound.
+    if (!WaitUntil([&] { return runtime_->Stats().fibers_alive() == 0; },
+                   "every fiber has exited")) {
+      ADD_FAILURE() << "fibers left running: " << runtime_->Stats().ToString();
+    }
+    runtime_.reset();
+  }
+
+  // Runs `body` as the main fiber and expects it to finish cleanly.
+  template <typename F>
+  void RunInFiber(F&& body) {
+    absl::Status status = runtime_->Run(std::forward<F>(body));
+    ASSERT_TRUE(status.ok()) << status;
+  }
+
+  Runtime& runtime() { return *runtime_; }
+
+ private:
+  std::unique_ptr<Runtime> runtime_;
+};
 
 // Fibers of `runtime` that the fiber dump shows parked ("waiting") on `reason`
 // ("socket read", "select", "mutex", ...; empty: on anything).

@@ -23,6 +23,9 @@ fail() {
   exit 1
 }
 
+# The log exists before the server starts: the port loop below reads it at once, and
+# the background job may not have opened it yet.
+: >"${log}"
 "${server}" --port=0 --procs=2 --block_profile_rate=1 --mutex_profile_fraction=1 2>"${log}" &
 server_pid=$!
 load_pid=""
