@@ -21,7 +21,9 @@ fail() {
 
 server=${NATS_SERVER:-/usr/sbin/nats-server}
 [[ -x $server ]] || fail "no $server (setup.sh installs Debian's nats-server)"
-# -p -1: the server picks a free port and logs it.
+# -p -1: the server picks a free port and logs it (to a log that exists before the
+# loop below first reads it).
+: >"$work/nats.log"
 "$server" -a 127.0.0.1 -p -1 >"$work/nats.log" 2>&1 &
 pids+=($!)
 port=""
@@ -38,7 +40,8 @@ url="nats://127.0.0.1:$port"
 host=$!
 pids+=($host)
 
-timeout 120 "$program" --role=client --url="$url" >"$work/client.log" 2>&1
+# --find_for: the host may be slow to publish under the sanitizers (10 s by default).
+timeout 120 "$program" --role=client --url="$url" --find_for=60s >"$work/client.log" 2>&1
 status=$?
 cat "$work/client.log"
 ((status == 124)) && fail "the client did not finish within 120 s"

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -57,31 +58,47 @@ bool CanBind(int port) {
 // by an outgoing connection — a cluster's routes, a client of this very test —
 // between the check and the server's bind (seen: "nats-server exited before
 // accepting"). Ports below the range are only ever taken by a bind, and a random
-// pick keeps tests running at once from choosing the same one.
+// pick keeps tests running at once from choosing the same one. A port is handed out
+// once per process: a cluster picks all its route and monitoring ports before any
+// server binds one, so "free" alone could name the same port twice.
 int FreeLoopbackPort() {
   static std::mutex mutex;
   static std::mt19937 random(std::random_device{}());
+  static std::unordered_set<int> handed_out;
   const int high = EphemeralPortsStart();
   const int low = high / 2;
   std::lock_guard<std::mutex> lock(mutex);
   std::uniform_int_distribution<int> pick(low, high - 1);
   for (int attempt = 0; attempt < 1000; ++attempt) {
     const int port = pick(random);
-    if (CanBind(port)) return port;
+    if (handed_out.count(port) == 0 && CanBind(port)) {
+      handed_out.insert(port);
+      return port;
+    }
   }
   return 0;
 }
 
 namespace {
 
-bool Accepts(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in address = Loopback(port);
-  const bool connected =
-      connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-  close(fd);
-  return connected;
+// Whether the server with process id `pid` has said, in `log`, that it listens for
+// clients on `port`. The log says so only once the listener is bound: a connect to
+// the port could reach another test's server that took the port first, while ours
+// is still starting (and about to fail its bind). Each line begins with "[pid]",
+// which tells this server's lines from an earlier one's (Restart appends).
+bool LogSaysListening(const std::string& log, pid_t pid, int port) {
+  std::ifstream file(log);
+  const std::string prefix = absl::StrCat("[", pid, "] ");
+  const std::string listening =
+      absl::StrCat("Listening for client connections on 127.0.0.1:", port);
+  std::string line;
+  while (std::getline(file, line)) {
+    if (line.rfind(prefix, 0) == 0 && line.size() >= listening.size() &&
+        line.compare(line.size() - listening.size(), listening.size(), listening) == 0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string ServerBinary() {
@@ -126,21 +143,21 @@ absl::Status NatsServer::Start(absl::Duration ready_bound) {
                                             "nats-server; setup.sh does): errno ", error));
   }
   const absl::Time give_up = absl::Now() + ready_bound;
-  while (!Accepts(port_)) {
+  while (!LogSaysListening(log, pid_, port_)) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       return absl::InternalError(
-          absl::StrCat("nats-server exited before accepting on port ", port_, " (status ",
-                       status, "); is the port taken?"));
+          absl::StrCat("nats-server exited before listening on port ", port_, " (status ",
+                       status, "); is the port taken? Its log: ", log));
     }
     if (absl::Now() > give_up) {
       End(SIGKILL);
       return absl::DeadlineExceededError(absl::StrCat(
-          "nats-server did not accept connections on port ", port_, " within ",
-          absl::FormatDuration(ready_bound)));
+          "nats-server did not say it listens on port ", port_, " within ",
+          absl::FormatDuration(ready_bound), "; its log: ", log));
     }
-    // Polling a port: nothing to wait on but the connect itself.
+    // Polling another process's log: nothing to block on.
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return absl::OkStatus();

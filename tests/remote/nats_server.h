@@ -1,8 +1,8 @@
 // NatsServer: a nats-server of the test's own, on a free loopback port.
 //
 // Start spawns Debian's nats-server (/usr/sbin/nats-server, or NATS_SERVER in the
-// environment) and waits — bounded, failing with a message — until its port
-// accepts connections. Stop (and the destructor) ends it with SIGTERM, then
+// environment) and waits — bounded, failing with a message — until it logs that it
+// listens on its port. Stop (and the destructor) ends it with SIGTERM, then
 // SIGKILL if it has not exited within a bound: no test leaves a server running.
 // Restart stops it and starts a new one on the same port (for reconnects).
 // nats_cluster.h joins several into a cluster.

@@ -117,11 +117,18 @@ grep -q '^Type: cpu$' <<<"${top}" || fail "not a CPU profile" "${top}"
 grep -q 'troupe::' <<<"${top}" || fail "no troupe function in the CPU profile under load" "${top}"
 
 touch "${stop_load}"
-traces=$(go tool pprof -traces "${url}/goroutine" 2>&1) || fail "pprof could not fetch the fiber profile" "${traces}"
+# Fetching the profile wakes the accepting fiber, which shows a stack only once it has
+# parked again: fetch until a profile shows it (bounded: 50 tries).
+for _ in $(seq 1 50); do
+  traces=$(go tool pprof -traces "${url}/goroutine" 2>&1) ||
+    fail "pprof could not fetch the fiber profile" "${traces}"
+  grep -q 'troupe::services::HttpServer::AcceptLoop' <<<"${traces}" && break
+  sleep 0.1
+done
 grep -q '^Type: fibers$' <<<"${traces}" || fail "not a fiber profile" "${traces}"
 grep -q 'wait_reason:  socket read' <<<"${traces}" || fail "no fiber waits on a socket read" "${traces}"
 grep -q 'troupe::services::HttpServer::AcceptLoop' <<<"${traces}" ||
-  fail "the accepting fiber's stack is missing" "${traces}"
+  fail "no profile in 50 showed the accepting fiber's stack" "${traces}"
 for profile in block mutex; do
   raw=$(go tool pprof -raw "${url}/${profile}" 2>&1) || fail "pprof could not fetch /${profile}" "${raw}"
   grep -q '^PeriodType: contentions count$' <<<"${raw}" || fail "not a ${profile} profile" "${raw}"

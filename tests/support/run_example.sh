@@ -3,16 +3,17 @@
 # Usage (an sh_test's args): run_example.sh <program> <expected line>
 # The examples check their own results and exit 1 on a wrong one; the expected line
 # makes sure the program got as far as printing its result. `timeout` turns a hang
-# into a failure with a message instead of waiting for Bazel's test timeout.
+# into a failure with a message before Bazel's test timeout (60 s for size small)
+# would end the test without its output.
 set -uo pipefail
 
 program=$1
 expected=$2
-output=$(timeout 120 "$program")
+output=$(timeout 50 "$program")
 status=$?
 printf '%s\n' "$output"
 if ((status == 124)); then
-  echo "run_example: $program did not finish within 120 s" >&2
+  echo "run_example: $program did not finish within 50 s" >&2
   exit 1
 fi
 if ((status != 0)); then
