@@ -21,6 +21,7 @@
 #include "troupe/scheduler/runtime.h"
 #include "troupe/scheduler/this_fiber.h"
 #include "troupe/tests/profiling/cpu_burner.h"
+#include "troupe/tests/scheduler/test_support.h"
 
 namespace {
 
@@ -48,11 +49,7 @@ __attribute__((noinline)) void UnlockInHolder(troupe::Mutex& mutex) {
 // their way to park ("parking"), when a profile would catch them without a stack.
 bool WaitForParked(troupe::Runtime& runtime, const char* reason, int count) {
   for (int attempt = 0; attempt < 300'000; ++attempt) {
-    int parked = 0;
-    for (const troupe::FiberInfo& fiber : runtime.DumpFibers()) {
-      parked += fiber.state == "waiting" && fiber.wait_reason == reason;
-    }
-    if (parked == count) return true;
+    if (troupe::testing::CountParked(runtime, reason) == count) return true;
     troupe::this_fiber::SleepFor(absl::Microseconds(100));
   }
   return false;

@@ -19,6 +19,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
@@ -93,10 +94,7 @@ bool LogSaysListening(const std::string& log, pid_t pid, int port) {
       absl::StrCat("Listening for client connections on 127.0.0.1:", port);
   std::string line;
   while (std::getline(file, line)) {
-    if (line.rfind(prefix, 0) == 0 && line.size() >= listening.size() &&
-        line.compare(line.size() - listening.size(), listening.size(), listening) == 0) {
-      return true;
-    }
+    if (absl::StartsWith(line, prefix) && absl::EndsWith(line, listening)) return true;
   }
   return false;
 }

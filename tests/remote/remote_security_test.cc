@@ -24,9 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "troupe/actors/actor_system.h"
 #include "troupe/remote/node.h"
@@ -232,7 +230,7 @@ TEST_F(RemoteSecurityTest, NKeyUserConnectsAndAsksWorkNoKeyIsUnauthenticatedNoSe
 absl::StatusOr<std::string> NonceWhoseSignatureBegins(bool zero_first,
                                                       const std::string& seed_file) {
   if (nats_Open(-1) != NATS_OK) return absl::InternalError("nats_Open failed");
-  const std::string seed(absl::StripAsciiWhitespace(ReadLine(seed_file)));
+  const std::string seed = ReadLine(seed_file);
   for (int candidate = 0; candidate < 1 << 16; ++candidate) {
     const std::string nonce = absl::StrCat("challenge-", candidate);
     unsigned char* signature = nullptr;
